@@ -1,0 +1,1 @@
+"""mosip_emulator"""
