@@ -1,0 +1,50 @@
+"""Hash-chained audit history: each event carries the hash of the previous one, so an edited,
+deleted or reordered event breaks the chain (`crvs-field audit verify`). Details name fields,
+rules and codes — never personal data."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.store.models import AuditEvent, utcnow
+
+GENESIS = "0" * 64
+
+
+def _digest(event: AuditEvent) -> str:
+    body = json.dumps(
+        {"seq": event.seq, "record_id": event.record_id, "at": event.at.isoformat(), "actor": event.actor,
+         "kind": event.kind, "details": event.details, "prev_hash": event.prev_hash},
+        sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def append(session: Session, *, actor: str, kind: str, record_id: str | None = None,
+           details: dict[str, Any] | None = None) -> AuditEvent:
+    """Add an event inside the caller's write transaction (which serialises writers)."""
+    last = session.exec(select(AuditEvent).order_by(col(AuditEvent.seq).desc()).limit(1)).first()
+    event = AuditEvent(seq=(last.seq or 0) + 1 if last else 1, record_id=record_id, at=utcnow(),
+                       actor=actor, kind=kind, details=details or {},
+                       prev_hash=last.hash if last else GENESIS, hash="")
+    event.hash = _digest(event)
+    session.add(event)
+    return event
+
+
+def verify(session: Session) -> AuditEvent | None:
+    """The first event that breaks the chain, or None when the whole history holds."""
+    prev_hash, expected_seq = GENESIS, 1
+    for event in session.exec(select(AuditEvent).order_by(col(AuditEvent.seq))):
+        if event.seq != expected_seq or event.prev_hash != prev_hash or _digest(event) != event.hash:
+            return event
+        prev_hash, expected_seq = event.hash, expected_seq + 1
+    return None
+
+
+def history(session: Session, record_id: str) -> list[AuditEvent]:
+    return list(session.exec(select(AuditEvent).where(AuditEvent.record_id == record_id)
+                             .order_by(col(AuditEvent.seq))))

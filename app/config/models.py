@@ -1,0 +1,386 @@
+"""Country configuration: the data that makes the same code serve different countries.
+
+Everything country-specific (forms, eligibility rules, MOSIP field mappings, endpoints, keys,
+identity mappings, work queues) lives here as validated data; `crvs-field config schema` exports
+the JSON Schema of `Country` for editors. Cross-references (field ids used in rules and mappings,
+ID-schema names) are checked by `app.config.loader`, which knows the whole document.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+IDENT = r"^[a-z][a-z0-9_]*$"
+FIELD_ID = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"
+# Attributes every identity section carries besides its form fields (see app.rules.context).
+PERSON_ATTRIBUTES = frozenset({"verification", "psut", "vid", "uin", "failed_attributes"})
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EventType(StrEnum):
+    BIRTH = "birth"
+    DEATH = "death"
+
+
+class RuleAction(StrEnum):
+    REGISTER = "register"
+    APPROVE_CORRECTION = "approve_correction"
+
+
+class Operation(StrEnum):
+    CREATE_UIN = "create_uin"
+    UPDATE_BIOGRAPHICS = "update_biographics"
+    MARK_DECEASED = "mark_deceased"
+
+
+LocalizedText = dict[str, str]  # language code -> text
+
+
+class SecretRef(Strict):
+    """Where a secret comes from. `secret` names an entry of the encrypted store (production);
+    `file` is a path relative to the country directory, allowed for demo keys only."""
+
+    secret: str | None = Field(default=None, pattern=IDENT)
+    file: str | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> SecretRef:
+        if (self.secret is None) == (self.file is None):
+            raise ValueError("give exactly one of 'secret' or 'file'")
+        return self
+
+
+class Validation(Strict):
+    rule: str = Field(description="CEL expression over the form values; false means invalid")
+    message: LocalizedText
+
+
+class FieldType(StrEnum):
+    TEXT = "text"
+    DATE = "date"
+    SELECT = "select"
+    ID = "id"
+    PHONE = "phone"
+    EMAIL = "email"
+    NUMBER = "number"
+
+
+class Option(Strict):
+    value: str
+    label: LocalizedText | None = None
+
+
+class FormField(Strict):
+    id: str = Field(pattern=FIELD_ID, description="OpenCRVS-style id: <section>.<name>")
+    type: FieldType = FieldType.TEXT
+    label: LocalizedText | None = None
+    required: bool = False
+    options: list[Option] | None = None
+    default: str | None = None
+    pattern: str | None = Field(default=None, description="regular expression the value must match")
+    max_length: int = Field(default=200, ge=1, le=10_000)
+    validation: list[Validation] = Field(default_factory=list)
+    visible_if: str | None = Field(default=None, description="CEL expression; hidden fields are not sent")
+    help: LocalizedText | None = None
+
+    @field_validator("options", mode="before")
+    @classmethod
+    def _options_from_strings(cls, value: object) -> object:
+        if isinstance(value, list):
+            return [{"value": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern_compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression: {exc}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _select_has_options(self) -> FormField:
+        if self.type is FieldType.SELECT and not self.options:
+            raise ValueError("a select field needs options")
+        if self.type is not FieldType.SELECT and self.options:
+            raise ValueError("only select fields take options")
+        if self.default is not None and self.options and self.default not in self.option_values:
+            raise ValueError(f"default {self.default!r} is not one of the options")
+        if self.name in PERSON_ATTRIBUTES:
+            raise ValueError(f"'{self.name}' is reserved for the person's MOSIP state")
+        return self
+
+    @property
+    def section(self) -> str:
+        return self.id.split(".", 1)[0]
+
+    @property
+    def name(self) -> str:
+        return self.id.split(".", 1)[1]
+
+    @property
+    def option_values(self) -> list[str]:
+        return [o.value for o in self.options or []]
+
+
+class Section(Strict):
+    id: str = Field(pattern=IDENT)
+    label: LocalizedText | None = None
+    identity: bool = Field(default=False, description="a person: offers QR scan, e-Signet, verification")
+    visible_if: str | None = None
+    fields: list[FormField] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _fields_belong_here(self) -> Section:
+        seen: set[str] = set()
+        for f in self.fields:
+            if f.section != self.id:
+                raise ValueError(f"field {f.id!r} must start with '{self.id}.'")
+            if f.id in seen:
+                raise ValueError(f"field {f.id!r} is defined twice")
+            seen.add(f.id)
+        return self
+
+
+class Form(Strict):
+    sections: list[Section] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_sections(self) -> Form:
+        ids = [s.id for s in self.sections]
+        dupes = {i for i in ids if ids.count(i) > 1}
+        if dupes:
+            raise ValueError(f"section ids defined twice: {sorted(dupes)}")
+        return self
+
+    def field(self, field_id: str) -> FormField | None:
+        for section in self.sections:
+            for f in section.fields:
+                if f.id == field_id:
+                    return f
+        return None
+
+    def section(self, section_id: str) -> Section | None:
+        return next((s for s in self.sections if s.id == section_id), None)
+
+    @property
+    def field_ids(self) -> list[str]:
+        return [f.id for s in self.sections for f in s.fields]
+
+
+class Rule(Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    description: str | None = None
+    event: EventType
+    action: RuleAction
+    when: str = Field(description="CEL eligibility expression; see `crvs-field config schema`")
+    subject: str = Field(pattern=IDENT, description="the section of the person the operation is about")
+    operation: Operation
+    process: str = Field(pattern=r"^[A-Z][A-Z_]*$", description="MOSIP process, e.g. CRVS_NEW")
+    share: dict[str, str] = Field(
+        min_length=1, description="MOSIP ID-schema field -> CEL expression giving its value")
+    meta: dict[str, str] = Field(default_factory=dict, description="metaInfo / extra fields (CEL)")
+    notification: dict[Literal["name", "phone", "email"], str] = Field(
+        default_factory=dict, description="workflow notificationInfo (CEL)")
+
+
+class Integration(Strict):
+    enabled: bool = True
+    rules: list[Rule] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_rules(self) -> Integration:
+        ids = [r.id for r in self.rules]
+        dupes = {i for i in ids if ids.count(i) > 1}
+        if dupes:
+            raise ValueError(f"rule ids defined twice: {sorted(dupes)}")
+        return self
+
+
+HttpUrl = Annotated[str, Field(pattern=r"^https?://[^\s/]+(/\S*)?$")]
+
+
+class IdaConfig(Strict):
+    base_url: HttpUrl
+    env: Literal["Staging", "Developer", "Pre-Production", "Production"] = "Staging"
+    domain_uri: HttpUrl
+    misp_license_key: SecretRef
+    partner_api_key: SecretRef
+    encryption_certificate: SecretRef
+    signing_key: SecretRef = Field(description="partner signing private key (PEM)")
+    signing_certificate: SecretRef = Field(description="partner signing certificate (PEM)")
+    individual_id_type: Literal["UIN", "VID", "auto"] = Field(
+        default="auto", description="auto: 16 digits = VID, otherwise UIN")
+    demographics: list[Literal["name", "dob", "gender", "phone", "email"]] = Field(
+        default_factory=lambda: ["name", "dob", "gender"])
+    gender_values: dict[Literal["male", "female", "other"], str] = Field(
+        default_factory=lambda: {"male": "Male", "female": "Female", "other": "Other"})
+    timeout_seconds: float = Field(default=20, gt=0, le=300)
+
+
+class PacketsConfig(Strict):
+    base_url: HttpUrl
+    client_id: str
+    secret_key: SecretRef
+    app_id: str = "regproc"
+    center_id: str = Field(pattern=r"^[0-9]{5}$")
+    machine_id: str = Field(pattern=r"^[0-9]{5}$")
+    source: str = "OPENCRVS"
+    schema_version: str = "0.500"
+    id_schema_file: str = Field(description="MOSIP ID schema JSON, relative to the country dir")
+    timeout_seconds: float = Field(default=30, gt=0, le=300)
+
+
+class WebSubConfig(Strict):
+    hub_url: HttpUrl
+    topic: str
+    callback_bind: str = Field(default="127.0.0.1:8765", pattern=r"^[0-9A-Za-z.\-:\[\]]+:[0-9]{1,5}$")
+    callback_url: HttpUrl
+    secret: SecretRef
+    decryption_key: SecretRef = Field(description="partner private key the credential is encrypted to")
+    lease_seconds: int = Field(default=86_400, ge=60)
+
+
+class MosipConfig(Strict):
+    partner_id: str
+    ida: IdaConfig
+    packets: PacketsConfig
+    websub: WebSubConfig
+    store_uin: bool = Field(default=False, description="keep only the VID unless true")
+
+
+class ESignetConfig(Strict):
+    issuer: HttpUrl
+    client_id: str
+    client_key: SecretRef = Field(description="private JWK or PEM used for private_key_jwt")
+    client_key_id: str | None = None
+    encryption_key: SecretRef | None = Field(default=None, description="for JWE userinfo")
+    acr_values: list[str] = Field(default_factory=lambda: ["mosip:idp:acr:generated-code"])
+    claims: dict[str, Literal["essential", "voluntary"]] = Field(
+        default_factory=lambda: {"name": "essential", "birthdate": "essential"})
+    timeout_seconds: float = Field(default=120, gt=0, le=900)
+
+
+class QrFormat(StrEnum):
+    CLAIM169 = "claim169"
+    PIXELPASS_JSON = "pixelpass-json"
+    MOSIP_CARD_JSON = "mosip-card-json"
+    OPENCRVS_JSON = "opencrvs-json"
+
+
+class TrustedIssuer(Strict):
+    kid: str
+    alg: Literal["EdDSA", "ES256"]
+    public_key_file: str = Field(description="SPKI PEM, relative to the country dir")
+
+
+class QrConfig(Strict):
+    formats: list[QrFormat] = Field(default_factory=lambda: list(QrFormat))
+    accept_unsigned: list[QrFormat] = Field(default_factory=list)
+    trusted_issuers: list[TrustedIssuer] = Field(default_factory=list)
+    consecutive_reads: int = Field(default=2, ge=1, le=10)
+
+    @model_validator(mode="after")
+    def _claim169_is_signed(self) -> QrConfig:
+        if QrFormat.CLAIM169 in self.accept_unsigned:
+            raise ValueError("Claim 169 codes are signed: they cannot be accepted unsigned")
+        return self
+
+
+IdentityKey = Literal[
+    "individual_id", "full_name", "given_name", "middle_name", "family_name",
+    "date_of_birth", "gender", "phone", "email", "address",
+]
+
+
+class IdentityConfig(Strict):
+    esignet: ESignetConfig | None = None
+    qr: QrConfig = Field(default_factory=QrConfig)
+    fields: dict[IdentityKey, str] = Field(
+        description="normalised identity key -> field name within the person's section "
+        "(e.g. given_name: firstname fills mother.firstname)")
+
+    @model_validator(mode="after")
+    def _names_needed(self) -> IdentityConfig:
+        if "individual_id" not in self.fields:
+            raise ValueError("identity.fields must map individual_id (the ID number field)")
+        return self
+
+
+class WorkQueue(Strict):
+    id: str = Field(pattern=IDENT)
+    label: LocalizedText
+    statuses: list[str] = Field(default_factory=list)
+    requires_attention: bool = False
+    outbox: bool = False
+
+    @model_validator(mode="after")
+    def _one_selector(self) -> WorkQueue:
+        if sum([bool(self.statuses), self.requires_attention, self.outbox]) != 1:
+            raise ValueError("a queue selects by exactly one of statuses, requires_attention, outbox")
+        return self
+
+
+def default_workqueues() -> list[WorkQueue]:
+    def q(id_: str, en: str, fr: str, **kw: object) -> WorkQueue:
+        return WorkQueue(id=id_, label={"en": en, "fr": fr}, **kw)  # type: ignore[arg-type]
+
+    return [
+        q("drafts", "Drafts", "Brouillons", statuses=["draft"]),
+        q("pending_validation", "Pending validation", "En attente de validation", statuses=["declared"]),
+        q("verification_failed", "Verification failed", "Vérification échouée",
+          statuses=["verification_failed"]),
+        q("ready_to_register", "Ready to register", "Prêt à enregistrer", statuses=["validated"]),
+        q("awaiting_external_validation", "Awaiting external validation",
+          "En attente de validation externe", statuses=["awaiting_external_validation"]),
+        q("registered", "Registered", "Enregistré", statuses=["registered"]),
+        q("correction_requested", "Correction requested", "Correction demandée",
+          statuses=["correction_requested"]),
+        q("requires_attention", "Requires attention", "Nécessite une attention", requires_attention=True),
+        q("outbox", "Outbox", "Boîte d'envoi", outbox=True),
+    ]
+
+
+class RegistrationConfig(Strict):
+    number_prefix: dict[EventType, str] = Field(
+        default_factory=lambda: {EventType.BIRTH: "B", EventType.DEATH: "D"})
+
+
+class SyncConfig(Strict):
+    drain_every_seconds: int = Field(default=60, ge=5)
+    probe_every_seconds: int = Field(default=15, ge=2)
+    max_concurrency: int = Field(default=8, ge=1, le=64)
+    max_attempts: int = Field(default=12, ge=1, le=100)
+    backoff_base_seconds: float = Field(default=5, gt=0)
+    backoff_max_seconds: float = Field(default=3600, gt=0)
+
+
+class Country(Strict):
+    country: str = Field(pattern=IDENT)
+    languages: list[str] = Field(min_length=1, description="UI languages; the first is the default")
+    mosip_languages: list[str] = Field(min_length=1, description="MOSIP language codes, preferred first")
+    forms: dict[EventType, Form]
+    workqueues: list[WorkQueue] = Field(default_factory=default_workqueues)
+    registration: RegistrationConfig = Field(default_factory=RegistrationConfig)
+    mosip: MosipConfig
+    integration: Integration = Field(default_factory=Integration)
+    identity: IdentityConfig
+    sync: SyncConfig = Field(default_factory=SyncConfig)
+
+    def form(self, event: EventType | str) -> Form:
+        return self.forms[EventType(event)]
+
+    def rules_for(self, event: EventType | str, action: RuleAction | str) -> list[Rule]:
+        if not self.integration.enabled:
+            return []
+        return [r for r in self.integration.rules
+                if r.event == EventType(event) and r.action == RuleAction(action)]

@@ -1,0 +1,271 @@
+"""CEL expressions of a country configuration: compiled once, checked against the form, evaluated
+against a record context (see `app.rules.context`).
+
+Names an expression may use:
+- each section of the event's form (`child`, `mother`, …) as a map of its filled fields by name
+  (`child.dob`), plus for identity sections `verification`, `psut`, `vid`, `uin`,
+  `failed_attributes`; empty fields are absent, so test them with `has(child.nid)`;
+- `today` (ISO date), `event`, `action`, `registration_number`, `corrected_fields` (list of field
+  ids changed by the correction being approved), `correction` (map: reason, requester_section,
+  requester_verification);
+- helpers `age_in_days(date)`, `age_in_years(date)` (as of `today`), `days_between(a, b)`,
+  `full_name(section)` (given, middle and family names joined, using `identity.fields`),
+  `mosip_date(date)` (yyyy/MM/dd, as MOSIP ID schemas and IDA expect).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import celpy
+from celpy import celtypes
+from lark import Token, Tree
+
+CONTEXT_NAMES = frozenset(
+    {"today", "event", "action", "registration_number", "corrected_fields", "correction"})
+CEL_GLOBAL_FUNCTIONS = frozenset(
+    {"has", "size", "int", "uint", "double", "string", "bytes", "bool", "type", "dyn", "matches",
+     "timestamp", "duration", "exists", "all", "exists_one", "map", "filter"})
+HELPER_FUNCTIONS = frozenset({"age_in_days", "age_in_years", "days_between", "full_name", "mosip_date"})
+_MACROS = frozenset({"exists", "all", "exists_one", "map", "filter"})
+_FIELD_REF = re.compile(r"^([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)$")
+
+
+class ExpressionError(ValueError):
+    """An expression that does not compile or names something the form does not have."""
+
+
+class EvaluationError(RuntimeError):
+    """An expression failed on a record's data (e.g. a date field holds no date)."""
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What expressions of one event may refer to."""
+
+    sections: Mapping[str, frozenset[str]]  # section id -> names usable after `section.`
+
+    def check_field_id(self, text: str) -> str | None:
+        match = _FIELD_REF.match(text)
+        if not match or match[1] not in self.sections:
+            return None
+        if match[2] not in self.sections[match[1]]:
+            return f"unknown field '{text}'"
+        return None
+
+
+def _as_date(value: Any) -> dt.date:
+    if isinstance(value, celtypes.TimestampType):
+        return value.date()
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip()[:10].replace("/", "-"))
+        except ValueError:
+            pass
+    raise EvaluationError("expected a date (YYYY-MM-DD)")
+
+
+def _age_in_years(born: dt.date, on: dt.date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+class Expression:
+    """One compiled CEL expression."""
+
+    def __init__(self, source: str, program: Any):
+        self.source = source
+        self._program = program
+
+    def evaluate(self, activation: Mapping[str, Any]) -> Any:
+        try:
+            result = self._program.evaluate(activation)
+        except celpy.CELEvalError as exc:
+            raise EvaluationError(_describe(exc)) from None
+        except EvaluationError:
+            raise
+        except (TypeError, ValueError, KeyError) as exc:
+            raise EvaluationError(str(exc)) from None
+        if isinstance(result, celpy.CELEvalError):
+            raise EvaluationError(_describe(result))
+        return result
+
+    def evaluate_bool(self, activation: Mapping[str, Any]) -> bool:
+        result = self.evaluate(activation)
+        if not isinstance(result, celtypes.BoolType | bool):
+            raise EvaluationError(f"expected true or false, got {type(result).__name__}")
+        return bool(result)
+
+    def evaluate_text(self, activation: Mapping[str, Any]) -> str | None:
+        """For values sent to MOSIP: strings as they are, lists/maps as JSON, null as None."""
+        return to_text(self.evaluate(activation))
+
+
+def _describe(error: Any) -> str:
+    args = getattr(error, "args", ())
+    return str(args[0]) if args else str(error)
+
+
+def to_text(value: Any) -> str | None:
+    import json
+
+    plain = to_python(value)
+    if plain is None:
+        return None
+    if isinstance(plain, str):
+        return plain
+    if isinstance(plain, bool):
+        return "true" if plain else "false"
+    return json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
+
+
+def to_python(value: Any) -> Any:
+    if value is None or isinstance(value, celtypes.NullType):
+        return None
+    if isinstance(value, celtypes.BoolType):
+        return bool(value)
+    if isinstance(value, celtypes.IntType | celtypes.UintType):
+        return int(value)
+    if isinstance(value, celtypes.DoubleType):
+        return float(value)
+    if isinstance(value, celtypes.StringType):
+        return str(value)
+    if isinstance(value, celtypes.ListType | list | tuple):
+        return [to_python(v) for v in value]
+    if isinstance(value, celtypes.MapType | dict):
+        return {str(k): to_python(v) for k, v in value.items()}
+    return str(value)
+
+
+class RuleEnvironment:
+    """Compiles and checks the expressions of one country; helpers are bound to its mapping."""
+
+    def __init__(self, name_fields: Mapping[str, str]):
+        # identity key -> field name, e.g. given_name -> firstname
+        self._name_fields = [name_fields[k] for k in ("given_name", "middle_name", "family_name")
+                             if k in name_fields]
+        self._env = celpy.Environment()
+        self._functions: dict[str, Callable[..., Any]] = {
+            "age_in_days": self._age_in_days,
+            "age_in_years": self._age_in_years,
+            "days_between": self._days_between,
+            "full_name": self._full_name,
+            "mosip_date": self._mosip_date,
+        }
+        # CEL functions cannot see the activation: the evaluating thread's `today` is kept here.
+        self._local = threading.local()
+
+    @property
+    def _current_today(self) -> dt.date:
+        return getattr(self._local, "today", None) or dt.date.today()
+
+    def _age_in_days(self, value: Any) -> celtypes.IntType:
+        return celtypes.IntType((self._current_today - _as_date(value)).days)
+
+    def _age_in_years(self, value: Any) -> celtypes.IntType:
+        return celtypes.IntType(_age_in_years(_as_date(value), self._current_today))
+
+    @staticmethod
+    def _days_between(a: Any, b: Any) -> celtypes.IntType:
+        return celtypes.IntType((_as_date(b) - _as_date(a)).days)
+
+    @staticmethod
+    def _mosip_date(value: Any) -> celtypes.StringType:
+        return celtypes.StringType(_as_date(value).strftime("%Y/%m/%d"))
+
+    def _full_name(self, section: Any) -> celtypes.StringType:
+        if not isinstance(section, Mapping):
+            raise EvaluationError("full_name() takes a section, e.g. full_name(child)")
+        parts = [str(section[celtypes.StringType(n)]) for n in self._name_fields
+                 if celtypes.StringType(n) in section and str(section[celtypes.StringType(n)]).strip()]
+        return celtypes.StringType(" ".join(" ".join(parts).split()))
+
+    def compile(self, source: str, vocabulary: Vocabulary) -> Expression:
+        try:
+            tree = self._env.compile(source)
+        except celpy.CELParseError as exc:
+            first = str(exc).splitlines()[0] if str(exc) else "syntax error"
+            raise ExpressionError(f"does not parse: {first}") from None
+        problems = list(_check_tree(tree, vocabulary))
+        if problems:
+            raise ExpressionError("; ".join(dict.fromkeys(problems)))
+        program = self._env.program(tree, functions=self._functions)
+        return _BoundExpression(source, program, self)
+
+
+class _BoundExpression(Expression):
+    def __init__(self, source: str, program: Any, env: RuleEnvironment):
+        super().__init__(source, program)
+        self._rule_env = env
+
+    def evaluate(self, activation: Mapping[str, Any]) -> Any:
+        today = activation.get("today") if isinstance(activation, Mapping) else None
+        self._rule_env._local.today = _as_date(today) if today is not None else None
+        try:
+            return super().evaluate(activation)
+        finally:
+            self._rule_env._local.today = None
+
+
+def _tokens(node: Tree | Token) -> Iterable[Token]:
+    if isinstance(node, Token):
+        yield node
+    else:
+        for child in node.children:
+            yield from _tokens(child)
+
+
+def _simple_ident(node: Any) -> str | None:
+    """The identifier when `node` is just `member > primary > ident`, else None."""
+    while isinstance(node, Tree) and node.data in ("member", "primary") and len(node.children) == 1:
+        node = node.children[0]
+    if isinstance(node, Tree) and node.data == "ident":
+        return str(node.children[0])
+    return None
+
+
+def _check_tree(tree: Tree, vocabulary: Vocabulary) -> Iterable[str]:
+    bound: set[str] = set()
+    for node in tree.iter_subtrees():
+        if node.data == "member_dot_arg" and len(node.children) >= 3:
+            method = str(node.children[1])
+            if method in _MACROS and isinstance(node.children[2], Tree):
+                first_arg = node.children[2].children[0] if node.children[2].children else None
+                for token in _tokens(first_arg) if first_arg is not None else ():
+                    if token.type == "IDENT":
+                        bound.add(str(token))
+                        break
+    allowed = set(vocabulary.sections) | CONTEXT_NAMES | bound
+    for node in tree.iter_subtrees():
+        if node.data == "ident_arg":
+            name = str(node.children[0])
+            if name not in CEL_GLOBAL_FUNCTIONS and name not in HELPER_FUNCTIONS:
+                yield f"unknown function '{name}'"
+        elif node.data == "ident":
+            name = str(node.children[0])
+            if name not in allowed:
+                yield f"unknown name '{name}'"
+        elif node.data == "member_dot":
+            base = _simple_ident(node.children[0])
+            if base in vocabulary.sections:
+                attr = str(node.children[1])
+                if attr not in vocabulary.sections[base]:
+                    yield f"unknown field '{base}.{attr}'"
+        elif node.data == "literal":
+            for token in node.children:
+                if isinstance(token, Token) and token.type == "STRING_LIT":
+                    text = _unquote(str(token))
+                    problem = vocabulary.check_field_id(text) if text is not None else None
+                    if problem:
+                        yield problem
+
+
+def _unquote(literal: str) -> str | None:
+    for quote in ('"""', "'''", '"', "'"):
+        if literal.startswith(quote) and literal.endswith(quote) and len(literal) >= 2 * len(quote):
+            return literal[len(quote):-len(quote)]
+    return None

@@ -1,0 +1,157 @@
+"""The encrypted device database: SQLCipher under SQLAlchemy/SQLModel, WAL, one writer at a time.
+
+Writes go through `Database.write()`, which opens the transaction with BEGIN IMMEDIATE so that two
+writers (the UI's worker and the sync agent) queue on SQLite's lock instead of failing half-way;
+reads use ordinary deferred transactions and never block the writer (WAL).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import registry
+from sqlalchemy.dialects.sqlite.pysqlcipher import SQLiteDialect_pysqlcipher
+from sqlalchemy.pool import QueuePool
+from sqlmodel import Session
+
+KEY_BYTES = 32
+KEY_ENV = "CRVS_FIELD_DB_KEY"
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class _RawKeyDialect(SQLiteDialect_pysqlcipher):
+    """SQLCipher's dialect without its passphrase PRAGMA: our connections arrive keyed already."""
+
+    supports_statement_cache = True
+
+    def on_connect_url(self, url: Any) -> Any:
+        return super(SQLiteDialect_pysqlcipher, self).on_connect_url(url)
+
+
+registry.register("sqlite.crvs_sqlcipher", __name__, "_RawKeyDialect")
+
+
+class DatabaseError(Exception):
+    """The database cannot be opened (wrong key, not a database, newer schema, …)."""
+
+
+def new_data_key() -> bytes:
+    return secrets.token_bytes(KEY_BYTES)
+
+
+def _connect(path: Path, key: bytes) -> Any:
+    conn = sqlcipher3.connect(str(path), check_same_thread=False, timeout=30)
+    conn.execute("PRAGMA cipher_log_level = NONE")  # a wrong key is reported below, not on stderr
+    # raw key: no passphrase KDF on every open; the key itself is random (DESIGN §6)
+    conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher3.DatabaseError as exc:
+        conn.close()
+        raise DatabaseError("cannot open the database: wrong key or not a crvs-field database") from exc
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable at checkpoint, no corruption
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA busy_timeout = 30000")
+    conn.isolation_level = None  # SQLAlchemy's BEGIN below, not the driver's implicit one
+    return conn
+
+
+class Database:
+    """One device database. Thread-safe; open one per process."""
+
+    def __init__(self, path: str | os.PathLike[str], key: bytes):
+        if len(key) != KEY_BYTES:
+            raise DatabaseError("the database key must be 32 bytes")
+        self.path = Path(path)
+        self._key = key
+        self._write_lock = threading.RLock()
+        _connect(self.path, key).close()  # fail fast on a wrong key
+        self.engine: Engine = create_engine(
+            "sqlite+crvs_sqlcipher://", creator=lambda: _connect(self.path, self._key),
+            poolclass=QueuePool, pool_size=4, max_overflow=4, future=True)
+
+        @event.listens_for(self.engine, "begin")
+        def _begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision (a no-op when it is current)."""
+        with self.engine.begin() as conn:
+            cfg = alembic_config()
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    def schema_revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def rekey(self, new_key: bytes) -> None:
+        """Re-encrypt the whole database with a new key (used when key slots change)."""
+        with self._write_lock:
+            self.engine.dispose()
+            conn = _connect(self.path, self._key)
+            try:
+                conn.execute(f"PRAGMA rekey = \"x'{new_key.hex()}'\"")
+            finally:
+                conn.close()
+            self._key = new_key
+
+    # -- sessions --------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction: everything inside commits together or not at all."""
+        with self._write_lock, self.engine.connect() as conn:
+            conn.info["write"] = True
+            try:
+                with conn.begin(), Session(bind=conn, expire_on_commit=False) as session:
+                    yield session
+                    session.flush()
+            finally:
+                conn.info["write"] = False
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def read_key_file(path: str | os.PathLike[str]) -> bytes:
+    data = Path(path).read_bytes().strip()
+    try:
+        key = bytes.fromhex(data.decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        raise DatabaseError(f"{path}: not a hex key file") from None
+    if len(key) != KEY_BYTES:
+        raise DatabaseError(f"{path}: a key file holds 64 hex digits")
+    return key
+
+
+def write_key_file(path: str | os.PathLike[str], key: bytes) -> None:
+    """Create a key file readable by its owner only (0600), never overwriting one."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key.hex() + "\n")
