@@ -1,0 +1,199 @@
+"""Which claims a relying party asked for, and the KYC claims built from an identity.
+
+Requested claims = the claims of the requested scopes (voluntary) ∪ the ``claims.userinfo``
+members of the ``claims`` parameter (``{"essential": true}`` → essential, anything else →
+voluntary). When that union is empty the default profile set is used (voluntary). Unknown claim
+names are ignored (OIDC Core §5.5).
+
+Locales: ``claims_locales`` (space separated), else ``ui_locales``, else ``en``; each tag is
+reduced to its ISO 639-1 language (``fr``, ``fr-FR``, ``fra`` → ``fr``). As MOSIP IDA's
+kyc-exchange does, a language-dependent claim (name, given_name, middle_name, family_name,
+gender) is returned under its plain name when exactly one of the requested languages is
+available for it, and as ``<claim>#<locale>`` for every available language otherwise
+(``name#en``, ``name#fr``; no plain ``name`` then).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from . import errors
+
+# claims_supported of the discovery document (PROTOCOLS §1 + e-Signet's default deployment).
+CLAIMS_SUPPORTED = (
+    "name",
+    "given_name",
+    "family_name",
+    "middle_name",
+    "address",
+    "gender",
+    "birthdate",
+    "picture",
+    "email",
+    "phone_number",
+    "individual_id",
+    "phone_number_verified",
+    "registration_type",
+    "updated_at",
+)
+
+PROFILE_CLAIMS = (
+    "name",
+    "address",
+    "gender",
+    "birthdate",
+    "picture",
+    "email",
+    "phone_number",
+    "phone_number_verified",
+    "registration_type",
+    "updated_at",
+)
+
+SCOPE_CLAIMS: dict[str, tuple[str, ...]] = {
+    "profile": PROFILE_CLAIMS,
+    "email": ("email",),
+    "phone": ("phone_number", "phone_number_verified"),
+    "address": ("address",),
+}
+
+# OIDC claim → key of a multi-language value in the identity record.
+MULTI_LANGUAGE = {
+    "name": "full_name",
+    "given_name": "given_name",
+    "middle_name": "middle_name",
+    "family_name": "family_name",
+    "gender": "gender",
+}
+
+# ISO 639-1 ↔ ISO 639-3 (MOSIP identity records use 639-3 language codes).
+_LANG_3 = {
+    "en": "eng",
+    "fr": "fra",
+    "ar": "ara",
+    "es": "spa",
+    "pt": "por",
+    "sw": "swa",
+    "km": "khm",
+    "hi": "hin",
+    "ta": "tam",
+    "kn": "kan",
+}
+_LANG_2 = {v: k for k, v in _LANG_3.items()} | {"fre": "fr"}
+
+DEFAULT_LOCALE = "en"
+
+CLAIM_LABELS = {
+    "name": "Full name",
+    "given_name": "Given name",
+    "middle_name": "Middle name",
+    "family_name": "Family name",
+    "address": "Address",
+    "gender": "Gender",
+    "birthdate": "Date of birth",
+    "picture": "Photo",
+    "email": "Email address",
+    "phone_number": "Phone number",
+    "individual_id": "Individual ID (UIN/VID)",
+    "phone_number_verified": "Phone number verified",
+    "registration_type": "Registration type",
+    "updated_at": "Last updated",
+}
+
+
+def parse_claims_parameter(raw: str | None) -> dict[str, Any]:
+    """The decoded ``claims`` request parameter (``{}`` when absent); raises on bad JSON."""
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise errors.ESignetError(errors.INVALID_CLAIM, "claims is not JSON") from exc
+    if not isinstance(value, dict):
+        raise errors.ESignetError(errors.INVALID_CLAIM, "claims is not a JSON object")
+    for member in ("userinfo", "id_token"):
+        part = value.get(member)
+        if part is not None and not isinstance(part, dict):
+            raise errors.ESignetError(errors.INVALID_CLAIM, f"claims.{member} is not an object")
+        for name, spec in (part or {}).items():
+            if spec is not None and not isinstance(spec, dict):
+                raise errors.ESignetError(errors.INVALID_CLAIM, f"claims.{member}.{name}")
+    return value
+
+
+def requested_claims(scopes: Iterable[str], claims_param: Mapping[str, Any]) -> dict[str, bool]:
+    """Map claim name → essential, in a stable order."""
+    out: dict[str, bool] = {}
+    for scope in scopes:
+        for name in SCOPE_CLAIMS.get(scope, ()):
+            out.setdefault(name, False)
+    for name, spec in (claims_param.get("userinfo") or {}).items():
+        if name not in CLAIMS_SUPPORTED:
+            continue
+        essential = bool(isinstance(spec, dict) and spec.get("essential") is True)
+        out[name] = essential or out.get(name, False)
+    if not out:
+        out = dict.fromkeys(PROFILE_CLAIMS, False)
+    return out
+
+
+def parse_locales(claims_locales: str | None, ui_locales: str | None) -> list[str]:
+    """ISO 639-1 codes, in request order, without duplicates; never empty."""
+    raw = (claims_locales or "").split() or (ui_locales or "").split()
+    out: list[str] = []
+    for tag in raw:
+        lang = tag.replace("_", "-").split("-")[0].lower()
+        lang = _LANG_2.get(lang, lang)
+        if lang in _LANG_3 and lang not in out:
+            out.append(lang)
+    return out or [DEFAULT_LOCALE]
+
+
+def psut(uin: str, client_id: str) -> str:
+    """Partner-specific user token as the e-Signet mock computes it (pairwise, stable)."""
+    digest = hashlib.sha3_256(f"{uin}{client_id}".encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def build_kyc(
+    identity: Mapping[str, Any],
+    individual_id: str,
+    accepted: Iterable[str],
+    locales: list[str],
+    subject: str,
+) -> dict[str, Any]:
+    """The userinfo claims: ``sub`` plus each accepted claim for which the identity has data."""
+    kyc: dict[str, Any] = {"sub": subject}
+    for name in accepted:
+        if name in MULTI_LANGUAGE:
+            values = identity.get(MULTI_LANGUAGE[name]) or {}
+            if isinstance(values, str):
+                kyc[name] = values
+                continue
+            available = [loc for loc in locales if values.get(_LANG_3[loc])]
+            if len(available) == 1:
+                kyc[name] = values[_LANG_3[available[0]]]
+            else:
+                for loc in available:
+                    kyc[f"{name}#{loc}"] = values[_LANG_3[loc]]
+        elif name == "birthdate":
+            if identity.get("dob"):
+                kyc[name] = identity["dob"]  # yyyy/MM/dd, passed through as MOSIP keeps it
+        elif name == "phone_number":
+            if identity.get("phone"):
+                kyc[name] = identity["phone"]
+        elif name == "email":
+            if identity.get("email"):
+                kyc[name] = identity["email"]
+        elif name == "address":
+            address = identity.get("address")
+            if isinstance(address, Mapping) and address:
+                kyc[name] = {k: v for k, v in address.items() if v}
+        elif name == "individual_id":
+            kyc[name] = individual_id
+        # picture, phone_number_verified, registration_type, updated_at: not held by the fixtures
+    return kyc
