@@ -243,7 +243,7 @@ def load_country(directory: str | os.PathLike[str]) -> LoadedCountry:
         raise ConfigError(_pydantic_issues(exc, file, lines)) from None
 
     check = _Checker(country, root, file, lines)
-    env = RuleEnvironment(country.identity.fields)
+    env = RuleEnvironment(country.identity.fields, country.mosip.ida.gender_values)
     loaded = LoadedCountry(config=country, directory=root.resolve(), id_schema={}, id_schema_text="",
                            environment=env)
 

@@ -1,1 +1,13 @@
-"""app/integration"""
+"""Civil-registration actions → the country's rules → MOSIP operations in the outbox."""
+
+from app.integration.engine import (
+    AWAITS_CONFIRMATION,
+    Evaluation,
+    PlannedOperation,
+    encode_packet_fields,
+    enqueue,
+    evaluate,
+)
+
+__all__ = ["AWAITS_CONFIRMATION", "Evaluation", "PlannedOperation", "encode_packet_fields", "enqueue",
+           "evaluate"]

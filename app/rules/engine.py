@@ -10,7 +10,8 @@ Names an expression may use:
   requester_verification);
 - helpers `age_in_days(date)`, `age_in_years(date)` (as of `today`), `days_between(a, b)`,
   `full_name(section)` (given, middle and family names joined, using `identity.fields`),
-  `mosip_date(date)` (yyyy/MM/dd, as MOSIP ID schemas and IDA expect).
+  `mosip_date(date)` (yyyy/MM/dd, as MOSIP ID schemas and IDA expect), `mosip_gender(value)`
+  (the form's value in the vocabulary of `mosip.ida.gender_values`, e.g. female → Female).
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ CONTEXT_NAMES = frozenset(
 CEL_GLOBAL_FUNCTIONS = frozenset(
     {"has", "size", "int", "uint", "double", "string", "bytes", "bool", "type", "dyn", "matches",
      "timestamp", "duration", "exists", "all", "exists_one", "map", "filter"})
-HELPER_FUNCTIONS = frozenset({"age_in_days", "age_in_years", "days_between", "full_name", "mosip_date"})
+HELPER_FUNCTIONS = frozenset({"age_in_days", "age_in_years", "days_between", "full_name", "mosip_date",
+                              "mosip_gender"})
 _MACROS = frozenset({"exists", "all", "exists_one", "map", "filter"})
 _FIELD_REF = re.compile(r"^([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)$")
 
@@ -144,7 +146,7 @@ def to_python(value: Any) -> Any:
 class RuleEnvironment:
     """Compiles and checks the expressions of one country; helpers are bound to its mapping."""
 
-    def __init__(self, name_fields: Mapping[str, str]):
+    def __init__(self, name_fields: Mapping[str, str], gender_values: Mapping[str, str] | None = None):
         # identity key -> field name, e.g. given_name -> firstname
         self._name_fields = [name_fields[k] for k in ("given_name", "middle_name", "family_name")
                              if k in name_fields]
@@ -155,7 +157,9 @@ class RuleEnvironment:
             "days_between": self._days_between,
             "full_name": self._full_name,
             "mosip_date": self._mosip_date,
+            "mosip_gender": self._mosip_gender,
         }
+        self._gender_values = dict(gender_values or {})
         # CEL functions cannot see the activation: the evaluating thread's `today` is kept here.
         self._local = threading.local()
 
@@ -176,6 +180,9 @@ class RuleEnvironment:
     @staticmethod
     def _mosip_date(value: Any) -> celtypes.StringType:
         return celtypes.StringType(_as_date(value).strftime("%Y/%m/%d"))
+
+    def _mosip_gender(self, value: Any) -> celtypes.StringType:
+        return celtypes.StringType(self._gender_values.get(str(value), str(value)))
 
     def _full_name(self, section: Any) -> celtypes.StringType:
         if not isinstance(section, Mapping):

@@ -1,0 +1,132 @@
+"""The record state machine (DESIGN §4) and who may do what.
+
+A transition names, for each status an action may start from, the statuses it may lead to; the
+services choose among those (e.g. register → awaiting external validation or registered, as the
+country's rules decide) and `check_transition` refuses anything else with a clear message.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    DECLARED = "declared"
+    VERIFICATION_FAILED = "verification_failed"
+    VALIDATED = "validated"
+    AWAITING_EXTERNAL_VALIDATION = "awaiting_external_validation"
+    REGISTERED = "registered"
+    CORRECTION_REQUESTED = "correction_requested"
+    REJECTED = "rejected"
+
+
+class ActionType(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DECLARE = "declare"
+    VALIDATE = "validate"
+    REGISTER = "register"
+    REQUEST_CORRECTION = "request-correction"
+    APPROVE_CORRECTION = "approve-correction"
+    REJECT = "reject"
+    RETRY = "retry"
+    REMOVE_FROM_QUEUE = "remove-from-queue"
+    # done by the device on MOSIP's answers, never by a person
+    VERIFICATION_RESULT = "verification-result"
+    CONFIRM_REGISTRATION = "confirm-registration"
+    AUTHENTICATE = "authenticate"
+    FLAG_ATTENTION = "flag-attention"
+
+
+class Role(StrEnum):
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    REGISTRAR = "registrar"
+    ADMIN = "admin"
+    SYSTEM = "system"  # the sync agent
+
+
+S = Status
+_ACTIVE = (S.DECLARED, S.VERIFICATION_FAILED, S.VALIDATED)
+
+TRANSITIONS: dict[ActionType, dict[Status | None, frozenset[Status]]] = {
+    ActionType.CREATE: {None: frozenset({S.DRAFT})},
+    ActionType.UPDATE: {S.DRAFT: frozenset({S.DRAFT})},
+    ActionType.DECLARE: {None: frozenset({S.DECLARED}), S.DRAFT: frozenset({S.DECLARED})},
+    ActionType.VALIDATE: {S.DECLARED: frozenset({S.VALIDATED})},
+    ActionType.REGISTER: {
+        s: frozenset({S.AWAITING_EXTERNAL_VALIDATION, S.REGISTERED}) for s in (S.DECLARED, S.VALIDATED)},
+    ActionType.REQUEST_CORRECTION: {S.REGISTERED: frozenset({S.CORRECTION_REQUESTED})},
+    ActionType.APPROVE_CORRECTION: {
+        S.CORRECTION_REQUESTED: frozenset({S.AWAITING_EXTERNAL_VALIDATION, S.REGISTERED})},
+    ActionType.REJECT: {
+        **{s: frozenset({S.REJECTED}) for s in (S.DRAFT, *_ACTIVE)},
+        S.CORRECTION_REQUESTED: frozenset({S.REGISTERED}),  # the correction is refused, not the record
+    },
+    ActionType.RETRY: {S.VERIFICATION_FAILED: frozenset({S.DECLARED})},
+    ActionType.REMOVE_FROM_QUEUE: {S.AWAITING_EXTERNAL_VALIDATION: frozenset({S.REGISTERED})},
+    ActionType.VERIFICATION_RESULT: {
+        s: frozenset({S.DECLARED, S.VALIDATED, S.VERIFICATION_FAILED}) for s in _ACTIVE},
+    ActionType.CONFIRM_REGISTRATION: {S.AWAITING_EXTERNAL_VALIDATION: frozenset({S.REGISTERED})},
+    ActionType.AUTHENTICATE: {
+        s: frozenset({s}) for s in (S.DRAFT, *_ACTIVE, S.REGISTERED, S.CORRECTION_REQUESTED)},
+    ActionType.FLAG_ATTENTION: {s: frozenset({s}) for s in Status},
+}
+
+PEOPLE = frozenset({Role.AGENT, Role.SUPERVISOR, Role.REGISTRAR})
+PERMISSIONS: dict[ActionType, frozenset[Role]] = {
+    ActionType.CREATE: PEOPLE,
+    ActionType.UPDATE: PEOPLE,
+    ActionType.DECLARE: PEOPLE,
+    ActionType.VALIDATE: PEOPLE,
+    ActionType.REGISTER: frozenset({Role.REGISTRAR}),
+    ActionType.REQUEST_CORRECTION: PEOPLE,
+    ActionType.APPROVE_CORRECTION: frozenset({Role.REGISTRAR}),
+    ActionType.REJECT: frozenset({Role.SUPERVISOR, Role.REGISTRAR}),
+    ActionType.RETRY: frozenset({Role.SUPERVISOR, Role.REGISTRAR}),
+    ActionType.REMOVE_FROM_QUEUE: frozenset({Role.SUPERVISOR}),
+    ActionType.VERIFICATION_RESULT: frozenset({Role.SYSTEM}),
+    ActionType.CONFIRM_REGISTRATION: frozenset({Role.SYSTEM}),
+    ActionType.AUTHENTICATE: PEOPLE,
+    ActionType.FLAG_ATTENTION: frozenset({Role.SYSTEM}),
+}
+REASON_REQUIRED = frozenset({ActionType.REJECT, ActionType.REMOVE_FROM_QUEUE})
+# actions a person can ask for by name (CLI `records act`, UI buttons)
+USER_ACTIONS = (ActionType.VALIDATE, ActionType.REGISTER, ActionType.REQUEST_CORRECTION,
+                ActionType.APPROVE_CORRECTION, ActionType.REJECT, ActionType.RETRY,
+                ActionType.REMOVE_FROM_QUEUE)
+
+
+class WorkflowError(Exception):
+    """An action that is not allowed now; the message says why, for the person who tried."""
+
+
+class PermissionDenied(WorkflowError):
+    pass
+
+
+def check_permission(action: ActionType, role: Role) -> None:
+    if role not in PERMISSIONS[action]:
+        allowed = ", ".join(sorted(r.value for r in PERMISSIONS[action]))
+        raise PermissionDenied(f"'{action.value}' needs the role {allowed}; you are {role.value}")
+
+
+def allowed_targets(action: ActionType, current: Status | None) -> frozenset[Status]:
+    targets = TRANSITIONS[action].get(current)
+    if targets is None:
+        where = f"a record in status '{current.value}'" if current else "a new record"
+        starts = ", ".join(sorted(s.value if s else "new" for s in TRANSITIONS[action]))
+        raise WorkflowError(f"cannot {action.value} {where} (only from: {starts})")
+    return targets
+
+
+def check_transition(action: ActionType, current: Status | None, target: Status) -> None:
+    if target not in allowed_targets(action, current):
+        raise WorkflowError(f"{action.value} cannot move a record from "
+                            f"'{current.value if current else 'new'}' to '{target.value}'")
+
+
+def available_actions(current: Status, role: Role) -> list[ActionType]:
+    """What a person with `role` may try on a record in `current` (for UI buttons)."""
+    return [a for a in USER_ACTIONS if current in TRANSITIONS[a] and role in PERMISSIONS[a]]
