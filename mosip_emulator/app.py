@@ -1,0 +1,382 @@
+"""The emulator: state, services and the Starlette application that serves them.
+
+Routes (all on one base URL):
+
+| path | what |
+|---|---|
+| ``POST /idauthentication/v1/auth/{misp}/{partner}/{apikey}`` (also ``/kyc/...``) | IDA (:mod:`.ida`) |
+| ``POST /v1/authmanager/authenticate/clientidsecretkey`` | auth manager |
+| ``PUT /commons/v1/packetmanager/createPacket`` | packet manager |
+| ``POST /registrationprocessor/v1/workflowmanager/workflowinstance`` | registration processor |
+| ``PATCH /idrepository/v1/identity``, ``PATCH /idrepository/v1/vid/{VID}`` | ID repository |
+| ``POST /hub`` (also ``/websub/hub``) | WebSub hub (:mod:`.websub`) |
+| ``/.well-known/...``, ``/authorize``, ``/v1/esignet/...`` | e-Signet (:mod:`.esignet`) |
+| ``/admin/...`` | inspection, partners, faults, e-Signet clients (never faulted) |
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from . import crypto
+from .faults import FaultInjector, FaultMiddleware, FaultRule
+from .fixtures import IdentityStore, load_identities
+from .ida import IdaService
+from .lifecycle import Lifecycle
+from .state import DEFAULT_ESIGNET_CLIENT_ID, Partner, StateDir
+from .util import Counters, iso_ms
+from .websub import Hub
+
+log = logging.getLogger("mosip_emulator")
+
+try:  # the e-Signet part is written by another hand; fail loudly but keep the rest usable meanwhile
+    from .esignet import ESignet
+    ESIGNET_IMPORT_ERROR: str | None = None
+except ImportError as _exc:  # pragma: no cover - only while mosip_emulator/esignet is incomplete
+    ESignet = None  # type: ignore[assignment,misc]
+    ESIGNET_IMPORT_ERROR = f"mosip_emulator.esignet could not be imported: {_exc!r}"
+
+
+@dataclass
+class EmulatorConfig:
+    credential_delay: float = 2.0          # seconds between workflow start and processing (0: inline)
+    ida_time_window: float = 30.0          # ± seconds accepted for requestTime (IDA-MLC-001 outside)
+    unknown_uin_code: str = "IDA-MLC-002"  # or "IDA-MLC-018" (current IDA for a well-formed unknown UIN)
+    token_ttl: float = 3600.0              # auth-manager JWT lifetime
+    redelivery_initial: float = 2.0        # WebSub back-off: first retry after this many seconds…
+    redelivery_max_interval: float = 600.0  # …doubling up to this…
+    redelivery_max_attempts: int = 12      # …for at most this many attempts…
+    redelivery_max_age: float = 48 * 3600.0  # …or this age; then kept until the subscriber re-subscribes
+    delivery_timeout: float = 10.0         # per delivery / intent-verification HTTP call
+    default_lease_seconds: int = 864000
+
+
+class Emulator:
+    """Everything the emulator knows; ``asgi_app()`` serves it.  Not thread-safe: mutate in its loop."""
+
+    def __init__(
+        self,
+        state_dir: Path,
+        *,
+        identities: str | Path | list[dict[str, Any]] | None = None,
+        config: EmulatorConfig | None = None,
+        faults: list[FaultRule | str] | None = None,
+        partners: list[Partner] | None = None,
+    ) -> None:
+        self.config = config or EmulatorConfig()
+        self.state = StateDir(Path(state_dir))
+        persisted = self.state.path / "identities.json"
+        if isinstance(identities, list):
+            people = identities
+        elif identities is not None:
+            people = load_identities(identities)
+        elif persisted.exists():
+            people = load_identities(persisted)
+        else:
+            people = load_identities()
+        self.identities = IdentityStore(people, persist_path=persisted)
+        self.counters = Counters()
+        self.ida = IdaService(self)
+        self.lifecycle = Lifecycle(self)
+        self.hub = Hub(self)
+        rules = [f if isinstance(f, FaultRule) else FaultRule.parse(f) for f in faults or []]
+        self.faults = FaultInjector(rules)
+        for partner in partners or []:
+            self.state.register_partner(partner)
+        self.base_url = "http://127.0.0.1"
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.esignet: Any = None
+        self.esignet_error = ESIGNET_IMPORT_ERROR
+        if ESignet is not None:
+            self.esignet = ESignet(self.state.path, self.identities.lookup)
+            default = self.state.esignet_clients.get(DEFAULT_ESIGNET_CLIENT_ID)
+            if default:
+                self.esignet.register_client(
+                    default["client_id"], default["public_jwks"], default["redirect_uris"],
+                    default.get("userinfo_response_type", "JWS"), default.get("encryption_jwk"))
+
+    # ------------------------------------------------------------------------------------------ setup
+    def set_base_url(self, url: str) -> None:
+        self.base_url = url.rstrip("/")
+        if self.esignet is not None:
+            self.esignet.issuer = self.base_url
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        self.loop = asyncio.get_running_loop()
+        await self.hub.start()
+        try:
+            yield
+        finally:
+            await self.hub.stop()
+
+    def routes(self) -> list[BaseRoute]:
+        lc = self.lifecycle
+        routes: list[BaseRoute] = [
+            Route("/idauthentication/v1/{controller}/{misp}/{partner}/{apikey}", self._ida, methods=["POST"]),
+            Route("/v1/authmanager/authenticate/clientidsecretkey", lc.authenticate, methods=["POST"]),
+            Route("/commons/v1/packetmanager/createPacket", lc.create_packet, methods=["PUT", "POST"]),
+            Route("/registrationprocessor/v1/workflowmanager/workflowinstance", lc.workflow_instance,
+                  methods=["POST"]),
+            Route("/idrepository/v1/identity", lc.patch_identity, methods=["PATCH"]),
+            Route("/idrepository/v1/identity/", lc.patch_identity, methods=["PATCH"]),
+            Route("/idrepository/v1/vid/{vid}", lc.patch_vid, methods=["PATCH"]),
+            Route("/hub", self.hub.handle, methods=["POST"]),
+            Route("/websub/hub", self.hub.handle, methods=["POST"]),
+            Route("/admin/health", self._health, methods=["GET"]),
+            Route("/admin/state", self._state, methods=["GET"]),
+            Route("/admin/identities", self._identities, methods=["GET"]),
+            Route("/admin/identities/{individual_id}", self._identity, methods=["GET"]),
+            Route("/admin/process-pending", self._process_pending, methods=["POST"]),
+            Route("/admin/partners", self._partners, methods=["GET", "POST"]),
+            Route("/admin/faults", self._faults, methods=["GET", "POST", "DELETE"]),
+            Route("/admin/esignet/clients", self._esignet_clients, methods=["GET", "POST"]),
+            Route("/admin/client-config", self._client_config, methods=["GET"]),
+            Route("/admin/ida-certificate", self._ida_certificate, methods=["GET"]),
+        ]
+        if self.esignet is not None:
+            routes.extend(self.esignet.routes())
+        else:
+            for path in ("/.well-known/openid-configuration", "/authorize", "/v1/esignet/{rest:path}"):
+                routes.append(Route(path, self._esignet_missing, methods=["GET", "POST"]))
+        return routes
+
+    def asgi_app(self) -> FaultMiddleware:
+        app = Starlette(routes=self.routes(), lifespan=self.lifespan)
+        return FaultMiddleware(app, self.faults)
+
+    # ------------------------------------------------------------------------------------------ handlers
+    async def _ida(self, request: Request) -> Response:
+        if request.path_params["controller"] not in ("auth", "kyc"):
+            return JSONResponse({"errors": [{"errorCode": "IDA-MLC-009",
+                                             "errorMessage": "Invalid Input Parameter - controller"}]},
+                                status_code=404)
+        return await self.ida.handle(request)
+
+    async def _esignet_missing(self, request: Request) -> Response:
+        return PlainTextResponse(f"e-Signet is not mounted: {self.esignet_error}", status_code=503)
+
+    async def _health(self, request: Request) -> Response:
+        return JSONResponse({"status": "UP", "base_url": self.base_url})
+
+    async def _state(self, request: Request) -> Response:
+        return JSONResponse(self.inspect())
+
+    async def _identities(self, request: Request) -> Response:
+        return JSONResponse(self.identities.all())
+
+    async def _identity(self, request: Request) -> Response:
+        ident = self.identities.lookup(request.path_params["individual_id"])
+        return JSONResponse(ident) if ident else JSONResponse({"error": "not found"}, status_code=404)
+
+    async def _process_pending(self, request: Request) -> Response:
+        return JSONResponse({"processed": self.lifecycle.process_pending()})
+
+    async def _partners(self, request: Request) -> Response:
+        if request.method == "GET":
+            return JSONResponse({pid: _partner_public(p) for pid, p in self.state.partners.items()})
+        try:
+            data = await request.json()
+            if data.get("generate_keys"):
+                partner = self.state.make_partner_with_keys(
+                    str(data["partner_id"]), str(data["misp_license_key"]), str(data["api_key"]))
+            else:
+                partner = Partner.from_json(data)
+        except (ValueError, KeyError, TypeError, AttributeError, crypto.CryptoError) as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        self.state.register_partner(partner)
+        return JSONResponse(_partner_public(partner, with_files=True), status_code=201)
+
+    async def _faults(self, request: Request) -> Response:
+        if request.method == "DELETE":
+            self.faults.clear()
+        elif request.method == "POST":
+            try:
+                data = await request.json()
+                specs = data.get("rules") or [data.get("spec") or data] if isinstance(data, dict) else data
+                for spec in specs if isinstance(specs, list) else [specs]:
+                    self.faults.add(FaultRule.parse(spec))
+            except (ValueError, TypeError, AttributeError) as exc:
+                return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse(self.faults.describe())
+
+    async def _esignet_clients(self, request: Request) -> Response:
+        if self.esignet is None:
+            return PlainTextResponse(f"e-Signet is not mounted: {self.esignet_error}", status_code=503)
+        if request.method == "GET":
+            return JSONResponse(self.esignet.inspect().get("clients", {}))
+        try:
+            data = await request.json()
+            self.esignet.register_client(
+                str(data["client_id"]), data["public_jwks"], list(data["redirect_uris"]),
+                data.get("userinfo_response_type", "JWS"), data.get("encryption_jwk"))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        self.counters.incr("esignet_clients_registered", str(data["client_id"]))
+        return JSONResponse({"client_id": data["client_id"]}, status_code=201)
+
+    async def _client_config(self, request: Request) -> Response:
+        return JSONResponse(self.client_config())
+
+    async def _ida_certificate(self, request: Request) -> Response:
+        return PlainTextResponse(self.state.ida_enc.cert_pem, media_type="application/x-pem-file")
+
+    # ------------------------------------------------------------------------------------------ domain
+    def make_credential(self, rid: str, identity: dict[str, Any], partner_id: str) -> dict[str, Any]:
+        """The W3C VC (MOSIPVerifiableCredential) carried, encrypted, by CREDENTIAL_ISSUED."""
+        now = iso_ms()
+
+        def lang_list(values: dict[str, str]) -> list[dict[str, str]]:
+            return [{"language": lang, "value": text} for lang, text in values.items() if text]
+
+        address = identity.get("address") or {}
+        subject = {
+            "id": f"{self.base_url}/credentials/{rid}",
+            "UIN": identity["uin"],
+            "VID": identity["vid"],
+            "fullName": lang_list(identity["full_name"]),
+            "firstName": lang_list(identity["given_name"]),
+            "middleName": lang_list(identity["middle_name"]),
+            "lastName": lang_list(identity["family_name"]),
+            "dateOfBirth": identity["dob"],
+            "gender": lang_list(identity["gender"]),
+            "phone": identity.get("phone", ""),
+            "email": identity.get("email", ""),
+            "addressLine1": address.get("street_address", ""),
+            "city": address.get("locality", ""),
+            "region": address.get("region", ""),
+            "postalCode": address.get("postal_code", ""),
+            "registrationId": rid,
+            "partnerId": partner_id,
+        }
+        vc: dict[str, Any] = {
+            "@context": ["https://www.w3.org/2018/credentials/v1",
+                         f"{self.base_url}/.well-known/mosip-context.json"],
+            "type": ["VerifiableCredential", "MOSIPVerifiableCredential"],
+            "id": f"{self.base_url}/credentials/{uuid.uuid4()}",
+            "issuer": f"{self.base_url}/.well-known/controller.json",
+            "issuanceDate": now,
+            "credentialSubject": subject,
+        }
+        payload = json.dumps(vc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        vc["proof"] = {
+            "type": "RsaSignature2018",
+            "created": now,
+            "proofPurpose": "assertionMethod",
+            "verificationMethod": f"{self.base_url}/.well-known/public-key.json",
+            "jws": crypto.jws_sign_detached(self.state.credential.key, payload, self.state.credential.cert),
+        }
+        return vc
+
+    def client_config(self) -> dict[str, Any]:
+        """What a client needs: URLs, partner credentials, certificates, key files (demo keys only)."""
+        base = self.base_url
+        partner = self.state.default_partner
+        files = partner.files
+        esignet_clients = []
+        for record in self.state.esignet_clients.values():
+            esignet_clients.append({
+                "client_id": record["client_id"],
+                "redirect_uris": record["redirect_uris"],
+                "userinfo_response_type": record.get("userinfo_response_type", "JWS"),
+                "private_jwk_path": record.get("files", {}).get("private_jwk"),
+                "private_key_pem_path": record.get("files", {}).get("private_key_pem"),
+                "userinfo_encryption_private_jwk_path": record.get("files", {}).get(
+                    "userinfo_encryption_private_jwk"),
+                "kid": record["public_jwks"]["keys"][0].get("kid"),
+            })
+        return {
+            "base_url": base,
+            "state_dir": str(self.state.path),
+            "ida": {
+                "base_url": base,
+                "auth_url": f"{base}/idauthentication/v1/auth",
+                "kyc_url": f"{base}/idauthentication/v1/kyc",
+                "domain_uri": base,
+                "env": "Staging",
+                "partner_id": partner.partner_id,
+                "misp_license_key": partner.misp_license_key,
+                "api_key": partner.api_key,
+                "encryption_certificate_pem": self.state.ida_enc.cert_pem,
+                "encryption_certificate_path": str(self.state.ida_enc.cert_path),
+                "encryption_certificate_thumbprint": crypto.b64url_encode(self.state.ida_enc.thumbprint),
+                "response_signing_certificate_pem": self.state.ida_sign.cert_pem,
+                "partner_signing_certificate_pem": partner.signing_cert_pem,
+                "partner_signing_key_path": files.get("signing_key_pem"),
+                "partner_signing_p12_path": files.get("signing_p12"),
+                "p12_password": files.get("p12_password"),
+                "request_time_window_seconds": self.config.ida_time_window,
+            },
+            "packet_manager": {
+                "base_url": base,
+                "auth_url": f"{base}/v1/authmanager/authenticate/clientidsecretkey",
+                "create_packet_url": f"{base}/commons/v1/packetmanager/createPacket",
+                "workflow_url": f"{base}/registrationprocessor/v1/workflowmanager/workflowinstance",
+                "idrepo_url": f"{base}/idrepository/v1",
+                **{k: v for k, v in next(iter(self.state.packet_clients.values())).items()},
+            },
+            "websub": {
+                "hub_url": f"{base}/hub",
+                "topic": f"{partner.partner_id}/CREDENTIAL_ISSUED",
+                "partner_encryption_certificate_pem": partner.encryption_cert_pem,
+                "partner_encryption_key_path": files.get("encryption_key_pem"),
+                "partner_encryption_p12_path": files.get("encryption_p12"),
+                "credential_signing_certificate_pem": self.state.credential.cert_pem,
+            },
+            "esignet": {
+                "issuer": base,
+                "discovery_url": f"{base}/.well-known/openid-configuration",
+                "mounted": self.esignet is not None,
+                "error": self.esignet_error,
+                "otp": getattr(self.esignet, "otp", None),
+                "clients": esignet_clients,
+            },
+            "admin": {"state_url": f"{base}/admin/state", "identities_url": f"{base}/admin/identities",
+                      "process_pending_url": f"{base}/admin/process-pending",
+                      "faults_url": f"{base}/admin/faults",
+                      "partners_url": f"{base}/admin/partners",
+                      "esignet_clients_url": f"{base}/admin/esignet/clients"},
+        }
+
+    def inspect(self) -> dict[str, Any]:
+        people = self.identities.all()
+        return {
+            "base_url": self.base_url,
+            "config": asdict(self.config),
+            "identities": {
+                "count": len(people),
+                "activated": sum(1 for p in people if p["status"] == "ACTIVATED"),
+                "deactivated": sum(1 for p in people if p["status"] != "ACTIVATED"),
+            },
+            **self.lifecycle.inspect(),
+            "hub": self.hub.inspect(),
+            "subscriptions": self.hub.inspect()["subscriptions"],
+            "deliveries": [d for s in self.hub.inspect()["subscriptions"] for d in s["pending"]],
+            "counters": self.counters.snapshot(),
+            "faults": self.faults.describe(),
+            "partners": sorted(self.state.partners),
+            "esignet": self.esignet.inspect() if self.esignet is not None else {"error": self.esignet_error},
+        }
+
+
+def _partner_public(p: Partner, with_files: bool = False) -> dict[str, Any]:
+    data = {"partner_id": p.partner_id, "misp_license_key": p.misp_license_key, "api_key": p.api_key,
+            "status": p.status, "signing_cert_pem": p.signing_cert_pem,
+            "encryption_cert_pem": p.encryption_cert_pem,
+            "credential_type": p.credential_type}
+    if with_files:
+        data["files"] = p.files
+    return data

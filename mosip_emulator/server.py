@@ -1,0 +1,190 @@
+"""``EmulatorServer``: the emulator on loopback in a background thread (tests, the demo).
+
+    with EmulatorServer(credential_delay=0) as emu:
+        cfg = emu.client_config()          # URLs, partner credentials, certificates, key files
+        httpx.get(emu.base_url + "/admin/state")
+
+``start()`` returns once uvicorn listens; ``stop()`` shuts it down.  ``state_dir=None`` uses a temporary
+directory, removed by ``stop()``.  ``emu.emulator`` is the live :class:`~mosip_emulator.app.Emulator`;
+``emu.call(fn, *args)`` runs ``fn`` in the server's event loop and returns its result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import shutil
+import socket
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import uvicorn
+
+from .app import Emulator, EmulatorConfig
+from .faults import FaultRule, tracking_protocol
+from .state import Partner
+
+T = TypeVar("T")
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+def make_uvicorn(emulator: Emulator, log_level: str = "warning") -> uvicorn.Server:
+    config = uvicorn.Config(
+        emulator.asgi_app(),
+        http=tracking_protocol(emulator.faults.registry),
+        ws="none",
+        lifespan="on",
+        log_level=log_level,
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+        timeout_graceful_shutdown=2,
+        timeout_keep_alive=30,
+    )
+    return uvicorn.Server(config)
+
+
+def base_url_for(sock: socket.socket, host: str) -> str:
+    port = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+class EmulatorServer:
+    def __init__(
+        self,
+        state_dir: str | Path | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        faults: list[str | FaultRule] | None = None,
+        credential_delay: float = 0.0,
+        identities: str | Path | list[dict[str, Any]] | None = None,
+        partners: list[Partner] | None = None,
+        log_level: str = "warning",
+        **config: Any,
+    ) -> None:
+        self._tmp: str | None = None
+        if state_dir is None:
+            self._tmp = tempfile.mkdtemp(prefix="mosip-emulator-")
+            state_dir = self._tmp
+        self.host = host
+        self.port = port
+        self.log_level = log_level
+        self.emulator = Emulator(
+            Path(state_dir),
+            identities=identities,
+            config=EmulatorConfig(credential_delay=credential_delay, **config),
+            faults=list(faults or []),
+            partners=partners,
+        )
+        self.base_url = ""
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    @property
+    def state_dir(self) -> Path:
+        return self.emulator.state.path
+
+    def start(self, timeout: float = 20.0) -> EmulatorServer:
+        sock = bind_socket(self.host, self.port)
+        self.base_url = base_url_for(sock, self.host)
+        self.port = sock.getsockname()[1]
+        self.emulator.set_base_url(self.base_url)
+        self._server = make_uvicorn(self.emulator, self.log_level)
+        server = self._server
+
+        def run() -> None:
+            try:
+                asyncio.run(server.serve(sockets=[sock]))
+            except BaseException as exc:  # surfaced by start()
+                self._error = exc
+            finally:
+                sock.close()
+
+        self._thread = threading.Thread(target=run, name=f"mosip-emulator:{self.port}", daemon=True)
+        self._thread.start()
+        ready = threading.Event()
+
+        def wait() -> None:
+            while not server.started and self._thread is not None and self._thread.is_alive():
+                if ready.wait(0.01):
+                    return
+
+        wait_thread = threading.Thread(target=wait, daemon=True)
+        wait_thread.start()
+        wait_thread.join(timeout)
+        ready.set()
+        if not server.started:
+            self.stop()
+            raise RuntimeError(f"the MOSIP emulator did not start: {self._error!r}")
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        self._server = None
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------------------------------ helpers
+    def call(self, fn: Callable[..., T], *args: Any, timeout: float = 10.0) -> T:
+        """Run ``fn(*args)`` in the server loop (where the emulator's state lives)."""
+        loop = self.emulator.loop
+        if loop is None:
+            return fn(*args)
+
+        async def runner() -> T:
+            return fn(*args)
+
+        future: concurrent.futures.Future[T] = asyncio.run_coroutine_threadsafe(runner(), loop)
+        return future.result(timeout)
+
+    def client_config(self) -> dict[str, Any]:
+        return self.emulator.client_config()
+
+    def state(self) -> dict[str, Any]:
+        return self.call(self.emulator.inspect)
+
+    def counters(self) -> dict[str, dict[str, int]]:
+        return self.emulator.counters.snapshot()
+
+    def process_pending(self) -> list[str]:
+        return self.call(self.emulator.lifecycle.process_pending)
+
+    def add_fault(self, spec: str | dict[str, Any]) -> None:
+        self.emulator.faults.add(FaultRule.parse(spec))
+
+    def clear_faults(self) -> None:
+        self.emulator.faults.clear()
+
+    @property
+    def identities(self) -> Any:
+        return self.emulator.identities
+
+
+logging.getLogger("mosip_emulator").addHandler(logging.NullHandler())
