@@ -44,7 +44,12 @@ class SigningKey:
         key_path = directory / f"{name}.key.pem"
         cert_path = directory / f"{name}.cert.pem"
         if key_path.exists():
-            private = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+            # Our own key, written by us: skip the (slow) RSA consistency check on every start.
+            private = serialization.load_pem_private_key(
+                key_path.read_bytes(), password=None, unsafe_skip_rsa_key_validation=True
+            )
+            if not isinstance(private, rsa.RSAPrivateKey):
+                raise ValueError(f"{key_path} is not an RSA private key")
         else:
             private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
             _write_private(
@@ -60,11 +65,8 @@ class SigningKey:
         else:
             cert = _self_signed(private, common_name)
             cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        pem = private.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-        thumb = RSAKey.import_key(pem).thumbprint()
-        self.key = RSAKey.import_key(pem, {"kid": thumb, "use": "sig"})
+        thumb = RSAKey.import_key(private).thumbprint()
+        self.key = RSAKey.import_key(private, {"kid": thumb, "use": "sig"})
         self.certificate = cert
         self.kid = thumb
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import pathlib
 import re
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -97,7 +99,8 @@ class Server:
         return self.http.get("/.well-known/openid-configuration").json()
 
 
-def serve(app: Starlette) -> tuple[uvicorn.Server, threading.Thread, int]:
+def serve(app: Any) -> tuple[uvicorn.Server, threading.Thread, int]:
+    """Run `app` with uvicorn on 127.0.0.1:0 in a daemon thread; returns (server, thread, port)."""
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="esignet-emulator", daemon=True)
@@ -111,26 +114,60 @@ def serve(app: Starlette) -> tuple[uvicorn.Server, threading.Thread, int]:
     return server, thread, port
 
 
+class _Mount:
+    """The ASGI app uvicorn serves for the whole session; each test mounts its own Starlette app."""
+
+    def __init__(self) -> None:
+        self.app: Any = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture(scope="session")
+def _uvicorn() -> Iterator[tuple[_Mount, str]]:
+    mount = _Mount()
+    uv, thread, port = serve(mount)
+    yield mount, f"http://127.0.0.1:{port}"
+    uv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def _signing_keys(tmp_path_factory) -> pathlib.Path:
+    """Generate the emulator's RSA keys once; each test's state dir starts from a copy."""
+    state = tmp_path_factory.mktemp("esignet-keys")
+    ESignet(state, lookup)
+    return state / "esignet"
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
 
 
 @pytest.fixture
-def esignet(tmp_path, clock) -> ESignet:
-    return ESignet(tmp_path / "state", lookup, clock=clock)
+def state_dir(tmp_path, _signing_keys) -> pathlib.Path:
+    state = tmp_path / "state"
+    (state / "esignet").mkdir(parents=True)
+    for pem in _signing_keys.glob("*.pem"):
+        shutil.copy2(pem, state / "esignet" / pem.name)
+    return state
 
 
 @pytest.fixture
-def server(esignet, clock) -> Iterator[Server]:
-    app = Starlette(routes=esignet.routes())
-    uv, thread, port = serve(app)
-    base = f"http://127.0.0.1:{port}"
+def esignet(state_dir, clock) -> ESignet:
+    return ESignet(state_dir, lookup, clock=clock)
+
+
+@pytest.fixture
+def server(esignet, clock, _uvicorn) -> Iterator[Server]:
+    mount, base = _uvicorn
+    mount.app = Starlette(routes=esignet.routes())
     esignet.issuer = base
     with httpx.Client(base_url=base, follow_redirects=False) as http:
         yield Server(base, esignet, clock, http)
-    uv.should_exit = True
-    thread.join(timeout=10)
+    mount.app = None
 
 
 @dataclass

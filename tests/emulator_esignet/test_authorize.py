@@ -1,0 +1,203 @@
+"""The /authorize request: redirect URI matching, which errors redirect and which do not, PAR."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mosip_emulator.esignet import redirect_uri_matches
+
+from .conftest import ClientKeys, Server, page_step, start_login
+from .helpers import assertion, authorize_url, get_code, pkce, query, token_request
+
+NATIVE = "http://127.0.0.1/callback"
+WEB = "https://rp.example.org/oidc/callback"
+
+
+@pytest.fixture
+def rp(server: Server, rp_keys: ClientKeys) -> str:
+    server.esignet.register_client("rp", rp_keys.public_jwks(), [NATIVE, WEB, "http://[::1]/cb"])
+    return "rp"
+
+
+@pytest.mark.parametrize(
+    ("registered", "requested", "ok"),
+    [
+        (NATIVE, NATIVE, True),
+        (NATIVE, "http://127.0.0.1:49152/callback", True),
+        (NATIVE, "http://127.0.0.1:1/callback", True),
+        ("http://127.0.0.1:8000/callback", "http://127.0.0.1:9000/callback", True),
+        ("http://[::1]/cb", "http://[::1]:5000/cb", True),
+        (NATIVE, "http://127.0.0.1:49152/other", False),
+        (NATIVE, "http://127.0.0.1:49152/callback?x=1", False),
+        (NATIVE, "http://127.0.0.1:49152/callback#frag", False),
+        (NATIVE, "http://127.0.0.2:49152/callback", False),
+        (NATIVE, "http://localhost:49152/callback", False),
+        (NATIVE, "https://127.0.0.1:49152/callback", False),
+        (NATIVE, "http://user@127.0.0.1:49152/callback", False),
+        (NATIVE, "http://127.0.0.1:notaport/callback", False),
+        (WEB, WEB, True),
+        (WEB, "https://rp.example.org:8443/oidc/callback", False),
+        (WEB, "https://rp.example.org/oidc/callback/", False),
+        ("http://rp.example.org/cb", "http://rp.example.org:8080/cb", False),
+    ],
+)
+def test_redirect_uri_matching(registered: str, requested: str, ok: bool):
+    assert redirect_uri_matches(registered, requested) is ok
+
+
+def test_loopback_any_port_end_to_end(server: Server, rp: str, rp_keys: ClientKeys):
+    redirect = "http://127.0.0.1:51234/callback"
+    code, verifier = get_code(server.http, rp, redirect)
+    endpoint = server.discovery()["token_endpoint"]
+    response = token_request(
+        server.http,
+        endpoint,
+        code=code,
+        verifier=verifier,
+        client_assertion=assertion(rp_keys, rp, endpoint),
+        redirect_uri=redirect,
+    )
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(
+    ("client_id", "redirect_uri", "code"),
+    [
+        ("nobody", NATIVE, "invalid_client_id"),
+        (None, NATIVE, "invalid_client_id"),
+        ("rp", "https://evil.example/callback", "invalid_redirect_uri"),
+        ("rp", "https://rp.example.org:8443/oidc/callback", "invalid_redirect_uri"),
+        ("rp", "http://127.0.0.1:5000/elsewhere", "invalid_redirect_uri"),
+        ("rp", None, "invalid_redirect_uri"),
+    ],
+)
+def test_unverified_client_or_redirect_gives_an_error_page(
+    server: Server, rp: str, client_id, redirect_uri, code
+):
+    url = authorize_url(client_id, redirect_uri, response_type="token")
+    if client_id is None:
+        url = url.replace("client_id=None&", "")
+    response = server.http.get(url)
+    assert response.status_code == 400
+    assert "location" not in response.headers
+    assert page_step(response.text) == ("error", code)
+
+
+@pytest.mark.parametrize(
+    ("params", "error", "description"),
+    [
+        ({"response_type": "token"}, "unsupported_response_type", "invalid_response_type"),
+        ({"scope": "profile"}, "invalid_scope", "invalid_scope"),
+        (
+            {"code_challenge": "x" * 43, "code_challenge_method": "plain"},
+            "invalid_request",
+            "unsupported_pkce_challenge_method",
+        ),
+        ({"code_challenge": "x" * 43}, "invalid_request", "unsupported_pkce_challenge_method"),
+        ({"code_challenge_method": "S256"}, "invalid_request", "invalid_pkce_challenge"),
+        (
+            {"code_challenge": "too-short", "code_challenge_method": "S256"},
+            "invalid_request",
+            "invalid_pkce_challenge",
+        ),
+        ({"claims": "{not json"}, "invalid_request", "invalid_claim"),
+        ({"claims": '{"userinfo": []}'}, "invalid_request", "invalid_claim"),
+        ({"acr_values": "urn:example:unknown"}, "invalid_request", "invalid_acr"),
+        ({"prompt": "none"}, "login_required", "login_required"),
+        ({"prompt": "bogus"}, "invalid_request", "invalid_prompt"),
+        ({"display": "tv"}, "invalid_request", "invalid_display"),
+        ({"request": "eyJhbGciOiJub25lIn0.e30."}, "request_not_supported", "invalid_request"),
+    ],
+)
+def test_other_errors_redirect_with_state(server: Server, rp: str, params, error, description):
+    response = server.http.get(authorize_url(rp, NATIVE, state="s-42", **params))
+    assert response.status_code == 302
+    location = response.headers["location"]
+    assert location.startswith(NATIVE + "?")
+    q = query(location)
+    assert q == {"error": error, "error_description": description, "state": "s-42", "iss": server.base}
+
+
+def test_valid_request_shows_login_page(server: Server, rp: str):
+    _, challenge = pkce()
+    claims = {"userinfo": {"name": {"essential": True}, "birthdate": None}}
+    url = authorize_url(
+        rp,
+        WEB,
+        code_challenge=challenge,
+        code_challenge_method="S256",
+        acr_values="mosip:idp:acr:generated-code mosip:idp:acr:biometrics",
+        claims=json.dumps(claims),
+        ui_locales="fr-FR en",
+        prompt="login",
+        max_age="600",
+        display="page",
+    )
+    tid = start_login(server.http, url)
+    assert len(tid) >= 32
+    page = server.http.get(url).text
+    assert '<html lang="fr">' in page and 'name="otp"' in page
+
+
+def test_consent_page_lists_requested_claims(server: Server, rp: str):
+    claims = {"userinfo": {"name": {"essential": True}, "birthdate": {"essential": False}}}
+    tid = start_login(server.http, authorize_url(rp, NATIVE, claims=json.dumps(claims), scope="openid email"))
+    page = server.http.post(
+        "/authorize/login", data={"transaction_id": tid, "individual_id": "2345678901", "otp": "111111"}
+    ).text
+    assert 'data-claim="name" data-essential="true"' in page
+    assert 'data-claim="birthdate" data-essential="false"' in page
+    assert 'data-claim="email" data-essential="false"' in page
+    assert 'data-claim="gender"' not in page
+
+
+def test_par_then_authorize(server: Server, rp: str, rp_keys: ClientKeys):
+    disc = server.discovery()
+    verifier, challenge = pkce()
+    form = {
+        "client_id": rp,
+        "redirect_uri": NATIVE,
+        "response_type": "code",
+        "scope": "openid profile",
+        "state": "par-state",
+        "nonce": "par-nonce",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        "client_assertion": assertion(rp_keys, rp, disc["pushed_authorization_request_endpoint"]),
+    }
+    par = server.http.post(disc["pushed_authorization_request_endpoint"], data=form)
+    assert par.status_code == 201, par.text
+    request_uri = par.json()["request_uri"]
+    assert request_uri.startswith("urn:ietf:params:oauth:request_uri:") and par.json()["expires_in"] > 0
+    from .conftest import login
+
+    location = login(server.http, f"/authorize?client_id={rp}&request_uri={request_uri}")
+    q = query(location)
+    assert q["state"] == "par-state"
+    token = token_request(
+        server.http,
+        disc["token_endpoint"],
+        code=q["code"],
+        verifier=verifier,
+        client_assertion=assertion(rp_keys, rp, disc["token_endpoint"]),
+        redirect_uri=NATIVE,
+    )
+    assert token.status_code == 200
+    # a request_uri is single use
+    again = server.http.get(f"/authorize?client_id={rp}&request_uri={request_uri}")
+    assert again.status_code == 400
+    # PAR needs client authentication and a valid request
+    form["client_assertion"] = assertion(rp_keys, rp, disc["pushed_authorization_request_endpoint"])
+    form["code_challenge_method"] = "plain"
+    bad = server.http.post(disc["pushed_authorization_request_endpoint"], data=form)
+    assert bad.status_code == 400 and bad.json()["error_description"] == "unsupported_pkce_challenge_method"
+
+
+def test_require_pkce_option(server: Server, rp: str):
+    server.esignet.require_pkce = True
+    response = server.http.get(authorize_url(rp, NATIVE))
+    assert response.status_code == 302
+    assert query(response.headers["location"])["error_description"] == "use_pkce"
