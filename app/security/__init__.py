@@ -1,1 +1,1 @@
-"""app/security"""
+"""Accounts, roles, PINs (and, with the security issue, key slots and secrets)."""

@@ -1,0 +1,423 @@
+"""`crvs-field`: the command line, the composition root (DESIGN §9).
+
+Thin by design: parse, open the device, call a service, print. It is the one module allowed to
+import `ui/` and `sync/`, and does so lazily inside the commands that need them.
+Exit codes: 0 done, 1 refused (workflow, login), 2 bad input or configuration, 3 no QR code found,
+4 QR code rejected.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_NO_CODE, EXIT_REJECTED = 0, 1, 2, 3, 4
+MAX_DATA_FILE = 1024 * 1024
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_USAGE):
+        super().__init__(message)
+        self.code = code
+
+
+# ------------------------------------------------------------------------------------ helpers
+
+
+def _stdin_lines() -> Callable[[], str | None]:
+    lines: list[str] | None = None
+
+    def next_line() -> str | None:
+        nonlocal lines
+        if lines is None:
+            lines = [] if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read().splitlines()
+        return lines.pop(0).strip() if lines else None
+
+    return next_line
+
+
+_read_stdin_line = _stdin_lines()
+
+
+def _secret_input(env: str, prompt: str) -> str:
+    value = os.environ.get(env)
+    if value:
+        return value
+    if sys.stdin is not None and sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(prompt)
+    line = _read_stdin_line()
+    if not line:
+        raise CliError(f"no PIN given: set {env} or pass it on standard input")
+    return line
+
+
+def read_data_file(path: str) -> Any:
+    """A JSON data file: bounded, UTF-8, an object. Nothing is written if it is bad."""
+    try:
+        file = Path(path)
+        if file.stat().st_size > MAX_DATA_FILE:
+            raise CliError(f"{path}: larger than {MAX_DATA_FILE} bytes")
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CliError(f"{path}: cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise CliError(f"{path}: not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise CliError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+    if not isinstance(data, dict):
+        raise CliError(f"{path}: expected a JSON object of form field ids to values")
+    return data
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str))
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    from app.device import default_data_dir
+
+    return Path(args.data_dir) if args.data_dir else default_data_dir()
+
+
+def _open_device(args: argparse.Namespace) -> Any:
+    from app.device import Device
+
+    return Device.open(_data_dir(args), Path(args.country) if args.country else None)
+
+
+def _login(args: argparse.Namespace, device: Any) -> Any:
+    from app.security.users import AuthenticationError
+
+    name = args.user or os.environ.get("CRVS_FIELD_USER")
+    if not name:
+        raise CliError("this command needs --user NAME (or CRVS_FIELD_USER)")
+    pin = _secret_input("CRVS_FIELD_PIN", f"PIN for {name}: ")
+    try:
+        return device.users.authenticate(name, pin)
+    except AuthenticationError as exc:
+        raise CliError(str(exc), EXIT_REFUSED) from None
+
+
+# ------------------------------------------------------------------------------------ commands
+
+
+def cmd_config_check(args: argparse.Namespace) -> int:
+    from app.config.loader import ConfigError, load_country
+    from app.device import default_country_dir
+
+    path = Path(args.path) if args.path else (Path(args.country) if args.country else default_country_dir())
+    try:
+        country = load_country(path)
+    except ConfigError as exc:
+        for issue in exc.issues:
+            print(issue, file=sys.stderr)
+        return EXIT_USAGE
+    rules = len(country.config.integration.rules)
+    print(f"{country.name}: configuration is valid ({rules} integration rules, "
+          f"events {', '.join(e.value for e in country.config.forms)})")
+    return EXIT_OK
+
+
+def cmd_config_schema(args: argparse.Namespace) -> int:
+    from app.config.loader import country_json_schema
+
+    _print_json(country_json_schema())
+    return EXIT_OK
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from app.device import Device
+
+    pin = _secret_input("CRVS_FIELD_PIN", f"New PIN for {args.admin}: ")
+    device = Device.initialise(_data_dir(args), Path(args.country) if args.country else None)
+    try:
+        device.users.add(None, args.admin, "admin", pin)
+    finally:
+        device.close()
+    print(f"device initialised in {device.data_dir} for {device.country.name}; admin {args.admin}")
+    return EXIT_OK
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    device = _open_device(args)
+    try:
+        admin = _login(args, device)
+        pin = _secret_input("CRVS_FIELD_NEW_PIN", f"New PIN for {args.name}: ")
+        device.users.add(admin, args.name, args.role, pin, language=args.language)
+    finally:
+        device.close()
+    print(f"user {args.name} added as {args.role}")
+    return EXIT_OK
+
+
+def record_summary(record: Any) -> dict[str, Any]:
+    return {"id": record.id, "tracking_id": record.tracking_id, "event": record.event,
+            "status": record.status, "requires_attention": record.requires_attention,
+            "registration_number": record.registration_number,
+            "updated_at": record.updated_at.isoformat() if record.updated_at else None}
+
+
+def record_json(detail: Any) -> dict[str, Any]:
+    record = detail.record
+    persons = {section: {"verification": state.get("verification", "none"),
+                         "failed_attributes": state.get("failed_attributes", []),
+                         **{k: state[k] for k in ("psut", "vid", "uin") if state.get(k)}}
+               for section, state in record.persons.items()}
+    return {
+        **record_summary(record),
+        "attention_reason": record.attention_reason,
+        "declaration": record.declaration,
+        "persons": persons,
+        "mosip": record.mosip,
+        "correction": record.correction,
+        "outbox": [{"kind": o.kind, "state": o.state, "attempts": o.attempts, "last_error": o.last_error,
+                    "idempotency_key": o.idempotency_key} for o in detail.outbox],
+        "history": [{"seq": h.seq, "at": h.at.isoformat(), "actor": h.actor, "kind": h.kind,
+                     "details": h.details} for h in detail.history],
+        "available_actions": [a.value for a in detail.available],
+    }
+
+
+def cmd_records_declare(args: argparse.Namespace) -> int:
+    data = read_data_file(args.data)
+    device = _open_device(args)
+    try:
+        actor = _login(args, device)
+        if args.draft:
+            record = device.records.create_draft(actor, args.event, data)
+        else:
+            record = device.records.declare(actor, event=args.event, data=data)
+    finally:
+        device.close()
+    if args.json:
+        _print_json(record_summary(record))
+    else:
+        print(record.id)
+    return EXIT_OK
+
+
+def cmd_records_act(args: argparse.Namespace) -> int:
+    data = read_data_file(args.data) if args.data else None
+    device = _open_device(args)
+    try:
+        actor = _login(args, device)
+        record = device.records.act(actor, args.id, args.action, data=data, reason=args.reason)
+    finally:
+        device.close()
+    if args.json:
+        _print_json(record_summary(record))
+    else:
+        print(f"{record.tracking_id}: {record.status}")
+    return EXIT_OK
+
+
+def cmd_records_list(args: argparse.Namespace) -> int:
+    device = _open_device(args)
+    try:
+        _login(args, device)
+        records = device.records.list_records(args.queue, args.search, limit=args.limit)
+        counts = device.records.queue_counts()
+    finally:
+        device.close()
+    if args.json:
+        _print_json({"records": [record_summary(r) for r in records], "queues": counts})
+        return EXIT_OK
+    for r in records:
+        flag = " !" if r.requires_attention else ""
+        print(f"{r.tracking_id}  {r.event:<5}  {r.status:<28}{flag}  {r.id}")
+    print("queues: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return EXIT_OK
+
+
+def cmd_records_show(args: argparse.Namespace) -> int:
+    device = _open_device(args)
+    try:
+        actor = _login(args, device)
+        detail = device.records.detail(args.id, role=actor.role)
+    finally:
+        device.close()
+    view = record_json(detail)
+    if args.json:
+        _print_json(view)
+        return EXIT_OK
+    print(f"{view['tracking_id']} ({view['event']}): {view['status']}"
+          + (f"  registration {view['registration_number']}" if view["registration_number"] else ""))
+    if view["requires_attention"]:
+        print(f"  requires attention: {view['attention_reason']}")
+    for section, person in view["persons"].items():
+        failed = person["failed_attributes"]
+        extra = f" ({', '.join(failed)} did not match)" if failed else ""
+        ids = " ".join(f"{k.upper()} {v[:6]}…" for k, v in person.items() if k in ("psut", "vid", "uin"))
+        print(f"  {section}: {person['verification']}{extra} {ids}".rstrip())
+    for key, value in view["mosip"].items():
+        print(f"  MOSIP {key}: {value}")
+    for item in view["outbox"]:
+        print(f"  outbox {item['kind']}: {item['state']} (attempts {item['attempts']})"
+              + (f" — {item['last_error']}" if item["last_error"] else ""))
+    print("  history:")
+    for h in view["history"]:
+        details = json.dumps(h["details"], ensure_ascii=False)
+        print(f"    {h['at'][:19]}  {h['actor']:<12} {h['kind']:<22} {details}")
+    return EXIT_OK
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from app import audit
+
+    device = _open_device(args)
+    try:
+        with device.db.read() as session:
+            broken = audit.verify(session)
+    finally:
+        device.close()
+    if broken is None:
+        print("audit chain holds")
+        return EXIT_OK
+    print(f"audit chain broken at event {broken.seq} ({broken.kind}, {broken.at.isoformat()})",
+          file=sys.stderr)
+    return EXIT_REFUSED
+
+
+def cmd_qr_decode(args: argparse.Namespace) -> int:
+    from app.cli.qr import decode_command
+
+    return decode_command(args)
+
+
+def cmd_not_yet(issue: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        print(f"not yet available: {issue}", file=sys.stderr)
+        return EXIT_REFUSED
+
+    return run
+
+
+# ------------------------------------------------------------------------------------ parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="crvs-field", description=__doc__.split("\n")[0])
+    parser.add_argument("--data-dir", help="device data directory (default: the platform's user data dir)")
+    parser.add_argument("--country", help="country configuration directory")
+    parser.add_argument("--user", help="user name (PIN from CRVS_FIELD_PIN or standard input)")
+    parser.set_defaults(func=None)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="emulator + demo data + the app")
+    demo.add_argument("--headless", action="store_true")
+    demo.add_argument("--seconds", type=float, default=0)
+    demo.set_defaults(func=cmd_not_yet("the demo arrives with the desktop UI (issue 7)"))
+
+    init = sub.add_parser("init", help="create the encrypted device database and its first admin")
+    init.add_argument("--admin", required=True)
+    init.set_defaults(func=cmd_init)
+
+    users = sub.add_parser("users", help="local accounts").add_subparsers(dest="users_command", required=True)
+    add = users.add_parser("add", help="add a user (needs an admin login)")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=["agent", "supervisor", "registrar", "admin"])
+    add.add_argument("--language", default="en")
+    add.set_defaults(func=cmd_users_add)
+
+    config = sub.add_parser("config", help="country configuration").add_subparsers(
+        dest="config_command", required=True)
+    check = config.add_parser("check", help="validate a country configuration")
+    check.add_argument("path", nargs="?")
+    check.set_defaults(func=cmd_config_check)
+    config.add_parser("schema", help="JSON Schema of the country configuration").set_defaults(
+        func=cmd_config_schema)
+
+    records = sub.add_parser("records", help="declarations").add_subparsers(
+        dest="records_command", required=True)
+    declare = records.add_parser("declare", help="declare a birth or death from a JSON data file")
+    declare.add_argument("--event", required=True, choices=["birth", "death"])
+    declare.add_argument("--data", required=True, help="flat JSON object: form field id -> value")
+    declare.add_argument("--draft", action="store_true", help="save as a draft (no required-field checks)")
+    declare.add_argument("--json", action="store_true")
+    declare.set_defaults(func=cmd_records_declare)
+    act = records.add_parser("act", help="validate, register, correct, reject, retry, remove-from-queue")
+    act.add_argument("id", help="record id or tracking id")
+    act.add_argument("action", choices=["validate", "register", "request-correction", "approve-correction",
+                                        "reject", "retry", "remove-from-queue"])
+    act.add_argument("--data", help="JSON file: corrected or edited fields")
+    act.add_argument("--reason")
+    act.add_argument("--json", action="store_true")
+    act.set_defaults(func=cmd_records_act)
+    listing = records.add_parser("list", help="records of a work queue")
+    listing.add_argument("--queue")
+    listing.add_argument("--search")
+    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=cmd_records_list)
+    show = records.add_parser("show", help="one record with its people, MOSIP ids and history")
+    show.add_argument("id")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=cmd_records_show)
+
+    qr = sub.add_parser("qr", help="ID QR codes").add_subparsers(dest="qr_command", required=True)
+    decode = qr.add_parser("decode", help="decode an ID QR code from an image or a video file")
+    decode.add_argument("path")
+    decode.add_argument("--trusted-key", action="append", default=[], metavar="PEM",
+                        help="an extra trusted issuer public key (Ed25519 or P-256 SPKI PEM)")
+    decode.add_argument("--backend", choices=["zxing", "zbar"], default="zxing")
+    decode.set_defaults(func=cmd_qr_decode)
+
+    sync = sub.add_parser("sync", help="the sync agent")
+    sync.add_argument("--once", action="store_true")
+    sync.set_defaults(func=cmd_not_yet("the sync agent (issue 4)"))
+
+    esignet = sub.add_parser("esignet", help="e-Signet").add_subparsers(dest="esignet_command", required=True)
+    login = esignet.add_parser("login", help="authenticate a person with e-Signet")
+    login.add_argument("--record", required=True)
+    login.add_argument("--section", required=True)
+    login.add_argument("--no-browser", action="store_true")
+    login.set_defaults(func=cmd_not_yet("the e-Signet login (issue 5)"))
+
+    audit = sub.add_parser("audit", help="audit history").add_subparsers(dest="audit_command", required=True)
+    audit.add_parser("verify", help="check the hash chain").set_defaults(func=cmd_audit_verify)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.func is None:
+        parser.print_help()
+        return EXIT_USAGE
+    from app.config.loader import ConfigError
+    from app.device import DeviceError
+    from app.records import DeclarationInvalid, WorkflowError
+    from app.security.users import UserError
+
+    try:
+        return int(args.func(args))
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.code
+    except DeclarationInvalid as exc:
+        for error in exc.errors:
+            print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except ConfigError as exc:
+        for issue in exc.issues:
+            print(issue, file=sys.stderr)
+        return EXIT_USAGE
+    except (DeviceError, UserError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except WorkflowError as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""Local accounts: PIN hashes (argon2id), roles, lockout with growing back-off after failures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from app import audit
+from app.records.service import Actor
+from app.records.workflow import Role
+from app.store import Database
+from app.store.models import User, utcnow
+
+_NAME = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
+MIN_PIN_LENGTH = 6
+FREE_ATTEMPTS = 3
+MAX_LOCKOUT = dt.timedelta(hours=1)
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+class AuthenticationError(Exception):
+    """Login refused; the message never says whether the user exists."""
+
+
+class UserError(ValueError):
+    pass
+
+
+def lockout_for(failures: int) -> dt.timedelta:
+    """No delay for the first few mistakes, then 30 s doubling up to an hour."""
+    if failures < FREE_ATTEMPTS:
+        return dt.timedelta(0)
+    return min(dt.timedelta(seconds=30 * 2 ** (failures - FREE_ATTEMPTS)), MAX_LOCKOUT)
+
+
+class UserService:
+    def __init__(self, db: Database, clock: Callable[[], dt.datetime] = utcnow):
+        self.db = db
+        self.clock = clock
+
+    def count(self) -> int:
+        with self.db.read() as session:
+            return len(session.query(User).all())
+
+    def add(self, by: Actor | None, name: str, role: Role | str, pin: str, language: str = "en") -> User:
+        """Create an account. Only an admin may, except for the very first one (device init)."""
+        role = Role(role)
+        if role is Role.SYSTEM:
+            raise UserError("'system' is not a role for people")
+        if not _NAME.match(name):
+            raise UserError("user names are 2–64 lowercase letters, digits, '.', '_' or '-'")
+        if len(pin) < MIN_PIN_LENGTH or not pin.isprintable():
+            raise UserError(f"a PIN has at least {MIN_PIN_LENGTH} characters")
+        with self.db.write() as session:
+            first = session.query(User).count() == 0
+            if not first and (by is None or by.role is not Role.ADMIN):
+                raise UserError("only an admin can add users")
+            if first and role is not Role.ADMIN:
+                raise UserError("the first user of a device must be an admin")
+            if session.get(User, name) is not None:
+                raise UserError(f"user {name!r} already exists")
+            user = User(name=name, role=role.value, pin_hash=_hasher.hash(pin), language=language)
+            session.add(user)
+            audit.append(session, actor=by.name if by else name, kind="user-added",
+                         details={"user": name, "role": role.value})
+        return user
+
+    def authenticate(self, name: str, pin: str) -> Actor:
+        with self.db.write() as session:
+            user = session.get(User, name)
+            now = self.clock()
+            if user is None or user.disabled:
+                _hasher.hash(pin)  # same cost either way: no user enumeration by timing
+                raise AuthenticationError("unknown user or wrong PIN")
+            locked_until = user.locked_until
+            if locked_until is not None and locked_until.tzinfo is None:
+                locked_until = locked_until.replace(tzinfo=dt.UTC)
+            if locked_until and locked_until > now:
+                wait = int((locked_until - now).total_seconds()) + 1
+                raise AuthenticationError(f"too many wrong PINs: try again in {wait} s")
+            try:
+                _hasher.verify(user.pin_hash, pin)
+            except (VerifyMismatchError, VerificationError, InvalidHashError):
+                user.failed_attempts += 1
+                delay = lockout_for(user.failed_attempts)
+                user.locked_until = now + delay if delay else None
+                session.add(user)
+                audit.append(session, actor=name, kind="login-failed",
+                             details={"failures": user.failed_attempts})
+                raise AuthenticationError("unknown user or wrong PIN") from None
+            if _hasher.check_needs_rehash(user.pin_hash):
+                user.pin_hash = _hasher.hash(pin)
+            user.failed_attempts = 0
+            user.locked_until = None
+            session.add(user)
+            return Actor(user.name, Role(user.role))
