@@ -72,7 +72,7 @@ class ZxingDecoder:
             raise DecoderUnavailable(f"zxing-cpp is not installed ({exc})") from None
         self._zx = zxingcpp
         common: dict[str, Any] = {
-            "formats": zxingcpp.BarcodeFormat.QRCode | zxingcpp.BarcodeFormat.MicroQRCode,
+            "formats": zxingcpp.barcode_formats_from_str("QRCode,MicroQRCode"),
             "try_rotate": True, "try_downscale": True, "try_invert": True,
             "text_mode": zxingcpp.TextMode.Plain,
         }
