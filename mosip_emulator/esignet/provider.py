@@ -310,12 +310,16 @@ class ESignet:
         for jwk in keys:
             if any(k in jwk for k in ("d", "p", "q", "dp", "dq", "qi")):
                 raise ValueError(f"{errors.INVALID_PUBLIC_KEY}: private key material in public_jwks")
+            if not isinstance(jwk, dict) or jwk.get("kty") not in ("RSA", "EC"):
+                raise ValueError(f"{errors.INVALID_PUBLIC_KEY}: only RSA and EC P-256 keys")
+            if jwk["kty"] == "EC" and jwk.get("crv") != "P-256":
+                raise ValueError(f"{errors.INVALID_PUBLIC_KEY}: EC keys must be P-256 (ES256)")
             try:
                 key = KeySet.import_key_set({"keys": [jwk]}).keys[0]
             except (JoseError, ValueError, TypeError) as exc:
                 raise ValueError(f"{errors.INVALID_PUBLIC_KEY}: {exc}") from exc
-            if not isinstance(key, RSAKey | ECKey):
-                raise ValueError(f"{errors.INVALID_PUBLIC_KEY}: only RSA and EC keys")
+            if isinstance(key, RSAKey) and key.raw_value.key_size < 2048:
+                raise ValueError(f"{errors.INVALID_PUBLIC_KEY}: RSA keys need at least 2048 bits")
             if len(keys) > 1 and not jwk.get("kid"):
                 raise ValueError(f"{errors.INVALID_PUBLIC_KEY}: every key needs a kid")
             cleaned.append(dict(jwk))
