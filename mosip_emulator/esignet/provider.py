@@ -90,27 +90,30 @@ def _b64url_json(segment: str) -> Any:
     return json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
 
 
+def _loopback_without_port(uri: str) -> str | None:
+    """``http://127.0.0.1:8080/cb?x`` → ``http://127.0.0.1/cb?x``; None unless a loopback IP URI."""
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return None
+    if parts.scheme != "http" or parts.hostname not in LOOPBACK_HOSTS or "@" in parts.netloc:
+        return None
+    prefix = f"{parts.scheme}://{parts.netloc}"
+    if not uri.startswith(prefix):
+        return None
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"http://{host}{uri[len(prefix):]}"
+
+
 def redirect_uri_matches(registered: str, requested: str) -> bool:
-    """Exact match, or RFC 8252 §7.3: a loopback IP redirect matches on any port."""
+    """Exact string match, or RFC 8252 §7.3: a loopback IP redirect matches on any port."""
+    if "#" in requested:
+        return False
     if requested == registered:
         return True
-    try:
-        reg, req = urlsplit(registered), urlsplit(requested)
-        req.port  # noqa: B018 - raises ValueError on a malformed port
-        reg.port  # noqa: B018
-    except ValueError:
-        return False
-    return (
-        reg.scheme == "http"
-        and req.scheme == "http"
-        and reg.hostname in LOOPBACK_HOSTS
-        and req.hostname == reg.hostname
-        and req.username is None
-        and req.password is None
-        and reg.path == req.path
-        and reg.query == req.query
-        and not req.fragment
-    )
+    reg, req = _loopback_without_port(registered), _loopback_without_port(requested)
+    return reg is not None and reg == req
 
 
 def _add_query(uri: str, params: Mapping[str, str]) -> str:
@@ -329,7 +332,7 @@ class ESignet:
             parts = urlsplit(uri)
             if not parts.scheme or not (parts.netloc or parts.scheme not in ("http", "https")):
                 raise ValueError(f"{errors.INVALID_REDIRECT_URI}: {uri!r} is not absolute")
-            if parts.fragment:
+            if "#" in uri:
                 raise ValueError(f"{errors.INVALID_REDIRECT_URI}: {uri!r} has a fragment")
         if userinfo_response_type not in USERINFO_RESPONSE_TYPES:
             raise ValueError("userinfo_response_type must be JWS or JWE")
@@ -660,9 +663,11 @@ class ESignet:
         identity = self.identities(individual_id) if individual_id else None
         if identity is None:
             return again(IDA_ID_NOT_AVAILABLE)
+        is_vid = individual_id == identity.get("vid") and individual_id != identity.get("uin")
         if str(identity.get("status", "ACTIVATED")).upper() != "ACTIVATED":
-            is_vid = individual_id == identity.get("vid") and individual_id != identity.get("uin")
             return again(IDA_VID_DEACTIVATED if is_vid else IDA_UIN_DEACTIVATED)
+        if is_vid and str(identity.get("vid_status", "ACTIVE")).upper() != "ACTIVE":
+            return again(IDA_VID_DEACTIVATED)  # VID revoked/expired/used while the UIN lives on
         if not secrets.compare_digest(otp.encode(), self.otp.encode()):
             return again(IDA_INVALID_OTP)
         now = self.clock()
