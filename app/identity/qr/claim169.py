@@ -8,6 +8,7 @@ decodes the claim and calls back into us for the signature check."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,8 @@ from .errors import QrRejected
 from .fields import MAX_FIELD_CHARS, build_identity, normalise_language, parse_dob
 from .limits import MAX_INFLATED, CborTag, cbor_loads
 from .policy import QrPolicy, TrustedKey
+
+log = logging.getLogger(__name__)
 
 FORMAT = "claim169"
 COSE_ALGORITHMS = {-8: "EdDSA", -7: "ES256"}
@@ -117,6 +120,15 @@ def _library_rejection(exc: Exception) -> QrRejected:
     return QrRejected("Claim 169 decoding failed", "invalid_field")
 
 
+def _unexpected(exc: BaseException) -> BaseException:
+    """A Rust panic surfaces as pyo3's PanicException, a BaseException: turn it (and any other
+    error of the package) into a rejection, but let interpreter exits through."""
+    if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+        return exc
+    log.warning("claim169 package failed: %s", type(exc).__name__)
+    return QrRejected("Claim 169 decoding failed", "invalid_field")
+
+
 @dataclass(frozen=True)
 class Claim169Decoded:
     identity: Identity
@@ -139,6 +151,8 @@ def decode_claim169(text: str, inflated: bytes, policy: QrPolicy) -> Claim169Dec
             result = _c169.decode_unverified(text, **options)
         except _c169.Claim169Exception as exc:
             raise _library_rejection(exc) from None
+        except BaseException as exc:
+            raise _unexpected(exc) from None
         return Claim169Decoded(_identity(result.claim169, policy), "unsigned", None)
 
     candidates = [k for k in policy.trusted_keys if k.alg == info.alg and k.matches_kid(info.kid)]
@@ -162,6 +176,8 @@ def decode_claim169(text: str, inflated: bytes, policy: QrPolicy) -> Claim169Dec
         raise QrRejected("signature does not verify", "signature_invalid") from None
     except _c169.Claim169Exception as exc:
         raise _library_rejection(exc) from None
+    except BaseException as exc:
+        raise _unexpected(exc) from None
     if not verified or not result.is_verified():
         raise QrRejected("signature does not verify", "signature_invalid")
     kid = verified[0].kid or _kid_text(info.kid)
