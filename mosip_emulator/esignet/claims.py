@@ -87,23 +87,6 @@ _LANG_2 = {v: k for k, v in _LANG_3.items()} | {"fre": "fr"}
 
 DEFAULT_LOCALE = "en"
 
-CLAIM_LABELS = {
-    "name": "Full name",
-    "given_name": "Given name",
-    "middle_name": "Middle name",
-    "family_name": "Family name",
-    "address": "Address",
-    "gender": "Gender",
-    "birthdate": "Date of birth",
-    "picture": "Photo",
-    "email": "Email address",
-    "phone_number": "Phone number",
-    "individual_id": "Individual ID (UIN/VID)",
-    "phone_number_verified": "Phone number verified",
-    "registration_type": "Registration type",
-    "updated_at": "Last updated",
-}
-
 
 def parse_claims_parameter(raw: str | None) -> dict[str, Any]:
     """The decoded ``claims`` request parameter (``{}`` when absent); raises on bad JSON."""

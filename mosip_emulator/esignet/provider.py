@@ -64,18 +64,6 @@ IDA_VID_DEACTIVATED = "IDA-MLC-023"
 IDA_INVALID_OTP = "IDA-OTA-004"
 DATA_EXCHANGE_FAILED = "data_exchange_failed"
 
-_MESSAGES = {
-    errors.INVALID_CLIENT_ID: "Unknown client.",
-    errors.INVALID_REDIRECT_URI: "The redirect URI is not registered for this client.",
-    errors.INVALID_TRANSACTION: "This login session is unknown or has expired. "
-    "Start again from the application.",
-    IDA_ID_NOT_AVAILABLE: "UIN/VID not available in database.",
-    IDA_UIN_DEACTIVATED: "UIN is deactivated/blocked.",
-    IDA_VID_DEACTIVATED: "VID is expired/deactivated.",
-    IDA_INVALID_OTP: "OTP provided is invalid.",
-    errors.INVALID_ACCEPTED_CLAIM: "Every required claim must be accepted.",
-}
-
 
 def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
@@ -103,7 +91,7 @@ def _loopback_without_port(uri: str) -> str | None:
     if not uri.startswith(prefix):
         return None
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-    return f"http://{host}{uri[len(prefix):]}"
+    return f"http://{host}{uri[len(prefix) :]}"
 
 
 def redirect_uri_matches(registered: str, requested: str) -> bool:
@@ -589,9 +577,9 @@ class ESignet:
         self._count(f"authorize_error:{exc.description}")
         return RedirectResponse(_add_query(exc.redirect_uri, params), status_code=302)
 
-    def _error_page(self, code: str, status: int = 400) -> Response:
+    def _error_page(self, code: str, status: int = 400, lang: str = "en") -> Response:
         self._count(f"authorize_error:{code}")
-        return HTMLResponse(pages.error_page(code, _MESSAGES.get(code, code)), status_code=status)
+        return HTMLResponse(pages.error_page(code, lang), status_code=status)
 
     async def _authorize(self, request: Request) -> Response:
         params: dict[str, str] = dict(request.query_params)
@@ -607,14 +595,16 @@ class ESignet:
         try:
             txn = self._validate_authorization(params)
         except _PageError as exc:
-            return self._error_page(exc.code)
+            lang = claims_mod.parse_locales(params.get("ui_locales"), None)[0]
+            return self._error_page(exc.code, lang=lang)
         except _RedirectError as exc:
             return self._error_redirect(exc)
         with self._lock:
             self._prune(self.clock())
             self._transactions[txn.transaction_id] = txn
             self._counters["authorize"] += 1
-        return HTMLResponse(pages.login_page(txn.transaction_id, txn.client_id, lang=txn.ui_locale))
+        page = pages.login_page(txn.transaction_id, txn.client_id, lang=txn.ui_locale, otp_hint=self.otp)
+        return HTMLResponse(page)
 
     def _live_transaction(self, transaction_id: str | None) -> Transaction | None:
         if not transaction_id:
@@ -654,9 +644,9 @@ class ESignet:
                 txn.transaction_id,
                 txn.client_id,
                 error=code,
-                message=_MESSAGES.get(code, code),
                 individual_id=individual_id,
                 lang=txn.ui_locale,
+                otp_hint=self.otp,
             )
             return HTMLResponse(page, status_code=401)
 
@@ -677,9 +667,8 @@ class ESignet:
             txn.auth_time = int(now)
             txn.expires_at = max(txn.expires_at, now + 120)  # e-Signet: 120 s to give consent
             self._counters["login_succeeded"] += 1
-        labels = claims_mod.CLAIM_LABELS
         return HTMLResponse(
-            pages.consent_page(txn.transaction_id, txn.client_id, txn.requested, labels, lang=txn.ui_locale)
+            pages.consent_page(txn.transaction_id, txn.client_id, txn.requested, lang=txn.ui_locale)
         )
 
     async def _consent(self, request: Request) -> Response:
@@ -700,13 +689,7 @@ class ESignet:
             code = errors.INVALID_ACCEPTED_CLAIM
             self._count(f"consent_failed:{code}")
             page = pages.consent_page(
-                txn.transaction_id,
-                txn.client_id,
-                txn.requested,
-                claims_mod.CLAIM_LABELS,
-                error=code,
-                message=_MESSAGES[code],
-                lang=txn.ui_locale,
+                txn.transaction_id, txn.client_id, txn.requested, error=code, lang=txn.ui_locale
             )
             return HTMLResponse(page, status_code=400)
         accepted = [c for c in txn.requested if c in accepted]  # request order, no duplicates

@@ -201,3 +201,17 @@ def test_require_pkce_option(server: Server, rp: str):
     response = server.http.get(authorize_url(rp, NATIVE))
     assert response.status_code == 302
     assert query(response.headers["location"])["error_description"] == "use_pkce"
+
+
+def test_pages_in_french_and_enter_never_cancels(server: Server, rp: str):
+    page = server.http.get(authorize_url(rp, NATIVE, ui_locales="fr")).text
+    assert "Connectez-vous" in page and "Annuler" in page
+    # implicit submission (Enter) uses the first submit button: it must be the primary one
+    assert page.index('value="login"') < page.index('value="cancel"')
+    error = server.http.get(authorize_url("nobody", NATIVE, ui_locales="fr"))
+    assert error.status_code == 400 and "Client inconnu" in error.text
+    tid = start_login(server.http, authorize_url(rp, NATIVE, ui_locales="fr"))
+    consent = server.http.post(
+        "/authorize/login", data={"transaction_id": tid, "individual_id": "2345678901", "otp": "111111"}
+    ).text
+    assert "Nom complet" in consent and consent.index('value="accept"') < consent.index('value="cancel"')
