@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlmodel import func, select
 
 from app import audit
 from app.records.service import Actor
@@ -44,7 +45,7 @@ class UserService:
 
     def count(self) -> int:
         with self.db.read() as session:
-            return len(session.query(User).all())
+            return session.exec(select(func.count()).select_from(User)).one()
 
     def add(self, by: Actor | None, name: str, role: Role | str, pin: str, language: str = "en") -> User:
         """Create an account. Only an admin may, except for the very first one (device init)."""
@@ -56,7 +57,7 @@ class UserService:
         if len(pin) < MIN_PIN_LENGTH or not pin.isprintable():
             raise UserError(f"a PIN has at least {MIN_PIN_LENGTH} characters")
         with self.db.write() as session:
-            first = session.query(User).count() == 0
+            first = session.exec(select(func.count()).select_from(User)).one() == 0
             if not first and (by is None or by.role is not Role.ADMIN):
                 raise UserError("only an admin can add users")
             if first and role is not Role.ADMIN:
@@ -70,31 +71,36 @@ class UserService:
         return user
 
     def authenticate(self, name: str, pin: str) -> Actor:
-        with self.db.write() as session:
+        refusal: str | None = None
+        with self.db.write() as session:  # failures are counted even though the login is refused
             user = session.get(User, name)
             now = self.clock()
             if user is None or user.disabled:
                 _hasher.hash(pin)  # same cost either way: no user enumeration by timing
-                raise AuthenticationError("unknown user or wrong PIN")
-            locked_until = user.locked_until
-            if locked_until is not None and locked_until.tzinfo is None:
-                locked_until = locked_until.replace(tzinfo=dt.UTC)
-            if locked_until and locked_until > now:
-                wait = int((locked_until - now).total_seconds()) + 1
-                raise AuthenticationError(f"too many wrong PINs: try again in {wait} s")
-            try:
-                _hasher.verify(user.pin_hash, pin)
-            except (VerifyMismatchError, VerificationError, InvalidHashError):
-                user.failed_attempts += 1
-                delay = lockout_for(user.failed_attempts)
-                user.locked_until = now + delay if delay else None
+                refusal = "unknown user or wrong PIN"
+            else:
+                locked_until = user.locked_until
+                if locked_until is not None and locked_until.tzinfo is None:
+                    locked_until = locked_until.replace(tzinfo=dt.UTC)
+                if locked_until and locked_until > now:
+                    wait = int((locked_until - now).total_seconds()) + 1
+                    refusal = f"too many wrong PINs: try again in {wait} s"
+                else:
+                    try:
+                        _hasher.verify(user.pin_hash, pin)
+                    except (VerifyMismatchError, VerificationError, InvalidHashError):
+                        user.failed_attempts += 1
+                        delay = lockout_for(user.failed_attempts)
+                        user.locked_until = now + delay if delay else None
+                        audit.append(session, actor=name, kind="login-failed",
+                                     details={"failures": user.failed_attempts})
+                        refusal = "unknown user or wrong PIN"
+                    else:
+                        if _hasher.check_needs_rehash(user.pin_hash):
+                            user.pin_hash = _hasher.hash(pin)
+                        user.failed_attempts = 0
+                        user.locked_until = None
                 session.add(user)
-                audit.append(session, actor=name, kind="login-failed",
-                             details={"failures": user.failed_attempts})
-                raise AuthenticationError("unknown user or wrong PIN") from None
-            if _hasher.check_needs_rehash(user.pin_hash):
-                user.pin_hash = _hasher.hash(pin)
-            user.failed_attempts = 0
-            user.locked_until = None
-            session.add(user)
-            return Actor(user.name, Role(user.role))
+        if refusal or user is None:
+            raise AuthenticationError(refusal or "unknown user or wrong PIN")
+        return Actor(user.name, Role(user.role))

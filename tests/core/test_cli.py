@@ -1,0 +1,113 @@
+"""The command line as support staff and automation use it (DESIGN §9)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.core.conftest import farajaland_birth
+
+
+def run(data_dir: Path, *args: str, user: str | None = None, pin: str | None = None,
+        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("CRVS_FIELD_PIN", None)
+    if pin:
+        full_env["CRVS_FIELD_PIN"] = pin
+    cmd = [sys.executable, "-m", "app.cli.main", "--data-dir", str(data_dir)]
+    if user:
+        cmd += ["--user", user]
+    return subprocess.run(cmd + list(args), capture_output=True, text=True, env=full_env, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def device(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data_dir = tmp_path_factory.mktemp("device")
+    assert run(data_dir, "init", "--admin", "root", pin="root-pin").returncode == 0
+    for name, role, pin in (("ana", "agent", "ana-pin"), ("rex", "registrar", "rex-pin")):
+        result = run(data_dir, "users", "add", name, "--role", role, user="root", pin="root-pin",
+                     env={"CRVS_FIELD_NEW_PIN": pin})
+        assert result.returncode == 0, result.stderr
+    return data_dir
+
+
+def test_init_keeps_the_key_private_and_refuses_to_overwrite(device: Path) -> None:
+    assert (device / "db.key").stat().st_mode & 0o777 == 0o600
+    result = run(device, "init", "--admin", "other", pin="whatever1")
+    assert result.returncode == 2
+    assert "already holds a device database" in result.stderr
+
+
+def test_declare_list_show_as_json(device: Path, tmp_path: Path) -> None:
+    data = tmp_path / "birth.json"
+    data.write_text(json.dumps(farajaland_birth()), encoding="utf-8")
+    declared = run(device, "records", "declare", "--event", "birth", "--data", str(data), user="ana", pin="ana-pin")
+    assert declared.returncode == 0, declared.stderr
+    record_id = declared.stdout.strip()
+
+    listing = run(device, "records", "list", "--queue", "pending_validation", "--json", user="ana", pin="ana-pin")
+    payload = json.loads(listing.stdout)
+    assert record_id in [r["id"] for r in payload["records"]]
+    assert payload["queues"]["pending_validation"] >= 1
+    assert set(payload["records"][0]) == {"id", "tracking_id", "event", "status", "requires_attention",
+                                          "registration_number", "updated_at"}
+
+    shown = json.loads(run(device, "records", "show", record_id, "--json", user="ana", pin="ana-pin").stdout)
+    assert shown["status"] == "declared"
+    assert shown["persons"]["mother"]["verification"] == "pending"
+    assert [h["kind"] for h in shown["history"]] == ["declare"]
+    assert shown["declaration"]["child.firstname"] == "Amélie"
+
+    searched = json.loads(run(device, "records", "list", "--search", "amelie banda", "--json",
+                              user="ana", pin="ana-pin").stdout)
+    assert record_id in [r["id"] for r in searched["records"]]
+
+
+def test_agent_cannot_register(device: Path, tmp_path: Path) -> None:
+    data = tmp_path / "birth.json"
+    data.write_text(json.dumps(farajaland_birth()), encoding="utf-8")
+    record_id = run(device, "records", "declare", "--event", "birth", "--data", str(data),
+                    user="ana", pin="ana-pin").stdout.strip()
+    result = run(device, "records", "act", record_id, "register", user="ana", pin="ana-pin")
+    assert result.returncode == 1
+    assert "needs the role registrar" in result.stderr
+
+
+@pytest.mark.parametrize("content, message", [
+    ("{not json", "invalid JSON"),
+    ("[1, 2]", "expected a JSON object"),
+    ('{"child.firstname": 42}', "child.firstname: must be text"),
+    ('{"child.nickname": "Ami"}', "child.nickname: no such field"),
+    ('{"child.firstname": "Ami"}', "child.surname: Last name is required"),
+    ('{"child.firstname": "Ami", "child.surname": "B", "child.gender": "female", "child.dob": "2026-13-01",'
+     ' "informant.relation": "mother", "mother.firstname": "M", "mother.surname": "B"}', "child.dob: must be a date"),
+])
+def test_bad_data_is_refused_and_nothing_is_written(device: Path, tmp_path: Path, content: str,
+                                                    message: str) -> None:
+    before = json.loads(run(device, "records", "list", "--json", "--limit", "1000",
+                            user="ana", pin="ana-pin").stdout)["records"]
+    bad = tmp_path / "bad.json"
+    bad.write_text(content, encoding="utf-8")
+    result = run(device, "records", "declare", "--event", "birth", "--data", str(bad), user="ana", pin="ana-pin")
+    assert result.returncode == 2
+    assert message in result.stderr
+    after = json.loads(run(device, "records", "list", "--json", "--limit", "1000",
+                           user="ana", pin="ana-pin").stdout)["records"]
+    assert len(after) == len(before)
+
+
+def test_wrong_pin_is_refused(device: Path) -> None:
+    result = run(device, "records", "list", user="ana", pin="nope-nope")
+    assert result.returncode == 1
+    assert "unknown user or wrong PIN" in result.stderr
+
+
+def test_audit_verify_holds(device: Path) -> None:
+    result = run(device, "audit", "verify")
+    assert result.returncode == 0
+    assert "holds" in result.stdout

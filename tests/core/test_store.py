@@ -1,0 +1,59 @@
+"""The encrypted store: no personal data in the file, a wrong key opens nothing, migrations hold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlmodel import SQLModel
+
+from app.records import RecordService
+from app.store import Database, DatabaseError, new_data_key
+from tests.core.conftest import AGENT, farajaland_birth
+
+
+def test_database_file_holds_no_declared_name(service: RecordService, tmp_path: Path) -> None:
+    service.declare(AGENT, event="birth", data=farajaland_birth(**{"child.firstname": "Wezzie",
+                                                                   "mother.surname": "Nyirongo"}))
+    service.db.close()
+    raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("crvs.db"))
+    assert len(raw) > 4096
+    for needle in ("Wezzie", "Nyirongo", "1234567890", "farajaland", "record", "CREATE TABLE"):
+        assert needle.encode() not in raw
+        assert needle.encode("utf-16-le") not in raw
+
+
+def test_wrong_key_is_refused(db: Database) -> None:
+    db.close()
+    with pytest.raises(DatabaseError, match="wrong key"):
+        Database(db.path, new_data_key())
+
+
+def test_wal_mode(db: Database) -> None:
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_migrations_produce_the_models_schema(db: Database) -> None:
+    assert db.schema_revision() == "0001"
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    assert diff == []
+
+
+def test_migrate_is_idempotent(db: Database) -> None:
+    db.migrate()
+    assert db.schema_revision() == "0001"
+
+
+def test_a_failed_write_leaves_nothing(service: RecordService) -> None:
+    from app.store.models import Record
+
+    with pytest.raises(RuntimeError), service.db.write() as session:
+        session.add(Record(id="x" * 32, tracking_id="ZZZZZZZ", event="birth", status="draft", created_by="a"))
+        session.flush()
+        raise RuntimeError("power cut")
+    with service.db.read() as session:
+        assert session.get(Record, "x" * 32) is None
