@@ -446,7 +446,6 @@ class ESignet:
             "claims_locales_supported": ["en", "fr"],
             "ui_locales_supported": ["en", "fr"],
             "request_parameter_supported": False,
-            "request_uri_parameter_supported": False,
             "code_challenge_methods_supported": ["S256"],
             "require_pushed_authorization_requests": False,
             "authorization_response_iss_parameter_supported": True,

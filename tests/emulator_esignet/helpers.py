@@ -45,14 +45,10 @@ def query(location: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
 
 
-def get_code(
-    http: httpx.Client, client_id: str, redirect_uri: str = REDIRECT, **extra: str
-) -> tuple[str, str]:
+def get_code(http: httpx.Client, client_id: str, redirect_uri: str = REDIRECT, **extra: str) -> tuple[str, str]:
     """Run a login with PKCE; returns (code, code_verifier)."""
     verifier, challenge = pkce()
-    url = authorize_url(
-        client_id, redirect_uri, code_challenge=challenge, code_challenge_method="S256", **extra
-    )
+    url = authorize_url(client_id, redirect_uri, code_challenge=challenge, code_challenge_method="S256", **extra)
     location = login(http, url)
     q = query(location)
     assert "code" in q, location

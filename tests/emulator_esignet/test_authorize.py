@@ -73,9 +73,7 @@ def test_loopback_any_port_end_to_end(server: Server, rp: str, rp_keys: ClientKe
         ("rp", None, "invalid_redirect_uri"),
     ],
 )
-def test_unverified_client_or_redirect_gives_an_error_page(
-    server: Server, rp: str, client_id, redirect_uri, code
-):
+def test_unverified_client_or_redirect_gives_an_error_page(server: Server, rp: str, client_id, redirect_uri, code):
     url = authorize_url(client_id, redirect_uri, response_type="token")
     if client_id is None:
         url = url.replace("client_id=None&", "")

@@ -46,9 +46,7 @@ def rp_client(server: Server, client_id: str, keys: ClientKeys, redirect: str = 
         scope="openid",
         code_challenge_method="S256",
     )
-    client.register_client_auth_method(
-        PrivateKeyJWT(disc["token_endpoint"], headers={"kid": keys.kid}, alg=keys.alg)
-    )
+    client.register_client_auth_method(PrivateKeyJWT(disc["token_endpoint"], headers={"kid": keys.kid}, alg=keys.alg))
     return client
 
 
@@ -100,9 +98,7 @@ def test_discovery_and_jwks(server: Server):
 def test_authlib_flow_verified_id_token_and_userinfo(server: Server, rp_keys: ClientKeys):
     server.esignet.register_client("rp-one", rp_keys.public_jwks(), [REDIRECT])
     client = rp_client(server, "rp-one", rp_keys)
-    token, nonce, _ = run_flow(
-        server, client, claims=json.dumps(CLAIMS), acr_values="mosip:idp:acr:generated-code"
-    )
+    token, nonce, _ = run_flow(server, client, claims=json.dumps(CLAIMS), acr_values="mosip:idp:acr:generated-code")
     assert token["token_type"].lower() == "bearer" and token["expires_in"] > 0
     keyset = jwks(server)
     kids = server.esignet.inspect()["keys"]

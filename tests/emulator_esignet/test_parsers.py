@@ -58,17 +58,14 @@ def test_any_loopback_port_matches(host: str, port: int, suffix: str):
     st.one_of(
         st.text(max_size=80),
         st.lists(
-            st.text(
-                alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=", max_size=30
-            ),
+            st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=", max_size=30),
             min_size=1,
             max_size=5,
         ).map(".".join),
         st.tuples(json_values, json_values).map(
             lambda hp: (
                 ".".join(
-                    __import__("base64").urlsafe_b64encode(json.dumps(x).encode()).decode().rstrip("=")
-                    for x in hp
+                    __import__("base64").urlsafe_b64encode(json.dumps(x).encode()).decode().rstrip("=") for x in hp
                 )
                 + ".c2ln"
             )

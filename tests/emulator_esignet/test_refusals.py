@@ -75,12 +75,8 @@ def test_replayed_jti(server: Server, rp: str, rp_keys: ClientKeys):
 def test_wrong_code_verifier(server: Server, rp: str, rp_keys: ClientKeys):
     code, verifier = get_code(server.http, rp)
     wrong = verifier[:-1] + ("A" if verifier[-1] != "A" else "B")
-    assert_error(
-        exchange(server, code, wrong, assertion(rp_keys, rp, token_endpoint(server))), "invalid_grant"
-    )
-    assert_error(
-        exchange(server, code, None, assertion(rp_keys, rp, token_endpoint(server))), "invalid_grant"
-    )
+    assert_error(exchange(server, code, wrong, assertion(rp_keys, rp, token_endpoint(server))), "invalid_grant")
+    assert_error(exchange(server, code, None, assertion(rp_keys, rp, token_endpoint(server))), "invalid_grant")
     # the right verifier still works: a failed attempt does not burn the code (as e-Signet)
     ok = exchange(server, code, verifier, assertion(rp_keys, rp, token_endpoint(server)))
     assert ok.status_code == 200
@@ -108,9 +104,7 @@ def test_unknown_code(server: Server, rp: str, rp_keys: ClientKeys):
 def test_wrong_redirect_uri(server: Server, rp: str, rp_keys: ClientKeys):
     code, verifier = get_code(server.http, rp, "http://127.0.0.1:5173/callback")
     # the registered form (without the port) is not the one the code was issued for
-    wrong = exchange(
-        server, code, verifier, assertion(rp_keys, rp, token_endpoint(server)), redirect_uri=REDIRECT
-    )
+    wrong = exchange(server, code, verifier, assertion(rp_keys, rp, token_endpoint(server)), redirect_uri=REDIRECT)
     assert_error(wrong, "invalid_request", "invalid_redirect_uri")
     ok = exchange(
         server,
@@ -150,9 +144,7 @@ def test_wrong_aud(server: Server, rp: str, rp_keys: ClientKeys):
 
 def test_alg_none_assertion(server: Server, rp: str):
     code, verifier = get_code(server.http, rp)
-    assert_error(
-        exchange(server, code, verifier, unsigned_assertion(rp, token_endpoint(server))), "invalid_client"
-    )
+    assert_error(exchange(server, code, verifier, unsigned_assertion(rp, token_endpoint(server))), "invalid_client")
 
 
 @pytest.mark.parametrize(
@@ -255,9 +247,7 @@ def test_consent_needs_login_and_essential_claims(server: Server, rp: str):
     tid = start_login(server.http, authorize_url(rp, claims=json.dumps(claims)))
     early = server.http.post("/authorize/consent", data={"transaction_id": tid, "action": "accept"})
     assert early.status_code == 400 and page_step(early.text) == ("error", "invalid_transaction")
-    server.http.post(
-        "/authorize/login", data={"transaction_id": tid, "individual_id": JANE["uin"], "otp": OTP}
-    )
+    server.http.post("/authorize/login", data={"transaction_id": tid, "individual_id": JANE["uin"], "otp": OTP})
     missing = server.http.post(
         "/authorize/consent",
         data={"transaction_id": tid, "action": "accept", "consent_form": "1", "accepted_claims": ["email"]},
@@ -282,9 +272,7 @@ def test_expired_transaction(server: Server, rp: str):
     assert response.status_code == 400 and page_step(response.text) == ("error", "invalid_transaction")
 
 
-def test_identity_deactivated_between_login_and_token(
-    server: Server, rp: str, rp_keys: ClientKeys, monkeypatch
-):
+def test_identity_deactivated_between_login_and_token(server: Server, rp: str, rp_keys: ClientKeys, monkeypatch):
     code, verifier = get_code(server.http, rp)
     original = server.esignet.identities
 
@@ -295,3 +283,32 @@ def test_identity_deactivated_between_login_and_token(
     monkeypatch.setattr(server.esignet, "identities", deactivated)
     late = exchange(server, code, verifier, assertion(rp_keys, rp, token_endpoint(server)))
     assert_error(late, "invalid_request", "data_exchange_failed")
+
+
+def test_hs256_assertion_keyed_with_the_public_key(server: Server, rp: str, rp_keys: ClientKeys):
+    """The classic alg-confusion attack: HMAC keyed with the client's *public* key."""
+    import base64
+    import hashlib
+    import hmac
+    import json
+    import secrets
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    code, verifier = get_code(server.http, rp)
+    now = int(time.time())
+    header = {"alg": "HS256", "kid": rp_keys.kid, "typ": "JWT"}
+    claims = {
+        "iss": rp,
+        "sub": rp,
+        "aud": token_endpoint(server),
+        "iat": now,
+        "exp": now + 300,
+        "jti": secrets.token_hex(8),
+    }
+    signing_input = f"{b64(json.dumps(header).encode())}.{b64(json.dumps(claims).encode())}"
+    secret = json.dumps(rp_keys.signing.as_dict(private=False)).encode()
+    signature = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
+    forged = f"{signing_input}.{b64(signature)}"
+    assert_error(exchange(server, code, verifier, forged), "invalid_client")

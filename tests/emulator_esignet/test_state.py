@@ -98,9 +98,7 @@ def test_one_code_one_token_under_concurrency(server: Server, rp_keys: ClientKey
 
     def attempt(signed: str) -> int:
         with httpx.Client() as http:
-            return token_request(
-                http, endpoint, code=code, verifier=verifier, client_assertion=signed
-            ).status_code
+            return token_request(http, endpoint, code=code, verifier=verifier, client_assertion=signed).status_code
 
     with ThreadPoolExecutor(max_workers=12) as pool:
         statuses = list(pool.map(attempt, assertions))
@@ -115,9 +113,7 @@ def test_one_jti_one_use_under_concurrency(server: Server, rp_keys: ClientKeys):
 
     def attempt(pair: tuple[str, str]) -> int:
         with httpx.Client() as http:
-            return token_request(
-                http, endpoint, code=pair[0], verifier=pair[1], client_assertion=signed
-            ).status_code
+            return token_request(http, endpoint, code=pair[0], verifier=pair[1], client_assertion=signed).status_code
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(pool.map(attempt, codes))
