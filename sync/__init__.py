@@ -1,1 +1,1 @@
-"""sync"""
+"""When and how work leaves the device: the APScheduler agent, connectivity, outbox, WebSub."""

@@ -1,0 +1,39 @@
+"""The e-Signet login as the UI and the CLI see it (implemented in app/identity/esignet_login.py).
+
+A login runs on a worker thread (it waits for the person in the system browser); the caller gets
+an `ESignetOutcome` and never loses what was typed: on failure nothing is written.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+
+class ESignetState(StrEnum):
+    IDLE = "idle"
+    LOADING = "loading"
+    AUTHENTICATED = "authenticated"
+    OFFLINE = "offline"          # no network or e-Signet unreachable: the action is disabled
+    FAILED = "failed"            # timeout, cancelled, provider error, invalid token …
+
+
+@dataclass(frozen=True)
+class ESignetOutcome:
+    state: ESignetState
+    fields: dict[str, str] = field(default_factory=dict)   # form field id -> value (prefill)
+    psut: str | None = None
+    message: str | None = None   # for people: what happened, no personal data
+
+
+class ESignetLogin(Protocol):
+    def availability(self) -> tuple[bool, str | None]:
+        """(True, None) when e-Signet answers; else (False, why) — cheap, safe to poll."""
+
+    def login(self, record_id: str, section: str, *, open_url: Callable[[str], None],
+              cancel: threading.Event) -> ESignetOutcome:
+        """Blocking: open the browser at the authorize URL, wait for the redirect, verify, map,
+        store the PSUT on the record (status `authenticated`). Never raises for expected failures."""
