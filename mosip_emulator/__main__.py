@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             loop = asyncio.get_running_loop()
 
             def stop() -> None:
-                server.should_exit = True
+                server.request_exit()
 
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop)

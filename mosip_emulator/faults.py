@@ -168,6 +168,12 @@ def tracking_protocol(registry: ConnectionRegistry) -> type[asyncio.Protocol]:
     class TrackingH11Protocol(H11Protocol):
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
+            sock = transport.get_extra_info("socket")
+            if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+                try:
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                except OSError:
+                    pass
             registry.add(self.client, transport)
 
         def connection_lost(self, exc: Exception | None) -> None:

@@ -121,13 +121,23 @@ def parse_request_time(value: Any) -> dt.datetime | None:
     return None
 
 
+def _title_pattern(titles: list[str]) -> re.Pattern[str]:
+    variants = []
+    for title in sorted(titles, key=len, reverse=True):
+        for v in (title + ".", title):
+            variants.extend(sorted({v, v.lower(), v.upper()}, key=len, reverse=True))
+    return re.compile("|".join(rf"(?<!\w){re.escape(v)}(?!\w)" for v in variants))
+
+
+_TITLE_RES = {lang: _title_pattern(titles) for lang, titles in TITLES.items()}
+
+
 def normalise_name(value: str, language: str) -> list[str]:
     """IDA's name normaliser (titles, punctuation, whitespace) followed by the EXACT matcher's split."""
     text = f" {value} "
-    for title in sorted(TITLES.get(language, []), key=len, reverse=True):
-        for variant in (title + ".", title):
-            for cased in {variant, variant.lower(), variant.upper()}:
-                text = re.sub(rf"(?<!\w){re.escape(cased)}(?!\w)", " ", text)
+    title_re = _TITLE_RES.get(language)
+    if title_re is not None:
+        text = title_re.sub(" ", text)
     text = _PUNCT_RE.sub(" ", text)
     text = _WS_RE.sub(" ", text).strip()
     return [t for t in text.lower().split(" ") if t]
