@@ -57,11 +57,12 @@ def as_gray(frame: np.ndarray) -> np.ndarray:
 
 
 class ZxingDecoder:
-    """zxing-cpp backend, two passes: a global-histogram binarizer first (≈1 ms on a 720p frame,
-    enough for a well-lit code, even rotated, tilted or inverted), then, only when that finds
-    nothing, the local-average binarizer (≈7 ms; reads blurred, unevenly lit and low-contrast
-    codes). Both passes search rotated, downscaled and inverted codes. `fast=True` keeps only
-    the first pass."""
+    """zxing-cpp backend, two passes: a global-histogram binarizer first (≈1–2 ms on a 720p frame,
+    enough for a well-lit code, even rotated, tilted or inverted; returns every code in the
+    frame), then, only when that finds nothing, the local-average binarizer (≈3 ms when it finds
+    a code, ≈6 ms when there is none; reads blurred, unevenly lit and low-contrast codes; stops
+    at the first code). Both passes search rotated, downscaled and inverted codes.
+    `fast=True` keeps only the first pass."""
 
     name = "zxing"
 
@@ -76,16 +77,18 @@ class ZxingDecoder:
             "try_rotate": True, "try_downscale": True, "try_invert": True,
             "text_mode": zxingcpp.TextMode.Plain,
         }
-        self._passes = [dict(common, binarizer=zxingcpp.Binarizer.GlobalHistogram)]
-        if not fast:
-            self._passes.append(dict(common, binarizer=zxingcpp.Binarizer.LocalAverage))
+        self._first = dict(common, binarizer=zxingcpp.Binarizer.GlobalHistogram)
+        self._second = None if fast else dict(common, binarizer=zxingcpp.Binarizer.LocalAverage)
 
     def decode(self, frame: np.ndarray) -> list[str]:
         gray = as_gray(frame)
-        for options in self._passes:
-            barcodes = self._zx.read_barcodes(gray, **options)
-            if barcodes:
-                return [self._text(b) for b in barcodes]
+        barcodes = self._zx.read_barcodes(gray, **self._first)
+        if barcodes:
+            return [self._text(b) for b in barcodes]
+        if self._second is not None:
+            barcode = self._zx.read_barcode(gray, **self._second)
+            if barcode is not None:
+                return [self._text(barcode)]
         return []
 
     def _text(self, barcode: Any) -> str:

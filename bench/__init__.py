@@ -1,0 +1,1 @@
+"""Benchmarks (DESIGN §7): run as modules, e.g. `python -m bench.qr.bench_decode`."""
