@@ -251,7 +251,7 @@ class Emulator:
             "firstName": lang_list(identity["given_name"]),
             "middleName": lang_list(identity["middle_name"]),
             "lastName": lang_list(identity["family_name"]),
-            "dateOfBirth": identity["dob"],
+            "dateOfBirth": identity.get("dob", ""),
             "gender": lang_list(identity["gender"]),
             "phone": identity.get("phone", ""),
             "email": identity.get("email", ""),

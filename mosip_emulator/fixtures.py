@@ -262,6 +262,7 @@ def normalise_identity(raw: dict[str, Any]) -> dict[str, Any]:
     if isinstance(gender, str):
         gender = GENDERS.get(gender.capitalize(), GENDERS["Other"])
     ident["gender"] = dict(GENDERS.get(gender.get("eng", "Other"), gender))
+    ident.setdefault("dob", "")
     ident.setdefault("phone", "")
     ident.setdefault("email", "")
     ident.setdefault("address", {})
