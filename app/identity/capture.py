@@ -35,8 +35,9 @@ from .qr.policy import QrPolicy
 
 log = logging.getLogger(__name__)
 
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm"})
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".pgm", ".ppm"})
 MAX_IMAGE_BYTES = 64 * 1024 * 1024
+MAX_IMAGE_PIXELS = 64_000_000       # a 48 Mpx phone photo fits; a decompression bomb does not
 
 
 class FrameSourceError(OSError):
@@ -97,15 +98,15 @@ class CameraSource(FrameSource):
     def read(self) -> np.ndarray | None:
         if self._cap is None:
             raise FrameSourceError("camera is not open")
-        ok, frame = self._cap.read()
-        if not ok or frame is None:
+        while True:
+            ok, frame = self._cap.read()
+            if ok and frame is not None:
+                self._failures = 0
+                return frame
             self._failures += 1
             if self._failures >= self.max_failures:
                 raise FrameSourceError(f"camera {self.index} stopped delivering frames")
             time.sleep(0.01)
-            return self.read()
-        self._failures = 0
-        return frame
 
     def close(self) -> None:
         if self._cap is not None:
@@ -185,11 +186,50 @@ def read_image(path: Path) -> np.ndarray:
         raise FrameSourceError(f"no such image file: {path}")
     if path.stat().st_size > MAX_IMAGE_BYTES:
         raise FrameSourceError(f"image file larger than {MAX_IMAGE_BYTES // 2**20} MiB: {path.name}")
-    data = np.fromfile(str(path), dtype=np.uint8)
-    frame = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    raw = path.read_bytes()
+    size = image_dimensions(raw)
+    if size is not None and size[0] * size[1] > MAX_IMAGE_PIXELS:
+        raise FrameSourceError(f"image larger than {MAX_IMAGE_PIXELS // 1_000_000} Mpx: {path.name}")
+    if size is None and raw[:2] not in (b"BM", b"P5", b"P6"):
+        raise FrameSourceError(f"unsupported image format: {path.name}")
+    frame = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_COLOR)
     if frame is None:
         raise FrameSourceError(f"cannot read image file: {path.name}")
     return frame
+
+
+def image_dimensions(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a PNG, JPEG or WebP header, read before decoding so that a small file
+    declaring a huge image (a decompression bomb) is refused without allocating it. None for
+    other formats (uncompressed BMP/PGM/PPM are bounded by the file size)."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data[:2] == b"\xff\xd8":
+        pos = 2
+        while pos + 9 <= len(data):
+            if data[pos] != 0xFF:
+                return (1 << 16, 1 << 16)          # corrupt: treat as over the limit
+            marker = data[pos + 1]
+            if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7 or marker == 0xFF:
+                pos += 1 if marker == 0xFF else 2
+                continue
+            length = int.from_bytes(data[pos + 2:pos + 4], "big")
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                return int.from_bytes(data[pos + 7:pos + 9], "big"), int.from_bytes(data[pos + 5:pos + 7], "big")
+            pos += 2 + length
+        return (1 << 16, 1 << 16)
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP" and len(data) >= 30:
+        chunk = data[12:16]
+        if chunk == b"VP8 ":
+            return (int.from_bytes(data[26:28], "little") & 0x3FFF,
+                    int.from_bytes(data[28:30], "little") & 0x3FFF)
+        if chunk == b"VP8L":
+            bits = int.from_bytes(data[21:25], "little")
+            return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+        if chunk == b"VP8X":
+            return int.from_bytes(data[24:27], "little") + 1, int.from_bytes(data[27:30], "little") + 1
+        return (1 << 16, 1 << 16)
+    return None
 
 
 def open_source(spec: str | int | Path, *, realtime: bool = False) -> FrameSource:

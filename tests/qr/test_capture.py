@@ -115,6 +115,33 @@ def test_no_code_and_bad_files(tmp_path: Path, policy: QrPolicy) -> None:
         decode_file(junk_video, policy)
 
 
+def test_image_bombs_refused_before_decoding(tmp_path: Path, policy: QrPolicy) -> None:
+    import struct
+    import zlib as _zlib
+
+    import cv2
+
+    from app.identity.capture import image_dimensions
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", _zlib.crc32(kind + body))
+
+    # a valid-looking PNG header declaring 60000×60000 pixels (10.8 GB as BGR)
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 60000, 60000, 8, 0, 0, 0, 0)) \
+        + chunk(b"IDAT", _zlib.compress(b"\x00" * 1000)) + chunk(b"IEND", b"")
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(png)
+    with pytest.raises(FrameSourceError, match="larger than 64 Mpx"):
+        decode_file(bomb, policy)
+    for ext in (".jpg", ".webp", ".png"):
+        ok, data = cv2.imencode(ext, np.zeros((30, 50, 3), np.uint8))
+        assert ok and image_dimensions(data.tobytes()) == (50, 30), ext
+    gif = tmp_path / "x.png"
+    gif.write_bytes(b"GIF89a" + bytes(20))
+    with pytest.raises(FrameSourceError, match="unsupported image format"):
+        decode_file(gif, policy)
+
+
 def test_rejected_code_in_file(tmp_path: Path, policy: QrPolicy) -> None:
     text = Signer("EdDSA", kid="stranger").encode(amelie())
     path = tmp_path / "stranger.png"

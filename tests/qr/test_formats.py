@@ -48,6 +48,11 @@ def test_claim169_signed_round_trip(request: pytest.FixtureRequest, policy: QrPo
     assert ident.as_json()["date_of_birth"] == "1987-04-12"
 
 
+def test_claim169_uncompressed(ed_signer: Signer, policy: QrPolicy) -> None:
+    raw = zlib.decompress(b45decode(ed_signer.encode(amelie())))
+    assert decode_qr_text(base45_encode(raw), policy).signature == "valid"
+
+
 def test_claim169_preferred_language(ed_signer: Signer, policy: QrPolicy) -> None:
     english_first = QrPolicy(trusted_keys=policy.trusted_keys, languages=["eng", "fra"])
     ident = decode_qr_text(ed_signer.encode(amelie()), english_first).identity
