@@ -502,18 +502,21 @@ class ScanPipeline:
 
 # ------------------------------------------------------------------------------ files
 def decode_file(path: str | Path, policy: QrPolicy, consecutive_reads: int = 1,
-                backend: str = "zxing") -> QrResult:
+                backend: str = "zxing", max_frames: int | None = 18_000) -> QrResult:
     """Decode the identity QR code in an image or a video file.
 
     Every frame of a video is decoded in order; the first text read in `consecutive_reads`
     consecutive frames decides (for a still image the count is 1). All codes of that frame are
-    tried; the first accepted wins. Raises NoCodeFound (CLI exit 3), QrRejected (exit 4),
-    FrameSourceError for an unreadable file, DecoderUnavailable for a missing backend."""
+    tried; the first accepted wins. At most `max_frames` frames are read (default: 10 minutes
+    at 30 fps). Raises NoCodeFound (CLI exit 3), QrRejected (exit 4), FrameSourceError for an
+    unreadable file, DecoderUnavailable for a missing backend."""
     decoder = get_decoder(backend)
     source = open_source(Path(path))
     consensus = ConsecutiveReads(1 if isinstance(source, ImageSource) else consecutive_reads)
+    frames = 0
     with source:
-        while (frame := source.read()) is not None:
+        while (max_frames is None or frames < max_frames) and (frame := source.read()) is not None:
+            frames += 1
             texts = decoder.decode(frame)
             accepted = consensus.feed(texts)
             if accepted is None:

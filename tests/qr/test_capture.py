@@ -79,6 +79,8 @@ def test_video_code_after_one_second(tmp_path: Path, policy: QrPolicy, opencrvs_
     result = decode_file(path, policy, consecutive_reads=3, backend=backend)
     assert result.format == "opencrvs-json"
     assert result.identity.given_name == "Amélie"
+    with pytest.raises(NoCodeFound):   # the code only appears at frame 10
+        decode_file(path, policy, consecutive_reads=1, backend=backend, max_frames=10)
 
 
 def test_committed_fixtures(policy: QrPolicy) -> None:

@@ -324,6 +324,16 @@ def test_json_policy(policy: QrPolicy) -> None:
     assert reject('{"UIN": "1", "UIN": "2"}', policy).reason == "malformed JSON: duplicate key"
 
 
+def test_policy_extended_with_a_cli_key(ed_signer: Signer) -> None:
+    import dataclasses
+
+    base = QrPolicy(accept_unsigned={"opencrvs-json"}, languages=["eng"])
+    extended = dataclasses.replace(base, trusted_keys=(*base.trusted_keys,
+                                                       TrustedKey.from_pem(ed_signer.public_pem)))
+    assert extended.accept_unsigned == base.accept_unsigned and extended.languages == ("eng",)
+    assert decode_qr_text(ed_signer.encode(amelie()), extended).issuer_kid == ed_signer.kid
+
+
 def test_policy_validation() -> None:
     with pytest.raises(ValueError, match="unknown QR formats"):
         QrPolicy(accept_unsigned={"pdf417"})
