@@ -260,7 +260,13 @@ class FaultMiddleware:
                                                      "message": "Service unavailable (injected fault)"}]})
         elif fault == "timeout":
             await _drain(receive)
-            await asyncio.sleep(chosen.timeout_seconds)
+            try:  # hold the request; stop holding when the client gives up (disconnects)
+                await asyncio.wait_for(_until_disconnect(receive), timeout=chosen.timeout_seconds)
+                return
+            except TimeoutError:
+                pass
+            except asyncio.CancelledError:  # server shutting down while holding: nothing to answer
+                return
             await _send_json(send, 504, {"errors": [{"errorCode": "EMU-FLT-504",
                                                      "message": "Gateway timeout (injected fault)"}]})
         elif fault == "reset":
@@ -281,6 +287,11 @@ async def _drain(receive: Receive) -> None:
         message = await receive()
         if message["type"] != "http.request" or not message.get("more_body"):
             return
+
+
+async def _until_disconnect(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
