@@ -218,6 +218,8 @@ class IdaConfig(Strict):
     encryption_certificate: SecretRef
     signing_key: SecretRef = Field(description="partner signing private key (PEM)")
     signing_certificate: SecretRef = Field(description="partner signing certificate (PEM)")
+    response_signing_certificate: SecretRef = Field(
+        description="IDA's certificate for the response-signature header (PEM)")
     individual_id_type: Literal["UIN", "VID", "auto"] = Field(
         default="auto", description="auto: 16 digits = VID, otherwise UIN")
     demographics: list[Literal["name", "dob", "gender", "phone", "email"]] = Field(

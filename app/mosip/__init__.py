@@ -1,1 +1,1 @@
-"""app/mosip"""
+"""Protocol clients for MOSIP and e-Signet: pure protocol over httpx, no database."""

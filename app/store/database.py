@@ -77,6 +77,7 @@ class Database:
         self.path = Path(path)
         self._key = key
         self._write_lock = threading.RLock()
+        self._local = threading.local()
         _connect(self.path, key).close()  # fail fast on a wrong key
         self.engine: Engine = create_engine(
             "sqlite+crvs_sqlcipher://", creator=lambda: _connect(self.path, self._key),
@@ -122,13 +123,22 @@ class Database:
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:
-        """A write transaction: everything inside commits together or not at all."""
+        """A write transaction: everything inside commits together or not at all. A write opened
+        inside another on the same thread joins it (so services compose into one transaction)."""
+        current = getattr(self._local, "session", None)
+        if current is not None:
+            yield current
+            return
         with self._write_lock, self.engine.connect() as conn:
             conn.info["write"] = True
             try:
                 with conn.begin(), Session(bind=conn, expire_on_commit=False) as session:
-                    yield session
-                    session.flush()
+                    self._local.session = session
+                    try:
+                        yield session
+                        session.flush()
+                    finally:
+                        self._local.session = None
             finally:
                 conn.info["write"] = False
 

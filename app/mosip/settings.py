@@ -1,0 +1,61 @@
+"""Everything the MOSIP clients need, resolved from the country config and the device's secrets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from app.config.loader import LoadedCountry
+from app.mosip.ida import IdaCredentials
+from app.mosip.packets import PacketCredentials
+from app.mosip.websub import load_private_key
+from app.security.secrets import SecretStore
+
+
+@dataclass(frozen=True)
+class WebSubSettings:
+    hub_url: str
+    topic: str
+    callback_url: str
+    callback_host: str
+    callback_port: int
+    secret: bytes
+    decryption_key: rsa.RSAPrivateKey
+    lease_seconds: int
+
+
+@dataclass(frozen=True)
+class MosipSettings:
+    ida: IdaCredentials
+    packets: PacketCredentials
+    websub: WebSubSettings
+    ida_timeout: float
+    packets_timeout: float
+
+
+def load_settings(country: LoadedCountry, secrets: SecretStore) -> MosipSettings:
+    """Raises MissingSecret naming the first secret the device lacks."""
+    mosip = country.config.mosip
+
+    def get(ref) -> bytes:  # type: ignore[no-untyped-def]
+        return secrets.resolve(country, ref)
+
+    ida = IdaCredentials.from_pem(
+        encryption_certificate=get(mosip.ida.encryption_certificate),
+        response_signing_certificate=get(mosip.ida.response_signing_certificate),
+        signing_key=get(mosip.ida.signing_key), signing_certificate=get(mosip.ida.signing_certificate),
+        base_url=mosip.ida.base_url, misp_license_key=get(mosip.ida.misp_license_key).decode().strip(),
+        partner_id=mosip.partner_id, partner_api_key=get(mosip.ida.partner_api_key).decode().strip(),
+        env=mosip.ida.env, domain_uri=mosip.ida.domain_uri)
+    packets = PacketCredentials(base_url=mosip.packets.base_url, client_id=mosip.packets.client_id,
+                                secret_key=get(mosip.packets.secret_key).decode().strip(),
+                                app_id=mosip.packets.app_id)
+    host, _, port = mosip.websub.callback_bind.rpartition(":")
+    websub = WebSubSettings(hub_url=mosip.websub.hub_url, topic=mosip.websub.topic,
+                            callback_url=mosip.websub.callback_url, callback_host=host.strip("[]"),
+                            callback_port=int(port), secret=get(mosip.websub.secret).strip(),
+                            decryption_key=load_private_key(get(mosip.websub.decryption_key)),
+                            lease_seconds=mosip.websub.lease_seconds)
+    return MosipSettings(ida=ida, packets=packets, websub=websub, ida_timeout=mosip.ida.timeout_seconds,
+                         packets_timeout=mosip.packets.timeout_seconds)

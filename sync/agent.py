@@ -1,0 +1,184 @@
+"""The sync agent: APScheduler 3 jobs that move queued work to MOSIP when the device is online.
+
+Jobs: connectivity probe, outbox drain (also right away on the offline→online edge and on
+"sync now"), WebSub (re)subscription, auth-token refresh. Each job runs at most once at a time;
+drains are additionally serialised by a lock so a scheduled drain and "sync now" never overlap.
+Runs inside the desktop app (status through `SyncStatusHub`) or headless (`crvs-field sync`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import threading
+from urllib.parse import urlsplit
+
+import httpx
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from app.config.loader import LoadedCountry
+from app.mosip.packets import PacketClient
+from app.mosip.settings import MosipSettings
+from app.mosip.websub import IssuedCredential, subscribe
+from app.outbox import Backoff, OutboxLedger
+from app.records import RecordService
+from app.store.models import utcnow
+from sync.connectivity import Connectivity
+from sync.status import SyncStatusHub
+from sync.websub_receiver import WebSubReceiver
+from sync.worker import DrainSummary, OutboxWorker
+
+log = logging.getLogger("crvs_field.sync.agent")
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
+class SyncAgent:
+    def __init__(self, records: RecordService, country: LoadedCountry, settings: MosipSettings,
+                 hub: SyncStatusHub | None = None, *, websub: bool = True):
+        self.records = records
+        self.country = country
+        self.settings = settings
+        self.hub = hub or SyncStatusHub()
+        sync_cfg = country.config.sync
+        self.ledger = OutboxLedger(records.db)
+        self.worker = OutboxWorker(records, self.ledger, settings, max_concurrency=sync_cfg.max_concurrency,
+                                   max_attempts=sync_cfg.max_attempts,
+                                   backoff=Backoff(sync_cfg.backoff_base_seconds, sync_cfg.backoff_max_seconds),
+                                   on_progress=self._progress)
+        self.connectivity = Connectivity({_origin(settings.ida.base_url), _origin(settings.packets.base_url),
+                                          _origin(settings.websub.hub_url)})
+        self.receiver = WebSubReceiver(settings.websub, self._credential_issued, self._delivery_rejected) \
+            if websub else None
+        self._drain_lock = threading.Lock()
+        self._scheduler: BackgroundScheduler | None = None
+        self.subscribed = False
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        if self._scheduler is not None:
+            return
+        if self.receiver is not None:
+            self.receiver.start()
+        cfg = self.country.config.sync
+        scheduler = BackgroundScheduler(job_defaults={"coalesce": True, "max_instances": 1,
+                                                      "misfire_grace_time": 30})
+        now = dt.datetime.now(dt.UTC)
+        scheduler.add_job(self.probe, "interval", seconds=cfg.probe_every_seconds, id="probe", next_run_time=now)
+        scheduler.add_job(self.drain_if_online, "interval", seconds=cfg.drain_every_seconds, id="drain")
+        scheduler.add_job(self.resubscribe, "interval", seconds=max(60, self.settings.websub.lease_seconds // 2),
+                          id="websub")
+        scheduler.add_job(self.refresh_token, "interval", minutes=20, id="token")
+        scheduler.start()
+        self._scheduler = scheduler
+        self._publish(running=False)
+
+    def stop(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=True)
+            self._scheduler = None
+        if self.receiver is not None:
+            self.receiver.stop()
+
+    def sync_now(self) -> None:
+        """Ask for a drain as soon as possible (UI button); a no-op while one runs."""
+        if self._scheduler is not None:
+            self._scheduler.add_job(self.drain_if_online, id="drain-now", replace_existing=True)
+        else:
+            threading.Thread(target=self.drain_if_online, name="sync-now", daemon=True).start()
+
+    # ------------------------------------------------------------------ jobs
+
+    def probe(self) -> None:
+        edge = self.connectivity.observe(self.connectivity.probe_once())
+        self._publish()
+        if edge is True:
+            log.info("MOSIP reachable: draining")
+            self.resubscribe()
+            self.drain_if_online()
+        elif edge is False:
+            log.info("MOSIP unreachable: work stays queued")
+            self.subscribed = False
+
+    def drain_if_online(self) -> DrainSummary | None:
+        if not self.connectivity.online:
+            return None
+        return self.drain()
+
+    def drain(self) -> DrainSummary | None:
+        if not self._drain_lock.acquire(blocking=False):
+            return None  # one drain at a time
+        try:
+            counts = self.ledger.counts()
+            self._publish(running=True, done=0, total=counts["pending"] + counts["in_flight"])
+            summary = asyncio.run(self.worker.drain())
+            changes: dict[str, object] = {"running": False, "alert": summary.alert,
+                                          "changed_records": tuple(sorted(summary.records))}
+            if summary.alert is None and summary.sent:
+                changes["last_success"] = utcnow()
+            if summary.alert:
+                changes["last_error"] = summary.alert
+            self._publish(**changes)
+            return summary
+        except Exception as exc:  # the agent keeps running; the next drain tries again
+            log.exception("drain failed")
+            self._publish(running=False, last_error=type(exc).__name__)
+            return None
+        finally:
+            self._drain_lock.release()
+
+    def resubscribe(self) -> bool:
+        if self.receiver is None:
+            return False
+        ws = self.settings.websub
+
+        async def run() -> None:
+            async with httpx.AsyncClient(timeout=15) as http:
+                await subscribe(http, hub_url=ws.hub_url, topic=ws.topic, callback_url=ws.callback_url,
+                                secret=ws.secret.decode(), lease_seconds=ws.lease_seconds)
+
+        try:
+            asyncio.run(run())
+        except httpx.HTTPError as exc:
+            log.info("WebSub subscription failed: %s", type(exc).__name__)
+            self.subscribed = False
+            return False
+        self.subscribed = True
+        return True
+
+    def refresh_token(self) -> None:
+        if not self.connectivity.online:
+            return
+
+        async def run() -> str:
+            async with httpx.AsyncClient(timeout=15) as http:
+                return await PacketClient(self.settings.packets, http).token(refresh=True)
+
+        try:
+            self.worker.packet_token = asyncio.run(run())
+        except Exception as exc:  # a failed refresh is retried by the next drain
+            log.info("token refresh failed: %s", type(exc).__name__)
+
+    # ------------------------------------------------------------------ callbacks
+
+    def _credential_issued(self, credential: IssuedCredential) -> None:
+        record = self.records.confirm_registration(credential.registration_id, vid=credential.vid,
+                                                   uin=credential.uin)
+        if record is not None:
+            self._publish(changed_records=(record.id,))
+
+    def _delivery_rejected(self, reason: str) -> None:
+        log.warning("WebSub delivery rejected: %s", reason)
+
+    def _progress(self, done: int, total: int, records: set[str]) -> None:
+        self._publish(done=done, total=max(total, done), changed_records=tuple(sorted(records)))
+
+    def _publish(self, **changes: object) -> None:
+        counts = self.ledger.counts()
+        self.hub.update(online=self.connectivity.online, queued=counts["pending"] + counts["in_flight"],
+                        quarantined=counts["quarantined"], **changes)
