@@ -32,6 +32,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from . import crypto
+from .esignet import ESignet
 from .faults import FaultInjector, FaultMiddleware, FaultRule
 from .fixtures import IdentityStore, load_identities
 from .ida import IdaService
@@ -42,12 +43,6 @@ from .websub import Hub
 
 log = logging.getLogger("mosip_emulator")
 
-try:  # the e-Signet part is written by another hand; fail loudly but keep the rest usable meanwhile
-    from .esignet import ESignet
-    ESIGNET_IMPORT_ERROR: str | None = None
-except ImportError as _exc:  # pragma: no cover - only while mosip_emulator/esignet is incomplete
-    ESignet = None  # type: ignore[assignment,misc]
-    ESIGNET_IMPORT_ERROR = f"mosip_emulator.esignet could not be imported: {_exc!r}"
 
 
 @dataclass
@@ -98,15 +93,13 @@ class Emulator:
             self.state.register_partner(partner)
         self.base_url = "http://127.0.0.1"
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.esignet: Any = None
-        self.esignet_error = ESIGNET_IMPORT_ERROR
-        if ESignet is not None:
-            self.esignet = ESignet(self.state.path, self.identities.lookup)
-            default = self.state.esignet_clients.get(DEFAULT_ESIGNET_CLIENT_ID)
-            if default:
-                self.esignet.register_client(
-                    default["client_id"], default["public_jwks"], default["redirect_uris"],
-                    default.get("userinfo_response_type", "JWS"), default.get("encryption_jwk"))
+        # e-Signet shares the identity store: a UIN created by CRVS_NEW can log in at once
+        self.esignet = ESignet(self.state.path, self.identities.lookup)
+        default = self.state.esignet_clients.get(DEFAULT_ESIGNET_CLIENT_ID)
+        if default:
+            self.esignet.register_client(
+                default["client_id"], default["public_jwks"], default["redirect_uris"],
+                default.get("userinfo_response_type", "JWS"), default.get("encryption_jwk"))
 
     # ------------------------------------------------------------------------------------------ setup
     def set_base_url(self, url: str) -> None:
@@ -147,11 +140,7 @@ class Emulator:
             Route("/admin/client-config", self._client_config, methods=["GET"]),
             Route("/admin/ida-certificate", self._ida_certificate, methods=["GET"]),
         ]
-        if self.esignet is not None:
-            routes.extend(self.esignet.routes())
-        else:
-            for path in ("/.well-known/openid-configuration", "/authorize", "/v1/esignet/{rest:path}"):
-                routes.append(Route(path, self._esignet_missing, methods=["GET", "POST"]))
+        routes.extend(self.esignet.routes())
         return routes
 
     def asgi_app(self) -> FaultMiddleware:
@@ -165,9 +154,6 @@ class Emulator:
                                              "errorMessage": "Invalid Input Parameter - controller"}]},
                                 status_code=404)
         return await self.ida.handle(request)
-
-    async def _esignet_missing(self, request: Request) -> Response:
-        return PlainTextResponse(f"e-Signet is not mounted: {self.esignet_error}", status_code=503)
 
     async def _health(self, request: Request) -> Response:
         return JSONResponse({"status": "UP", "base_url": self.base_url})
@@ -214,8 +200,6 @@ class Emulator:
         return JSONResponse(self.faults.describe())
 
     async def _esignet_clients(self, request: Request) -> Response:
-        if self.esignet is None:
-            return PlainTextResponse(f"e-Signet is not mounted: {self.esignet_error}", status_code=503)
         if request.method == "GET":
             return JSONResponse(self.esignet.inspect().get("clients", {}))
         try:
@@ -339,9 +323,7 @@ class Emulator:
             "esignet": {
                 "issuer": base,
                 "discovery_url": f"{base}/.well-known/openid-configuration",
-                "mounted": self.esignet is not None,
-                "error": self.esignet_error,
-                "otp": getattr(self.esignet, "otp", None),
+                "otp": self.esignet.otp,
                 "clients": esignet_clients,
             },
             "admin": {"state_url": f"{base}/admin/state", "identities_url": f"{base}/admin/identities",
@@ -368,7 +350,7 @@ class Emulator:
             "counters": self.counters.snapshot(),
             "faults": self.faults.describe(),
             "partners": sorted(self.state.partners),
-            "esignet": self.esignet.inspect() if self.esignet is not None else {"error": self.esignet_error},
+            "esignet": self.esignet.inspect(),
         }
 
 

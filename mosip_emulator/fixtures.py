@@ -312,6 +312,11 @@ class IdentityStore:
             found = self._by_vid.get(vid)
             return copy.deepcopy(found) if found else None
 
+    def peek(self, individual_id: str, id_type: str) -> dict[str, Any] | None:
+        """The live record (no copy) by "UIN" or "VID": read-only, for hot paths in the server loop."""
+        with self._lock:
+            return (self._by_uin if id_type == "UIN" else self._by_vid).get(individual_id)
+
     def lookup(self, individual_id: str) -> dict[str, Any] | None:
         """By UIN or VID (the e-Signet part calls this)."""
         if not isinstance(individual_id, str):

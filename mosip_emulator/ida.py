@@ -108,17 +108,17 @@ def iso_ms(t: dt.datetime) -> str:
     return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
 
 
+_TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
+
+
 def parse_request_time(value: Any) -> dt.datetime | None:
-    """``yyyy-MM-dd'T'HH:mm:ss.SSS'Z'`` (IDA's pattern); a few close variants are tolerated."""
-    if not isinstance(value, str) or not value.endswith("Z"):
+    """``yyyy-MM-dd'T'HH:mm:ss.SSS'Z'`` (IDA's pattern; 0-6 fraction digits tolerated)."""
+    if not isinstance(value, str) or not _TIME_RE.match(value):
         return None
-    text = value[:-1]
-    for fmt in ("%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S"):
-        try:
-            return dt.datetime.strptime(text, fmt).replace(tzinfo=dt.UTC)
-        except ValueError:
-            continue
-    return None
+    try:
+        return dt.datetime.fromisoformat(value[:-1]).replace(tzinfo=dt.UTC)
+    except ValueError:
+        return None
 
 
 def _title_pattern(titles: list[str]) -> re.Pattern[str]:
@@ -246,19 +246,21 @@ class IdaService:
             jws = crypto.parse_detached_jws(signature)
         except crypto.CryptoError as exc:
             raise _Stop(DSIGN_FAILED) from exc
-        cert = self._header_cert(jws.header)
-        if cert is None:
+        found = self._header_cert(jws.header)
+        if found is None:
             if "x5c" not in jws.header:
                 raise _Stop(CERT_NOT_IN_HEADER)
             raise _Stop(DSIGN_FAILED)
+        cert, thumbprint = found
         if not crypto.jws_verify_detached(jws, body, cert):
             raise _Stop(DSIGN_FAILED)
         if not authorization or not authorization.strip():
             raise _Stop(MISSING("Authorization - header"))
         # partner checks run after deciphering in IDA; they compare the header certificate
-        return crypto.cert_thumbprint(cert)
+        return thumbprint
 
-    def _header_cert(self, header: dict[str, Any]) -> Any:
+    def _header_cert(self, header: dict[str, Any]) -> tuple[Any, bytes] | None:
+        """The x5c certificate and its SHA-256 thumbprint (parsed once per distinct header value)."""
         chain = header.get("x5c")
         key = chain[0] if isinstance(chain, list) and chain and isinstance(chain[0], str) else None
         if key is None:
@@ -266,12 +268,14 @@ class IdaService:
         cached = self._cert_cache.get(key)
         if cached is None:
             try:
-                cached = crypto.x5c_certificate(header)
+                cert = crypto.x5c_certificate(header)
             except crypto.CryptoError:
+                return None
+            if cert is None:
                 return None
             if len(self._cert_cache) > 256:
                 self._cert_cache.clear()
-            self._cert_cache[key] = cached
+            cached = self._cert_cache[key] = (cert, crypto.cert_thumbprint(cert))
         return cached
 
     def _decipher(self, req: dict[str, Any], partner_ref: tuple[str, str, str, bytes]) -> dict[str, Any]:
@@ -314,7 +318,7 @@ class IdaService:
             raise _Stop(PARTNER_NOT_REGISTERED)
         if partner.status != "ACTIVE":
             raise _Stop(PARTNER_DEACTIVATED)
-        if crypto.cert_thumbprint(partner.signing_cert()) != header_tp:
+        if partner.signing_thumbprint() != header_tp:
             raise _Stop(CERT_NOT_MATCHED)
         if not state.license_key_known(misp_lk):
             raise _Stop(INVALID_LICENSEKEY)
@@ -375,14 +379,14 @@ class IdaService:
         individual_id = str(req["individualId"])
         outcome.individual_id = individual_id
         if id_type == "UIN":
-            ident = store.by_uin(individual_id)
+            ident = store.peek(individual_id, "UIN")
             if ident is None:
                 unknown = self.emu.config.unknown_uin_code == "IDA-MLC-018"
                 raise _Stop(UIN_NOT_AVAILABLE if unknown else INVALID_UIN)
             if ident["status"] != "ACTIVATED":
                 raise _Stop(UIN_DEACTIVATED)
         else:
-            ident = store.by_vid(individual_id)
+            ident = store.peek(individual_id, "VID")
             if ident is None:
                 raise _Stop(INVALID_VID)
             if ident["status"] != "ACTIVATED" or ident.get("vid_status", "ACTIVE") != "ACTIVE":

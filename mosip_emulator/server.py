@@ -90,11 +90,34 @@ def base_url_for(sock: socket.socket, host: str) -> str:
     return f"http://{shown}:{port}"
 
 
+_TEMPLATE_LOCK = threading.Lock()
+_TEMPLATE: Path | None = None
+
+
+def template_state_dir() -> Path:
+    """A state directory whose keys are generated once per process (servers start from copies)."""
+    global _TEMPLATE
+    with _TEMPLATE_LOCK:
+        if _TEMPLATE is None or not (_TEMPLATE / "clients.json").exists():
+            path = Path(tempfile.mkdtemp(prefix="mosip-emulator-template-")) / "state"
+            Emulator(path)
+            _TEMPLATE = path
+        return _TEMPLATE
+
+
 class EmulatorServer:
+    """The emulator served by uvicorn in a background thread.
+
+    ``state_dir=None``: a temporary directory (removed by ``stop()``), seeded with keys generated once
+    per process (``reuse_keys=False`` generates fresh ones).  Other keyword arguments are
+    :class:`~mosip_emulator.app.EmulatorConfig` fields (``redelivery_initial=0.05``, …).
+    """
+
     def __init__(
         self,
         state_dir: str | Path | None = None,
         *,
+        reuse_keys: bool = True,
         host: str = "127.0.0.1",
         port: int = 0,
         faults: list[str | FaultRule] | None = None,
@@ -107,7 +130,9 @@ class EmulatorServer:
         self._tmp: str | None = None
         if state_dir is None:
             self._tmp = tempfile.mkdtemp(prefix="mosip-emulator-")
-            state_dir = self._tmp
+            state_dir = Path(self._tmp) / "state"
+            if reuse_keys:
+                shutil.copytree(template_state_dir(), state_dir)
         self.host = host
         self.port = port
         self.log_level = log_level

@@ -41,6 +41,9 @@ DEFAULT_ESIGNET_CLIENT_ID = "crvs-field-esignet-client"
 DEFAULT_ESIGNET_REDIRECT_URIS = ["http://127.0.0.1/callback", "http://[::1]/callback"]
 
 
+_THUMBPRINTS: dict[str, bytes] = {}
+
+
 @dataclass
 class Partner:
     partner_id: str
@@ -55,6 +58,12 @@ class Partner:
 
     def signing_cert(self) -> x509.Certificate:
         return crypto.load_cert(self.signing_cert_pem)
+
+    def signing_thumbprint(self) -> bytes:
+        cached = _THUMBPRINTS.get(self.signing_cert_pem)
+        if cached is None:
+            cached = _THUMBPRINTS[self.signing_cert_pem] = crypto.cert_thumbprint(self.signing_cert())
+        return cached
 
     def encryption_cert(self) -> x509.Certificate | None:
         return crypto.load_cert(self.encryption_cert_pem) if self.encryption_cert_pem else None
