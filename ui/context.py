@@ -1,0 +1,70 @@
+"""What every window needs: the services, who is signed in, and the outside world (sync, e-Signet)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.config.loader import LoadedCountry
+from app.config.models import Form, FormField
+from app.identity.esignet_api import ESignetLogin
+from app.records import Actor, RecordService
+from app.records.workflow import Role
+from app.security.users import UserService
+from sync.status import SyncStatusHub
+from ui.i18n import pick
+
+CAMERA_ENV = "CRVS_FIELD_CAMERA"   # a camera index, or a video/image file (demo, tests)
+
+
+@dataclass
+class AppContext:
+    country: LoadedCountry
+    records: RecordService
+    users: UserService
+    actor: Actor | None = None
+    language: str = "en"
+    sync_hub: SyncStatusHub | None = None
+    sync_now: Callable[[], Any] | None = None
+    esignet: ESignetLogin | None = None
+    camera: str | int = field(default_factory=lambda: os.environ.get(CAMERA_ENV, "0"))
+    db: Any = None
+
+    @property
+    def role(self) -> Role | None:
+        return self.actor.role if self.actor else None
+
+    def today(self) -> dt.date:
+        return self.records.clock().date()
+
+    def form(self, event: str) -> Form:
+        return self.country.config.form(event)
+
+    def field_label(self, form_field: FormField) -> str:
+        return pick(form_field.label, form_field.name)
+
+    def option_label(self, form_field: FormField, value: str) -> str:
+        for option in form_field.options or []:
+            if option.value == value:
+                return pick(option.label, value)
+        return value
+
+    def display_value(self, event: str, field_id: str, value: Any) -> str:
+        form_field = self.form(event).field(field_id)
+        if form_field is None or value is None:
+            return "" if value is None else str(value)
+        if form_field.options:
+            return self.option_label(form_field, str(value))
+        return str(value)
+
+    def subject_name(self, event: str, declaration: dict[str, Any]) -> str:
+        """The record's main person (the child, the deceased) for lists: given + family name."""
+        form = self.form(event)
+        section = form.sections[0].id
+        names = self.country.config.identity.fields
+        parts = [declaration.get(f"{section}.{names[key]}") for key in ("given_name", "family_name")
+                 if key in names]
+        return " ".join(p for p in parts if p)

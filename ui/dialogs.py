@@ -1,0 +1,131 @@
+"""Corrections: request one (the changed fields and a reason), and the registrar's approval."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QPlainTextEdit,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.records.validation import check_value
+from app.store.models import Record
+from ui.context import AppContext
+from ui.i18n import field_error_text, pick
+from ui.record_view import changes_table
+from ui.widgets import FieldEditor
+
+
+class CorrectionDialog(QDialog):
+    """Edit the fields to correct; only changed ones are sent, with the reason and who asked."""
+
+    def __init__(self, ctx: AppContext, record: Record, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.record = record
+        self.setWindowTitle(self.tr("Request a correction · %1").replace("%1", record.tracking_id))
+        self.resize(560, 640)
+        layout = QVBoxLayout(self)
+        intro = QLabel(self.tr("Change the fields that are wrong. Only changed fields are sent for approval."), self)
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        body = QWidget(scroll)
+        grid = QFormLayout(body)
+        self.editors: dict[str, FieldEditor] = {}
+        form = ctx.form(record.event)
+        for section in form.sections:
+            shown = [f for f in section.fields if f.visible_if != "false"]
+            if not shown:
+                continue
+            heading = QLabel(pick(section.label, section.id), body)
+            heading.setProperty("role", "section")
+            grid.addRow(heading)
+            for form_field in shown:
+                editor = FieldEditor(form_field, body)
+                editor.setObjectName(f"correct-{form_field.id}")
+                editor.set_value(record.declaration.get(form_field.id))
+                editor.input.setAccessibleName(ctx.field_label(form_field))
+                grid.addRow(ctx.field_label(form_field), editor)
+                self.editors[form_field.id] = editor
+        scroll.setWidget(body)
+        layout.addWidget(scroll, 1)
+        requester_row = QFormLayout()
+        self.requester = QComboBox(self)
+        self.requester.addItem("—", None)
+        for section in form.sections:
+            if section.identity:
+                self.requester.addItem(pick(section.label, section.id), section.id)
+        requester_row.addRow(self.tr("Requested by"), self.requester)
+        layout.addLayout(requester_row)
+        self.reason = QPlainTextEdit(self)
+        self.reason.setObjectName("correction-reason")
+        self.reason.setPlaceholderText(self.tr("Reason for the correction (required)"))
+        self.reason.setTabChangesFocus(True)
+        self.reason.setFixedHeight(70)
+        layout.addWidget(self.reason)
+        self.message = QLabel(self)
+        self.message.setProperty("role", "error")
+        layout.addWidget(self.message)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
+                                        self)
+        self.buttons.accepted.connect(self._ok)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+    def changes(self) -> dict[str, str]:
+        return {fid: e.value() for fid, e in self.editors.items()
+                if e.value() != (self.record.declaration.get(fid) or "")}
+
+    def data(self) -> dict[str, Any]:
+        return {"changes": self.changes(), "requester_section": self.requester.currentData()}
+
+    def reason_text(self) -> str:
+        return self.reason.toPlainText().strip()
+
+    def _ok(self) -> None:
+        bad = False
+        for editor in self.editors.values():
+            value = editor.value()
+            problem = check_value(editor.form_field, value) if value else None
+            editor.set_error(field_error_text(problem.code, problem.message) if problem else None)
+            bad = bad or problem is not None
+        if bad:
+            self.message.setText(self.tr("Fix the fields shown first."))
+        elif not self.changes():
+            self.message.setText(self.tr("Nothing was changed."))
+        elif not self.reason_text():
+            self.message.setText(self.tr("Give a reason for the correction."))
+            self.reason.setFocus()
+        else:
+            self.accept()
+
+
+class ApproveCorrectionDialog(QDialog):
+    def __init__(self, ctx: AppContext, record: Record, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Approve correction · %1").replace("%1", record.tracking_id))
+        self.resize(520, 360)
+        layout = QVBoxLayout(self)
+        correction = record.correction or {}
+        layout.addWidget(QLabel(self.tr("Reason given: %1").replace("%1", correction.get("reason") or ""), self))
+        layout.addWidget(changes_table(ctx, record.event, record.declaration, correction.get("changes") or {}, self))
+        note = QLabel(self.tr("Approving applies the changes; the country's rules decide whether MOSIP is "
+                              "updated. To refuse the correction, use Reject."), self)
+        note.setWordWrap(True)
+        note.setProperty("role", "hint")
+        layout.addWidget(note)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Approve"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)

@@ -1,0 +1,336 @@
+"""One record: the declaration by section with each person's verification, MOSIP ids, what waits
+in the outbox (and why it failed), the full audit history, and the actions the role may take."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.records import RecordDetail
+from app.records.workflow import ActionType
+from ui.context import AppContext
+from ui.i18n import action_text, event_text, outbox_kind_text, outbox_state_text, pick, status_text
+from ui.widgets import Pill, verification_pill
+
+STATUS_KIND = {
+    "draft": "none", "declared": "pending", "verification_failed": "failed", "validated": "info",
+    "awaiting_external_validation": "pending", "registered": "verified", "correction_requested": "warning",
+    "rejected": "error",
+}
+
+
+def abbreviate(token: str | None, head: int = 6, tail: int = 4) -> str:
+    if not token:
+        return ""
+    return token if len(token) <= head + tail + 1 else f"{token[:head]}…{token[-tail:]}"
+
+
+def local_time(when: dt.datetime | None) -> str:
+    if when is None:
+        return ""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+class RecordView(QWidget):
+    action_requested = Signal(str)   # an ActionType value (the main window runs it)
+    edit_requested = Signal()        # continue a draft
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.detail: RecordDetail | None = None
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        outer.addWidget(self.scroll)
+        self.placeholder = QLabel(self.tr("Select a record to see its details."), self)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setProperty("role", "hint")
+        self.scroll.setWidget(self.placeholder)
+        self.buttons: dict[str, QPushButton] = {}
+
+    @property
+    def record_id(self) -> str | None:
+        return self.detail.record.id if self.detail else None
+
+    def clear(self) -> None:
+        self.detail = None
+        self.buttons = {}
+        self.placeholder = QLabel(self.tr("Select a record to see its details."), self)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.scroll.setWidget(self.placeholder)
+
+    def show_detail(self, detail: RecordDetail) -> None:
+        self.detail = detail
+        record = detail.record
+        form = self.ctx.form(record.event)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setSpacing(10)
+
+        # header: who, what, where it stands
+        header = QHBoxLayout()
+        name = self.ctx.subject_name(record.event, record.declaration) or self.tr("(no name yet)")
+        title = QLabel(f"{event_text(record.event)} · {name}", body)
+        title.setProperty("role", "title")
+        title.setObjectName("record-title")
+        header.addWidget(title)
+        header.addWidget(Pill(status_text(record.status), STATUS_KIND.get(record.status, "none"), body))
+        header.addStretch(1)
+        layout.addLayout(header)
+        ids = [self.tr("Tracking ID %1").replace("%1", record.tracking_id)]
+        if record.registration_number:
+            ids.append(self.tr("Registration no. %1").replace("%1", record.registration_number))
+        sub = QLabel(" · ".join(ids) + " · " + self.tr("updated %1").replace("%1", local_time(record.updated_at)),
+                     body)
+        sub.setProperty("role", "hint")
+        sub.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(sub)
+        if record.requires_attention:
+            attention = QLabel("⚠ " + self.tr("Requires attention: %1").replace(
+                "%1", record.attention_reason or ""), body)
+            attention.setObjectName("attention")
+            attention.setWordWrap(True)
+            attention.setStyleSheet("color:#b71c1c; font-weight:600")
+            layout.addWidget(attention)
+
+        # actions
+        actions = QHBoxLayout()
+        if record.status == "draft" and self.ctx.role and self.ctx.role.value != "admin":
+            edit = QPushButton(self.tr("Continue editing"), body)
+            edit.setProperty("primary", True)
+            edit.clicked.connect(self.edit_requested.emit)
+            actions.addWidget(edit)
+            self.buttons["edit"] = edit
+        for action in detail.available:
+            button = QPushButton(self._action_label(action), body)
+            button.setObjectName(f"action-{action.value}")
+            if action in (ActionType.REGISTER, ActionType.VALIDATE, ActionType.RETRY,
+                          ActionType.APPROVE_CORRECTION):
+                button.setProperty("primary", True)
+            button.clicked.connect(lambda _=False, a=action.value: self.action_requested.emit(a))
+            actions.addWidget(button)
+            self.buttons[action.value] = button
+        actions.addStretch(1)
+        layout.addLayout(actions)
+
+        # a pending correction: what would change
+        if record.correction:
+            layout.addWidget(self._correction_card(record.event, record.declaration, record.correction, body))
+
+        # the declaration, section by section, with each person's verification
+        for section in form.sections:
+            values = [(f, record.declaration.get(f.id)) for f in section.fields if record.declaration.get(f.id)]
+            person = record.persons.get(section.id) or {}
+            if not values and not person:
+                continue
+            card = QFrame(body)
+            card.setProperty("role", "card")
+            card.setObjectName(f"view-{section.id}")
+            card_layout = QVBoxLayout(card)
+            top = QHBoxLayout()
+            label = QLabel(pick(section.label, section.id), card)
+            label.setProperty("role", "section")
+            top.addWidget(label)
+            if section.identity:
+                pill = verification_pill(person.get("verification", "none"), person.get("failed_attributes"))
+                pill.setObjectName(f"pill-{section.id}")
+                top.addWidget(pill)
+            top.addStretch(1)
+            card_layout.addLayout(top)
+            grid = QFormLayout()
+            for form_field, value in values:
+                value_label = QLabel(self.ctx.display_value(record.event, form_field.id, value), card)
+                value_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+                value_label.setObjectName(f"value-{form_field.id}")
+                grid.addRow(self.ctx.field_label(form_field), value_label)
+            if person.get("vid"):
+                grid.addRow(self.tr("VID"), QLabel(person["vid"], card))
+            if person.get("psut"):
+                psut = QLabel(abbreviate(person["psut"]), card)
+                psut.setToolTip(self.tr("Partner-specific user token from e-Signet"))
+                grid.addRow(self.tr("PSUT"), psut)
+            card_layout.addLayout(grid)
+            layout.addWidget(card)
+
+        # MOSIP identifiers of the record's subject
+        mosip = {k: v for k, v in (record.mosip or {}).items() if v}
+        if mosip:
+            card = QFrame(body)
+            card.setProperty("role", "card")
+            grid = QFormLayout(card)
+            grid.addRow(QLabel("<b>MOSIP</b>", card))
+            names = {"rid": self.tr("Registration ID (RID)"), "vid": self.tr("VID"), "uin": self.tr("UIN")}
+            for key in ("rid", "vid", "uin"):
+                if key in mosip:
+                    value = QLabel(str(mosip[key]), card)
+                    value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+                    grid.addRow(names[key], value)
+            layout.addWidget(card)
+
+        if detail.outbox:
+            layout.addWidget(self._heading(self.tr("Sent to MOSIP"), body))
+            layout.addWidget(self._outbox_table(detail, body))
+
+        layout.addWidget(self._heading(self.tr("History"), body))
+        layout.addWidget(self._history_table(detail, body))
+        layout.addStretch(1)
+        self.scroll.setWidget(body)
+
+    def _action_label(self, action: ActionType) -> str:
+        return {
+            ActionType.VALIDATE: self.tr("Validate"),
+            ActionType.REGISTER: self.tr("Register"),
+            ActionType.REQUEST_CORRECTION: self.tr("Request correction…"),
+            ActionType.APPROVE_CORRECTION: self.tr("Approve correction…"),
+            ActionType.REJECT: self.tr("Reject…"),
+            ActionType.RETRY: self.tr("Review failed verification…"),
+            ActionType.REMOVE_FROM_QUEUE: self.tr("Remove from queue…"),
+        }.get(action, action.value)
+
+    @staticmethod
+    def _heading(text: str, parent: QWidget) -> QLabel:
+        label = QLabel(text, parent)
+        label.setProperty("role", "section")
+        return label
+
+    def _correction_card(self, event: str, declaration: dict[str, Any], correction: dict[str, Any],
+                         parent: QWidget) -> QFrame:
+        card = QFrame(parent)
+        card.setProperty("role", "card")
+        card.setObjectName("correction")
+        layout = QVBoxLayout(card)
+        layout.addWidget(QLabel("<b>" + self.tr("Correction requested") + "</b> — "
+                                + self.tr("reason: %1").replace("%1", _esc(correction.get("reason") or "")), card))
+        layout.addWidget(changes_table(self.ctx, event, declaration, correction.get("changes") or {}, card))
+        return card
+
+    def _outbox_table(self, detail: RecordDetail, parent: QWidget) -> QTableWidget:
+        table = _table(parent, [self.tr("Operation"), self.tr("State"), self.tr("Attempts"), self.tr("Last error")])
+        table.setObjectName("outbox")
+        for item in detail.outbox:
+            _add_row(table, [outbox_kind_text(item.kind), outbox_state_text(item.state), str(item.attempts),
+                             item.last_error or ""])
+        return table
+
+    def _history_table(self, detail: RecordDetail, parent: QWidget) -> QTableWidget:
+        table = _table(parent, [self.tr("When"), self.tr("Who"), self.tr("What"), self.tr("Details")])
+        table.setObjectName("history")
+        payloads: dict[str, list[dict[str, Any]]] = {}
+        for action in detail.actions:
+            payloads.setdefault(action.type, []).append(action.payload or {})
+        record = detail.record
+        for event in detail.history:
+            details = dict(event.details or {})
+            text = self._describe(record.event, event.kind, details, payloads)
+            _add_row(table, [local_time(event.at), event.actor, action_text(event.kind), text])
+        return table
+
+    def _describe(self, event: str, kind: str, details: dict[str, Any],
+                  payloads: dict[str, list[dict[str, Any]]]) -> str:
+        parts = []
+        if details.get("from") != details.get("to") and details.get("to"):
+            parts.append(f"{status_text(details.get('from') or '')} → {status_text(details['to'])}".strip(" →"))
+        if details.get("section"):
+            parts.append(self.tr("person: %1").replace("%1", self._section_label(event, details["section"])))
+        if details.get("outcome"):
+            parts.append(self.tr("outcome: %1").replace("%1", str(details["outcome"])))
+        if details.get("failed_attributes"):
+            parts.append(self.tr("did not match: %1").replace("%1", ", ".join(details["failed_attributes"])))
+        if kind == "approve-correction" and payloads.get(kind):
+            payload = payloads[kind].pop(0)
+            changes = payload.get("changes") or {}
+            previous = payload.get("previous") or {}
+            for fid, new in changes.items():
+                form_field = self.ctx.form(event).field(fid)
+                label = self.ctx.field_label(form_field) if form_field else fid
+                old = self.ctx.display_value(event, fid, previous.get(fid)) or "∅"
+                parts.append(f"{label}: {old} → {self.ctx.display_value(event, fid, new)}")
+        elif details.get("fields") and kind in ("request-correction", "retry", "update", "create"):
+            labels = []
+            for fid in details["fields"]:
+                form_field = self.ctx.form(event).field(fid)
+                labels.append(self.ctx.field_label(form_field) if form_field else fid)
+            parts.append(self.tr("fields: %1").replace("%1", ", ".join(labels)))
+        if details.get("reason"):
+            parts.append(self.tr("reason: %1").replace("%1", str(details["reason"])))
+        if details.get("verifications_queued"):
+            parts.append(self.tr("identity checks queued: %1").replace(
+                "%1", ", ".join(self._section_label(event, s) for s in details["verifications_queued"])))
+        mosip = details.get("mosip")
+        if isinstance(mosip, list) and mosip:
+            parts.append(self.tr("MOSIP: %1").replace("%1", ", ".join(
+                outbox_kind_text(str(op.get("operation", ""))) for op in mosip if isinstance(op, dict))))
+        elif isinstance(mosip, str):
+            parts.append(self.tr("no MOSIP operation"))
+        return " · ".join(parts)
+
+    def _section_label(self, event: str, section_id: str) -> str:
+        section = self.ctx.form(event).section(section_id)
+        return pick(section.label, section_id) if section else section_id
+
+
+def changes_table(ctx: AppContext, event: str, declaration: dict[str, Any], changes: dict[str, Any],
+                  parent: QWidget) -> QTableWidget:
+    from PySide6.QtCore import QCoreApplication
+
+    table = _table(parent, [QCoreApplication.translate("RecordView", "Field"),
+                            QCoreApplication.translate("RecordView", "Now"),
+                            QCoreApplication.translate("RecordView", "Corrected to")])
+    table.setObjectName("changes")
+    for fid, new in changes.items():
+        form_field = ctx.form(event).field(fid)
+        _add_row(table, [ctx.field_label(form_field) if form_field else fid,
+                         ctx.display_value(event, fid, declaration.get(fid)),
+                         ctx.display_value(event, fid, new)])
+    return table
+
+
+def _table(parent: QWidget, headers: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers), parent)
+    table.setHorizontalHeaderLabels(headers)
+    table.verticalHeader().hide()
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+    table.setWordWrap(True)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setStretchLastSection(True)
+    table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return table
+
+
+def _add_row(table: QTableWidget, cells: list[str]) -> None:
+    row = table.rowCount()
+    table.insertRow(row)
+    for column, text in enumerate(cells):
+        item = QTableWidgetItem(text)
+        item.setToolTip(text)
+        table.setItem(row, column, item)
+    height = table.horizontalHeader().height() + sum(table.rowHeight(r) for r in range(table.rowCount())) + 4
+    table.setFixedHeight(min(height, 420))
+    if height > 420:
+        table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,111 @@
+"""The sync status bar: online/offline, what is queued, progress while syncing, last success,
+alerts, and "Sync now". The agent publishes on its own thread; a signal brings snapshots here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+
+from sync.status import SyncStatus, SyncStatusHub
+from ui.operations import run_read
+from ui.widgets import Pill
+
+
+class SyncBridge(QObject):
+    """Subscribes to the hub; re-emits each snapshot in the UI thread (queued connection)."""
+
+    status = Signal(object)
+
+    def __init__(self, hub: SyncStatusHub | None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.latest = SyncStatus()
+        self._unsubscribe: Callable[[], None] | None = None
+        self.status.connect(self._remember)
+        if hub is not None:
+            self._unsubscribe = hub.subscribe(self.status.emit)
+
+    def _remember(self, status: SyncStatus) -> None:
+        self.latest = status
+
+    def close(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+
+class SyncStatusWidget(QWidget):
+    def __init__(self, bridge: SyncBridge, sync_now: Callable[[], Any] | None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.sync_now = sync_now
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 0, 4, 0)
+        self.online = Pill("", "none", self)
+        self.online.setObjectName("online")
+        self.queued = QLabel(self)
+        self.queued.setObjectName("queued")
+        self.progress = QProgressBar(self)
+        self.progress.setMaximumWidth(160)
+        self.progress.setTextVisible(True)
+        self.progress.hide()
+        self.last = QLabel(self)
+        self.last.setProperty("role", "hint")
+        self.alert = QLabel(self)
+        self.alert.setObjectName("sync-alert")
+        self.alert.setStyleSheet("color:#b71c1c; font-weight:600")
+        self.alert.hide()
+        self.button = QPushButton(self.tr("Sync now"), self)
+        self.button.setObjectName("sync-now")
+        self.button.clicked.connect(self.trigger)
+        if sync_now is None:
+            self.button.setEnabled(False)
+            self.button.setToolTip(self.tr("The sync agent is not running in this window"))
+        for w in (self.online, self.queued, self.progress, self.last, self.alert, self.button):
+            layout.addWidget(w)
+        self.no_agent = sync_now is None and bridge.latest == SyncStatus()
+        bridge.status.connect(self.show_status)
+        self.show_status(bridge.latest)
+
+    def trigger(self) -> None:
+        if self.sync_now is None:
+            return
+        self.button.setEnabled(False)
+        run_read(self, self.sync_now, lambda _r: self.button.setEnabled(True),
+                 lambda exc: (self.button.setEnabled(True), self.alert.setText(str(exc)), self.alert.show()))
+
+    def show_status(self, status: SyncStatus) -> None:
+        if status.online:
+            self.online.set("● " + self.tr("Online"), "ok")
+        else:
+            self.online.set("● " + self.tr("Offline"), "none")
+        text = self.tr("%n item(s) waiting to send", "", status.queued)
+        if status.quarantined:
+            text += " · " + self.tr("%n need(s) attention", "", status.quarantined)
+        self.queued.setText(text)
+        if status.running and status.total:
+            self.progress.setRange(0, status.total)
+            self.progress.setValue(status.done)
+            self.progress.setFormat(self.tr("Syncing %v/%m"))
+            self.progress.show()
+        elif status.running:
+            self.progress.setRange(0, 0)
+            self.progress.show()
+        else:
+            self.progress.hide()
+        if status.last_success:
+            when = status.last_success
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=dt.UTC)
+            self.last.setText(self.tr("Last sync %1").replace("%1", when.astimezone().strftime("%H:%M")))
+        else:
+            self.last.setText(self.tr("Not synced yet"))
+        problem = status.alert or status.last_error
+        self.alert.setVisible(bool(problem))
+        self.alert.setText("⚠ " + (problem or ""))
+        self.alert.setToolTip(problem or "")
+        if self.sync_now is not None:
+            self.button.setEnabled(not status.running)
