@@ -1,0 +1,290 @@
+"""The e-Signet login of a person's section: the `ESignetLogin` of app/identity/esignet_api.py.
+
+    login = ESignetLoginService(country, records, actor, language="fr")
+    login.availability()                       # (True, None) | (False, "why")
+    outcome = login.login(record_id, "mother", open_url=webbrowser.open, cancel=threading.Event())
+
+A successful login maps the verified userinfo claims to a normalised `Identity`, then to the
+section's form fields (`identity_to_fields`), and stores the PSUT with the prefill in one
+`RecordService.record_authentication` call. Any failure writes nothing: what the agent typed stays.
+Logs carry the record id, the section and the outcome — never a name, an id number, a date or a token.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlmodel import select
+
+from app.config.loader import LoadedCountry
+from app.config.models import ESignetConfig, SecretRef
+from app.identity.esignet_api import ESignetOutcome, ESignetState
+from app.identity.mapping import identity_to_fields
+from app.identity.model import Identity, LocalizedName, normalise_gender, parse_date
+from app.mosip.esignet import (
+    ESignetClient,
+    ESignetConfigurationError,
+    ESignetError,
+    ESignetUnavailable,
+    RelyingParty,
+    iter_localized,
+    load_encryption_key,
+    load_private_key,
+)
+from app.records.service import Actor, RecordNotFound, RecordService
+from app.records.validation import DeclarationInvalid
+from app.records.workflow import WorkflowError
+from app.store import Database
+from app.store.models import Secret
+
+log = logging.getLogger(__name__)
+
+MAX_SECRET_BYTES = 64 * 1024
+
+# ISO 639-1 (what e-Signet puts after '#') ↔ the MOSIP ISO 639-3 codes of `country.mosip_languages`.
+_LANG_3 = {"en": "eng", "fr": "fra", "ar": "ara", "es": "spa", "pt": "por", "sw": "swa", "km": "khm",
+           "hi": "hin", "ta": "tam", "kn": "kan", "to": "ton", "ny": "nya", "bn": "ben", "am": "amh"}
+_LANG_2 = {v: k for k, v in _LANG_3.items()} | {"fre": "fr"}
+
+
+class SecretUnavailable(Exception):
+    """A secret reference that cannot be read (the message names the reference, never the value)."""
+
+
+def resolve_secret(country: LoadedCountry, ref: SecretRef, db: Database | None) -> bytes:
+    """`{file: path}` relative to the country directory (demo keys), `{secret: name}` from the
+    encrypted store's `secret` table."""
+    if ref.file is not None:
+        path = country.resolve(ref.file)
+        try:
+            if path.stat().st_size > MAX_SECRET_BYTES:
+                raise SecretUnavailable(f"{ref.file} is larger than {MAX_SECRET_BYTES} bytes")
+            return path.read_bytes()
+        except OSError as exc:
+            raise SecretUnavailable(f"{ref.file} cannot be read ({exc.strerror})") from None
+    assert ref.secret is not None
+    if db is None:
+        raise SecretUnavailable(f"secret '{ref.secret}' needs the device's encrypted store")
+    with db.read() as session:
+        row = session.exec(select(Secret).where(Secret.name == ref.secret)).first()
+        if row is None:
+            raise SecretUnavailable(f"secret '{ref.secret}' is not in this device's store")
+        return bytes(row.value)
+
+
+def mosip_language(tag: str) -> str:
+    """'fr', 'fr-FR', 'fra', 'fre' → 'fra'; an unknown tag is kept, lower-cased."""
+    base = tag.replace("_", "-").split("-")[0].strip().lower()
+    if len(base) == 3:
+        return {"fre": "fra"}.get(base, base)
+    return _LANG_3.get(base, base)
+
+
+def claims_locale(mosip_code: str) -> str:
+    """'fra' → 'fr' (e-Signet's claims_locales / `claim#fr` form); unknown codes unchanged."""
+    return _LANG_2.get(mosip_code.lower(), mosip_code.lower())
+
+
+def _text(value: object, limit: int = 500) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return " ".join(value.split())[:limit]
+    return None
+
+
+def format_address(value: object) -> str | None:
+    """An OIDC address claim (object, or text) → one line; `formatted` wins when present."""
+    if isinstance(value, str):
+        return _text(value)
+    if not isinstance(value, Mapping):
+        return None
+    formatted = _text(value.get("formatted"))
+    if formatted:
+        return formatted
+    order = ("street_address", "addressLine1", "addressLine2", "addressLine3", "locality", "city",
+             "region", "province", "postal_code", "postalCode", "country")
+    parts = [_text(value.get(k)) for k in order]
+    parts += [_text(v) for k, v in value.items() if k not in order and k != "formatted"]
+    seen: list[str] = []
+    for part in parts:
+        if part and part not in seen:
+            seen.append(part)
+    return ", ".join(seen) or None
+
+
+def identity_from_claims(claims: Mapping[str, Any], languages: Sequence[str] = ("eng",)) -> Identity:
+    """Verified userinfo claims → the normalised identity (DESIGN §9).
+
+    Language-dependent claims come plain (one language) or as ``claim#<locale>`` (several); every
+    language found is kept in ``names`` (MOSIP codes), the preferred one (first of ``languages``
+    present) fills the top-level names. Middle names are kept; a lone ``name`` is split later by
+    `identity_to_fields` without losing them.
+    """
+    preferred = [mosip_language(code) for code in languages] or ["eng"]
+    name_claims = {"name": "full_name", "given_name": "given_name", "middle_name": "middle_name",
+                   "family_name": "family_name"}
+    plain: dict[str, str] = {}
+    by_language: dict[str, dict[str, str]] = {}
+    for claim, attribute in name_claims.items():
+        for locale, value in iter_localized(claims, claim):
+            text = _text(value, 200)
+            if text is None:
+                continue
+            if locale is None:
+                plain[attribute] = text
+            else:
+                by_language.setdefault(mosip_language(locale), {})[attribute] = text
+
+    def pick(attribute: str) -> str | None:
+        if attribute in plain:
+            return plain[attribute]
+        for code in preferred + sorted(by_language):
+            value = by_language.get(code, {}).get(attribute)
+            if value:
+                return value
+        return None
+
+    def localized_first(claim: str, convert: Callable[[object], Any]) -> Any:
+        values = dict(iter_localized(claims, claim))
+        order: list[str | None] = [None]
+        for code in preferred:
+            order += [loc for loc in values if loc is not None and mosip_language(loc) == code]
+        order += [loc for loc in values if loc not in order]
+        for locale in order:
+            if locale in values:
+                converted = convert(values[locale])
+                if converted:
+                    return converted
+        return None
+
+    names = {code: LocalizedName(**parts) for code, parts in sorted(by_language.items())}
+    individual_id = claims.get("individual_id")
+    return Identity(
+        individual_id=_text(individual_id, 64) if isinstance(individual_id, str) else None,
+        full_name=pick("full_name"),
+        given_name=pick("given_name"),
+        middle_name=pick("middle_name"),
+        family_name=pick("family_name"),
+        date_of_birth=parse_date(claims.get("birthdate")),
+        gender=localized_first("gender", normalise_gender),
+        phone=_text(claims.get("phone_number"), 40),
+        email=_text(claims.get("email"), 200),
+        address=localized_first("address", format_address),
+        names=names,
+    )
+
+
+def relying_party(country: LoadedCountry, config: ESignetConfig, db: Database | None) -> RelyingParty:
+    """The country's e-Signet settings with its keys read (raises ESignetConfigurationError)."""
+    try:
+        signing = load_private_key(resolve_secret(country, config.client_key, db), config.client_key_id)
+        encryption = (load_encryption_key(resolve_secret(country, config.encryption_key, db))
+                      if config.encryption_key is not None else None)
+    except SecretUnavailable as exc:
+        raise ESignetConfigurationError(f"the e-Signet keys of this device are missing: {exc}") from None
+    return RelyingParty(
+        issuer=config.issuer,
+        client_id=config.client_id,
+        signing_key=signing,
+        encryption_key=encryption,
+        acr_values=tuple(config.acr_values),
+        claims={name: kind == "essential" for name, kind in config.claims.items()},
+        claims_locales=tuple(dict.fromkeys(claims_locale(c) for c in country.config.mosip_languages)),
+        timeout_seconds=config.timeout_seconds,
+    )
+
+
+class ESignetLoginService:
+    """`ESignetLogin` for one device user. Keeps one protocol client (discovery and JWKS cached).
+
+    ``language`` is the user's UI language: the e-Signet pages (``ui_locales``) and the loopback
+    page use it. ``probe_timeout`` bounds `availability()`.
+    """
+
+    def __init__(self, country: LoadedCountry, records: RecordService, actor: Actor, *,
+                 db: Database | None = None, language: str | None = None, probe_timeout: float = 3.0):
+        self.country = country
+        self.records = records
+        self.actor = actor
+        self.db = db if db is not None else records.db
+        self.language = language or country.config.languages[0]
+        self.probe_timeout = probe_timeout
+        self._client: ESignetClient | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def config(self) -> ESignetConfig | None:
+        return self.country.config.identity.esignet
+
+    def client(self) -> ESignetClient:
+        with self._lock:
+            if self._client is None:
+                config = self.config
+                if config is None:
+                    raise ESignetUnavailable("e-Signet is not configured for this country")
+                self._client = ESignetClient(relying_party(self.country, config, self.db))
+            return self._client
+
+    # ------------------------------------------------------------------ ESignetLogin
+    def availability(self) -> tuple[bool, str | None]:
+        try:
+            self.client().probe(self.probe_timeout)
+        except ESignetError as exc:
+            return False, exc.message
+        return True, None
+
+    def login(self, record_id: str, section: str, *, open_url: Callable[[str], None],
+              cancel: threading.Event) -> ESignetOutcome:
+        try:
+            event = self._check_target(record_id, section)
+        except (RecordNotFound, WorkflowError) as exc:
+            return self._failed(record_id, section, "refused", str(exc))
+        try:
+            client = self.client()
+            result = client.authenticate(open_url=open_url, cancel=cancel, ui_locales=[self.language],
+                                         page_language=self.language)
+        except ESignetUnavailable as exc:
+            log.info("e-Signet login (record %s, section %s): offline", record_id, section)
+            return ESignetOutcome(ESignetState.OFFLINE, message=f"{exc.message}. Enter the details by hand "
+                                  "or scan the ID card; nothing was changed.")
+        except ESignetError as exc:  # timeout, cancelled, provider error, verification, configuration
+            message = exc.message
+            if "nothing was changed" not in message:
+                message = f"{message[:1].upper()}{message[1:]}; nothing was changed."
+            return self._failed(record_id, section, exc.reason, message)
+
+        identity = identity_from_claims(result.claims, self.country.config.mosip_languages)
+        try:
+            fields = identity_to_fields(self.country, event, section, identity)
+            record = self.records.record_authentication(self.actor, record_id, section, psut=result.subject,
+                                                        values=fields)
+        except DeclarationInvalid as exc:
+            reasons = ", ".join(sorted({e.field for e in exc.errors}))
+            return self._failed(record_id, section, "invalid_data",
+                                f"e-Signet's data does not fit the form ({reasons}); nothing was changed.")
+        except (RecordNotFound, WorkflowError) as exc:
+            return self._failed(record_id, section, "refused", f"{exc}; nothing was changed.")
+        log.info("e-Signet login (record %s, section %s): authenticated, %d fields mapped",
+                 record_id, section, len(fields))
+        if record.status == "draft":
+            message = f"Authenticated with e-Signet; {len(fields)} fields filled in."
+        else:  # record_authentication writes a prefill into drafts only
+            message = (f"Authenticated with e-Signet; the record is no longer a draft, so its {len(fields)} "
+                       "fields from e-Signet were not written into it.")
+        return ESignetOutcome(ESignetState.AUTHENTICATED, fields=fields, psut=result.subject, message=message)
+
+    # ------------------------------------------------------------------ helpers
+    def _check_target(self, record_id: str, section: str) -> str:
+        """The record's event, after checking the section is a person of its form (before any network)."""
+        record = self.records.get(record_id)
+        form_section = self.country.config.form(record.event).section(section)
+        if form_section is None or not form_section.identity:
+            raise WorkflowError(f"'{section}' is not a person section of this {record.event} form")
+        return record.event
+
+    @staticmethod
+    def _failed(record_id: str, section: str, reason: str, message: str) -> ESignetOutcome:
+        log.info("e-Signet login (record %s, section %s): failed (%s)", record_id, section, reason)
+        return ESignetOutcome(ESignetState.FAILED, message=message)
