@@ -285,10 +285,101 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return EXIT_REFUSED
 
 
+def cmd_secrets_import(args: argparse.Namespace) -> int:
+    from app.records import Role
+    from app.security.secrets import SecretStore
+
+    data = read_data_file(args.file)
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+        raise CliError(f"{args.file}: expected an object of secret name -> text (PEM, key, secret)")
+    device = _open_device(args)
+    try:
+        actor = _login(args, device)
+        if actor.role is not Role.ADMIN:
+            raise CliError("importing secrets needs an admin", EXIT_REFUSED)
+        store = SecretStore(device.db)
+        for name, value in data.items():
+            store.put(name, value.encode())
+    finally:
+        device.close()
+    print(f"imported {len(data)} secrets: {', '.join(sorted(data))}")
+    return EXIT_OK
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+    import time
+
+    from app.mosip.settings import load_settings
+    from app.security.secrets import MissingSecret, SecretStore
+    from sync.agent import SyncAgent
+
+    device = _open_device(args)
+    try:
+        try:
+            settings = load_settings(device.country, SecretStore(device.db))
+        except MissingSecret as exc:
+            raise CliError(str(exc)) from None
+        agent = SyncAgent(device.records, device.country, settings)
+        if not args.once:
+            stop = threading.Event()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda *_: stop.set())
+            agent.start()
+            print("sync agent running (Ctrl+C to stop)", flush=True)
+            stop.wait()
+            agent.stop()
+            return EXIT_OK
+        try:
+            if agent.receiver is not None:
+                agent.receiver.start()
+        except OSError as exc:
+            print(f"warning: WebSub callback not started ({exc.strerror}); confirmations wait for the agent",
+                  file=sys.stderr)
+            agent.receiver = None
+        try:
+            agent.connectivity.observe(agent.connectivity.probe_once())
+            if not agent.connectivity.online:
+                counts = agent.ledger.counts()
+                print(f"offline: MOSIP is unreachable; {counts['pending'] + counts['in_flight']} items stay queued")
+                return EXIT_OK
+            agent.resubscribe()
+            summary = agent.drain()
+            deadline = time.monotonic() + max(0.0, args.linger)
+            while time.monotonic() < deadline and device.records.awaiting_confirmation():
+                time.sleep(0.2)
+        finally:
+            if agent.receiver is not None:
+                agent.receiver.stop()
+        if summary is None:
+            raise CliError("another drain is running", EXIT_REFUSED)
+        result = summary.as_dict()
+        if args.json:
+            _print_json(result)
+        else:
+            print(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.items() if k != "alert"))
+            if summary.alert:
+                print(f"stopped: {summary.alert}", file=sys.stderr)
+        return EXIT_REFUSED if summary.quarantined or summary.alert else EXIT_OK
+    finally:
+        device.close()
+
+
 def cmd_qr_decode(args: argparse.Namespace) -> int:
     from app.cli.qr import decode_command
 
     return decode_command(args)
+
+
+def cmd_esignet_login(args: argparse.Namespace) -> int:
+    from app.cli.esignet import login_command
+
+    device = _open_device(args)
+    try:
+        return login_command(args, device, _login(args, device))
+    finally:
+        device.close()
 
 
 def cmd_not_yet(issue: str) -> Callable[[argparse.Namespace], int]:
@@ -370,15 +461,24 @@ def build_parser() -> argparse.ArgumentParser:
     decode.set_defaults(func=cmd_qr_decode)
 
     sync = sub.add_parser("sync", help="the sync agent")
-    sync.add_argument("--once", action="store_true")
-    sync.set_defaults(func=cmd_not_yet("the sync agent (issue 4)"))
+    sync.add_argument("--once", action="store_true", help="drain what can be sent now, print a summary")
+    sync.add_argument("--linger", type=float, default=0,
+                      help="with --once: keep the WebSub callback open this many seconds for confirmations")
+    sync.add_argument("--json", action="store_true")
+    sync.set_defaults(func=cmd_sync)
+
+    secrets = sub.add_parser("secrets", help="keys and credentials in the encrypted store").add_subparsers(
+        dest="secrets_command", required=True)
+    imp = secrets.add_parser("import", help="import secrets from a JSON object name -> text (admin)")
+    imp.add_argument("file")
+    imp.set_defaults(func=cmd_secrets_import)
 
     esignet = sub.add_parser("esignet", help="e-Signet").add_subparsers(dest="esignet_command", required=True)
     login = esignet.add_parser("login", help="authenticate a person with e-Signet")
     login.add_argument("--record", required=True)
     login.add_argument("--section", required=True)
     login.add_argument("--no-browser", action="store_true")
-    login.set_defaults(func=cmd_not_yet("the e-Signet login (issue 5)"))
+    login.set_defaults(func=cmd_esignet_login)
 
     audit = sub.add_parser("audit", help="audit history").add_subparsers(dest="audit_command", required=True)
     audit.add_parser("verify", help="check the hash chain").set_defaults(func=cmd_audit_verify)

@@ -1,0 +1,61 @@
+"""`crvs-field esignet login --record ID --section NAME [--no-browser]`.
+
+Opens the system browser at e-Signet (or, with --no-browser, prints the address on standard error
+and waits for the redirect), then prints one JSON object on standard output:
+``{"state", "section", "fields", "psut_stored", "message"}``. Exit 0 when the person was
+authenticated (PSUT stored on the record, fields prefilled in a draft), 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import webbrowser
+from typing import Any
+
+from app.identity.esignet_api import ESignetState
+from app.identity.esignet_login import ESignetLoginService
+from app.store.models import User
+
+EXIT_OK, EXIT_REFUSED = 0, 1
+
+
+def _user_language(device: Any, name: str) -> str | None:
+    with device.db.read() as session:
+        user = session.get(User, name)
+        return user.language if user is not None else None
+
+
+def _print_url(url: str) -> None:
+    print("Open this address in a browser to log in with e-Signet, then come back here:",
+          file=sys.stderr)
+    print(url, file=sys.stderr, flush=True)
+
+
+def _open_browser(url: str) -> None:
+    try:
+        opened = webbrowser.open(url, new=1)
+    except webbrowser.Error:
+        opened = False
+    if not opened:  # no browser on this machine: let the agent open it elsewhere
+        _print_url(url)
+    else:
+        print("Waiting for the e-Signet login in the browser…", file=sys.stderr, flush=True)
+
+
+def login_command(args: argparse.Namespace, device: Any, actor: Any) -> int:
+    service = ESignetLoginService(device.country, device.records, actor,
+                                  language=_user_language(device, actor.name))
+    open_url = _print_url if getattr(args, "no_browser", False) else _open_browser
+    outcome = service.login(args.record, args.section, open_url=open_url, cancel=threading.Event())
+    authenticated = outcome.state is ESignetState.AUTHENTICATED
+    print(json.dumps({
+        "state": outcome.state.value,
+        "section": args.section,
+        "fields": outcome.fields,
+        "psut_stored": authenticated and bool(outcome.psut),
+        "message": outcome.message,
+    }, ensure_ascii=False, indent=2, sort_keys=True))
+    return EXIT_OK if authenticated else EXIT_REFUSED
