@@ -510,7 +510,7 @@ def decode_file(path: str | Path, policy: QrPolicy, consecutive_reads: int = 1,
     tried; the first accepted wins. At most `max_frames` frames are read (default: 10 minutes
     at 30 fps). Raises NoCodeFound (CLI exit 3), QrRejected (exit 4), FrameSourceError for an
     unreadable file, DecoderUnavailable for a missing backend."""
-    decoder = get_decoder(backend)
+    decoder = get_decoder(backend, multi=True)
     source = open_source(Path(path))
     consensus = ConsecutiveReads(1 if isinstance(source, ImageSource) else consecutive_reads)
     frames = 0

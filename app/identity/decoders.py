@@ -57,16 +57,20 @@ def as_gray(frame: np.ndarray) -> np.ndarray:
 
 
 class ZxingDecoder:
-    """zxing-cpp backend, two passes: a global-histogram binarizer first (≈1–2 ms on a 720p frame,
-    enough for a well-lit code, even rotated, tilted or inverted; returns every code in the
-    frame), then, only when that finds nothing, the local-average binarizer (≈3 ms when it finds
-    a code, ≈6 ms when there is none; reads blurred, unevenly lit and low-contrast codes; stops
-    at the first code). Both passes search rotated, downscaled and inverted codes.
-    `fast=True` keeps only the first pass."""
+    """zxing-cpp backend, two passes: a global-histogram binarizer first (≈1 ms on a 720p frame,
+    enough for a well-lit code, even rotated, tilted or inverted), then, only when that finds
+    nothing, the local-average binarizer (≈3 ms when it finds a code, ≈6 ms when there is none;
+    reads blurred, unevenly lit and low-contrast codes). Both passes search rotated, downscaled
+    and inverted codes.
+
+    By default a pass stops at the first code found (an ID card carries one; scanning on for
+    more roughly doubles the time). `multi=True` returns every code of the frame from the first
+    pass (decode_file uses it: latency does not matter there). `fast=True` keeps only the first
+    pass."""
 
     name = "zxing"
 
-    def __init__(self, *, fast: bool = False) -> None:
+    def __init__(self, *, fast: bool = False, multi: bool = False) -> None:
         try:
             import zxingcpp
         except ImportError as exc:   # pragma: no cover - a dependency of the app
@@ -79,12 +83,18 @@ class ZxingDecoder:
         }
         self._first = dict(common, binarizer=zxingcpp.Binarizer.GlobalHistogram)
         self._second = None if fast else dict(common, binarizer=zxingcpp.Binarizer.LocalAverage)
+        self._multi = multi
 
     def decode(self, frame: np.ndarray) -> list[str]:
         gray = as_gray(frame)
-        barcodes = self._zx.read_barcodes(gray, **self._first)
-        if barcodes:
-            return [self._text(b) for b in barcodes]
+        if self._multi:
+            barcodes = self._zx.read_barcodes(gray, **self._first)
+            if barcodes:
+                return [self._text(b) for b in barcodes]
+        else:
+            first = self._zx.read_barcode(gray, **self._first)
+            if first is not None:
+                return [self._text(first)]
         if self._second is not None:
             barcode = self._zx.read_barcode(gray, **self._second)
             if barcode is not None:
@@ -165,15 +175,16 @@ class PyzbarDecoder:
         return [_bytes_to_text(raw) for raw in found]
 
 
-def get_decoder(name: str = "zxing", **options: Any) -> QrDecoder:
-    """`zxing`, `pyzbar`, or `auto` (zxing, else pyzbar). Raises DecoderUnavailable/ValueError."""
+def get_decoder(name: str = "zxing", *, multi: bool = False) -> QrDecoder:
+    """`zxing`, `pyzbar`, or `auto` (zxing, else pyzbar). `multi`: return every code of a frame
+    (pyzbar always does). Raises DecoderUnavailable or ValueError."""
     if name == "zxing":
-        return ZxingDecoder(**options)
+        return ZxingDecoder(multi=multi)
     if name == "pyzbar":
-        return PyzbarDecoder(**options)
+        return PyzbarDecoder()
     if name == "auto":
         try:
-            return ZxingDecoder()
+            return ZxingDecoder(multi=multi)
         except DecoderUnavailable:
             return PyzbarDecoder()
     raise ValueError(f"unknown QR decoder backend {name!r} (expected one of {', '.join(BACKENDS)}, auto)")

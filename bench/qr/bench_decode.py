@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     from app.identity.qr import QrPolicy, TrustedKey, decode_qr_text
 
     frames, signer = _frames()
-    backends: dict[str, Any] = {"zxing": ZxingDecoder(), "zxing-fast-pass-only": ZxingDecoder(fast=True)}
+    backends: dict[str, Any] = {"zxing": ZxingDecoder(), "zxing-multi": ZxingDecoder(multi=True)}
     unavailable: dict[str, str] = {}
     try:
         backends["pyzbar"] = PyzbarDecoder()

@@ -152,6 +152,18 @@ def test_rejected_code_in_file(tmp_path: Path, policy: QrPolicy) -> None:
         decode_file(path, policy)
 
 
+def test_two_codes_in_one_image(tmp_path: Path, policy: QrPolicy, opencrvs_text: str) -> None:
+    stranger = Signer("EdDSA", kid="stranger").encode(amelie())
+    frame = on_canvas(render(stranger), 1280, 720, at=(100, 80))
+    code = render(opencrvs_text)
+    frame[100:100 + code.shape[0], 800:800 + code.shape[1]] = code[:, :, None]
+    assert sorted(get_decoder("zxing", multi=True).decode(frame)) == sorted([stranger, opencrvs_text])
+    assert len(get_decoder("zxing").decode(frame)) == 1          # the default stops at the first
+    path = tmp_path / "two.png"
+    write_png(path, frame)
+    assert decode_file(path, policy).format == "opencrvs-json"   # the rejected one does not hide it
+
+
 def test_open_source_kinds(tmp_path: Path) -> None:
     assert isinstance(open_source(0), CameraSource)
     assert isinstance(open_source("1"), CameraSource)
