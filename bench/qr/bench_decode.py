@@ -35,7 +35,12 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[k]
 
 
-def _time(fn: Callable[[], Any], runs: int, warmup: int = 5) -> dict[str, float]:
+def _summary(samples: list[float]) -> dict[str, Any]:
+    return {"median_ms": statistics.median(samples), "p95_ms": _percentile(samples, 95),
+            "mean_ms": statistics.fmean(samples), "min_ms": min(samples), "runs": len(samples)}
+
+
+def _time(fn: Callable[[], Any], runs: int, warmup: int = 5) -> dict[str, Any]:
     for _ in range(warmup):
         fn()
     samples = []
@@ -43,8 +48,7 @@ def _time(fn: Callable[[], Any], runs: int, warmup: int = 5) -> dict[str, float]
         t0 = time.perf_counter()
         fn()
         samples.append((time.perf_counter() - t0) * 1000)
-    return {"median_ms": statistics.median(samples), "p95_ms": _percentile(samples, 95),
-            "mean_ms": statistics.fmean(samples), "min_ms": min(samples), "runs": runs}
+    return _summary(samples)
 
 
 def _frames() -> dict[str, tuple[np.ndarray, str, int]]:
@@ -121,14 +125,24 @@ def main(argv: list[str] | None = None) -> int:
     except DecoderUnavailable as exc:
         unavailable["pyzbar"] = str(exc)
 
-    results: dict[str, Any] = {"cases": {}, "unavailable": unavailable}
+    results: dict[str, Any] = {"cases": {}, "unavailable": unavailable,
+                               "load_average_before": os.getloadavg()}
     for case, (frame, text, version) in frames.items():
         row: dict[str, Any] = {"qr_version": version, "text_chars": len(text), "frame": "1280x720 BGR"}
+        # Backends interleaved run by run, so that load from other processes hits them alike.
+        samples: dict[str, list[float]] = {name: [] for name in backends}
+        for decoder in backends.values():
+            for _ in range(3):
+                decoder.decode(frame)
+        for _ in range(args.runs):
+            for name, decoder in backends.items():
+                t0 = time.perf_counter()
+                decoder.decode(frame)
+                samples[name].append((time.perf_counter() - t0) * 1000)
         for name, decoder in backends.items():
             got = decoder.decode(frame)
-            ok = (got == [text]) if text else (got == [])
-            stats = _time(lambda d=decoder, f=frame: d.decode(f), args.runs)
-            stats["reads_correctly"] = ok
+            stats = _summary(samples[name])
+            stats["reads_correctly"] = (got == [text]) if text else (got == [])
             row[name] = stats
         if case in BUDGETS_MS:
             row["budget_ms"] = BUDGETS_MS[case]
@@ -146,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     import cv2
     import zxingcpp
 
+    results["load_average_after"] = os.getloadavg()
     results["machine"] = {
         "python": sys.version.split()[0], "platform": platform.platform(), "cpus": os.cpu_count(),
         "zxing_cpp": getattr(zxingcpp, "__version__", "?"), "opencv": cv2.__version__,
@@ -172,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pipeline {name} @30 fps source: preview {p['preview_fps']:.1f} fps, decoded "
               f"{p['decoded_fps']:.1f} fps, skipped {p['frames_skipped']}, max preview gap "
               f"{p['max_preview_gap_ms']:.1f} ms")
+    print("load average (1/5/15 min) before {:.2f}/{:.2f}/{:.2f}, after {:.2f}/{:.2f}/{:.2f} on {} CPUs"
+          .format(*results["load_average_before"], *results["load_average_after"], os.cpu_count()))
     for name, reason in unavailable.items():
         print(f"{name}: unavailable ({reason})")
 
