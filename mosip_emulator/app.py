@@ -115,6 +115,7 @@ class Emulator:
             yield
         finally:
             await self.hub.stop()
+            self.identities.flush()
 
     def routes(self) -> list[BaseRoute]:
         lc = self.lifecycle

@@ -275,7 +275,7 @@ def normalise_identity(raw: dict[str, Any]) -> dict[str, Any]:
 class IdentityStore:
     """The emulated ID repository: lookups by UIN or VID, thread-safe mutations.
 
-    Readers always get deep copies; ``persist_path`` (optional) receives the whole store after each change.
+    Readers always get deep copies; ``persist_path`` (optional) receives the whole store after changes.
     """
 
     def __init__(self, identities: Iterable[dict[str, Any]], persist_path: Path | None = None) -> None:
@@ -286,6 +286,7 @@ class IdentityStore:
         for ident in self._items:
             self._index(ident)
         self._persist_path = persist_path
+        self._timer: threading.Timer | None = None
         self._rng = secrets.SystemRandom()
 
     def _index(self, ident: dict[str, Any]) -> None:
@@ -389,12 +390,25 @@ class IdentityStore:
             return copy.deepcopy(ident)
 
     def _save(self) -> None:
-        if self._persist_path is None:
+        """Coalesced: the store is written at most twice a second (and by ``flush()`` at shutdown)."""
+        if self._persist_path is None or self._timer is not None:
             return
+        self._timer = threading.Timer(0.5, self.flush)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def flush(self) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if self._persist_path is None:
+                return
+            items = copy.deepcopy(self._items)
         self._persist_path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self._persist_path.parent, prefix=".identities.")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(self._items, fh, ensure_ascii=False, indent=1)
+            json.dump(items, fh, ensure_ascii=False, indent=1)
         os.replace(tmp, self._persist_path)
 
 

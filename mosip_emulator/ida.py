@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -94,6 +95,7 @@ class AuthOutcome:
     auth_token: str | None = None
     partner_id: str | None = None
     individual_id: str | None = None
+    identity: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -181,7 +183,7 @@ class IdaService:
             "transactionID": outcome.transaction_id,
             "responseTime": iso_ms(now_utc()),
             "response": (
-                {"kycStatus": outcome.ok, "authToken": outcome.auth_token, "identity": None}
+                self._kyc_response(outcome)
                 if controller == "kyc"
                 else {"authStatus": outcome.ok, "authToken": outcome.auth_token}
             ),
@@ -190,6 +192,35 @@ class IdaService:
         raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         signature = crypto.jws_sign_detached(self.emu.state.ida_sign.key, raw, self.emu.state.ida_sign.cert)
         return Response(raw, media_type="application/json", headers={"response-signature": signature})
+
+    def _kyc_response(self, outcome: AuthOutcome) -> dict[str, Any]:
+        """eKYC: the identity, encrypted to the partner's encryption certificate (sessionKey + identity).
+
+        ``identity`` = b64url(AES-256-GCM(ct ‖ tag ‖ IV)) of a flat JSON map (``fullName_eng``,
+        ``dateOfBirth``, ``gender_fra``, ``phone``, ``email`` …), ``sessionKey`` = b64url(RSA-OAEP-SHA256
+        of the AES key) — what mosip-auth-sdk's ``decrypt_response`` reads.
+        """
+        response: dict[str, Any] = {"kycStatus": outcome.ok, "authToken": outcome.auth_token,
+                                    "identity": None, "sessionKey": None, "thumbprint": None}
+        partner = self.emu.state.partners.get(outcome.partner_id or "")
+        cert = partner.encryption_cert() if partner else None
+        if not outcome.ok or outcome.identity is None or cert is None:
+            return response
+        ident = outcome.identity
+        flat: dict[str, Any] = {"dateOfBirth": ident.get("dob", ""), "phone": ident.get("phone", ""),
+                                "email": ident.get("email", "")}
+        for src, dst in (("full_name", "fullName"), ("given_name", "firstName"), ("middle_name", "middleName"),
+                         ("family_name", "lastName"), ("gender", "gender")):
+            for lang, value in (ident.get(src) or {}).items():
+                flat[f"{dst}_{lang}"] = value
+        for key, value in (ident.get("address") or {}).items():
+            flat[key] = value
+        key = os.urandom(32)
+        plain = json.dumps(flat, ensure_ascii=False).encode("utf-8")
+        response["identity"] = crypto.b64url_encode(crypto.ida_symmetric_encrypt(key, plain))
+        response["sessionKey"] = crypto.b64url_encode(cert.public_key().encrypt(key, crypto.OAEP))
+        response["thumbprint"] = crypto.b64url_encode(crypto.cert_thumbprint(cert))
+        return response
 
     # ------------------------------------------------------------------------------------------ logic
     def authenticate(self, *, controller: str, misp_lk: str, partner_id: str, api_key: str, body: bytes,
@@ -418,6 +449,7 @@ class IdaService:
                               "Please re-enter your emailId"))
         outcome.errors.extend(errors)
         if not errors:
+            outcome.identity = ident
             salts = self.emu.state.salts
             outcome.auth_token = psut(ident["uin"], outcome.partner_id or "", salts["uin_salt"],
                                       salts["partner_salt"])

@@ -14,6 +14,8 @@
   re-subscribes: a verified re-subscribe re-queues what was given up, with fresh attempts.
 - Events published to a topic that has no subscriber wait in a per-topic backlog and go to the first
   subscriber whose intent is verified (a device that subscribes late still gets its credentials).
+- A subscription whose lease ran out (``hub.lease_seconds``) is EXPIRED: its events are kept, not
+  sent, until the subscriber subscribes again.
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ class Subscription:
     callback: str
     secret: str
     lease_seconds: int
-    state: str = "PENDING_VERIFICATION"  # → ACTIVE | VERIFICATION_FAILED | UNSUBSCRIBED
+    state: str = "PENDING_VERIFICATION"  # → ACTIVE | VERIFICATION_FAILED | EXPIRED | UNSUBSCRIBED
     created: float = field(default_factory=time.time)
     expires: float = 0.0
     queue: list[Delivery] = field(default_factory=list)
@@ -120,19 +122,20 @@ class Hub:
 
     # ------------------------------------------------------------------------------------------ HTTP
     async def handle(self, request: Request) -> Response:
+        query = request.query_params
+        if query.get("hub.mode") == "publish":      # MOSIP style: mode/topic in the query, event as body
+            topic = query.get("hub.topic") or ""
+            if not topic:
+                return _bad("hub.topic is required")
+            self.publish(topic, await request.body(), None)
+            return _accepted()
         form = await request.form()
-        mode = str(form.get("hub.mode") or request.query_params.get("hub.mode") or "")
-        topic = str(form.get("hub.topic") or request.query_params.get("hub.topic") or "")
+        mode = str(form.get("hub.mode") or query.get("hub.mode") or "")
+        topic = str(form.get("hub.topic") or query.get("hub.topic") or "")
         if mode in ("register", "unregister"):
             if not topic:
                 return _bad("hub.topic is required")
             (self.topics.add if mode == "register" else self.topics.discard)(topic)
-            return _accepted()
-        if mode == "publish":
-            if not topic:
-                return _bad("hub.topic is required")
-            body = await request.body()
-            self.publish(topic, body if body and not body.startswith(b"hub.") else b"{}", None)
             return _accepted()
         if mode not in ("subscribe", "unsubscribe"):
             return _bad(f"unsupported hub.mode {mode!r}")
@@ -208,7 +211,7 @@ class Hub:
                                "published": iso_ms()})
         self.emu.counters.incr("events_published", registration_id or event_id)
         subs = [s for s in self.subscriptions.values()
-                if s.topic == topic and s.state in ("ACTIVE", "PENDING_VERIFICATION")]
+                if s.topic == topic and s.state in ("ACTIVE", "PENDING_VERIFICATION", "EXPIRED")]
         if not subs:
             self.backlog.setdefault(topic, []).append(
                 Delivery(str(uuid.uuid4()), event_id, topic, registration_id, body))
@@ -268,6 +271,9 @@ class Hub:
         cfg = self.emu.config
         assert sub.wake is not None
         while sub.queue and sub.state == "ACTIVE":
+            if sub.expires and time.time() > sub.expires:
+                sub.state = "EXPIRED"       # held until the subscriber subscribes again
+                break
             delivery = sub.queue[0]
             wait = delivery.next_attempt - time.time()
             if wait > 0:

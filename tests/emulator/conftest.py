@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 
-from mosip_emulator.app import Emulator
-from mosip_emulator.server import EmulatorServer
+from mosip_emulator.server import EmulatorServer, template_state_dir
 from tests.emulator.helpers import IdaClient, PacketClient
 
 FAST = {
@@ -27,10 +26,9 @@ FAST = {
 
 
 @pytest.fixture(scope="session")
-def template_state(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("emulator-template") / "state"
-    Emulator(path)  # generates keys, the demo partner and the demo e-Signet client
-    return path
+def template_state() -> Path:
+    # keys, the demo partner and the demo e-Signet client, generated once per process
+    return template_state_dir()
 
 
 @pytest.fixture

@@ -132,8 +132,8 @@ class IdaClient:
 
     def post(self, body: bytes, signature: str | None = None, *, authorization: str | None = "Authorization",
              misp: str | None = None, partner: str | None = None, api_key: str | None = None,
-             client: httpx.Client | None = None) -> httpx.Response:
-        url = (f"{self.base_url}/idauthentication/v1/auth/{misp or self.misp_license_key}/"
+             client: httpx.Client | None = None, controller: str = "auth") -> httpx.Response:
+        url = (f"{self.base_url}/idauthentication/v1/{controller}/{misp or self.misp_license_key}/"
                f"{partner or self.partner_id}/{api_key or self.api_key}")
         headers = {"Content-Type": "application/json"}
         if authorization is not None:
@@ -144,7 +144,7 @@ class IdaClient:
         return (client or self.http).post(url, content=body, headers=headers)
 
     def auth(self, individual_id: str, **kw: Any) -> dict[str, Any]:
-        post_kw = {k: kw.pop(k) for k in ("authorization", "misp", "partner", "api_key") if k in kw}
+        post_kw = {k: kw.pop(k) for k in ("authorization", "misp", "partner", "api_key", "controller") if k in kw}
         body = self.body(individual_id, **kw)
         resp = self.post(body, **post_kw)
         assert resp.status_code == 200, resp.text

@@ -65,12 +65,12 @@ def test_5xx_rate_is_honoured_and_reproducible(emulator: EmulatorServer) -> None
         emulator.add_fault("5xx=0.2,seed=7,path=/hub")
         with httpx.Client() as client:
             return [client.post(f"{emulator.base_url}/hub", data={"hub.mode": "register", "hub.topic": "t"}
-                                ).status_code for _ in range(300)]
+                                ).status_code for _ in range(200)]
 
     first = run()
     assert set(first) == {202, 503}
     rate = first.count(503) / len(first)
-    assert 0.13 < rate < 0.27, rate
+    assert 0.12 < rate < 0.28, rate
     assert run() == first                     # same seed, same sequence
 
 

@@ -86,7 +86,9 @@ def test_store_lookups_and_mutations(tmp_path: Path) -> None:
     updated = store.update(first["vid"], {"family_name": {"eng": "Mwale", "fra": "Mwale"}})
     assert updated is not None and updated["full_name"]["eng"] == "Amélie Zoë Mwale"
     assert store.deactivate(first["uin"])["vid_status"] == "DEACTIVATED"
+    store.flush()
     assert json.loads(persisted.read_text())[0]["status"] == "DEACTIVATED"
+    assert IdentityStore(load_identities(persisted)).by_uin(first["uin"])["status"] == "DEACTIVATED"
     created: list[dict] = []
     lock = threading.Lock()
 

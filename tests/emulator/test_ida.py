@@ -236,3 +236,31 @@ def test_a_registered_partner_can_authenticate(emulator: EmulatorServer, person:
     assert body["response"]["authStatus"] is True
     other = first.auth(person["uin"], demographics=demographics_of(person))
     assert other["response"]["authToken"] != body["response"]["authToken"]  # pairwise per partner
+
+
+def test_ekyc_returns_the_identity_encrypted_to_the_partner(ida: IdaClient, person: dict[str, Any],
+                                                            client_config: dict[str, Any]) -> None:
+    from pathlib import Path
+
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from tests.emulator.helpers import unb64
+
+    body = ida.auth(person["vid"], id_type="VID", demographics=demographics_of(person), controller="kyc",
+                    overrides={"id": "mosip.identity.kyc"})
+    assert body["id"] == "mosip.identity.kyc" and body["errors"] == []
+    response = body["response"]
+    assert response["kycStatus"] is True
+    key = serialization.load_pem_private_key(
+        Path(client_config["websub"]["partner_encryption_key_path"]).read_bytes(), None)
+    aes = key.decrypt(unb64(response["sessionKey"]),
+                      padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None))
+    blob = unb64(response["identity"])
+    identity = json.loads(AESGCM(aes).decrypt(blob[-16:], blob[:-16], None))
+    assert identity["fullName_eng"] == person["full_name"]["eng"]
+    assert identity["dateOfBirth"] == person["dob"] and identity["gender_fra"] == person["gender"]["fra"]
+    # the auth endpoint refuses a kyc request id, and the other way round
+    wrong = ida.auth(person["uin"], demographics=demographics_of(person), controller="kyc")
+    assert wrong["errors"][0]["errorMessage"] == "Invalid Input Parameter - id"
