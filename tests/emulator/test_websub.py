@@ -169,3 +169,30 @@ def test_unsubscribe(emulator: EmulatorServer, client_config: dict[str, Any], su
     subscribe(emulator.base_url, topic, subscriber.url, SECRET, mode="unsubscribe")
     wait_until(lambda: not emulator.state()["subscriptions"])
     assert subscriber.verifications[-1]["hub.mode"] == "unsubscribe"
+
+
+def test_mosip_style_publish(emulator: EmulatorServer, subscriber: Subscriber) -> None:
+    subscribe(emulator.base_url, "some/TOPIC", subscriber.url, SECRET)
+    wait_until(lambda: active(emulator, subscriber.url))
+    event = json.dumps({"publisher": "test", "event": {"id": "e-1"}}).encode()
+    resp = httpx.post(f"{emulator.base_url}/hub", params={"hub.mode": "publish", "hub.topic": "some/TOPIC"},
+                      content=event, headers={"Content-Type": "application/json"})
+    assert resp.status_code == 202
+    wait_until(lambda: emulator.counters().get("deliveries_succeeded"))
+    assert subscriber.accepted()[0]["body"] == event
+    assert hub_signature_ok(subscriber.accepted()[0], SECRET)
+
+
+def test_expired_lease_holds_events_until_resubscribed(emulator: EmulatorServer, client_config: dict[str, Any],
+                                                       packets: PacketClient, subscriber: Subscriber) -> None:
+    topic = client_config["websub"]["topic"]
+    httpx.post(f"{emulator.base_url}/hub", data={"hub.mode": "subscribe", "hub.topic": topic,
+                                                 "hub.callback": subscriber.url, "hub.secret": SECRET,
+                                                 "hub.lease_seconds": "0"})
+    wait_until(lambda: emulator.state()["subscriptions"] and emulator.counters().get("hub_verifications"))
+    packets.submit("RID-LEASE-1", "CRVS_NEW", {"fullName": simple("Lease Baby")})
+    wait_until(lambda: emulator.state()["subscriptions"][0]["state"] == "EXPIRED")
+    assert not subscriber.deliveries
+    subscribe(emulator.base_url, topic, subscriber.url, SECRET)
+    wait_until(lambda: emulator.counters().get("deliveries_succeeded"))
+    assert json.loads(subscriber.accepted()[0]["body"])["event"]["data"]["registrationId"] == "RID-LEASE-1"
