@@ -43,9 +43,12 @@ def application() -> QApplication:
 
 def build_context(device: Device, *, sync_hub: SyncStatusHub | None = None,
                   sync_now: Callable[[], Any] | None = None, esignet: ESignetLogin | None = None,
-                  language: str = "en", records: Any = None) -> AppContext:
-    return AppContext(country=device.country, records=records or device.records, users=device.users,
-                      language=language, sync_hub=sync_hub, sync_now=sync_now, esignet=esignet, db=device.db)
+                  language: str = "en", records: Any = None, camera: str | int | None = None) -> AppContext:
+    ctx = AppContext(country=device.country, records=records or device.records, users=device.users,
+                     language=language, sync_hub=sync_hub, sync_now=sync_now, esignet=esignet, db=device.db)
+    if camera is not None:
+        ctx.camera = camera
+    return ctx
 
 
 def main(data_dir: Path, country_dir: Path | None = None, sync_hub: SyncStatusHub | None = None,

@@ -373,7 +373,7 @@ class DeclarationForm(QWidget):
 
     def ensure_record(self, then: Any) -> None:
         """Make sure a draft exists (e-Signet stores the PSUT against it), then call then(record_id)."""
-        if self.record_id and not self._saving:
+        if self.record_id and not self._saving and not self.pending_changes():
             then(self.record_id)
             return
         if not self.pending_changes() and not self._saving and self.ctx.actor is not None:

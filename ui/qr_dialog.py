@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.identity.capture import FrameSourceError, ScanHit, ScanPipeline, open_source
+from app.identity.capture import FrameSourceError, ImageSource, ScanHit, ScanPipeline, open_source
 from app.identity.mapping import identity_to_fields
 from app.identity.qr import QrRejected
 from ui.context import AppContext
@@ -205,8 +205,11 @@ class QrScanDialog(QDialog):
         def guard(signal: Any) -> Any:
             return lambda value: None if closed.is_set() else signal.emit(value)
 
+        reads = self.ctx.country.config.identity.qr.consecutive_reads
+        if isinstance(source, ImageSource):
+            reads = 1     # a still picture: one read is all there is
         self.pipeline = ScanPipeline(
-            source, consecutive_reads=self.ctx.country.config.identity.qr.consecutive_reads,
+            source, consecutive_reads=reads,
             policy=self.policy, on_frame=on_frame, on_result=guard(bridge.result),
             on_error=guard(bridge.error), on_end=guard(bridge.ended))
         self.pipeline.start()

@@ -161,6 +161,8 @@ class FieldEditor(QWidget):
             self.line.blockSignals(quiet)
             self.line.setText(value)
             self.line.blockSignals(False)
+            if not quiet:
+                self.changed.emit()
 
     def set_error(self, text: str | None) -> None:
         self.error.setText(text or "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,12 +29,22 @@ SUPERVISOR = Actor("sam", Role.SUPERVISOR)
 REGISTRAR = Actor("rex", Role.REGISTRAR)
 
 
-@pytest.fixture
-def device(tmp_path: Path) -> Iterator[Device]:
-    dev = Device.initialise(tmp_path / "device", COUNTRY)
+@pytest.fixture(scope="session")
+def device_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One device with its users, made once (argon2 is slow on purpose) and copied per test."""
+    path = tmp_path_factory.mktemp("template") / "device"
+    dev = Device.initialise(path, COUNTRY)
     dev.users.add(None, "root", Role.ADMIN, PIN)
     for actor in (AGENT, SUPERVISOR, REGISTRAR):
         dev.users.add(ADMIN, actor.name, actor.role, PIN)
+    dev.close()
+    return path
+
+
+@pytest.fixture
+def device(tmp_path: Path, device_template: Path) -> Iterator[Device]:
+    shutil.copytree(device_template, tmp_path / "device")
+    dev = Device.open(tmp_path / "device", COUNTRY)
     yield dev
     from ui.operations import wait_idle
 
@@ -98,3 +109,19 @@ def birth_data(**overrides: str) -> dict[str, str]:
     }
     data.update(overrides)
     return data
+
+
+def type_text(widget: Any, text: str) -> None:
+    """Type like a keyboard. QTest only knows ASCII keys; accented letters are sent as key events
+    carrying their text, as an input method would."""
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    for ch in text:
+        if ch.isascii():
+            QTest.keyClicks(widget, ch)
+        else:
+            for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+                QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, ch))

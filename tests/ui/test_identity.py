@@ -1,0 +1,146 @@
+"""Identity capture in a person section: QR scan from a video-file camera, e-Signet's states."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from app.identity.esignet_api import ESignetOutcome, ESignetState
+from tests.ui.conftest import AGENT, QR_FIXTURES
+
+
+def test_scanning_a_qr_code_from_a_video_camera_prefills_the_section(make_window, records, qtbot):
+    window = make_window(AGENT, camera=str(QR_FIXTURES / "opencrvs_after_1s.avi"))
+    window.new_declaration("birth")
+    form = window.form
+    bar = form.identity_bars["mother"]
+    form.editors["mother.phone"].set_value("+260 977 123 456", quiet=False)  # typed before: kept
+    bar.scan_button.click()
+    dialog = bar.dialog
+    assert dialog is not None and dialog.isVisible()
+    qtbot.waitUntil(lambda: dialog.use_button.isVisible(), timeout=20_000)
+    assert dialog.preview.frames >= 1                      # the live preview showed the camera
+    # the decoded identity is shown for confirmation, marked unverified (the code is unsigned)
+    assert dialog.badge.text() == "Unverified"
+    shown = {fid: dialog.findChild(type(dialog.status), f"read-{fid}").text() for fid in dialog.fields}
+    assert shown == {"mother.nid": "1234567890", "mother.firstname": "Amélie", "mother.surname": "Niyonsaba",
+                     "mother.dob": "2019-03-02", "mother.gender": "Female"}
+    assert all(v == "" for k, v in form.values().items() if k.startswith("mother.") and k not in
+               ("mother.gender", "mother.phone"))  # nothing filled before the agent confirms
+    QTest.keyClick(dialog.use_button, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: bar.dialog is None, timeout=5000)
+    assert form.editors["mother.firstname"].value() == "Amélie"
+    assert form.editors["mother.surname"].value() == "Niyonsaba"
+    assert form.editors["mother.nid"].value() == "1234567890"
+    assert form.editors["mother.phone"].value() == "+260 977 123 456"
+    assert form.editors["child.firstname"].value() == ""           # other sections untouched
+    assert bar.pill.text() == "QR unverified"
+    assert "does not authenticate the person" in bar.source.text()
+    qtbot.waitUntil(lambda: form.record_id is not None and not form.busy, timeout=10_000)
+    saved = records.get(form.record_id).declaration
+    assert saved["mother.firstname"] == "Amélie" and saved["mother.dob"] == "2019-03-02"
+
+
+def test_a_refused_code_says_why_and_fills_nothing(make_ctx, qtbot, tmp_path):
+    """A signed Claim 169 code whose issuer the country does not trust is refused with the reason."""
+    from ui.app import application
+    from ui.qr_dialog import QrScanDialog
+
+    application()
+    ctx = make_ctx(AGENT)
+    dialog = QrScanDialog(ctx, "birth", "mother", source=QR_FIXTURES / "claim169_ed25519.png", realtime=False)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.again_button.isVisible(), timeout=10_000)
+    assert "refused" in dialog.status.text() and "trusted" in dialog.status.text()
+    assert dialog.fields == {} and not dialog.use_button.isVisible()
+
+
+def test_no_code_in_the_picture(make_ctx, qtbot):
+    from ui.app import application
+    from ui.qr_dialog import QrScanDialog
+
+    application()
+    dialog = QrScanDialog(make_ctx(AGENT), "birth", "mother", source=QR_FIXTURES / "no_code.avi", realtime=False)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.again_button.isVisible(), timeout=10_000)
+    assert dialog.status.text() == "No QR code was found."
+
+
+class FakeESignet:
+    """Stands for the browser and the provider: the only fake in these tests."""
+
+    def __init__(self, records: Any) -> None:
+        self.records = records
+        self.online = False
+        self.outcome = ESignetOutcome(ESignetState.FAILED, message="the login timed out")
+        self.calls: list[tuple[str, str]] = []
+        self.release = threading.Event()
+
+    def availability(self) -> tuple[bool, str | None]:
+        return (True, None) if self.online else (False, "no network connection")
+
+    def login(self, record_id: str, section: str, *, open_url: Any, cancel: threading.Event) -> ESignetOutcome:
+        self.calls.append((record_id, section))
+        open_url("about:blank")
+        self.release.wait(10)
+        if self.outcome.state is ESignetState.AUTHENTICATED:   # as the real login does: PSUT on the record
+            self.records.record_authentication(AGENT, record_id, section, psut=self.outcome.psut,
+                                               values=self.outcome.fields)
+        return self.outcome
+
+
+def test_esignet_is_disabled_offline_and_a_failed_login_keeps_what_was_typed(
+        make_window, records, qtbot, monkeypatch):
+    from PySide6.QtGui import QDesktopServices
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: True)
+    esignet = FakeESignet(records)
+    window = make_window(AGENT, esignet=esignet)
+    window.new_declaration("birth")
+    form = window.form
+    button = form.identity_bars["informant"].esignet
+    qtbot.waitUntil(lambda: button.state is ESignetState.OFFLINE, timeout=5000)
+    assert not button.button.isEnabled()
+    assert "no network connection" in button.note.text()
+
+    typed = {"child.firstname": "Amélie", "child.surname": "Banda", "informant.relation": "other",
+             "informant.firstname": "Grace", "informant.surname": "Phiri", "informant.nid": "3456789012"}
+    for fid, value in typed.items():
+        form.editors[fid].set_value(value, quiet=False)
+    form.refresh_visibility()
+
+    esignet.online = True
+    button.check_availability()
+    qtbot.waitUntil(lambda: button.button.isEnabled(), timeout=5000)
+    button.button.click()
+    qtbot.waitUntil(lambda: button.state is ESignetState.LOADING, timeout=10_000)
+    assert not button.button.isEnabled() and button.cancel_button.isVisible()
+    esignet.release.set()
+    qtbot.waitUntil(lambda: button.state is ESignetState.FAILED, timeout=10_000)
+    assert "the login timed out" in button.note.text() and "Everything typed is kept" in button.note.text()
+    assert button.button.isEnabled()
+    assert {fid: form.editors[fid].value() for fid in typed} == typed
+    qtbot.waitUntil(lambda: not form.busy, timeout=10_000)
+    draft = records.get(esignet.calls[0][0])
+    assert {k: draft.declaration.get(k) for k in typed} == typed
+    assert draft.persons.get("informant", {}).get("verification") != "authenticated"
+
+    # a second try succeeds: PSUT stored, the person's fields filled from the ID record
+    esignet.outcome = ESignetOutcome(ESignetState.AUTHENTICATED, psut="psut-0123456789abcdef",
+                                     fields={"informant.firstname": "Grâce", "informant.dob": "1960-02-03"})
+    button.button.click()
+    qtbot.waitUntil(lambda: button.state is ESignetState.AUTHENTICATED, timeout=10_000)
+    assert form.editors["informant.firstname"].value() == "Grâce"
+    assert form.editors["informant.dob"].value() == "1960-02-03"
+    assert form.editors["child.firstname"].value() == "Amélie"
+    assert form.identity_bars["informant"].pill.text() == "Authenticated"
+    qtbot.waitUntil(lambda: not form.busy, timeout=10_000)
+    record = records.get(form.record_id)
+    assert record.persons["informant"] == {"verification": "authenticated", "psut": "psut-0123456789abcdef",
+                                           "failed_attributes": [], "source": "esignet"}
+    assert record.declaration["informant.firstname"] == "Grâce"
