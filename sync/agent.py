@@ -49,6 +49,7 @@ class SyncAgent:
         self.worker = OutboxWorker(records, self.ledger, settings, max_concurrency=sync_cfg.max_concurrency,
                                    max_attempts=sync_cfg.max_attempts,
                                    backoff=Backoff(sync_cfg.backoff_base_seconds, sync_cfg.backoff_max_seconds),
+                                   lease_seconds=sync_cfg.lease_seconds,
                                    on_progress=self._progress)
         self.connectivity = Connectivity({_origin(settings.ida.base_url), _origin(settings.packets.base_url),
                                           _origin(settings.websub.hub_url)})

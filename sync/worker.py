@@ -48,12 +48,13 @@ class DrainSummary:
 
 class OutboxWorker:
     def __init__(self, records: RecordService, ledger: OutboxLedger, settings: MosipSettings, *,
-                 max_concurrency: int, max_attempts: int, backoff: Backoff,
+                 max_concurrency: int, max_attempts: int, backoff: Backoff, lease_seconds: float = LEASE_SECONDS,
                  on_progress: Callable[[int, int, set[str]], None] | None = None):
         self.records = records
         self.ledger = ledger
         self.settings = settings
         self.max_concurrency = max_concurrency
+        self.lease_seconds = lease_seconds
         self.max_attempts = max_attempts
         self.backoff = backoff
         self.owner = f"agent-{uuid.uuid4().hex[:8]}"
@@ -72,7 +73,7 @@ class OutboxWorker:
             packets._token = self.packet_token
             done = 0
             for _ in range(max_rounds):
-                items = self.ledger.lease_due(self.owner, limit=BATCH, lease_seconds=LEASE_SECONDS)
+                items = self.ledger.lease_due(self.owner, limit=BATCH, lease_seconds=self.lease_seconds)
                 if not items:
                     break
                 done, stopped = await self._batch(items, ida, packets, summary, done)

@@ -49,7 +49,10 @@ def login_command(args: argparse.Namespace, device: Any, actor: Any) -> int:
     service = ESignetLoginService(device.country, device.records, actor,
                                   language=_user_language(device, actor.name))
     open_url = _print_url if getattr(args, "no_browser", False) else _open_browser
-    outcome = service.login(args.record, args.section, open_url=open_url, cancel=threading.Event())
+    try:
+        outcome = service.login(args.record, args.section, open_url=open_url, cancel=threading.Event())
+    finally:
+        service.close()
     authenticated = outcome.state is ESignetState.AUTHENTICATED
     print(json.dumps({
         "state": outcome.state.value,

@@ -364,6 +364,8 @@ class SyncConfig(Strict):
     max_attempts: int = Field(default=12, ge=1, le=100)
     backoff_base_seconds: float = Field(default=5, gt=0)
     backoff_max_seconds: float = Field(default=3600, gt=0)
+    lease_seconds: float = Field(default=120, gt=0, description="how long a sender holds an item before "
+                                 "another may take it over (a crashed agent's items come back after this)")
 
 
 class Country(Strict):

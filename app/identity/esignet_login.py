@@ -227,6 +227,12 @@ class ESignetLoginService:
                 self._client = ESignetClient(relying_party(self.country, config, self.db))
             return self._client
 
+    def close(self) -> None:
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
     # ------------------------------------------------------------------ ESignetLogin
     def availability(self) -> tuple[bool, str | None]:
         try:

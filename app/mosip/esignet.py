@@ -140,10 +140,11 @@ def load_private_key(data: bytes, kid: str | None = None) -> RSAKey | ECKey:
                 raise ValueError
             if "keys" in obj:  # a JWK Set with one key
                 keys = obj["keys"]
-                if not isinstance(keys, list) or len(keys) != 1:
+                if not isinstance(keys, list) or len(keys) != 1 or not isinstance(keys[0], dict):
                     raise ValueError
                 obj = keys[0]
             kid = kid or obj.get("kid")
+            obj = {**obj, "kid": kid} if kid else obj
             if obj.get("kty") == "RSA":
                 key = RSAKey.import_key(obj)
             elif obj.get("kty") == "EC":
@@ -151,7 +152,7 @@ def load_private_key(data: bytes, kid: str | None = None) -> RSAKey | ECKey:
         else:
             for cls in (RSAKey, ECKey):
                 try:
-                    key = cls.import_key(text)
+                    key = cls.import_key(text, {"kid": kid} if kid else None)
                     break
                 except (JoseError, ValueError, TypeError):
                     continue
@@ -161,9 +162,9 @@ def load_private_key(data: bytes, kid: str | None = None) -> RSAKey | ECKey:
         raise ESignetConfigurationError("the e-Signet client key is not a private RSA or EC P-256 key")
     if isinstance(key, ECKey) and key.curve_name != "P-256":
         raise ESignetConfigurationError("the e-Signet client key must be RSA or EC P-256")
-    if not kid:
+    if not kid or key.kid != kid:
         raise ESignetConfigurationError("the e-Signet client key has no key id (kid)")
-    return type(key).import_key(key.as_dict(private=True), {"kid": kid})
+    return key
 
 
 def load_encryption_key(data: bytes) -> RSAKey:
@@ -418,16 +419,26 @@ class ESignetClient:
         self._lock = threading.Lock()
         self._metadata: tuple[float, ProviderMetadata] | None = None
         self._jwks: tuple[float, dict[str, RSAKey | ECKey], list[RSAKey | ECKey]] | None = None
+        self._session: httpx.Client | None = None
 
     # -------------------------------------------------------------------- HTTP
-    def _http(self, timeout: float) -> httpx.Client:
-        return httpx.Client(timeout=httpx.Timeout(timeout), verify=self.verify, follow_redirects=False,
-                            trust_env=False, headers={"User-Agent": "crvs-field"})
+    def _http(self) -> httpx.Client:
+        """One connection pool for the client's life (per-request timeouts)."""
+        with self._lock:
+            if self._session is None:
+                self._session = httpx.Client(verify=self.verify, follow_redirects=False, trust_env=False,
+                                             headers={"User-Agent": "crvs-field"})
+            return self._session
 
-    @staticmethod
-    def _bounded_get(http: httpx.Client, url: str, limit: int, headers: Mapping[str, str] | None = None
+    def close(self) -> None:
+        with self._lock:
+            session, self._session = self._session, None
+        if session is not None:
+            session.close()
+
+    def _bounded_get(self, url: str, limit: int, timeout: float, headers: Mapping[str, str] | None = None
                      ) -> tuple[httpx.Response, bytes]:
-        with http.stream("GET", url, headers=headers) as response:
+        with self._http().stream("GET", url, headers=headers, timeout=httpx.Timeout(timeout)) as response:
             body = bytearray()
             for chunk in response.iter_bytes():
                 body.extend(chunk)
@@ -437,8 +448,7 @@ class ESignetClient:
 
     def _get_json(self, url: str, timeout: float, what: str) -> dict[str, Any]:
         try:
-            with self._http(timeout) as http:
-                response, body = self._bounded_get(http, url, MAX_METADATA_BYTES)
+            response, body = self._bounded_get(url, MAX_METADATA_BYTES, timeout)
         except httpx.TimeoutException:
             raise ESignetUnavailable(f"e-Signet did not answer in time ({what})") from None
         except httpx.HTTPError as exc:
@@ -647,8 +657,8 @@ class ESignetClient:
         _, headers, body = ClientAuth(self.rp.client_id, self.rp.signing_key, assertion).prepare(
             "POST", meta.token_endpoint, headers, body)
         try:
-            with self._http(timeout) as http:
-                response = http.post(meta.token_endpoint, content=body.encode("utf-8"), headers=headers)
+            response = self._http().post(meta.token_endpoint, content=body.encode("utf-8"), headers=headers,
+                                         timeout=httpx.Timeout(timeout))
         except httpx.TimeoutException:
             raise ESignetTimeout("e-Signet did not answer the token request in time; nothing was changed.") from None
         except httpx.HTTPError as exc:
@@ -724,10 +734,9 @@ class ESignetClient:
                        timeout: float) -> dict[str, Any]:
         """GET userinfo; accept only a JWT (JWS, or nested JWE → JWS), verified, with our subject."""
         try:
-            with self._http(timeout) as http:
-                response, body = self._bounded_get(
-                    http, meta.userinfo_endpoint, MAX_USERINFO_BYTES,
-                    headers={"Authorization": f"Bearer {access_token}", "Accept": "application/jwt"})
+            response, body = self._bounded_get(
+                meta.userinfo_endpoint, MAX_USERINFO_BYTES, timeout,
+                headers={"Authorization": f"Bearer {access_token}", "Accept": "application/jwt"})
         except httpx.TimeoutException:
             raise ESignetTimeout("e-Signet did not send the person's data in time; nothing was changed.") from None
         except httpx.HTTPError as exc:

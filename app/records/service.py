@@ -451,8 +451,19 @@ class RecordService:
 
     def _retry(self, session: Session, record: Record, actor: Actor, data: Mapping[str, Any],
                reason: str | None) -> None:
-        """Supervisor review: correct the data if needed and check the identities again."""
-        allowed_targets(ActionType.RETRY, Status(record.status))
+        """Supervisor review: correct the data if needed and check the identities again. On a record
+        flagged `requires_attention`, try its quarantined deliveries again."""
+        if record.requires_attention and Status(record.status) is not Status.VERIFICATION_FAILED:
+            from app.outbox import OutboxLedger
+
+            requeued = OutboxLedger(self.db, self.clock).requeue_record(record.id)
+            record.requires_attention, record.attention_reason = False, None
+            self._commit_action(session, record, actor, ActionType.RETRY, Status(record.status), reason=reason,
+                                audit_details={"deliveries_requeued": requeued})
+            return
+        if Status(record.status) is not Status.VERIFICATION_FAILED:
+            raise WorkflowError("nothing to retry: the record's identity checks did not fail and none of "
+                                "its deliveries is stuck")
         edits = self._parse(record.event, data)
         merged = dict(record.declaration) | edits
         kept, errors = validate_declaration(self.country, record.event, merged, today=self._today(),
@@ -571,6 +582,11 @@ class RecordService:
                     statement = statement.where(col(Record.search_text).like(pattern, escape="\\"))
             statement = statement.order_by(col(Record.updated_at).desc()).offset(offset).limit(limit)
             return list(session.exec(statement))
+
+    def awaiting_confirmation(self) -> int:
+        with self.db.read() as session:
+            return session.exec(select(func.count()).select_from(ExternalRequest)
+                                .where(ExternalRequest.status == "awaiting")).one()
 
     def queue_counts(self) -> dict[str, int]:
         with self.db.read() as session:

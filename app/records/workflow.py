@@ -64,7 +64,9 @@ TRANSITIONS: dict[ActionType, dict[Status | None, frozenset[Status]]] = {
         **{s: frozenset({S.REJECTED}) for s in (S.DRAFT, *_ACTIVE)},
         S.CORRECTION_REQUESTED: frozenset({S.REGISTERED}),  # the correction is refused, not the record
     },
-    ActionType.RETRY: {S.VERIFICATION_FAILED: frozenset({S.DECLARED})},
+    # from verification_failed: re-check identities; elsewhere: retry a flagged record's deliveries
+    ActionType.RETRY: {S.VERIFICATION_FAILED: frozenset({S.DECLARED}),
+                       **{s: frozenset({s}) for s in Status if s is not S.VERIFICATION_FAILED}},
     ActionType.REMOVE_FROM_QUEUE: {S.AWAITING_EXTERNAL_VALIDATION: frozenset({S.REGISTERED})},
     ActionType.VERIFICATION_RESULT: {
         s: frozenset({S.DECLARED, S.VALIDATED, S.VERIFICATION_FAILED}) for s in _ACTIVE},
