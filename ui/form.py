@@ -32,7 +32,7 @@ from app.records import DeclarationInvalid, FieldError, WorkflowError
 from app.records.validation import check_value, validate_declaration, visible_fields, with_defaults
 from app.store.models import Record
 from ui.context import AppContext
-from ui.i18n import event_text, field_error_text, pick
+from ui.i18n import declaration_title, field_error_text, pick
 from ui.identity import IdentityBar
 from ui.operations import run_write
 from ui.widgets import FieldEditor
@@ -199,7 +199,7 @@ class DeclarationForm(QWidget):
             bar.set_person(self.persons.get(section_id) or {})
 
     def _update_title(self) -> None:
-        what = self.tr("%1 declaration").replace("%1", event_text(self.event_type))
+        what = declaration_title(self.event_type)
         if self.tracking_id:
             what += " · " + self.tracking_id
         self.title.setText(what)

@@ -32,12 +32,14 @@ def install(language: str) -> str:
     _installed.clear()
     _current = language if language in LANGUAGES else "en"
     QLocale.setDefault(QLocale(_current))
-    if _current == "en" or app is None:
+    if app is None:
         return _current
-    ours = QTranslator()
+    ours = QTranslator()   # English too: it carries the plural forms ("1 item", "3 items")
     if ours.load(str(TRANSLATIONS_DIR / f"{CATALOGUE}_{_current}.qm")):
         app.installTranslator(ours)
         _installed.append(ours)
+    if _current == "en":
+        return _current
     qt = QTranslator()
     if qt.load(f"qtbase_{_current}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
         app.installTranslator(qt)
@@ -107,6 +109,16 @@ def status_text(status: str) -> str:
 def event_text(event: str) -> str:
     return {"birth": QCoreApplication.translate("Status", "Birth"),
             "death": QCoreApplication.translate("Status", "Death")}.get(event, event)
+
+
+def declaration_title(event: str) -> str:
+    return {"birth": QCoreApplication.translate("Status", "Birth declaration"),
+            "death": QCoreApplication.translate("Status", "Death declaration")}.get(event, event)
+
+
+def new_declaration_text(event: str) -> str:
+    return {"birth": QCoreApplication.translate("Status", "New birth declaration"),
+            "death": QCoreApplication.translate("Status", "New death declaration")}.get(event, event)
 
 
 def verification_text(state: str) -> str:

@@ -35,7 +35,7 @@ from sync.status import SyncStatus
 from ui.context import AppContext
 from ui.dialogs import ApproveCorrectionDialog, CorrectionDialog
 from ui.form import DeclarationForm
-from ui.i18n import event_text, pick, status_text
+from ui.i18n import event_text, new_declaration_text, pick, status_text
 from ui.operations import run_read, run_write
 from ui.record_view import RecordView, local_time
 from ui.review import SupervisorReview
@@ -111,8 +111,7 @@ class MainWindow(QMainWindow):
         self._list_request = 0
         self.wants_sign_out = False
         actor = ctx.actor
-        self.setWindowTitle(self.tr("crvs-field — %1").replace("%1", pick(
-            {"en": ctx.country.name.title()}, ctx.country.name)))
+        self.setWindowTitle(self.tr("crvs-field — %1").replace("%1", ctx.country.name.title()))
         self.resize(1280, 800)
 
         self._build_toolbar()
@@ -221,7 +220,7 @@ class MainWindow(QMainWindow):
         self.new_actions: dict[str, QAction] = {}
         shortcuts = {"birth": "Ctrl+N", "death": "Ctrl+Shift+N"}
         for event in self.ctx.country.config.forms:
-            text = self.tr("New %1 declaration").replace("%1", event_text(event.value).lower())
+            text = new_declaration_text(event.value)
             action = QAction(text, self)
             action.setShortcut(QKeySequence(shortcuts.get(event.value, "")))
             action.setToolTip(f"{text} ({shortcuts.get(event.value, '')})")

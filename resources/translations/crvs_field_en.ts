@@ -1,0 +1,41 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en_GB">
+<context>
+    <name>DeclarationForm</name>
+    <message numerus="yes">
+        <source>%n problem(s) to fix before submitting</source>
+        <translation>
+            <numerusform>%n problem to fix before submitting</numerusform>
+            <numerusform>%n problems to fix before submitting</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message numerus="yes">
+        <source>%n record(s)</source>
+        <translation>
+            <numerusform>%n record</numerusform>
+            <numerusform>%n records</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>SyncStatusWidget</name>
+    <message numerus="yes">
+        <source>%n item(s) waiting to send</source>
+        <translation>
+            <numerusform>%n item waiting to send</numerusform>
+            <numerusform>%n items waiting to send</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n need(s) attention</source>
+        <translation>
+            <numerusform>%n needs attention</numerusform>
+            <numerusform>%n need attention</numerusform>
+        </translation>
+    </message>
+</context>
+</TS>

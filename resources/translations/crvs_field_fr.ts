@@ -1,0 +1,975 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="fr_FR">
+<context>
+    <name>ApproveCorrectionDialog</name>
+    <message>
+        <source>Approve correction · %1</source>
+        <translation>Approuver la correction · %1</translation>
+    </message>
+    <message>
+        <source>Reason given: %1</source>
+        <translation>Motif indiqué : %1</translation>
+    </message>
+    <message>
+        <source>Approving applies the changes; the country&apos;s rules decide whether MOSIP is updated. To refuse the correction, use Reject.</source>
+        <translation>L&apos;approbation applique les modifications ; les règles du pays décident si MOSIP est mis à jour. Pour refuser la correction, utilisez Rejeter.</translation>
+    </message>
+    <message>
+        <source>Approve</source>
+        <translation>Approuver</translation>
+    </message>
+</context>
+<context>
+    <name>CorrectionDialog</name>
+    <message>
+        <source>Request a correction · %1</source>
+        <translation>Demander une correction · %1</translation>
+    </message>
+    <message>
+        <source>Change the fields that are wrong. Only changed fields are sent for approval.</source>
+        <translation>Modifiez les champs erronés. Seuls les champs modifiés sont soumis à approbation.</translation>
+    </message>
+    <message>
+        <source>Requested by</source>
+        <translation>Demandée par</translation>
+    </message>
+    <message>
+        <source>Reason for the correction (required)</source>
+        <translation>Motif de la correction (obligatoire)</translation>
+    </message>
+    <message>
+        <source>Fix the fields shown first.</source>
+        <translation>Corrigez d&apos;abord les champs signalés.</translation>
+    </message>
+    <message>
+        <source>Nothing was changed.</source>
+        <translation>Rien n&apos;a été modifié.</translation>
+    </message>
+    <message>
+        <source>Give a reason for the correction.</source>
+        <translation>Indiquez le motif de la correction.</translation>
+    </message>
+</context>
+<context>
+    <name>DeclarationForm</name>
+    <message>
+        <source>* required · Tab moves between fields · Ctrl+Enter reviews, then submits</source>
+        <translation>* obligatoire · Tab passe au champ suivant · Ctrl+Entrée vérifie, puis envoie</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Fermer</translation>
+    </message>
+    <message>
+        <source>The draft is kept</source>
+        <translation>Le brouillon est conservé</translation>
+    </message>
+    <message>
+        <source>Review and submit…</source>
+        <translation>Vérifier et envoyer…</translation>
+    </message>
+    <message>
+        <source>Back to the form</source>
+        <translation>Retour au formulaire</translation>
+    </message>
+    <message>
+        <source>Submit declaration</source>
+        <translation>Envoyer la déclaration</translation>
+    </message>
+    <message>
+        <source>Editing…</source>
+        <translation>Saisie en cours…</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>Enregistrement…</translation>
+    </message>
+    <message>
+        <source>Draft saved</source>
+        <translation>Brouillon enregistré</translation>
+    </message>
+    <message>
+        <source>Not saved: %1</source>
+        <translation>Non enregistré : %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n problem(s) to fix before submitting</source>
+        <translation>
+            <numerusform>%n problème à corriger avant l&apos;envoi</numerusform>
+            <numerusform>%n problèmes à corriger avant l&apos;envoi</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Everything is filled in. Check the details and submit.</source>
+        <translation>Tout est rempli. Vérifiez les informations et envoyez.</translation>
+    </message>
+    <message>
+        <source>Submitting…</source>
+        <translation>Envoi…</translation>
+    </message>
+    <message>
+        <source>Declared</source>
+        <translation>Déclaré</translation>
+    </message>
+    <message>
+        <source>Not submitted: %1</source>
+        <translation>Non envoyé : %1</translation>
+    </message>
+</context>
+<context>
+    <name>ESignetButton</name>
+    <message>
+        <source>Authenticate with e-Signet</source>
+        <translation>S&apos;authentifier avec e-Signet</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Annuler</translation>
+    </message>
+    <message>
+        <source>e-Signet is not set up on this device</source>
+        <translation>e-Signet n&apos;est pas configuré sur cet appareil</translation>
+    </message>
+    <message>
+        <source>Waiting for e-Signet…</source>
+        <translation>En attente de e-Signet…</translation>
+    </message>
+    <message>
+        <source>Complete the login in the browser window.</source>
+        <translation>Terminez la connexion dans la fenêtre du navigateur.</translation>
+    </message>
+    <message>
+        <source>Authenticated with e-Signet</source>
+        <translation>Authentifié avec e-Signet</translation>
+    </message>
+    <message>
+        <source>Identity confirmed by e-Signet; details filled from the ID record.</source>
+        <translation>Identité confirmée par e-Signet ; informations reprises du registre d&apos;identité.</translation>
+    </message>
+    <message>
+        <source>Unavailable: %1</source>
+        <translation>Indisponible : %1</translation>
+    </message>
+    <message>
+        <source>the device is offline</source>
+        <translation>l&apos;appareil est hors ligne</translation>
+    </message>
+    <message>
+        <source>Try e-Signet again</source>
+        <translation>Réessayer e-Signet</translation>
+    </message>
+    <message>
+        <source>e-Signet login did not complete: %1. Everything typed is kept.</source>
+        <translation>La connexion e-Signet n&apos;a pas abouti : %1. Tout ce qui a été saisi est conservé.</translation>
+    </message>
+    <message>
+        <source>unknown error</source>
+        <translation>erreur inconnue</translation>
+    </message>
+    <message>
+        <source>Preferred: confirms the person&apos;s identity now.</source>
+        <translation>Recommandé : confirme l&apos;identité de la personne dès maintenant.</translation>
+    </message>
+</context>
+<context>
+    <name>FieldEditor</name>
+    <message>
+        <source>YYYY-MM-DD</source>
+        <translation>AAAA-MM-JJ</translation>
+    </message>
+</context>
+<context>
+    <name>IdentityBar</name>
+    <message>
+        <source>Scan ID QR…</source>
+        <translation>Scanner le QR de la pièce d&apos;identité…</translation>
+    </message>
+    <message>
+        <source>Authenticated</source>
+        <translation>Authentifié</translation>
+    </message>
+    <message>
+        <source>Authenticated with e-Signet (PSUT stored).</source>
+        <translation>Authentifié avec e-Signet (PSUT enregistré).</translation>
+    </message>
+    <message>
+        <source>Not yet checked</source>
+        <translation>Pas encore vérifié</translation>
+    </message>
+    <message>
+        <source>Typed by hand or scanned: checked against MOSIP when the device is online. This offline verification does not authenticate the person.</source>
+        <translation>Saisi à la main ou scanné : vérifié auprès de MOSIP quand l&apos;appareil sera en ligne. Cette vérification hors ligne n&apos;authentifie pas la personne.</translation>
+    </message>
+    <message>
+        <source>QR signature valid</source>
+        <translation>Signature du QR valide</translation>
+    </message>
+    <message>
+        <source>Filled from a signed ID QR code (issuer %1). It will be checked against MOSIP when online; this does not authenticate the person.</source>
+        <translation>Rempli depuis un QR code d&apos;identité signé (émetteur %1). Vérifié auprès de MOSIP une fois en ligne ; cela n&apos;authentifie pas la personne.</translation>
+    </message>
+    <message>
+        <source>QR unverified</source>
+        <translation>QR non vérifié</translation>
+    </message>
+    <message>
+        <source>Filled from an unsigned QR code: unverified data. It will be checked against MOSIP when online; this does not authenticate the person.</source>
+        <translation>Rempli depuis un QR code non signé : données non vérifiées. Vérifié auprès de MOSIP une fois en ligne ; cela n&apos;authentifie pas la personne.</translation>
+    </message>
+</context>
+<context>
+    <name>LoginDialog</name>
+    <message>
+        <source>crvs-field — sign in</source>
+        <translation>crvs-field — connexion</translation>
+    </message>
+    <message>
+        <source>Civil registration</source>
+        <translation>État civil</translation>
+    </message>
+    <message>
+        <source>&amp;User name</source>
+        <translation>Nom d&apos;&amp;utilisateur</translation>
+    </message>
+    <message>
+        <source>&amp;PIN</source>
+        <translation>Code &amp;PIN</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>&amp;Langue</translation>
+    </message>
+    <message>
+        <source>Sign in</source>
+        <translation>Se connecter</translation>
+    </message>
+    <message>
+        <source>Enter your user name and PIN.</source>
+        <translation>Saisissez votre nom d&apos;utilisateur et votre code PIN.</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>Vérification…</translation>
+    </message>
+    <message>
+        <source>Sign-in failed: %1</source>
+        <translation>Échec de la connexion : %1</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>crvs-field — %1</source>
+        <translation>crvs-field — %1</translation>
+    </message>
+    <message>
+        <source>Search by name or tracking ID (Ctrl+F)</source>
+        <translation>Rechercher par nom ou numéro de suivi (Ctrl+F)</translation>
+    </message>
+    <message>
+        <source>‹ Previous</source>
+        <translation>‹ Précédent</translation>
+    </message>
+    <message>
+        <source>Next ›</source>
+        <translation>Suivant ›</translation>
+    </message>
+    <message>
+        <source>Signed in as %1 (%2)</source>
+        <translation>Connecté : %1 (%2)</translation>
+    </message>
+    <message>
+        <source>Actions</source>
+        <translation>Actions</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>Actualiser</translation>
+    </message>
+    <message>
+        <source>Sign out</source>
+        <translation>Se déconnecter</translation>
+    </message>
+    <message>
+        <source>Something went wrong (%1). Nothing was changed.</source>
+        <translation>Une erreur s&apos;est produite (%1). Rien n&apos;a été modifié.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n record(s)</source>
+        <translation>
+            <numerusform>%n dossier</numerusform>
+            <numerusform>%n dossiers</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No records here.</source>
+        <translation>Aucun dossier ici.</translation>
+    </message>
+    <message>
+        <source>No record matches the search.</source>
+        <translation>Aucun dossier ne correspond à la recherche.</translation>
+    </message>
+    <message>
+        <source>Declared. Tracking ID %1. Identity checks run when the device is online.</source>
+        <translation>Déclaré. Numéro de suivi %1. Les vérifications d&apos;identité auront lieu quand l&apos;appareil sera en ligne.</translation>
+    </message>
+    <message>
+        <source>Reject %1</source>
+        <translation>Rejeter %1</translation>
+    </message>
+    <message>
+        <source>Say why the declaration is rejected. The reason is kept in the record&apos;s history.</source>
+        <translation>Indiquez pourquoi la déclaration est rejetée. Le motif est conservé dans l&apos;historique du dossier.</translation>
+    </message>
+    <message>
+        <source>Remove %1 from the queue</source>
+        <translation>Retirer %1 de la file</translation>
+    </message>
+    <message>
+        <source>MOSIP returns no failure for UIN requests. Remove this record from &quot;Awaiting external validation&quot; only after checking with MOSIP; it becomes Registered without a UIN. Give the reason.</source>
+        <translation>MOSIP ne signale aucun échec pour les demandes d&apos;UIN. Ne retirez ce dossier de « En attente de validation externe » qu&apos;après vérification auprès de MOSIP ; il devient Enregistré sans UIN. Indiquez le motif.</translation>
+    </message>
+    <message>
+        <source>%1: done. The record is now “%2”.</source>
+        <translation>%1 : fait. Le dossier est maintenant « %2 ».</translation>
+    </message>
+    <message>
+        <source>Reject the declaration</source>
+        <translation>Rejeter la déclaration</translation>
+    </message>
+    <message>
+        <source>registration agent</source>
+        <translation>agent d&apos;enregistrement</translation>
+    </message>
+    <message>
+        <source>supervisor</source>
+        <translation>superviseur</translation>
+    </message>
+    <message>
+        <source>registrar</source>
+        <translation>officier d&apos;état civil</translation>
+    </message>
+    <message>
+        <source>administrator</source>
+        <translation>administrateur</translation>
+    </message>
+</context>
+<context>
+    <name>Messages</name>
+    <message>
+        <source>This field is required</source>
+        <translation>Ce champ est obligatoire</translation>
+    </message>
+    <message>
+        <source>Enter a date as YYYY-MM-DD</source>
+        <translation>Saisissez une date au format AAAA-MM-JJ</translation>
+    </message>
+    <message>
+        <source>Choose one of the options</source>
+        <translation>Choisissez une des options</translation>
+    </message>
+    <message>
+        <source>This is not a phone number</source>
+        <translation>Ce n&apos;est pas un numéro de téléphone</translation>
+    </message>
+    <message>
+        <source>This is not an email address</source>
+        <translation>Ce n&apos;est pas une adresse électronique</translation>
+    </message>
+    <message>
+        <source>Enter a number</source>
+        <translation>Saisissez un nombre</translation>
+    </message>
+    <message>
+        <source>This does not have the expected format</source>
+        <translation>Le format n&apos;est pas celui attendu</translation>
+    </message>
+    <message>
+        <source>This is too long</source>
+        <translation>Trop long</translation>
+    </message>
+    <message>
+        <source>This field is not part of the form</source>
+        <translation>Ce champ ne fait pas partie du formulaire</translation>
+    </message>
+    <message>
+        <source>This must be text</source>
+        <translation>Ce champ doit contenir du texte</translation>
+    </message>
+    <message>
+        <source>Too many wrong PINs: try again in %1 s</source>
+        <translation>Trop de codes PIN erronés : réessayez dans %1 s</translation>
+    </message>
+    <message>
+        <source>Unknown user or wrong PIN</source>
+        <translation>Utilisateur inconnu ou code PIN erroné</translation>
+    </message>
+</context>
+<context>
+    <name>Preview</name>
+    <message>
+        <source>Camera preview</source>
+        <translation>Aperçu de la caméra</translation>
+    </message>
+    <message>
+        <source>Starting the camera…</source>
+        <translation>Démarrage de la caméra…</translation>
+    </message>
+</context>
+<context>
+    <name>QrScanDialog</name>
+    <message>
+        <source>Scan ID QR — %1</source>
+        <translation>Scanner le QR d&apos;identité — %1</translation>
+    </message>
+    <message>
+        <source>Looking for a QR code…</source>
+        <translation>Recherche d&apos;un QR code…</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Tips&lt;/b&gt;&lt;ul&gt;&lt;li&gt;Hold the ID card flat, 15–25 cm from the camera.&lt;/li&gt;&lt;li&gt;Fit the QR code inside the frame.&lt;/li&gt;&lt;li&gt;Avoid glare: tilt the card slightly under bright light.&lt;/li&gt;&lt;li&gt;Hold still for a moment; the code is read twice to be sure.&lt;/li&gt;&lt;/ul&gt;</source>
+        <translation>&lt;b&gt;Conseils&lt;/b&gt;&lt;ul&gt;&lt;li&gt;Tenez la carte bien à plat, à 15–25 cm de la caméra.&lt;/li&gt;&lt;li&gt;Placez le QR code dans le cadre.&lt;/li&gt;&lt;li&gt;Évitez les reflets : inclinez légèrement la carte sous une lumière vive.&lt;/li&gt;&lt;li&gt;Restez immobile un instant ; le code est lu deux fois par sécurité.&lt;/li&gt;&lt;/ul&gt;</translation>
+    </message>
+    <message>
+        <source>Details read from the code</source>
+        <translation>Informations lues dans le code</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Annuler</translation>
+    </message>
+    <message>
+        <source>Scan again</source>
+        <translation>Scanner à nouveau</translation>
+    </message>
+    <message>
+        <source>Use these details</source>
+        <translation>Utiliser ces informations</translation>
+    </message>
+    <message>
+        <source>The country&apos;s QR settings cannot be used: %1</source>
+        <translation>Les réglages QR du pays sont inutilisables : %1</translation>
+    </message>
+    <message>
+        <source>The camera cannot be opened: %1</source>
+        <translation>Impossible d&apos;ouvrir la caméra : %1</translation>
+    </message>
+    <message>
+        <source>Signature verified</source>
+        <translation>Signature vérifiée</translation>
+    </message>
+    <message>
+        <source>Signed by a trusted issuer (%1). Offline verification does not authenticate the person.</source>
+        <translation>Signé par un émetteur de confiance (%1). La vérification hors ligne n&apos;authentifie pas la personne.</translation>
+    </message>
+    <message>
+        <source>Unverified</source>
+        <translation>Non vérifié</translation>
+    </message>
+    <message>
+        <source>This code is not signed: the details are unverified. Check them against the card; they will be checked with MOSIP when online.</source>
+        <translation>Ce code n&apos;est pas signé : les informations ne sont pas vérifiées. Comparez-les avec la carte ; elles seront vérifiées auprès de MOSIP une fois en ligne.</translation>
+    </message>
+    <message>
+        <source>The code holds no details this section can use.</source>
+        <translation>Le code ne contient aucune information utilisable pour cette section.</translation>
+    </message>
+    <message>
+        <source>QR code read. Check the details, then use them.</source>
+        <translation>QR code lu. Vérifiez les informations, puis utilisez-les.</translation>
+    </message>
+    <message>
+        <source>Code refused: %1. Scanning continues.</source>
+        <translation>Code refusé : %1. Le scan continue.</translation>
+    </message>
+    <message>
+        <source>The camera stopped: %1</source>
+        <translation>La caméra s&apos;est arrêtée : %1</translation>
+    </message>
+    <message>
+        <source>Scanning failed: %1</source>
+        <translation>Échec du scan : %1</translation>
+    </message>
+    <message>
+        <source>No QR code was found.</source>
+        <translation>Aucun QR code n&apos;a été trouvé.</translation>
+    </message>
+    <message>
+        <source>The code was refused: %1</source>
+        <translation>Le code a été refusé : %1</translation>
+    </message>
+</context>
+<context>
+    <name>ReasonDialog</name>
+    <message>
+        <source>Reason</source>
+        <translation>Motif</translation>
+    </message>
+</context>
+<context>
+    <name>RecordListModel</name>
+    <message>
+        <source>Tracking ID</source>
+        <translation>N° de suivi</translation>
+    </message>
+    <message>
+        <source>Event</source>
+        <translation>Événement</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Nom</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Statut</translation>
+    </message>
+    <message>
+        <source>Updated</source>
+        <translation>Mis à jour</translation>
+    </message>
+</context>
+<context>
+    <name>RecordView</name>
+    <message>
+        <source>Select a record to see its details.</source>
+        <translation>Sélectionnez un dossier pour voir ses détails.</translation>
+    </message>
+    <message>
+        <source>(no name yet)</source>
+        <translation>(pas encore de nom)</translation>
+    </message>
+    <message>
+        <source>Tracking ID %1</source>
+        <translation>N° de suivi %1</translation>
+    </message>
+    <message>
+        <source>Registration no. %1</source>
+        <translation>N° d&apos;enregistrement %1</translation>
+    </message>
+    <message>
+        <source>updated %1</source>
+        <translation>mis à jour le %1</translation>
+    </message>
+    <message>
+        <source>Requires attention: %1</source>
+        <translation>Nécessite une attention : %1</translation>
+    </message>
+    <message>
+        <source>Continue editing</source>
+        <translation>Reprendre la saisie</translation>
+    </message>
+    <message>
+        <source>VID</source>
+        <translation>VID</translation>
+    </message>
+    <message>
+        <source>Partner-specific user token from e-Signet</source>
+        <translation>Jeton utilisateur propre au partenaire, fourni par e-Signet</translation>
+    </message>
+    <message>
+        <source>PSUT</source>
+        <translation>PSUT</translation>
+    </message>
+    <message>
+        <source>Registration ID (RID)</source>
+        <translation>Identifiant d&apos;enregistrement (RID)</translation>
+    </message>
+    <message>
+        <source>UIN</source>
+        <translation>UIN</translation>
+    </message>
+    <message>
+        <source>Sent to MOSIP</source>
+        <translation>Envois à MOSIP</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>Historique</translation>
+    </message>
+    <message>
+        <source>Validate</source>
+        <translation>Valider</translation>
+    </message>
+    <message>
+        <source>Register</source>
+        <translation>Enregistrer</translation>
+    </message>
+    <message>
+        <source>Request correction…</source>
+        <translation>Demander une correction…</translation>
+    </message>
+    <message>
+        <source>Approve correction…</source>
+        <translation>Approuver la correction…</translation>
+    </message>
+    <message>
+        <source>Reject…</source>
+        <translation>Rejeter…</translation>
+    </message>
+    <message>
+        <source>Review failed verification…</source>
+        <translation>Examiner la vérification échouée…</translation>
+    </message>
+    <message>
+        <source>Remove from queue…</source>
+        <translation>Retirer de la file…</translation>
+    </message>
+    <message>
+        <source>Correction requested</source>
+        <translation>Correction demandée</translation>
+    </message>
+    <message>
+        <source>reason: %1</source>
+        <translation>motif : %1</translation>
+    </message>
+    <message>
+        <source>Operation</source>
+        <translation>Opération</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>État</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>Tentatives</translation>
+    </message>
+    <message>
+        <source>Last error</source>
+        <translation>Dernière erreur</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>Quand</translation>
+    </message>
+    <message>
+        <source>Who</source>
+        <translation>Qui</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>Quoi</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>Détails</translation>
+    </message>
+    <message>
+        <source>person: %1</source>
+        <translation>personne : %1</translation>
+    </message>
+    <message>
+        <source>outcome: %1</source>
+        <translation>résultat : %1</translation>
+    </message>
+    <message>
+        <source>did not match: %1</source>
+        <translation>non concordant : %1</translation>
+    </message>
+    <message>
+        <source>fields: %1</source>
+        <translation>champs : %1</translation>
+    </message>
+    <message>
+        <source>identity checks queued: %1</source>
+        <translation>vérifications d&apos;identité en file : %1</translation>
+    </message>
+    <message>
+        <source>MOSIP: %1</source>
+        <translation>MOSIP : %1</translation>
+    </message>
+    <message>
+        <source>no MOSIP operation</source>
+        <translation>aucune opération MOSIP</translation>
+    </message>
+    <message>
+        <source>Field</source>
+        <translation>Champ</translation>
+    </message>
+    <message>
+        <source>Now</source>
+        <translation>Actuellement</translation>
+    </message>
+    <message>
+        <source>Corrected to</source>
+        <translation>Corrigé en</translation>
+    </message>
+</context>
+<context>
+    <name>Status</name>
+    <message>
+        <source>Draft</source>
+        <translation>Brouillon</translation>
+    </message>
+    <message>
+        <source>Pending validation</source>
+        <translation>En attente de validation</translation>
+    </message>
+    <message>
+        <source>Verification failed</source>
+        <translation>Vérification échouée</translation>
+    </message>
+    <message>
+        <source>Ready to register</source>
+        <translation>Prêt à enregistrer</translation>
+    </message>
+    <message>
+        <source>Awaiting external validation</source>
+        <translation>En attente de validation externe</translation>
+    </message>
+    <message>
+        <source>Registered</source>
+        <translation>Enregistré</translation>
+    </message>
+    <message>
+        <source>Correction requested</source>
+        <translation>Correction demandée</translation>
+    </message>
+    <message>
+        <source>Rejected</source>
+        <translation>Rejeté</translation>
+    </message>
+    <message>
+        <source>Birth</source>
+        <translation>Naissance</translation>
+    </message>
+    <message>
+        <source>Death</source>
+        <translation>Décès</translation>
+    </message>
+    <message>
+        <source>Birth declaration</source>
+        <translation>Déclaration de naissance</translation>
+    </message>
+    <message>
+        <source>Death declaration</source>
+        <translation>Déclaration de décès</translation>
+    </message>
+    <message>
+        <source>New birth declaration</source>
+        <translation>Nouvelle déclaration de naissance</translation>
+    </message>
+    <message>
+        <source>New death declaration</source>
+        <translation>Nouvelle déclaration de décès</translation>
+    </message>
+    <message>
+        <source>Not checked</source>
+        <translation>Non vérifié</translation>
+    </message>
+    <message>
+        <source>ID verified</source>
+        <translation>Identité vérifiée</translation>
+    </message>
+    <message>
+        <source>Authenticated (e-Signet)</source>
+        <translation>Authentifié (e-Signet)</translation>
+    </message>
+    <message>
+        <source>Draft created</source>
+        <translation>Brouillon créé</translation>
+    </message>
+    <message>
+        <source>Draft saved</source>
+        <translation>Brouillon enregistré</translation>
+    </message>
+    <message>
+        <source>Declared</source>
+        <translation>Déclaré</translation>
+    </message>
+    <message>
+        <source>Validate</source>
+        <translation>Valider</translation>
+    </message>
+    <message>
+        <source>Register</source>
+        <translation>Enregistrer</translation>
+    </message>
+    <message>
+        <source>Request correction</source>
+        <translation>Demande de correction</translation>
+    </message>
+    <message>
+        <source>Approve correction</source>
+        <translation>Approbation de la correction</translation>
+    </message>
+    <message>
+        <source>Reject</source>
+        <translation>Rejet</translation>
+    </message>
+    <message>
+        <source>Review and re-check</source>
+        <translation>Examen et nouvelle vérification</translation>
+    </message>
+    <message>
+        <source>Remove from queue</source>
+        <translation>Retrait de la file</translation>
+    </message>
+    <message>
+        <source>Identity check result</source>
+        <translation>Résultat de la vérification d&apos;identité</translation>
+    </message>
+    <message>
+        <source>Late identity check result</source>
+        <translation>Résultat tardif de la vérification d&apos;identité</translation>
+    </message>
+    <message>
+        <source>MOSIP confirmed the UIN</source>
+        <translation>MOSIP a confirmé l&apos;UIN</translation>
+    </message>
+    <message>
+        <source>Late MOSIP confirmation</source>
+        <translation>Confirmation MOSIP tardive</translation>
+    </message>
+    <message>
+        <source>Authenticated with e-Signet</source>
+        <translation>Authentifié avec e-Signet</translation>
+    </message>
+    <message>
+        <source>Flagged for attention</source>
+        <translation>Signalé pour attention</translation>
+    </message>
+    <message>
+        <source>Waiting to send</source>
+        <translation>En attente d&apos;envoi</translation>
+    </message>
+    <message>
+        <source>Sending</source>
+        <translation>Envoi en cours</translation>
+    </message>
+    <message>
+        <source>Sent</source>
+        <translation>Envoyé</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>Échec</translation>
+    </message>
+    <message>
+        <source>Needs attention</source>
+        <translation>Nécessite une attention</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>Annulé</translation>
+    </message>
+    <message>
+        <source>Identity check (IDA)</source>
+        <translation>Vérification d&apos;identité (IDA)</translation>
+    </message>
+    <message>
+        <source>UIN creation</source>
+        <translation>Création d&apos;UIN</translation>
+    </message>
+    <message>
+        <source>Biographic update</source>
+        <translation>Mise à jour biographique</translation>
+    </message>
+    <message>
+        <source>Mark deceased</source>
+        <translation>Signaler le décès</translation>
+    </message>
+    <message>
+        <source>name</source>
+        <translation>nom</translation>
+    </message>
+    <message>
+        <source>date of birth</source>
+        <translation>date de naissance</translation>
+    </message>
+    <message>
+        <source>sex</source>
+        <translation>sexe</translation>
+    </message>
+    <message>
+        <source>phone</source>
+        <translation>téléphone</translation>
+    </message>
+    <message>
+        <source>email</source>
+        <translation>courriel</translation>
+    </message>
+</context>
+<context>
+    <name>SupervisorReview</name>
+    <message>
+        <source>Review failed identity verification · %1</source>
+        <translation>Examen d&apos;une vérification d&apos;identité échouée · %1</translation>
+    </message>
+    <message>
+        <source>MOSIP did not confirm the highlighted details. Compare them with the person&apos;s documents, correct what was typed wrongly, then re-check. If the declaration cannot be trusted, reject it with a reason.</source>
+        <translation>MOSIP n&apos;a pas confirmé les informations surlignées. Comparez-les avec les documents de la personne, corrigez les erreurs de saisie, puis relancez la vérification. Si la déclaration n&apos;est pas fiable, rejetez-la en indiquant le motif.</translation>
+    </message>
+    <message>
+        <source>Did not match the MOSIP record</source>
+        <translation>Ne correspond pas au registre MOSIP</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>Retour</translation>
+    </message>
+    <message>
+        <source>Reject…</source>
+        <translation>Rejeter…</translation>
+    </message>
+    <message>
+        <source>Save and re-check identity</source>
+        <translation>Enregistrer et revérifier l&apos;identité</translation>
+    </message>
+    <message>
+        <source>Fix the highlighted fields first.</source>
+        <translation>Corrigez d&apos;abord les champs surlignés.</translation>
+    </message>
+    <message>
+        <source>The declaration is not complete: fix the fields shown.</source>
+        <translation>La déclaration n&apos;est pas complète : corrigez les champs signalés.</translation>
+    </message>
+</context>
+<context>
+    <name>SyncStatusWidget</name>
+    <message>
+        <source>Sync now</source>
+        <translation>Synchroniser</translation>
+    </message>
+    <message>
+        <source>The sync agent is not running in this window</source>
+        <translation>L&apos;agent de synchronisation ne tourne pas dans cette fenêtre</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>En ligne</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation>Hors ligne</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n item(s) waiting to send</source>
+        <translation>
+            <numerusform>%n élément en attente d&apos;envoi</numerusform>
+            <numerusform>%n éléments en attente d&apos;envoi</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n need(s) attention</source>
+        <translation>
+            <numerusform>%n nécessite une attention</numerusform>
+            <numerusform>%n nécessitent une attention</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Syncing %v/%m</source>
+        <translation>Synchronisation %v/%m</translation>
+    </message>
+    <message>
+        <source>Last sync %1</source>
+        <translation>Dernière synchro %1</translation>
+    </message>
+    <message>
+        <source>Not synced yet</source>
+        <translation>Pas encore synchronisé</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,157 @@
+"""Supervisors and registrars at work: failed verifications, stalled UIN requests, corrections."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QLabel, QTableWidget
+from sqlmodel import select
+
+from app.store.models import Verification
+from tests.ui.conftest import AGENT, REGISTRAR, SUPERVISOR, birth_data
+
+
+def txn_of(device, record_id: str, section: str) -> str:
+    with device.db.read() as session:
+        return session.exec(select(Verification.transaction_id).where(
+            Verification.record_id == record_id, Verification.section == section,
+            Verification.status == "pending")).one()
+
+
+def failed_record(records, device):
+    record = records.declare(AGENT, event="birth", data=birth_data())
+    records.apply_verification_result(txn_of(device, record.id, "mother"), verified=False,
+                                      failed_attributes=["name"])
+    return records.get(record.id)
+
+
+def open_queue(window, qtbot, queue_id: str, rows: int) -> None:
+    ids = [window.queues.item(i).data(256) for i in range(window.queues.count())]
+    window.queues.setCurrentRow(ids.index(queue_id))
+    qtbot.waitUntil(lambda: window.model.rowCount() == rows, timeout=5000)
+
+
+def test_supervisor_corrects_a_mismatched_name_and_requeues_the_check(make_window, records, device, qtbot):
+    record = failed_record(records, device)
+    assert record.status == "verification_failed"
+    window = make_window(SUPERVISOR)
+    assert window.counts["verification_failed"] == 1
+    open_queue(window, qtbot, "verification_failed", 1)
+    window.table.selectRow(0)
+    qtbot.waitUntil(lambda: window.view.record_id == record.id, timeout=5000)
+    pill = window.view.findChild(QLabel, "pill-mother")
+    assert pill.text() == "Verification failed — name"
+    assert set(window.view.buttons) == {"retry", "reject"}      # what a supervisor may do here
+
+    window.view.buttons["retry"].click()
+    review = window.review
+    assert review is not None and window.stack.currentWidget() is review
+    # IDA's "name" → the mother's name fields (identity.fields), highlighted; the rest not
+    assert review.mismatched == {"mother.firstname", "mother.middlename", "mother.surname"}
+    assert review.editors["mother.firstname"].input.property("mismatch") is True
+    assert not review.editors["mother.dob"].input.property("mismatch")
+    assert QApplication.focusWidget() is review.editors["mother.firstname"].input
+    review.editors["mother.firstname"].set_value("Zoé", quiet=False)
+    review.retry_button.click()
+
+    qtbot.waitUntil(lambda: records.get(record.id).status == "declared", timeout=10_000)
+    after = records.get(record.id)
+    assert after.declaration["mother.firstname"] == "Zoé"
+    assert after.persons["mother"]["verification"] == "pending"
+    qtbot.waitUntil(lambda: window.review is None and window.view.record_id == record.id
+                    and window.view.detail.record.status == "declared", timeout=5000)
+    assert "Pending validation" in window.banner.text()
+    qtbot.waitUntil(lambda: window.counts.get("verification_failed") == 0, timeout=5000)
+    history = window.view.findChild(QTableWidget, "history")
+    texts = [history.item(r, 2).text() for r in range(history.rowCount())]
+    assert "Review and re-check" in texts and "Identity check result" in texts
+
+
+def test_supervisor_rejection_needs_a_reason(make_window, records, device, qtbot, monkeypatch):
+    record = failed_record(records, device)
+    window = make_window(SUPERVISOR)
+    window.select_record(record.id)
+    qtbot.waitUntil(lambda: window.view.record_id == record.id, timeout=5000)
+    window.view.buttons["retry"].click()
+    asked = []
+    monkeypatch.setattr(window, "ask_reason", lambda title, text: asked.append(title) or None)
+    window.review.reject_button.click()           # cancelled: nothing happens
+    assert asked and records.get(record.id).status == "verification_failed"
+    monkeypatch.setattr(window, "ask_reason", lambda title, text: "mother's documents do not match")
+    window.review.reject_button.click()
+    qtbot.waitUntil(lambda: records.get(record.id).status == "rejected", timeout=10_000)
+    detail = records.detail(record.id)
+    assert detail.actions[-1].reason == "mother's documents do not match"
+
+
+def test_a_stalled_uin_request_is_removed_with_a_reason(make_window, records, device, qtbot, monkeypatch):
+    record = records.declare(AGENT, event="birth", data=birth_data())
+    records.apply_verification_result(txn_of(device, record.id, "mother"), verified=True)
+    records.act(REGISTRAR, record.id, "register")
+    assert records.get(record.id).status == "awaiting_external_validation"
+    window = make_window(SUPERVISOR)
+    open_queue(window, qtbot, "awaiting_external_validation", 1)
+    window.table.selectRow(0)
+    qtbot.waitUntil(lambda: window.view.record_id == record.id, timeout=5000)
+    assert "remove-from-queue" in window.view.buttons
+    rid = records.get(record.id).mosip["rid"]
+    assert rid in [w.text() for w in window.view.findChildren(QLabel)]
+    prompts = []
+    monkeypatch.setattr(window, "ask_reason", lambda title, text: prompts.append(text) or "checked with MOSIP: "
+                        "packet rejected, parents to re-apply")
+    window.view.buttons["remove-from-queue"].click()
+    assert "checking with MOSIP" in prompts[0]
+    qtbot.waitUntil(lambda: records.get(record.id).status == "registered", timeout=10_000)
+    qtbot.waitUntil(lambda: window.counts.get("awaiting_external_validation") == 0, timeout=5000)
+
+
+def _fill_dialog_later(qtbot, fill):
+    def run():
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(20, run)
+            return
+        fill(dialog)
+    QTimer.singleShot(0, run)
+
+
+def test_correction_requested_then_approved_shows_what_changed(make_window, make_ctx, records, device, qtbot):
+    from app.records import Actor, Role
+    from tests.core.conftest import farajaland_death
+
+    record = records.declare(AGENT, event="death", data=farajaland_death())
+    for section in ("deceased", "informant"):
+        records.apply_verification_result(txn_of(device, record.id, section), verified=True)
+    records.act(REGISTRAR, record.id, "register")
+    assert records.get(record.id).status == "registered"
+
+    window = make_window(AGENT)
+    window.select_record(record.id)
+    qtbot.waitUntil(lambda: window.view.record_id == record.id, timeout=5000)
+    assert set(window.view.buttons) == {"request-correction"}
+
+    def fill(dialog):
+        dialog.editors["deceased.firstname"].set_value("Kondwane", quiet=False)
+        dialog.reason.setPlainText("spelling on the hospital certificate")
+        dialog.requester.setCurrentIndex(dialog.requester.findData("informant"))
+        dialog.buttons.accepted.emit()
+
+    _fill_dialog_later(qtbot, fill)
+    window.view.buttons["request-correction"].click()
+    qtbot.waitUntil(lambda: records.get(record.id).status == "correction_requested", timeout=10_000)
+    assert records.get(record.id).correction["changes"] == {"deceased.firstname": "Kondwane"}
+
+    registrar = make_window(Actor("rex", Role.REGISTRAR))
+    registrar.select_record(record.id)
+    qtbot.waitUntil(lambda: registrar.view.record_id == record.id, timeout=5000)
+    changes = registrar.view.findChild(QTableWidget, "changes")
+    assert [changes.item(0, c).text() for c in range(3)] == ["First name(s)", "Kondwani", "Kondwane"]
+    assert {"approve-correction", "reject"} <= set(registrar.view.buttons)
+    _fill_dialog_later(qtbot, lambda dialog: dialog.accept())
+    registrar.view.buttons["approve-correction"].click()
+    qtbot.waitUntil(lambda: records.get(record.id).status == "registered"
+                    and records.get(record.id).declaration["deceased.firstname"] == "Kondwane", timeout=10_000)
+    qtbot.waitUntil(lambda: registrar.view.detail.record.correction is None, timeout=5000)
+    history = registrar.view.findChild(QTableWidget, "history")
+    rows = {history.item(r, 2).text(): history.item(r, 3).text() for r in range(history.rowCount())}
+    assert "First name(s): Kondwani → Kondwane" in rows["Approve correction"]
+    assert "spelling on the hospital certificate" in rows["Request correction"]

@@ -1,0 +1,97 @@
+"""The sync status bar against a SyncStatusHub published from another thread; sign-in; languages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from sync.status import SyncStatusHub
+from tests.ui.conftest import AGENT, PIN, birth_data
+
+
+def publish(hub: SyncStatusHub, **changes) -> None:
+    """As the agent does: from its own thread."""
+    thread = threading.Thread(target=hub.update, kwargs=changes)
+    thread.start()
+    thread.join()
+
+
+def test_queue_counts_and_status_bar_follow_sync_events(make_window, records, qtbot):
+    hub = SyncStatusHub()
+    calls = []
+    window = make_window(AGENT, sync_hub=hub, sync_now=lambda: calls.append("sync"))
+    bar = window.sync_widget
+    assert window.counts["pending_validation"] == 0
+    assert bar.online.text() == "● Offline" and bar.last.text() == "Not synced yet"
+
+    record = records.declare(AGENT, event="birth", data=birth_data())   # e.g. written by the agent
+    publish(hub, online=True, running=True, done=1, total=4, queued=3)
+    qtbot.waitUntil(lambda: bar.online.text() == "● Online", timeout=5000)
+    assert bar.progress.isVisible() and bar.progress.value() == 1 and bar.progress.maximum() == 4
+    assert bar.queued.text() == "3 items waiting to send"
+    assert not bar.button.isEnabled()                        # no "Sync now" while a drain runs
+    assert window.counts["pending_validation"] == 0          # nothing said a record changed yet
+
+    publish(hub, running=False, done=4, queued=0, quarantined=1,
+            last_success=dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC), last_error="IDA-MLC-009 on 1 item",
+            changed_records=(record.id,))
+    qtbot.waitUntil(lambda: window.counts.get("pending_validation") == 1, timeout=5000)
+    assert not bar.progress.isVisible()
+    assert bar.queued.text() == "0 items waiting to send · 1 needs attention"
+    assert bar.alert.isVisible() and "IDA-MLC-009" in bar.alert.text()
+    assert bar.last.text().startswith("Last sync ")
+    assert bar.button.isEnabled()
+    bar.button.click()
+    qtbot.waitUntil(lambda: calls == ["sync"], timeout=5000)
+
+    # the record view follows the agent's changes to the record it shows
+    window.select_record(record.id)
+    qtbot.waitUntil(lambda: window.view.record_id == record.id, timeout=5000)
+    records.flag_attention(record.id, "IDA refused the request: invalid partner")
+    publish(hub, changed_records=(record.id,))
+    qtbot.waitUntil(lambda: window.view.detail.record.requires_attention, timeout=5000)
+    attention = window.view.findChild(type(bar.last), "attention")
+    assert "invalid partner" in attention.text()
+    qtbot.waitUntil(lambda: window.counts.get("requires_attention") == 1, timeout=5000)
+
+
+def test_sign_in_shows_the_reason_of_a_refusal_and_switches_language(make_ctx, device, qtbot):
+    from ui.app import application
+    from ui.login import LoginDialog
+
+    application()
+    ctx = make_ctx(actor=None)
+    dialog = LoginDialog(ctx, "en")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    QTest.keyClicks(dialog.user, "ana")
+    QTest.keyClick(dialog.user, Qt.Key.Key_Return)           # Enter moves on to the PIN
+    QTest.keyClicks(dialog.pin, "000000")
+    QTest.keyClick(dialog.pin, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.error.text() == "Unknown user or wrong PIN", timeout=10_000)
+    assert dialog.result() == 0 and ctx.actor is None
+
+    dialog.language.setCurrentIndex(dialog.language.findData("fr"))
+    assert dialog.sign_in.text() == "Se connecter"
+    QTest.keyClicks(dialog.pin, PIN)
+    with qtbot.waitSignal(dialog.accepted, timeout=10_000):
+        QTest.keyClick(dialog.pin, Qt.Key.Key_Return)
+    assert ctx.actor.name == "ana" and ctx.language == "fr"
+    with device.db.read() as session:
+        from app.store.models import User
+
+        assert session.get(User, "ana").language == "fr"      # kept for the user
+
+
+def test_the_main_window_in_french(make_window, records, qtbot):
+    records.declare(AGENT, event="birth", data=birth_data())
+    window = make_window(AGENT, language="fr")
+    labels = [window.queues.item(i).text() for i in range(window.queues.count())]
+    assert labels[0] == "Brouillons" and labels[1].startswith("En attente de validation")   # from the country
+    assert window.search.placeholderText().startswith("Rechercher")                       # from the catalogue
+    window.new_declaration("birth")
+    assert window.form.review_button.text() == "Vérifier et envoyer…"
+    assert window.form.identity_bars["mother"].scan_button.text() == "Scanner le QR de la pièce d'identité…"
