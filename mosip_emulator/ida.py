@@ -396,11 +396,19 @@ class IdaService:
             if dob and (not isinstance(dob, str) or not DOB_RE.match(dob) or not _real_date(dob)):
                 errors.append(INVALID("request/demographics/dob"))
             for attr in ("name", "gender"):
-                for item in demo.get(attr) or []:
-                    lang = item.get("language") if isinstance(item, dict) else None
+                items = demo.get(attr) or []
+                if not isinstance(items, list) or not all(
+                        isinstance(i, dict) and isinstance(i.get("value", ""), str) for i in items):
+                    errors.append(INVALID(f"request/demographics/{attr}"))
+                    continue
+                for item in items:
+                    lang = item.get("language")
                     if lang not in SUPPORTED_LANGUAGES:
                         errors.append(err("IDA-DEA-002", f"Unsupported Language Code - {lang}",
                                           "Please provide valid Language"))
+            for attr in ("phoneNumber", "emailId"):
+                if demo.get(attr) and not isinstance(demo[attr], str):
+                    errors.append(INVALID(f"request/demographics/{attr}"))
         return errors
 
     # identity + match -------------------------------------------------------------------------------

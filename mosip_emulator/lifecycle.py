@@ -152,13 +152,16 @@ def validate_fields(schema_json: Any, fields: Any) -> None:
         schema = json.loads(schema_json)
     except ValueError as exc:
         raise SchemaError(f"schemaJson is not JSON: {exc}") from exc
-    props = (((schema.get("properties") or {}).get("identity") or {}).get("properties")) if isinstance(
-        schema, dict) else None
+    def member(obj: Any, key: str) -> Any:
+        return obj.get(key) if isinstance(obj, dict) else None
+
+    props = member(member(member(schema, "properties"), "identity"), "properties")
     if not isinstance(props, dict) or not props:
         raise SchemaError("schemaJson has no properties.identity.properties")
     if not isinstance(fields, dict):
         raise SchemaError("fields must be an object")
-    definitions = schema.get("definitions") or {}
+    definitions = member(schema, "definitions")
+    definitions = definitions if isinstance(definitions, dict) else {}
     for name, value in fields.items():
         if name not in props:
             raise SchemaError(f"Unknown field: {name}")
@@ -166,11 +169,12 @@ def validate_fields(schema_json: Any, fields: Any) -> None:
             continue
         if not isinstance(value, str):
             raise SchemaError(f"Field {name}: value must be a string (lists and objects JSON-encoded)")
-        spec = props[name] or {}
+        spec = props[name] if isinstance(props[name], dict) else {}
         ftype = spec.get("type")
-        ref = spec.get("$ref", "")
-        if ref:
-            ftype = (definitions.get(ref.rsplit("/", 1)[-1]) or {}).get("type", "object")
+        ref = spec.get("$ref")
+        if isinstance(ref, str) and ref:
+            target = definitions.get(ref.rsplit("/", 1)[-1])
+            ftype = target.get("type", "object") if isinstance(target, dict) else "object"
         if ftype in ("array", "object"):
             try:
                 parsed = json.loads(value)
@@ -200,7 +204,7 @@ class Lifecycle:
             body = await request.json()
             req = body.get("request") or {}
             client_id, secret, app_id = req.get("clientId"), req.get("secretKey"), req.get("appId")
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, TypeError):
             return mosip_error("KER-ATH-001", "Invalid request", status_code=400)
         client = self.emu.state.packet_clients.get(str(client_id))
         if client is None or client["secret_key"] != secret or client.get("app_id") != app_id:
@@ -241,6 +245,8 @@ class Lifecycle:
         try:
             body = await request.json()
             req = body["request"]
+            if not isinstance(req, dict):
+                raise TypeError("request is not an object")
             rid = str(req["id"]).strip()
         except (ValueError, KeyError, TypeError):
             return mosip_error("KER-PUT-020", "Packet Validation exception occured. request.id is missing",
@@ -282,6 +288,8 @@ class Lifecycle:
         try:
             body = await request.json()
             req = body["request"]
+            if not isinstance(req, dict):
+                raise TypeError("request is not an object")
             rid = str(req["registrationId"]).strip()
         except (ValueError, KeyError, TypeError):
             return mosip_error("RPR-WIN-001", "Invalid request: registrationId is missing", id=WORKFLOW_ID)

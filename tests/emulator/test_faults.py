@@ -103,3 +103,19 @@ def test_spec_parsing() -> None:
     assert rule.paths == ("/idauthentication", "/commons") and rule.timeout_seconds == 2.5
     assert rule.matches("/commons/v1/packetmanager/createPacket", "PUT")
     assert not rule.matches("/hub", "POST")
+
+
+def test_workflow_reply_lost_then_retried_is_processed_once(emulator: EmulatorServer,
+                                                             packets: PacketClient) -> None:
+    assert packets.create_packet("RID-ONCE-1", "CRVS_NEW", {"fullName": simple("Once Only")}).json()[
+        "errors"] is None
+    emulator.add_fault("lost_reply=1.0,path=/registrationprocessor")
+    with pytest.raises(TRANSPORT_ERRORS):
+        packets.start_workflow("RID-ONCE-1", "CRVS_NEW")
+    emulator.clear_faults()
+    retry = packets.start_workflow("RID-ONCE-1", "CRVS_NEW")
+    assert retry.json()["errors"][0]["errorCode"] == "RPR-PKR-005"
+    counters = emulator.counters()
+    assert counters["workflows_started"] == {"RID-ONCE-1": 1}
+    assert counters["identities_created"] == {"RID-ONCE-1": 1}
+    assert counters["credentials_issued"] == {"RID-ONCE-1": 1}
