@@ -69,6 +69,21 @@ def _frames() -> dict[str, tuple[np.ndarray, str, int]]:
     }, signer
 
 
+class _OpenCvDecoder:
+    """cv2.QRCodeDetector, for comparison only."""
+
+    name = "opencv"
+
+    def __init__(self) -> None:
+        import cv2
+
+        self._detector = cv2.QRCodeDetector()
+
+    def decode(self, frame: np.ndarray) -> list[str]:
+        text, _points, _ = self._detector.detectAndDecode(frame)
+        return [text] if text else []
+
+
 def _pipeline_rate(decoder: Any, frame: np.ndarray, seconds: float = 4.0,
                    fps: float = 30.0) -> dict[str, float]:
     from app.identity.capture import FrameSource, ScanPipeline
@@ -124,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         backends["pyzbar"] = PyzbarDecoder()
     except DecoderUnavailable as exc:
         unavailable["pyzbar"] = str(exc)
+    opencv = _OpenCvDecoder()    # the DESIGN §7 anchor, not an app backend; slow: fewer runs
 
     results: dict[str, Any] = {"cases": {}, "unavailable": unavailable,
                                "load_average_before": os.getloadavg()}
@@ -144,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
             stats = _summary(samples[name])
             stats["reads_correctly"] = (got == [text]) if text else (got == [])
             row[name] = stats
+        got = opencv.decode(frame)
+        row["opencv"] = _time(lambda f=frame: opencv.decode(f), min(args.runs, 20), warmup=1)
+        row["opencv"]["reads_correctly"] = (got == [text]) if text else (got == [])
         if case in BUDGETS_MS:
             row["budget_ms"] = BUDGETS_MS[case]
             row["zxing_within_budget"] = row["zxing"]["median_ms"] <= BUDGETS_MS[case]
@@ -167,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     }
 
     # ---- table
-    names = list(backends)
+    names = [*backends, "opencv"]
     print(f"{'case':<9} {'QR':>4}  " + "  ".join(f"{n + ' med/p95 ms':>28}" for n in names)
           + f"  {'budget':>7}  {'pyzbar/zxing':>12}")
     for case, row in results["cases"].items():
