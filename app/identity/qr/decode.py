@@ -103,7 +103,7 @@ def _decode_base45(text: str, policy: QrPolicy) -> QrResult:
 
 def _classify(text: str, policy: QrPolicy) -> QrResult:
     check_text(text)
-    body = text.strip("\r\n\t\x00")
+    body = text.strip("\r\n\t\x00\ufeff")
     if not body.strip():
         raise QrRejected("empty QR code", "empty")
     if body.lstrip().startswith("{"):
