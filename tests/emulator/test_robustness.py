@@ -24,15 +24,16 @@ IDA_KEYS = ["id", "version", "individualId", "individualIdType", "transactionID"
 
 @pytest.fixture(scope="module")
 def offline_emulator(tmp_path_factory: pytest.TempPathFactory) -> Emulator:
-    from mosip_emulator.server import template_state_dir
     import shutil
+
+    from mosip_emulator.server import template_state_dir
 
     path = tmp_path_factory.mktemp("robust") / "state"
     shutil.copytree(template_state_dir(), path)
     return Emulator(Path(path))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=st.dictionaries(st.sampled_from(IDA_KEYS), json_values, max_size=12) | json_values,
        signature=st.none() | st.text(max_size=60) | st.just("e30..c2ln"),
        authorization=st.none() | st.text(max_size=5))
@@ -59,7 +60,7 @@ DEMO_KEYS = ["name", "dob", "gender", "phoneNumber", "emailId", "age", "metadata
 _CLIENTS: dict[int, Any] = {}
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(demographics=st.dictionaries(st.sampled_from(DEMO_KEYS), json_values, max_size=6),
        id_type=st.sampled_from(["UIN", "VID", "uin", "", None, 7]),
        txn=st.sampled_from(["ABCDE12345", "bad", None, 12]),
@@ -106,7 +107,7 @@ def live() -> Any:
 ENDPOINTS = [("PUT", "create_packet_url"), ("POST", "workflow_url"), ("POST", "auth_url")]
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(endpoint=st.sampled_from(ENDPOINTS),
        body=json_values | st.fixed_dictionaries({"request": json_values}) | st.fixed_dictionaries(
            {"request": st.dictionaries(st.sampled_from(["id", "registrationId", "process", "source", "schemaJson",
