@@ -339,3 +339,20 @@ def test_policy_validation() -> None:
         QrPolicy(accept_unsigned={"pdf417"})
     with pytest.raises(TypeError):
         QrPolicy(trusted_keys=["not a key"])  # type: ignore[list-item]
+
+
+def test_logs_carry_no_personal_data(caplog: pytest.LogCaptureFixture, ed_signer: Signer,
+                                     policy: QrPolicy) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    decode_qr_text(ed_signer.encode(amelie()), policy)
+    decode_qr_text(json.dumps(OPENCRVS), policy)
+    for bad in (json.dumps(dict(OPENCRVS, birthDate="31/12/2019")), Signer("EdDSA", "x").encode(amelie())):
+        with pytest.raises(QrRejected):
+            decode_qr_text(bad, policy)
+    logged = caplog.text
+    assert "QR decoded" in logged and "QR rejected" in logged
+    for personal in ("Amélie", "Amelie", "Dupré", "Niyonsaba", "3918237465", "1234567890", "1987",
+                     "2019", "+336", "@example"):
+        assert personal not in logged
