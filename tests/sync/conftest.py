@@ -20,6 +20,30 @@ from mosip_emulator.server import EmulatorServer
 ADMIN_PIN, AGENT_PIN, REGISTRAR_PIN, SUPERVISOR_PIN = "root-pin-1", "ana-pin-1", "rex-pin-1", "sam-pin-1"
 
 
+def fast_country(tmp_path: Path, *, probe_seconds: int = 15) -> Path:
+    """Farajaland with short timeouts, quick back-off and short leases, so fault tests take a minute."""
+    import shutil
+
+    from tests.core.conftest import COUNTRIES
+
+    target = tmp_path / "farajaland-fast"
+    shutil.copytree(COUNTRIES / "farajaland", target)
+    path = target / "country.yaml"
+    text = path.read_text()
+    for old, new in (
+        ("    demographics: [name, dob, gender]", "    demographics: [name, dob, gender]\n    timeout_seconds: 1.5"),
+        ("    id_schema_file: mosip-id-schema.json",
+         "    id_schema_file: mosip-id-schema.json\n    timeout_seconds: 1.5"),
+        ("  probe_every_seconds: 15", f"  probe_every_seconds: {probe_seconds}"),
+        ("  max_concurrency: 8\n  max_attempts: 12", "  max_concurrency: 16\n  max_attempts: 80\n"
+         "  backoff_base_seconds: 0.05\n  backoff_max_seconds: 0.4\n  lease_seconds: 3"),
+    ):
+        assert old in text, old
+        text = text.replace(old, new)
+    path.write_text(text)
+    return target
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
