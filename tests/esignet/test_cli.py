@@ -1,0 +1,108 @@
+"""`crvs-field esignet login` as support staff and automation use it: a real process, the endpoint
+and client id from the environment (CRVS_ESIGNET_ISSUER / CRVS_ESIGNET_CLIENT_ID), --no-browser
+printing the address that the "browser" (a test thread, over HTTP) then follows."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.device import Device
+from app.records import Actor, Role
+
+from .conftest import CLIENT, FARAJALAND_DIR, ROOT, Browser
+
+PIN = "4827-1593"
+
+
+@pytest.fixture
+def device_dir(tmp_path: Path, emulator: Any) -> Path:
+    data_dir = tmp_path / "device"
+    device = Device.initialise(data_dir, FARAJALAND_DIR)
+    try:
+        device.users.add(None, "root", "admin", PIN)
+        device.users.add(Actor("root", Role.ADMIN), "ana", "agent", PIN, language="fr")
+    finally:
+        device.close()
+    return data_dir
+
+
+def new_draft(data_dir: Path, data: dict[str, str]) -> str:
+    device = Device.open(data_dir)
+    try:
+        return device.records.create_draft(Actor("ana", Role.AGENT), "birth", data).id
+    finally:
+        device.close()
+
+
+def run_cli(data_dir: Path, emulator: Any, record: str, section: str, browser: Browser | None
+            ) -> tuple[int, dict[str, Any], str]:
+    env = {**os.environ, "CRVS_ESIGNET_ISSUER": emulator.base_url, "CRVS_ESIGNET_CLIENT_ID": CLIENT,
+           "CRVS_FIELD_PIN": PIN, "PYTHONPATH": str(ROOT)}
+    env.pop("CRVS_FIELD_DB_KEY", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli.main", "--data-dir", str(data_dir), "--user", "ana",
+         "esignet", "login", "--record", record, "--section", section, "--no-browser"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    stderr_lines: list[str] = []
+
+    def read_stderr() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            stderr_lines.append(line)
+            if line.startswith("http") and browser is not None:
+                browser(line.strip())          # the agent pastes the printed address into a browser
+
+    reader = threading.Thread(target=read_stderr, daemon=True)
+    reader.start()
+    try:
+        assert process.stdout is not None
+        stdout = process.stdout.read()       # not communicate(): the reader thread owns stderr
+        process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    reader.join(timeout=10)
+    if browser is not None:
+        browser.join()
+    return process.returncode, json.loads(stdout), "".join(stderr_lines)
+
+
+def test_cli_login_prefills_and_stores_the_psut(device_dir, emulator, jane):
+    record_id = new_draft(device_dir, {"child.firstname": "Tiwonge"})
+    browser = Browser(jane["uin"])
+    code, result, stderr = run_cli(device_dir, emulator, record_id, "mother", browser)
+    assert code == 0, stderr
+    assert result["state"] == "authenticated" and result["psut_stored"] is True
+    assert result["section"] == "mother"
+    assert result["fields"]["mother.surname"] == jane["family_name"]["eng"]
+    assert result["fields"]["mother.middlename"] == jane["middle_name"]["eng"]
+    assert "fields filled in" in result["message"]
+    assert "Open this address in a browser" in stderr
+    assert "ui_locales=fr" in browser.urls[0]          # the user's language reaches e-Signet
+    assert browser.callback is not None and "Vous pouvez fermer cette fenêtre" in browser.callback.text
+
+    device = Device.open(device_dir)
+    try:
+        record = device.records.get(record_id)
+    finally:
+        device.close()
+    assert record.persons["mother"]["verification"] == "authenticated"
+    assert record.persons["mother"]["psut"]
+    assert record.declaration["mother.firstname"] == jane["given_name"]["eng"]
+    assert record.declaration["child.firstname"] == "Tiwonge"
+
+
+def test_cli_refusal_exits_1_with_the_reason(device_dir, emulator):
+    record_id = new_draft(device_dir, {"child.firstname": "Tiwonge"})
+    code, result, _ = run_cli(device_dir, emulator, record_id, "child", None)
+    assert code == 1
+    assert result == {"state": "failed", "section": "child", "fields": {}, "psut_stored": False,
+                      "message": "'child' is not a person section of this birth form"}
