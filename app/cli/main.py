@@ -382,6 +382,47 @@ def cmd_esignet_login(args: argparse.Namespace) -> int:
         device.close()
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from app.cli.demo import run_demo
+
+    return run_demo(args)
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    """No command: the desktop app on this device, with its sync agent when MOSIP is configured."""
+    from app.device import Device
+    from app.mosip.settings import load_settings
+    from app.security.secrets import MissingSecret, SecretStore
+    from sync.agent import SyncAgent
+    from sync.status import SyncStatusHub
+    from ui.app import main as ui_main
+
+    data_dir = _data_dir(args)
+    country = Path(args.country) if args.country else None
+    agent = None
+    hub = SyncStatusHub()
+    try:
+        device = Device.open(data_dir, country)
+        try:
+            agent = SyncAgent(device.records, device.country, load_settings(device.country, SecretStore(device.db)),
+                              hub)
+        except MissingSecret as exc:
+            print(f"warning: sync is off: {exc}", file=sys.stderr)
+            device.close()
+            device = None
+    except Exception:  # the UI reports a device that cannot be opened
+        device = None
+    if agent is not None:
+        agent.start()
+    try:
+        return ui_main(data_dir, country, sync_hub=hub, sync_now=agent.sync_now if agent else None)
+    finally:
+        if agent is not None:
+            agent.stop()
+        if device is not None:
+            device.close()
+
+
 def cmd_not_yet(issue: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         print(f"not yet available: {issue}", file=sys.stderr)
@@ -402,9 +443,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="emulator + demo data + the app")
-    demo.add_argument("--headless", action="store_true")
-    demo.add_argument("--seconds", type=float, default=0)
-    demo.set_defaults(func=cmd_not_yet("the demo arrives with the desktop UI (issue 7)"))
+    demo.add_argument("--headless", action="store_true", help="the emulator and the sync agent only")
+    demo.add_argument("--seconds", type=float, default=0, help="with --headless: stop after this long")
+    demo.add_argument("--credential-delay", type=float, default=3,
+                      help="seconds the emulator takes to issue a UIN (shows the awaiting queue)")
+    demo.set_defaults(func=cmd_demo)
 
     init = sub.add_parser("init", help="create the encrypted device database and its first admin")
     init.add_argument("--admin", required=True)
@@ -489,8 +532,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.func is None:
-        parser.print_help()
-        return EXIT_USAGE
+        args.func = cmd_app
     from app.config.loader import ConfigError
     from app.device import DeviceError
     from app.records import DeclarationInvalid, WorkflowError
