@@ -133,7 +133,7 @@ class EmulatorServer:
             state_dir = Path(self._tmp) / "state"
         state_dir = Path(state_dir)
         if reuse_keys and (not state_dir.exists() or not any(state_dir.iterdir())):
-            # a new state directory starts from keys generated once per process (~0.1 s instead of ~1 s)
+            # a new state directory starts from keys generated once per process (~0.1 s, not ~1 s)
             shutil.copytree(template_state_dir(), state_dir, dirs_exist_ok=True)
         self.host = host
         self.port = port
