@@ -108,9 +108,10 @@ def template_state_dir() -> Path:
 class EmulatorServer:
     """The emulator served by uvicorn in a background thread.
 
-    ``state_dir=None``: a temporary directory (removed by ``stop()``).  A new or empty state directory is
-    seeded with keys generated once per process (``reuse_keys=False`` generates fresh ones).  Other keyword arguments are
-    :class:`~mosip_emulator.app.EmulatorConfig` fields (``redelivery_initial=0.05``, …).
+    ``state_dir=None``: a temporary directory (removed by ``stop()``).  A new or empty state directory
+    is seeded with keys generated once per process (``reuse_keys=False`` generates fresh ones).
+    Other keyword arguments are :class:`~mosip_emulator.app.EmulatorConfig` fields
+    (``redelivery_initial=0.05``, …).
     """
 
     def __init__(
