@@ -314,7 +314,8 @@ class IdentityStore:
             return copy.deepcopy(found) if found else None
 
     def peek(self, individual_id: str, id_type: str) -> dict[str, Any] | None:
-        """The live record (no copy) by "UIN" or "VID": read-only, for hot paths in the server loop."""
+        """The current record (no copy) by "UIN" or "VID": read-only; records are replaced, never
+        changed in place, so a reader holds a consistent snapshot.  For hot paths (IDA)."""
         with self._lock:
             return (self._by_uin if id_type == "UIN" else self._by_vid).get(individual_id)
 
@@ -343,12 +344,26 @@ class IdentityStore:
             self._save()
             return copy.deepcopy(ident)
 
+    def _replace(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        """Copy-on-write: records are never changed in place, so ``peek()`` readers see a whole one."""
+        for i, item in enumerate(self._items):
+            if item is old:
+                self._items[i] = new
+                break
+        self._by_uin[new["uin"]] = new
+        if old.get("vid") and self._by_vid.get(old["vid"]) is old:
+            del self._by_vid[old["vid"]]
+        if new.get("vid"):
+            self._by_vid[new["vid"]] = new
+        self._save()
+
     def update(self, individual_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
         """Apply biographic changes (CRVS_UPDATE / PATCH identity); None when the id is unknown."""
         with self._lock:
-            ident = self._by_uin.get(individual_id) or self._by_vid.get(individual_id)
-            if ident is None:
+            old = self._by_uin.get(individual_id) or self._by_vid.get(individual_id)
+            if old is None:
                 return None
+            ident = copy.deepcopy(old)
             for key, value in changes.items():
                 if key in ("uin", "vid", "full_name"):
                     continue
@@ -359,22 +374,20 @@ class IdentityStore:
                 else:
                     ident[key] = value
             fresh = normalise_identity(ident)
-            ident.clear()
-            ident.update(fresh)
-            self._save()
-            return copy.deepcopy(ident)
+            self._replace(old, fresh)
+            return copy.deepcopy(fresh)
 
     def set_status(self, individual_id: str, status: str) -> dict[str, Any] | None:
         """UIN status ACTIVATED | BLOCKED | DEACTIVATED (the VID follows a deactivated UIN)."""
         with self._lock:
-            ident = self._by_uin.get(individual_id) or self._by_vid.get(individual_id)
-            if ident is None:
+            old = self._by_uin.get(individual_id) or self._by_vid.get(individual_id)
+            if old is None:
                 return None
-            ident["status"] = status
+            fresh = {**old, "status": status}
             if status != "ACTIVATED":
-                ident["vid_status"] = "DEACTIVATED"
-            self._save()
-            return copy.deepcopy(ident)
+                fresh["vid_status"] = "DEACTIVATED"
+            self._replace(old, fresh)
+            return copy.deepcopy(fresh)
 
     def deactivate(self, individual_id: str) -> dict[str, Any] | None:
         """CRVS_DEATH: the UIN and its VID are deactivated."""
@@ -382,12 +395,12 @@ class IdentityStore:
 
     def set_vid_status(self, vid: str, vid_status: str) -> dict[str, Any] | None:
         with self._lock:
-            ident = self._by_vid.get(vid)
-            if ident is None:
+            old = self._by_vid.get(vid)
+            if old is None:
                 return None
-            ident["vid_status"] = vid_status
-            self._save()
-            return copy.deepcopy(ident)
+            fresh = {**old, "vid_status": vid_status}
+            self._replace(old, fresh)
+            return copy.deepcopy(fresh)
 
     def _save(self) -> None:
         """Coalesced: the store is written at most twice a second (and by ``flush()`` at shutdown)."""
