@@ -17,8 +17,6 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlmodel import select
-
 from app.config.loader import LoadedCountry
 from app.config.models import ESignetConfig, SecretRef
 from app.identity.esignet_api import ESignetOutcome, ESignetState
@@ -37,12 +35,11 @@ from app.mosip.esignet import (
 from app.records.service import Actor, RecordNotFound, RecordService
 from app.records.validation import DeclarationInvalid
 from app.records.workflow import WorkflowError
+from app.security.secrets import MAX_SECRET_BYTES, MissingSecret, SecretStore
 from app.store import Database
-from app.store.models import Secret
 
 log = logging.getLogger(__name__)
 
-MAX_SECRET_BYTES = 64 * 1024
 
 # ISO 639-1 (what e-Signet puts after '#') ↔ the MOSIP ISO 639-3 codes of `country.mosip_languages`.
 _LANG_3 = {"en": "eng", "fr": "fra", "ar": "ara", "es": "spa", "pt": "por", "sw": "swa", "km": "khm",
@@ -56,23 +53,20 @@ class SecretUnavailable(Exception):
 
 def resolve_secret(country: LoadedCountry, ref: SecretRef, db: Database | None) -> bytes:
     """`{file: path}` relative to the country directory (demo keys), `{secret: name}` from the
-    encrypted store's `secret` table."""
-    if ref.file is not None:
-        path = country.resolve(ref.file)
-        try:
+    encrypted store (`app.security.secrets.SecretStore`); failures name the reference, never a value."""
+    try:
+        if ref.file is not None:
+            path = country.resolve(ref.file)
             if path.stat().st_size > MAX_SECRET_BYTES:
                 raise SecretUnavailable(f"{ref.file} is larger than {MAX_SECRET_BYTES} bytes")
             return path.read_bytes()
-        except OSError as exc:
-            raise SecretUnavailable(f"{ref.file} cannot be read ({exc.strerror})") from None
-    assert ref.secret is not None
-    if db is None:
-        raise SecretUnavailable(f"secret '{ref.secret}' needs the device's encrypted store")
-    with db.read() as session:
-        row = session.exec(select(Secret).where(Secret.name == ref.secret)).first()
-        if row is None:
-            raise SecretUnavailable(f"secret '{ref.secret}' is not in this device's store")
-        return bytes(row.value)
+        if db is None:
+            raise SecretUnavailable(f"secret '{ref.secret}' needs the device's encrypted store")
+        return SecretStore(db).resolve(country, ref)
+    except MissingSecret as exc:
+        raise SecretUnavailable(str(exc)) from None
+    except OSError as exc:
+        raise SecretUnavailable(f"{ref.file} cannot be read ({exc.strerror})") from None
 
 
 def mosip_language(tag: str) -> str:
