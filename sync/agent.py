@@ -118,6 +118,7 @@ class SyncAgent:
             counts = self.ledger.counts()
             self._publish(running=True, done=0, total=counts["pending"] + counts["in_flight"])
             summary = asyncio.run(self.worker.drain())
+            log.info("drain: %s", ", ".join(f"{k} {v}" for k, v in summary.as_dict().items() if v))
             changes: dict[str, object] = {"running": False, "alert": summary.alert,
                                           "changed_records": tuple(sorted(summary.records))}
             if summary.alert is None and summary.sent:
@@ -171,6 +172,7 @@ class SyncAgent:
         record = self.records.confirm_registration(credential.registration_id, vid=credential.vid,
                                                    uin=credential.uin)
         if record is not None:
+            log.info("credential issued for %s: record %s registered", credential.registration_id, record.id)
             self._publish(changed_records=(record.id,))
 
     def _delivery_rejected(self, reason: str) -> None:

@@ -156,6 +156,8 @@ class OutboxWorker:
                                                    failed_attributes=[] if verified else failed,
                                                    error_codes=result.codes)
             self.ledger.complete(item.id)
+        log.info("verification %s: %s", item.idempotency_key,
+                 "verified" if verified else f"failed ({', '.join(failed)})")
         summary.sent += 1
         if verified:
             summary.verified += 1
@@ -172,6 +174,8 @@ class OutboxWorker:
                 audit.append(session, actor="system", kind="mosip-delivered", record_id=item.record_id,
                               details={"operation": item.kind, "rid": item.idempotency_key,
                                        "process": item.payload.get("process"), "duplicate": outcome.duplicate})
+            log.info("%s %s delivered%s", item.kind, item.idempotency_key,
+                     " (MOSIP already had it)" if outcome.duplicate else "")
             summary.sent += 1
             return
         reason = f"{outcome.code}: {outcome.message}" if outcome.message else str(outcome.code)

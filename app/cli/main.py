@@ -533,6 +533,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.func is None:
         args.func = cmd_app
+    if args.command not in ("config", "demo"):
+        from app.logs import configure
+
+        configure(_data_dir(args))
     from app.config.loader import ConfigError
     from app.device import DeviceError
     from app.records import DeclarationInvalid, WorkflowError
