@@ -22,9 +22,9 @@ from .conftest import CLIENT, FARAJALAND_DIR, ROOT, Browser
 PIN = "4827-1593"
 
 
-@pytest.fixture
-def device_dir(tmp_path: Path, emulator: Any) -> Path:
-    data_dir = tmp_path / "device"
+@pytest.fixture(scope="module")
+def device_dir(tmp_path_factory: pytest.TempPathFactory, emulator: Any) -> Path:
+    data_dir = tmp_path_factory.mktemp("cli") / "device"
     device = Device.initialise(data_dir, FARAJALAND_DIR)
     try:
         device.users.add(None, "root", "admin", PIN)
@@ -100,9 +100,16 @@ def test_cli_login_prefills_and_stores_the_psut(device_dir, emulator, jane):
     assert record.declaration["child.firstname"] == "Tiwonge"
 
 
-def test_cli_refusal_exits_1_with_the_reason(device_dir, emulator):
+def test_cli_refusal_exits_1_with_the_reason(device_dir, emulator, monkeypatch, capsys):
+    from app.cli.main import main
+
     record_id = new_draft(device_dir, {"child.firstname": "Tiwonge"})
-    code, result, _ = run_cli(device_dir, emulator, record_id, "child", None)
+    monkeypatch.setenv("CRVS_ESIGNET_ISSUER", emulator.base_url)
+    monkeypatch.setenv("CRVS_FIELD_PIN", PIN)
+    monkeypatch.delenv("CRVS_FIELD_DB_KEY", raising=False)
+    code = main(["--data-dir", str(device_dir), "--user", "ana", "esignet", "login", "--record", record_id,
+                 "--section", "child", "--no-browser"])
     assert code == 1
-    assert result == {"state": "failed", "section": "child", "fields": {}, "psut_stored": False,
-                      "message": "'child' is not a person section of this birth form"}
+    assert json.loads(capsys.readouterr().out) == {
+        "state": "failed", "section": "child", "fields": {}, "psut_stored": False,
+        "message": "'child' is not a person section of this birth form"}
