@@ -34,7 +34,7 @@ from app.mosip.esignet import (
 )
 from app.records.service import Actor, RecordNotFound, RecordService
 from app.records.validation import DeclarationInvalid
-from app.records.workflow import WorkflowError
+from app.records.workflow import ActionType, WorkflowError, check_permission
 from app.security.secrets import MAX_SECRET_BYTES, MissingSecret, SecretStore
 from app.store import Database
 
@@ -277,7 +277,9 @@ class ESignetLoginService:
 
     # ------------------------------------------------------------------ helpers
     def _check_target(self, record_id: str, section: str) -> str:
-        """The record's event, after checking the section is a person of its form (before any network)."""
+        """The record's event, after checking the user may authenticate people and the section is a
+        person of the record's form — before any network, so nobody logs in for nothing."""
+        check_permission(ActionType.AUTHENTICATE, self.actor.role)
         record = self.records.get(record_id)
         form_section = self.country.config.form(record.event).section(section)
         if form_section is None or not form_section.identity:

@@ -549,7 +549,7 @@ class ESignetClient:
                 expected = "EC" if alg.startswith("ES") else "RSA"
                 if key.key_type != expected:
                     raise ESignetVerificationError(f"the {what} names a key that does not fit its algorithm")
-                declared = key.get("alg") if hasattr(key, "get") else None
+                declared = key.get("alg")
                 if declared and declared != alg:
                     raise ESignetVerificationError(f"the {what} names a key meant for another algorithm")
                 return key
@@ -792,7 +792,12 @@ class ESignetClient:
             return max(0.5, min(cap, left))
 
         meta = self.discover(timeout=remaining(10.0))
-        with LoopbackListener(language=page_language) as listener:
+        try:
+            listener = LoopbackListener(language=page_language)
+        except OSError as exc:
+            raise ESignetError(f"this computer cannot receive e-Signet's answer on 127.0.0.1 ({exc.strerror})",
+                               reason="loopback") from None
+        with listener:
             request = self.authorization_request(meta, listener.redirect_uri, ui_locales=ui_locales)
             try:
                 open_url(request.url)

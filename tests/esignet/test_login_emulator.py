@@ -230,6 +230,17 @@ def test_bad_targets_are_refused_before_any_network(country, records, draft, rec
     assert opened == []
 
 
+def test_a_user_who_may_not_authenticate_people_is_refused_before_any_network(country, records, draft):
+    from app.identity.esignet_login import ESignetLoginService
+    from app.records import Actor, Role
+
+    opened: list[str] = []
+    service = ESignetLoginService(country, records, Actor("root", Role.ADMIN))
+    outcome = service.login(draft.id, "mother", open_url=opened.append, cancel=threading.Event())
+    assert outcome.state is ESignetState.FAILED and "needs the role" in outcome.message
+    assert opened == []
+
+
 def test_nothing_personal_is_logged(country, records, draft, jane, caplog, monkeypatch):
     secrets_seen: list[str] = []
     exchange = ESignetClient.exchange_code
