@@ -45,6 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "encryption_cert_pem|_path)")
     p.add_argument("--ida-time-window", type=float, default=30.0)
     p.add_argument("--unknown-uin-code", default="IDA-MLC-002", choices=["IDA-MLC-002", "IDA-MLC-018"])
+    p.add_argument("--hub-requires-token", action="store_true",
+                   help="WebSub hub requests need an auth-manager token, as MOSIP's hub")
+    p.add_argument("--death-credential", action="store_true",
+                   help="CRVS_DEATH also publishes CREDENTIAL_ISSUED (subject: id, vcVer)")
     p.add_argument("--redelivery-initial", type=float, default=2.0)
     p.add_argument("--redelivery-max-attempts", type=int, default=12)
     p.add_argument("--print-client-config", action="store_true")
@@ -78,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
             ida_time_window=args.ida_time_window,
             unknown_uin_code=args.unknown_uin_code,
             redelivery_initial=args.redelivery_initial,
+            hub_requires_token=args.hub_requires_token,
+            death_credential=args.death_credential,
             redelivery_max_attempts=args.redelivery_max_attempts,
         )
         emulator = Emulator(state_dir, identities=args.identities, config=config, faults=faults,

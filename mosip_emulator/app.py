@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -57,6 +56,8 @@ class EmulatorConfig:
     redelivery_max_age: float = 48 * 3600.0  # …or this age; then kept until the subscriber re-subscribes
     delivery_timeout: float = 10.0         # per delivery / intent-verification HTTP call
     default_lease_seconds: int = 864000
+    death_credential: bool = False         # CRVS_DEATH also publishes CREDENTIAL_ISSUED (subject: id, vcVer)
+    hub_requires_token: bool = False       # WebSub subscribe/publish need an auth-manager token, as MOSIP's hub
 
 
 class Emulator:
@@ -130,6 +131,9 @@ class Emulator:
             Route("/idrepository/v1/vid/{vid}", lc.patch_vid, methods=["PATCH"]),
             Route("/hub", self.hub.handle, methods=["POST"]),
             Route("/websub/hub", self.hub.handle, methods=["POST"]),
+            Route("/.well-known/public-key.json", self._public_key, methods=["GET"]),
+            Route("/.well-known/controller.json", self._controller, methods=["GET"]),
+            Route("/.well-known/mosip-context.json", self._mosip_context, methods=["GET"]),
             Route("/admin/health", self._health, methods=["GET"]),
             Route("/admin/state", self._state, methods=["GET"]),
             Route("/admin/identities", self._identities, methods=["GET"]),
@@ -220,51 +224,92 @@ class Emulator:
         return PlainTextResponse(self.state.ida_enc.cert_pem, media_type="application/x-pem-file")
 
     # ------------------------------------------------------------------------------------------ domain
-    def make_credential(self, rid: str, identity: dict[str, Any], partner_id: str) -> dict[str, Any]:
-        """The W3C VC (MOSIPVerifiableCredential) carried, encrypted, by CREDENTIAL_ISSUED."""
+    # ------------------------------------------------------------------------------------------ VCs
+    @property
+    def public_key_url(self) -> str:
+        return f"{self.base_url}/.well-known/public-key.json"
+
+    def make_credential(self, rid: str, identity: dict[str, Any] | None, partner_id: str,
+                        extra_subject: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The W3C VC (MOSIPVerifiableCredential) carried, encrypted, by CREDENTIAL_ISSUED.
+
+        Shape as OpenCRVS's mosip-api validates it (verify-vc.ts): ``@context`` = [W3C v1,
+        ``<issuer>/.well-known/mosip-context.json``, ``{"sec": "https://w3id.org/security#"}``],
+        ``type`` = [VerifiableCredential, MOSIPVerifiableCredential], ``credentialSubject.id`` ending in
+        ``/<RID>``, ``vcVer: "VC-V1"``; a birth subject carries ``UIN`` and ``VID`` (a death subject, see
+        ``death_credential``, only ``id`` and ``vcVer``).  ``proof`` = RsaSignature2018 whose ``jws`` is a
+        detached PS256 JWS with an unencoded payload (``b64: false``, RFC 7797) over the JCS form of the
+        VC without its proof; ``verificationMethod`` = ``/.well-known/public-key.json`` (``publicKeyPem``).
+        """
         now = iso_ms()
 
         def lang_list(values: dict[str, str]) -> list[dict[str, str]]:
             return [{"language": lang, "value": text} for lang, text in values.items() if text]
 
-        address = identity.get("address") or {}
-        subject = {
-            "id": f"{self.base_url}/credentials/{rid}",
-            "UIN": identity["uin"],
-            "VID": identity["vid"],
-            "fullName": lang_list(identity["full_name"]),
-            "firstName": lang_list(identity["given_name"]),
-            "middleName": lang_list(identity["middle_name"]),
-            "lastName": lang_list(identity["family_name"]),
-            "dateOfBirth": identity.get("dob", ""),
-            "gender": lang_list(identity["gender"]),
-            "phone": identity.get("phone", ""),
-            "email": identity.get("email", ""),
-            "addressLine1": address.get("street_address", ""),
-            "city": address.get("locality", ""),
-            "region": address.get("region", ""),
-            "postalCode": address.get("postal_code", ""),
-            "registrationId": rid,
-            "partnerId": partner_id,
-        }
+        subject: dict[str, Any] = {"id": f"{self.base_url}/credentials/{rid}", "vcVer": "VC-V1"}
+        if identity is not None:
+            address = identity.get("address") or {}
+            subject.update({
+                "UIN": identity["uin"],
+                "VID": identity["vid"],
+                "fullName": lang_list(identity["full_name"]),
+                "firstName": lang_list(identity["given_name"]),
+                "middleName": lang_list(identity["middle_name"]),
+                "lastName": lang_list(identity["family_name"]),
+                "dateOfBirth": identity.get("dob", ""),
+                "gender": lang_list(identity["gender"]),
+                "phone": identity.get("phone", ""),
+                "email": identity.get("email", ""),
+                "addressLine1": address.get("street_address", ""),
+                "city": address.get("locality", ""),
+                "region": address.get("region", ""),
+                "postalCode": address.get("postal_code", ""),
+            })
+        subject.update(extra_subject or {})
         vc: dict[str, Any] = {
             "@context": ["https://www.w3.org/2018/credentials/v1",
-                         f"{self.base_url}/.well-known/mosip-context.json"],
+                         f"{self.base_url}/.well-known/mosip-context.json",
+                         {"sec": "https://w3id.org/security#"}],
             "type": ["VerifiableCredential", "MOSIPVerifiableCredential"],
             "id": f"{self.base_url}/credentials/{uuid.uuid4()}",
             "issuer": f"{self.base_url}/.well-known/controller.json",
             "issuanceDate": now,
+            "issuedTo": partner_id,
             "credentialSubject": subject,
         }
-        payload = json.dumps(vc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
         vc["proof"] = {
             "type": "RsaSignature2018",
             "created": now,
             "proofPurpose": "assertionMethod",
-            "verificationMethod": f"{self.base_url}/.well-known/public-key.json",
-            "jws": crypto.jws_sign_detached(self.state.credential.key, payload, self.state.credential.cert),
+            "verificationMethod": self.public_key_url,
+            "jws": crypto.jws_sign_unencoded_ps256(self.state.credential.key, crypto.jcs(vc),
+                                                   kid=self.public_key_url),
         }
         return vc
+
+    async def _public_key(self, request: Request) -> Response:
+        return JSONResponse({
+            "@context": "https://w3id.org/security/v2",
+            "type": "RsaVerificationKey2018",
+            "id": self.public_key_url,
+            "controller": f"{self.base_url}/.well-known/controller.json",
+            "publicKeyPem": crypto.public_key_pem(self.state.credential.cert),
+        })
+
+    async def _controller(self, request: Request) -> Response:
+        return JSONResponse({
+            "@context": "https://w3id.org/security/v2",
+            "id": f"{self.base_url}/.well-known/controller.json",
+            "assertionMethod": [self.public_key_url],
+        })
+
+    async def _mosip_context(self, request: Request) -> Response:
+        return JSONResponse({"@context": {
+            "@version": 1.1, "@protected": False, "id": "@id", "type": "@type",
+            "MOSIPVerifiableCredential": {"@id": f"{self.base_url}/.well-known/mosip-context.json#MOSIPVC"},
+            "UIN": "https://schema.org/identifier", "VID": "https://schema.org/identifier",
+            "vcVer": "https://schema.org/version", "issuedTo": "https://schema.org/recipient",
+        }})
 
     def client_config(self) -> dict[str, Any]:
         """What a client needs: URLs, partner credentials, certificates, key files (demo keys only)."""

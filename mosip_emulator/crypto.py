@@ -267,6 +267,24 @@ def jws_verify_detached(jws: DetachedJws, payload: bytes, cert: x509.Certificate
     return True
 
 
+def jcs(obj: Any) -> bytes:
+    """RFC 8785 canonical JSON for what we sign (strings, ints, bools, lists, dicts: no floats)."""
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def jws_sign_unencoded_ps256(key: rsa.RSAPrivateKey, payload: bytes, kid: str) -> str:
+    """Detached PS256 JWS with an unencoded payload (RFC 7797 ``b64: false``): ``header..signature``."""
+    header = _json_b64({"alg": "PS256", "b64": False, "crit": ["b64"], "kid": kid})
+    signature = key.sign(header.encode("ascii") + b"." + payload,
+                         padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256())
+    return f"{header}..{b64url_encode(signature)}"
+
+
+def public_key_pem(cert: x509.Certificate) -> str:
+    return cert.public_key().public_bytes(serialization.Encoding.PEM,
+                                          serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+
+
 def jwt_decode_verify(token: str, public_key: rsa.RSAPublicKey) -> dict[str, Any] | None:
     """Claims of an RS256 compact JWT if its signature holds, else None (expiry is the caller's job)."""
     parts = token.split(".")

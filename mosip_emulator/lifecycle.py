@@ -40,6 +40,8 @@ PROCESSES = ("CRVS_NEW", "CRVS_UPDATE", "CRVS_DEATH")
 DUPLICATE_CODE = "RPR-PKR-005"
 DUPLICATE_MESSAGE = "The request received is a duplicate request to upload a Packet"
 PACKET_ID = "mosip.commons.packet"
+# packet fields a credential partner's policy shares back in the VC (OpenCRVS reads birthCertificateNumber)
+PARTNER_SHARED_FIELDS = ("birthCertificateNumber", "deathCertificateNumber")
 WORKFLOW_ID = "mosip.registration.processor.workflow.instance"
 
 
@@ -224,7 +226,7 @@ class Lifecycle:
                         path="/")
         return resp
 
-    def _authorised(self, request: Request) -> bool:
+    def authorised(self, request: Request) -> bool:
         token = request.cookies.get("Authorization")
         if not token:
             header = request.headers.get("authorization", "")
@@ -240,7 +242,7 @@ class Lifecycle:
 
     # ------------------------------------------------------------------------------------------ packets
     async def create_packet(self, request: Request) -> Response:
-        if not self._authorised(request):
+        if not self.authorised(request):
             return self._unauthorised()
         try:
             body = await request.json()
@@ -283,7 +285,7 @@ class Lifecycle:
 
     # ------------------------------------------------------------------------------------------ workflow
     async def workflow_instance(self, request: Request) -> Response:
-        if not self._authorised(request):
+        if not self.authorised(request):
             return self._unauthorised()
         try:
             body = await request.json()
@@ -338,7 +340,8 @@ class Lifecycle:
                 ident = self.emu.identities.create(fields_to_identity(fields))
                 counters.incr("identities_created", rid)
                 wf["result"] = {"uin": ident["uin"], "vid": ident["vid"]}
-                self.emu.hub.publish_credential(rid, ident)
+                shared = {k: fields[k] for k in PARTNER_SHARED_FIELDS if isinstance(fields.get(k), str)}
+                self.emu.hub.publish_credential(rid, ident, shared)
             elif wf["process"] == "CRVS_UPDATE":
                 target = target_id(fields)
                 changes = fields_to_identity(fields)
@@ -354,6 +357,8 @@ class Lifecycle:
                     raise LookupError(f"no identity for {target!r}")
                 counters.incr("identities_deactivated", rid)
                 wf["result"] = {"uin": ident["uin"], "status": ident["status"]}
+                if self.emu.config.death_credential:
+                    self.emu.hub.publish_credential(rid, None)
             else:
                 raise ValueError(f"unknown process {wf['process']}")
             wf["status"] = "PROCESSED"
@@ -367,7 +372,7 @@ class Lifecycle:
 
     # ------------------------------------------------------------------------------------------ ID repo
     async def patch_identity(self, request: Request) -> Response:
-        if not self._authorised(request):
+        if not self.authorised(request):
             return self._unauthorised()
         try:
             body = await request.json()
@@ -388,7 +393,7 @@ class Lifecycle:
         return mosip_response({"status": ident["status"] if ident else None}, id="mosip.id.update")
 
     async def patch_vid(self, request: Request) -> Response:
-        if not self._authorised(request):
+        if not self.authorised(request):
             return self._unauthorised()
         vid = request.path_params["vid"]
         try:

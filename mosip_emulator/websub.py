@@ -14,6 +14,8 @@
   re-subscribes: a verified re-subscribe re-queues what was given up, with fresh attempts.
 - Events published to a topic that has no subscriber wait in a per-topic backlog and go to the first
   subscriber whose intent is verified (a device that subscribes late still gets its credentials).
+- With ``hub_requires_token`` every hub request needs a valid auth-manager token (``Cookie:
+  Authorization=…`` or an ``Authorization`` header), as MOSIP's hub does; otherwise 401.
 - A subscription whose lease ran out (``hub.lease_seconds``) is EXPIRED: its events are kept, not
   sent, until the subscriber subscribes again.
 """
@@ -123,6 +125,10 @@ class Hub:
     # ------------------------------------------------------------------------------------------ HTTP
     async def handle(self, request: Request) -> Response:
         query = request.query_params
+        if self.emu.config.hub_requires_token and not self.emu.lifecycle.authorised(request):
+            # MOSIP's hub wants the auth-manager token (OpenCRVS sends Authorization and the cookie)
+            self.emu.counters.incr("hub_unauthorised", request.client.host if request.client else "?")
+            return PlainTextResponse("hub.mode=denied&hub.reason=Unauthorized", status_code=401)
         if query.get("hub.mode") == "publish":      # MOSIP style: mode/topic in the query, event as body
             topic = query.get("hub.topic") or ""
             if not topic:
@@ -222,14 +228,15 @@ class Hub:
                 self._kick(sub)
         return len(subs)
 
-    def publish_credential(self, rid: str, identity: dict[str, Any]) -> None:
+    def publish_credential(self, rid: str, identity: dict[str, Any] | None,
+                           extra_subject: dict[str, Any] | None = None) -> None:
         """CREDENTIAL_ISSUED for every partner with an encryption certificate (PROTOCOLS §3)."""
         for partner in list(self.emu.state.partners.values()):
             cert = partner.encryption_cert()
             if cert is None:
                 continue
             topic = f"{partner.partner_id}/CREDENTIAL_ISSUED"
-            vc = self.emu.make_credential(rid, identity, partner.partner_id)
+            vc = self.emu.make_credential(rid, identity, partner.partner_id, extra_subject)
             vc_bytes = json.dumps(vc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
             credential = crypto.encrypt_credential(vc_bytes, cert)
             event_id = str(uuid.uuid4())
@@ -250,7 +257,7 @@ class Hub:
                         "registrationId": rid,
                         "credential": credential,
                         "credentialType": partner.credential_type,
-                        "protectionKey": None,
+                        "protectionKey": "",
                         "proof": {"signature": proof},
                     },
                 },

@@ -196,3 +196,76 @@ def test_expired_lease_holds_events_until_resubscribed(emulator: EmulatorServer,
     subscribe(emulator.base_url, topic, subscriber.url, SECRET)
     wait_until(lambda: emulator.counters().get("deliveries_succeeded"))
     assert json.loads(subscriber.accepted()[0]["body"])["event"]["data"]["registrationId"] == "RID-LEASE-1"
+
+
+def verify_vc_proof(vc: dict[str, Any], public_key_pem: str) -> bool:
+    """RsaSignature2018 proof: detached PS256 JWS, unencoded payload (RFC 7797) = JCS of the VC sans proof."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    from tests.emulator.helpers import unb64
+
+    unsigned = {k: v for k, v in vc.items() if k != "proof"}
+    canonical = json.dumps(unsigned, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    head, empty, sig = vc["proof"]["jws"].split(".")
+    header = json.loads(unb64(head))
+    assert empty == "" and header["alg"] == "PS256" and header["b64"] is False and header["crit"] == ["b64"]
+    key = serialization.load_pem_public_key(public_key_pem.encode())
+    try:
+        key.verify(unb64(sig), head.encode() + b"." + canonical,
+                   padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256())
+    except Exception:
+        return False
+    return True
+
+
+def test_vc_shape_and_proof_as_opencrvs_checks_them(emulator: EmulatorServer, client_config: dict[str, Any],
+                                                    packets: PacketClient, subscriber: Subscriber) -> None:
+    from tests.emulator.helpers import ID_SCHEMA
+
+    schema = json.loads(json.dumps(ID_SCHEMA))
+    schema["properties"]["identity"]["properties"]["birthCertificateNumber"] = {"type": "string"}
+    subscribe(emulator.base_url, client_config["websub"]["topic"], subscriber.url, SECRET)
+    wait_until(lambda: active(emulator, subscriber.url))
+    packets.create_packet("RID-VC-1", "CRVS_NEW", {"fullName": simple("Vc Baby"), "birthCertificateNumber": "BC-42"},
+                          schema=schema)
+    packets.start_workflow("RID-VC-1", "CRVS_NEW")
+    wait_until(lambda: emulator.counters().get("deliveries_succeeded"))
+    event = json.loads(subscriber.accepted()[0]["body"])
+    assert event["event"]["data"]["protectionKey"] == ""
+    vc = open_credential(client_config, event["event"]["data"]["credential"])
+    assert vc["type"] == ["VerifiableCredential", "MOSIPVerifiableCredential"]
+    assert vc["@context"][0] == "https://www.w3.org/2018/credentials/v1"
+    assert vc["@context"][1].endswith("/.well-known/mosip-context.json")
+    assert vc["@context"][2] == {"sec": "https://w3id.org/security#"}
+    subject = vc["credentialSubject"]
+    assert subject["vcVer"] == "VC-V1" and subject["birthCertificateNumber"] == "BC-42"
+    assert subject["id"].split("/")[-1] == "RID-VC-1"
+    assert vc["issuedTo"] == client_config["ida"]["partner_id"]
+    key_doc = httpx.get(vc["proof"]["verificationMethod"]).json()
+    assert verify_vc_proof(vc, key_doc["publicKeyPem"])
+    tampered = {**vc, "credentialSubject": {**subject, "UIN": "1111111111"}}
+    assert not verify_vc_proof(tampered, key_doc["publicKeyPem"])
+    assert httpx.get(vc["issuer"]).json()["assertionMethod"] == [vc["proof"]["verificationMethod"]]
+
+
+def test_hub_can_require_the_auth_manager_token(make_emulator: Any, subscriber: Subscriber) -> None:
+    emu = make_emulator(hub_requires_token=True, death_credential=True)
+    cfg = emu.client_config()
+    topic = cfg["websub"]["topic"]
+    assert subscribe(emu.base_url, topic, subscriber.url, SECRET).status_code == 401
+    client = PacketClient(cfg)
+    client.login()
+    token = client.http.cookies["Authorization"]
+    resp = httpx.post(f"{emu.base_url}/hub", cookies={"Authorization": token},
+                      data={"hub.mode": "subscribe", "hub.topic": topic, "hub.callback": subscriber.url,
+                            "hub.secret": SECRET})
+    assert resp.status_code == 202
+    wait_until(lambda: active(emu, subscriber.url))
+    # death_credential: a CRVS_DEATH is confirmed by a credential whose subject has no UIN
+    person = emu.identities.all()[3]
+    client.submit("RID-DEATH-VC", "CRVS_DEATH", {"UIN": person["uin"]})
+    wait_until(lambda: emu.counters().get("deliveries_succeeded"))
+    vc = open_credential(cfg, json.loads(subscriber.accepted()[0]["body"])["event"]["data"]["credential"])
+    assert set(vc["credentialSubject"]) == {"id", "vcVer"}
+    assert vc["credentialSubject"]["id"].endswith("/RID-DEATH-VC")
