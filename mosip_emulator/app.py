@@ -381,6 +381,7 @@ class Emulator:
 
     def inspect(self) -> dict[str, Any]:
         people = self.identities.all()
+        hub = self.hub.inspect()
         return {
             "base_url": self.base_url,
             "config": asdict(self.config),
@@ -390,9 +391,9 @@ class Emulator:
                 "deactivated": sum(1 for p in people if p["status"] != "ACTIVATED"),
             },
             **self.lifecycle.inspect(),
-            "hub": self.hub.inspect(),
-            "subscriptions": self.hub.inspect()["subscriptions"],
-            "deliveries": [d for s in self.hub.inspect()["subscriptions"] for d in s["pending"]],
+            "hub": hub,
+            "subscriptions": hub["subscriptions"],
+            "deliveries": [d for s in hub["subscriptions"] for d in s["pending"]],
             "counters": self.counters.snapshot(),
             "faults": self.faults.describe(),
             "partners": sorted(self.state.partners),

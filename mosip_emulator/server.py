@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import copy
 import logging
 import shutil
 import socket
@@ -216,10 +217,26 @@ class EmulatorServer:
         return self.emulator.client_config()
 
     def state(self) -> dict[str, Any]:
-        return self.call(self.emulator.inspect)
+        """``/admin/state`` as a dict (a snapshot taken in the server loop)."""
+        return self.call(lambda: copy.deepcopy(self.emulator.inspect()))
 
     def counters(self) -> dict[str, dict[str, int]]:
         return self.emulator.counters.snapshot()
+
+    def wait_for(self, predicate: Callable[[EmulatorServer], Any], timeout: float = 10.0,
+                 interval: float = 0.02) -> Any:
+        """Poll ``predicate(self)`` until truthy and return its value; ``TimeoutError`` after ``timeout``.
+
+        e.g. ``emu.wait_for(lambda e: e.counters().get("deliveries_succeeded", {}).get(rid))``
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate(self)
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise TimeoutError("the emulator did not reach the expected state")
+            time.sleep(interval)
 
     def process_pending(self) -> list[str]:
         return self.call(self.emulator.lifecycle.process_pending)

@@ -293,6 +293,7 @@ class Hub:
             ok = await self._attempt(sub, delivery)
             if ok:
                 delivery.status = "DELIVERED"
+                delivery.body = b""          # keep the record, not the payload (bulk runs)
                 sub.queue.pop(0)
                 sub.history.append(delivery)
                 self.emu.counters.incr("deliveries_succeeded", delivery.registration_id or delivery.event_id)

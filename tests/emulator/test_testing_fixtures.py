@@ -20,3 +20,11 @@ def test_factory_starts_isolated_emulators(emulator_factory: Any) -> None:  # no
         second.client_config()["ida"]["encryption_certificate_pem"]
     assert httpx.post(f"{first.base_url}/hub", data={"hub.mode": "register", "hub.topic": "t"}).status_code == 202
     assert httpx.post(f"{second.base_url}/hub", data={"hub.mode": "register", "hub.topic": "t"}).status_code == 503
+
+
+def test_wait_for(emulator: EmulatorServer) -> None:
+    import pytest
+
+    assert emulator.wait_for(lambda e: e.identities.all()[0]["uin"]) == emulator.identities.all()[0]["uin"]
+    with pytest.raises(TimeoutError):
+        emulator.wait_for(lambda e: e.counters().get("never"), timeout=0.05)
