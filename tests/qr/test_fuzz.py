@@ -41,7 +41,7 @@ SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70),
                     st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=30),
                     st.sampled_from(["eng", "fra", "Female", "M", "1990/01/31", "2001-02-03", "19900131"]))
 JSONISH = st.recursive(SCALARS, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(KEYS, inner, max_size=6)), max_leaves=25)
+    st.lists(inner, max_size=4), st.dictionaries(KEYS, inner, max_size=6)), max_leaves=12)
 OBJECTS = st.dictionaries(KEYS, JSONISH, max_size=8)
 
 
