@@ -105,8 +105,7 @@ class Emulator:
     # ------------------------------------------------------------------------------------------ setup
     def set_base_url(self, url: str) -> None:
         self.base_url = url.rstrip("/")
-        if self.esignet is not None:
-            self.esignet.issuer = self.base_url
+        self.esignet.issuer = self.base_url
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
