@@ -76,3 +76,16 @@ def test_mosip_auth_sdk_against_the_emulator(emulator: EmulatorServer, client_co
                                client_config["ida"]["response_signing_certificate_pem"])
     counters = emulator.counters()["ida_requests"]
     assert all(counters[f"SDKTXN000{i}"] == 1 for i in range(1, 6))
+
+
+def test_mosip_auth_sdk_ekyc_decrypts_the_identity(emulator: EmulatorServer, client_config: dict[str, Any],
+                                                   tmp_path: Path) -> None:
+    person = emulator.identities.all()[0]
+    (result,) = run_sdk(client_config, [
+        {"individual_id": person["vid"], "id_type": "VID", "txn_id": "SDKKYC0001", "controller": "kyc",
+         "name": [["eng", person["full_name"]["eng"]]], "dob": person["dob"]}], tmp_path)
+    assert result["body"]["id"] == "mosip.identity.kyc"
+    assert result["body"]["response"]["kycStatus"] is True, result["body"]
+    identity = result["identity"]
+    assert identity["fullName_eng"] == person["full_name"]["eng"]
+    assert identity["dateOfBirth"] == person["dob"]

@@ -5,7 +5,7 @@
 CONFIG: {"auth_url", "domain_uri", "partner_id", "misp_license_key", "api_key", "ida_cert_path",
          "sign_p12", "decrypt_p12", "p12_password", "log_file",
          "requests": [{"individual_id", "id_type", "name": [[lang, value]...], "dob", "gender": [[lang, value]],
-                       "txn_id", "tamper": null | "body-after-signing" | "hmac"}]}
+                       "txn_id", "tamper": null | "body-after-signing" | "hmac", "controller": "auth" | "kyc"}]}
 Prints one JSON line per request: {"status_code", "body", "response_signature"}.
 """
 
@@ -95,18 +95,20 @@ def main() -> None:
             dob=item.get("dob", ""),
             gender=[IdentityInfo(language=lang, value=value) for lang, value in item.get("gender", [])],
         )
-        response = authenticator.auth(
+        call = authenticator.kyc if item.get("controller") == "kyc" else authenticator.auth
+        response = call(
             individual_id=item["individual_id"],
             individual_id_type=item.get("id_type", "UIN"),
             demographic_data=demographics,
             txn_id=item.get("txn_id", ""),
             consent=True,
         )
-        print(json.dumps({
-            "status_code": response.status_code,
-            "body": response.json(),
-            "response_signature": response.headers.get("response-signature"),
-        }), flush=True)
+        body = response.json()
+        result = {"status_code": response.status_code, "body": body,
+                  "response_signature": response.headers.get("response-signature")}
+        if item.get("controller") == "kyc" and body.get("response", {}).get("identity"):
+            result["identity"] = authenticator.decrypt_response(body)  # the SDK's own eKYC decryption
+        print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":
