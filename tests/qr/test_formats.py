@@ -286,6 +286,14 @@ def test_mosip_card_plain_strings(policy: QrPolicy) -> None:
     assert ident.names["und"].full_name == "Zoë Müller"
 
 
+def test_mosip_card_double_encoded_lists(policy: QrPolicy) -> None:
+    card = dict(MOSIP_CARD, fullName=json.dumps(MOSIP_CARD["fullName"]), gender=json.dumps(MOSIP_CARD["gender"]))
+    ident = decode_qr_text(json.dumps(card), policy).identity
+    assert (ident.full_name, ident.names["eng"].full_name, ident.gender) == ("José Martin", "José Martín", "male")
+    bad = dict(MOSIP_CARD, fullName='[{"language": "eng", "value": ')
+    assert reject(json.dumps(bad), policy).reason == "field 'fullName' must be a string or a list of {language, value}"
+
+
 def test_opencrvs_json(policy: QrPolicy) -> None:
     result = decode_qr_text(json.dumps(OPENCRVS, ensure_ascii=False), policy)
     assert (result.format, result.signature) == ("opencrvs-json", "unsigned")

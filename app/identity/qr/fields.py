@@ -10,6 +10,7 @@ from typing import Any
 
 from ..model import Identity, LocalizedName, normalise_gender, parse_date
 from .errors import QrRejected
+from .limits import json_loads
 
 MAX_FIELD_CHARS = 1024
 UNDETERMINED = "und"   # ISO 639 code for "language not stated"
@@ -61,6 +62,13 @@ def get_localized(obj: Mapping[Any, Any], key: str) -> dict[str, str]:
     value = obj.get(key)
     if value is None:
         return {}
+    if isinstance(value, str) and value.lstrip().startswith("[{"):
+        # Some MOSIP credential pipelines serialise the list a second time, as a JSON string.
+        try:
+            value = json_loads(value)
+        except QrRejected:
+            raise QrRejected(f"field '{key}' must be a string or a list of {{language, value}}",
+                             "invalid_field") from None
     if isinstance(value, str):
         text = _text(value, key)
         return {UNDETERMINED: text} if text else {}
