@@ -389,9 +389,12 @@ class ScanPipeline:
         self._slot.close()
 
     def join(self, timeout: float | None = None) -> bool:
-        """Wait for both threads; True when the pipeline has finished."""
+        """Wait for both threads; True when the pipeline has finished. Safe to call from a
+        callback (the calling pipeline thread is not waited for)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         for thread in self._threads:
+            if thread is threading.current_thread():
+                continue
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             thread.join(remaining)
         return self._done.is_set() or not any(t.is_alive() for t in self._threads)
