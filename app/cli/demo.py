@@ -80,12 +80,12 @@ def run_demo(args: argparse.Namespace) -> int:
     with EmulatorServer(state_dir=root / "emulator", credential_delay=args.credential_delay) as emulator:
         config = emulator.client_config()
         os.environ.update(emulator_environment(emulator.base_url, config, callback_port=_free_port()))
-        device = Device.initialise(root / "device", Path(args.country) if args.country else None)
+        admin_name, _, admin_pin = DEMO_USERS[0]
+        device = Device.initialise(root / "device", Path(args.country) if args.country else None,
+                                   admin=admin_name, pin=admin_pin)
         try:
-            for index, (name, role, pin) in enumerate(DEMO_USERS):
-                from app.records import Actor, Role
-
-                device.users.add(None if index == 0 else Actor("admin", Role.ADMIN), name, role, pin)
+            for name, role, pin in DEMO_USERS[1:]:
+                device.add_user(device.actor, name, role, pin)
             store = SecretStore(device.db)
             link_device(device.country, store, emulator.base_url, config)
             _seed(device, load_identities())

@@ -86,21 +86,43 @@ def _data_dir(args: argparse.Namespace) -> Path:
     return Path(args.data_dir) if args.data_dir else default_data_dir()
 
 
-def _open_device(args: argparse.Namespace) -> Any:
-    from app.device import Device
+def _user_and_pin(args: argparse.Namespace) -> tuple[str | None, str | None]:
+    name = args.user or os.environ.get("CRVS_FIELD_USER")
+    if not name:
+        return None, None
+    if getattr(args, "_pin", None) is None:
+        args._pin = _secret_input("CRVS_FIELD_PIN", f"PIN for {name}: ")
+    return name, args._pin
 
-    return Device.open(_data_dir(args), Path(args.country) if args.country else None)
+
+def _open_device(args: argparse.Namespace) -> Any:
+    """With --user: unlock the device with that user's PIN (key slot). Without: the agent key."""
+    from app.device import Device
+    from app.security.users import AuthenticationError
+
+    country = Path(args.country) if args.country else None
+    name, pin = _user_and_pin(args)
+    if name is not None:
+        from app.security.keyslots import KeySlots
+
+        if KeySlots(_data_dir(args)).has(name):
+            try:
+                return Device.open(_data_dir(args), country, user=name, pin=pin)
+            except AuthenticationError as exc:
+                raise CliError(str(exc), EXIT_REFUSED) from None
+    return Device.open(_data_dir(args), country)
 
 
 def _login(args: argparse.Namespace, device: Any) -> Any:
     from app.security.users import AuthenticationError
 
-    name = args.user or os.environ.get("CRVS_FIELD_USER")
+    if device.actor is not None:
+        return device.actor
+    name, pin = _user_and_pin(args)
     if not name:
         raise CliError("this command needs --user NAME (or CRVS_FIELD_USER)")
-    pin = _secret_input("CRVS_FIELD_PIN", f"PIN for {name}: ")
     try:
-        return device.users.authenticate(name, pin)
+        return device.users.authenticate(name, pin or "")
     except AuthenticationError as exc:
         raise CliError(str(exc), EXIT_REFUSED) from None
 
@@ -136,12 +158,16 @@ def cmd_init(args: argparse.Namespace) -> int:
     from app.device import Device
 
     pin = _secret_input("CRVS_FIELD_PIN", f"New PIN for {args.admin}: ")
-    device = Device.initialise(_data_dir(args), Path(args.country) if args.country else None)
-    try:
-        device.users.add(None, args.admin, "admin", pin)
-    finally:
-        device.close()
-    print(f"device initialised in {device.data_dir} for {device.country.name}; admin {args.admin}")
+    from app.security.users import MIN_PIN_LENGTH
+
+    if len(pin) < MIN_PIN_LENGTH:
+        raise CliError(f"a PIN has at least {MIN_PIN_LENGTH} characters")
+    device = Device.initialise(_data_dir(args), Path(args.country) if args.country else None,
+                               admin=args.admin, pin=pin, agent_key=args.agent_key)
+    device.close()
+    where = " and an agent key file (0600)" if args.agent_key else ""
+    print(f"device initialised in {device.data_dir} for {device.country.name}; admin {args.admin} "
+          f"with a key slot{where}")
     return EXIT_OK
 
 
@@ -150,10 +176,43 @@ def cmd_users_add(args: argparse.Namespace) -> int:
     try:
         admin = _login(args, device)
         pin = _secret_input("CRVS_FIELD_NEW_PIN", f"New PIN for {args.name}: ")
-        device.users.add(admin, args.name, args.role, pin, language=args.language)
+        device.add_user(admin, args.name, args.role, pin, language=args.language)
     finally:
         device.close()
     print(f"user {args.name} added as {args.role}")
+    return EXIT_OK
+
+
+def cmd_users_remove(args: argparse.Namespace) -> int:
+    device = _open_device(args)
+    try:
+        device.remove_user(_login(args, device), args.name)
+    finally:
+        device.close()
+    print(f"user {args.name} removed; their key slot is destroyed")
+    return EXIT_OK
+
+
+def cmd_users_pin(args: argparse.Namespace) -> int:
+    device = _open_device(args)
+    try:
+        actor = _login(args, device)
+        new_pin = _secret_input("CRVS_FIELD_NEW_PIN", "New PIN: ")
+        device.change_pin(actor.name, args._pin, new_pin)
+    finally:
+        device.close()
+    print("PIN changed")
+    return EXIT_OK
+
+
+def cmd_agent_key(args: argparse.Namespace) -> int:
+    device = _open_device(args)
+    try:
+        where = device.provision_agent_key(_login(args, device), key_file=Path(args.file) if args.file else None,
+                                           use_keyring=args.keyring)
+    finally:
+        device.close()
+    print(f"agent key provisioned in {where}: whoever can read it can open the database")
     return EXIT_OK
 
 
@@ -451,6 +510,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     init = sub.add_parser("init", help="create the encrypted device database and its first admin")
     init.add_argument("--admin", required=True)
+    init.add_argument("--agent-key", action="store_true",
+                      help="also write an agent key file (0600) for the headless sync agent")
     init.set_defaults(func=cmd_init)
 
     users = sub.add_parser("users", help="local accounts").add_subparsers(dest="users_command", required=True)
@@ -459,6 +520,15 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=["agent", "supervisor", "registrar", "admin"])
     add.add_argument("--language", default="en")
     add.set_defaults(func=cmd_users_add)
+    remove = users.add_parser("remove", help="remove a user and destroy their key slot (admin)")
+    remove.add_argument("name")
+    remove.set_defaults(func=cmd_users_remove)
+    users.add_parser("pin", help="change your PIN (new PIN from CRVS_FIELD_NEW_PIN or stdin)").set_defaults(
+        func=cmd_users_pin)
+    agent_key = sub.add_parser("agent-key", help="provision the key the headless sync agent opens the database with")
+    agent_key.add_argument("--file", help="key file to write (default: agent.key in the data directory)")
+    agent_key.add_argument("--keyring", action="store_true", help="store it in the OS keyring instead")
+    agent_key.set_defaults(func=cmd_agent_key)
 
     config = sub.add_parser("config", help="country configuration").add_subparsers(
         dest="config_command", required=True)
@@ -540,7 +610,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from app.config.loader import ConfigError
     from app.device import DeviceError
     from app.records import DeclarationInvalid, WorkflowError
-    from app.security.users import UserError
+    from app.security.users import AuthenticationError, UserError
 
     try:
         return int(args.func(args))
@@ -555,6 +625,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for issue in exc.issues:
             print(issue, file=sys.stderr)
         return EXIT_USAGE
+    except AuthenticationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
     except (DeviceError, UserError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -70,6 +70,31 @@ class UserService:
                          details={"user": name, "role": role.value})
         return user
 
+    def actor(self, name: str) -> Actor | None:
+        with self.db.read() as session:
+            user = session.get(User, name)
+            return None if user is None or user.disabled else Actor(user.name, Role(user.role))
+
+    def disable(self, by: Actor, name: str) -> None:
+        with self.db.write() as session:
+            user = session.get(User, name)
+            if user is None:
+                raise UserError(f"no user {name!r}")
+            user.disabled = True
+            session.add(user)
+            audit.append(session, actor=by.name, kind="user-removed", details={"user": name})
+
+    def set_pin(self, name: str, pin: str) -> None:
+        if len(pin) < MIN_PIN_LENGTH or not pin.isprintable():
+            raise UserError(f"a PIN has at least {MIN_PIN_LENGTH} characters")
+        with self.db.write() as session:
+            user = session.get(User, name)
+            if user is None:
+                raise UserError(f"no user {name!r}")
+            user.pin_hash = _hasher.hash(pin)
+            session.add(user)
+            audit.append(session, actor=name, kind="pin-changed", details={"user": name})
+
     def authenticate(self, name: str, pin: str) -> Actor:
         refusal: str | None = None
         with self.db.write() as session:  # failures are counted even though the login is refused

@@ -36,8 +36,11 @@ def device(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data_dir
 
 
-def test_init_keeps_the_key_private_and_refuses_to_overwrite(device: Path) -> None:
-    assert (device / "db.key").stat().st_mode & 0o777 == 0o600
+def test_init_keeps_no_plaintext_key_and_refuses_to_overwrite(device: Path) -> None:
+    assert (device / "keyslots.json").stat().st_mode & 0o777 == 0o600
+    assert not (device / "agent.key").exists()
+    locked = run(device, "records", "list")  # no user, no agent key: nothing can be read
+    assert locked.returncode == 2 and "is locked" in locked.stderr
     result = run(device, "init", "--admin", "other", pin="whatever1")
     assert result.returncode == 2
     assert "already holds a device database" in result.stderr
@@ -108,6 +111,6 @@ def test_wrong_pin_is_refused(device: Path) -> None:
 
 
 def test_audit_verify_holds(device: Path) -> None:
-    result = run(device, "audit", "verify")
+    result = run(device, "audit", "verify", user="root", pin="root-pin")
     assert result.returncode == 0
     assert "holds" in result.stdout

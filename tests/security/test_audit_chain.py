@@ -32,7 +32,7 @@ def device_dir(tmp_path: Path) -> Path:
 
 
 def raw(device_dir: Path) -> sqlcipher3.Connection:
-    key = (device_dir / "db.key").read_text().strip()
+    key = (device_dir / "agent.key").read_text().strip()
     conn = sqlcipher3.connect(str(device_dir / "crvs.db"))
     conn.execute(f"PRAGMA key = \"x'{key}'\"")
     return conn

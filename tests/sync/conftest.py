@@ -100,14 +100,13 @@ def link(emulator: EmulatorServer, data_dir: Path, country_dir: Path | None = No
     os.environ.update(env)
     try:
         os.environ["CRVS_FIELD_PIN"] = ADMIN_PIN
-        device = Device.initialise(data_dir, country_dir)
+        device = Device.initialise(data_dir, country_dir, admin="root", pin=ADMIN_PIN)
         try:
-            device.users.add(None, "root", "admin", ADMIN_PIN)
             from tests.core.conftest import ADMIN
 
-            device.users.add(ADMIN, "ana", "agent", AGENT_PIN)
-            device.users.add(ADMIN, "rex", "registrar", REGISTRAR_PIN)
-            device.users.add(ADMIN, "sam", "supervisor", SUPERVISOR_PIN)
+            device.add_user(ADMIN, "ana", "agent", AGENT_PIN)
+            device.add_user(ADMIN, "rex", "registrar", REGISTRAR_PIN)
+            device.add_user(ADMIN, "sam", "supervisor", SUPERVISOR_PIN)
             link_device(device.country, SecretStore(device.db), emulator.base_url, config)
         finally:
             device.close()

@@ -1,0 +1,107 @@
+"""Key slots (DESIGN §6): the database opens only with a user's PIN or the provisioned agent key;
+adding needs an admin's unlocked session; removing destroys the slot; a PIN change rewraps."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from app.device import Device, DeviceError
+from app.records import Actor, Role
+from app.security.keyslots import KeySlots, SlotError, lockout_seconds
+from app.security.users import AuthenticationError, UserError
+from app.store import Database, DatabaseError
+from tests.core.conftest import farajaland_birth
+
+
+@pytest.fixture
+def device_dir(tmp_path: Path) -> Path:
+    device = Device.initialise(tmp_path / "device", None, admin="root", pin="root-pin-1", agent_key=False)
+    try:
+        device.add_user(device.actor, "ana", "agent", "ana-pin-1")
+        device.records.declare(Actor("ana", Role.AGENT), event="birth", data=farajaland_birth())
+    finally:
+        device.close()
+    return tmp_path / "device"
+
+
+def test_nothing_opens_without_a_pin_or_agent_key(device_dir: Path, tmp_path: Path) -> None:
+    assert sorted(p.name for p in device_dir.iterdir() if "key" in p.name) == ["keyslots.json"]
+    with pytest.raises(DeviceError, match="is locked"):
+        Device.open(device_dir)
+    copy = tmp_path / "stolen"
+    shutil.copytree(device_dir, copy)
+    for guess in (b"\0" * 32, bytes(range(32))):
+        with pytest.raises(DatabaseError):
+            Database(copy / "crvs.db", guess)
+    with pytest.raises(AuthenticationError):
+        Device.open(copy, user="ana", pin="000000")
+    device = Device.open(copy, user="ana", pin="ana-pin-1")  # the copy opens with the PIN, as it should
+    try:
+        assert device.actor == Actor("ana", Role.AGENT)
+        assert len(device.records.list_records()) == 1
+    finally:
+        device.close()
+
+
+def test_only_an_unlocked_admin_adds_users(device_dir: Path) -> None:
+    device = Device.open(device_dir, user="ana", pin="ana-pin-1")
+    try:
+        with pytest.raises(UserError, match="only an admin"):
+            device.add_user(device.actor, "eve", "registrar", "eve-pin-1")
+    finally:
+        device.close()
+    assert not KeySlots(device_dir).has("eve")
+    admin = Device.open(device_dir, user="root", pin="root-pin-1")
+    try:
+        admin.add_user(admin.actor, "rex", "registrar", "rex-pin-1")
+    finally:
+        admin.close()
+    Device.open(device_dir, user="rex", pin="rex-pin-1").close()
+
+
+def test_removing_a_user_destroys_the_slot(device_dir: Path) -> None:
+    admin = Device.open(device_dir, user="root", pin="root-pin-1")
+    try:
+        admin.remove_user(admin.actor, "ana")
+    finally:
+        admin.close()
+    with pytest.raises(AuthenticationError, match="unknown user or wrong PIN"):
+        Device.open(device_dir, user="ana", pin="ana-pin-1")
+
+
+def test_pin_change_rewraps(device_dir: Path) -> None:
+    device = Device.open(device_dir, user="ana", pin="ana-pin-1")
+    try:
+        device.change_pin("ana", "ana-pin-1", "ana-pin-2")
+    finally:
+        device.close()
+    with pytest.raises(AuthenticationError):
+        Device.open(device_dir, user="ana", pin="ana-pin-1")
+    Device.open(device_dir, user="ana", pin="ana-pin-2").close()
+
+
+def test_failed_pins_lock_the_slot_with_growing_backoff(device_dir: Path) -> None:
+    slots = KeySlots(device_dir)
+    for _ in range(3):
+        with pytest.raises(SlotError, match="wrong PIN"):
+            slots.unlock("ana", "nope-nope")
+    with pytest.raises(SlotError, match="try again in"):
+        slots.unlock("ana", "ana-pin-1")
+    assert [lockout_seconds(n) for n in (2, 3, 4, 5, 20)] == [0, 30, 60, 120, 3600]
+
+
+def test_agent_key_file_is_private_and_opens_the_device(device_dir: Path) -> None:
+    admin = Device.open(device_dir, user="root", pin="root-pin-1")
+    try:
+        where = admin.provision_agent_key(admin.actor)
+    finally:
+        admin.close()
+    assert Path(where).stat().st_mode & 0o777 == 0o600
+    device = Device.open(device_dir)
+    try:
+        assert device.actor is None and len(device.records.list_records()) == 1
+    finally:
+        device.close()
