@@ -1,0 +1,55 @@
+"""The agent starts, stops and restarts cleanly, and never runs two drains at once."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from app.mosip.settings import load_settings
+from app.security.secrets import SecretStore
+from sync.agent import SyncAgent
+from tests.sync.conftest import LinkedDevice
+
+
+def test_start_stop_restart_and_no_overlapping_drains(linked: LinkedDevice, tmp_path: Path) -> None:
+    device = linked.open()
+    try:
+        agent = SyncAgent(device.records, device.country, load_settings(device.country, SecretStore(device.db)))
+        active, peak, calls = 0, 0, 0
+        lock = threading.Lock()
+        original = agent.worker.drain
+
+        async def slow_drain(**kw):  # type: ignore[no-untyped-def]
+            nonlocal active, peak, calls
+            with lock:
+                active += 1
+                calls += 1
+                peak = max(peak, active)
+            try:
+                import asyncio
+
+                await asyncio.sleep(0.3)
+                return await original(**kw)
+            finally:
+                with lock:
+                    active -= 1
+
+        agent.worker.drain = slow_drain  # type: ignore[method-assign]
+        for _round in range(2):  # start, use, stop — twice
+            agent.start()
+            deadline = time.monotonic() + 10
+            while not agent.hub.status.online and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert agent.hub.status.online
+            threads = [threading.Thread(target=agent.drain) for _ in range(6)]
+            for thread in threads:
+                thread.start()
+            agent.sync_now()
+            for thread in threads:
+                thread.join()
+            agent.stop()
+            assert agent.receiver is not None and agent.receiver._server is None
+        assert calls >= 2 and peak == 1
+    finally:
+        device.close()
