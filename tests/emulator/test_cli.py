@@ -12,8 +12,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mosip_emulator.crypto import cert_to_pem, generate_rsa_key, self_signed_cert
-
 
 def command() -> list[str]:
     script = Path(sys.executable).with_name("mosip-emulator")
@@ -22,9 +20,9 @@ def command() -> list[str]:
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_program_starts_prints_its_url_answers_and_stops(state_dir: Path, tmp_path: Path, sig: int) -> None:
-    key = generate_rsa_key()
     partner = tmp_path / "partner.json"
-    (tmp_path / "sign.pem").write_bytes(cert_to_pem(self_signed_cert(key, "cli partner")))
+    # any certificate will do for a registration: reuse one from the state dir (no key generation)
+    shutil.copy(state_dir / "keys" / "ida-sign.cert.pem", tmp_path / "sign.pem")
     partner.write_text(json.dumps({"partner_id": "cli-partner", "misp_license_key": "cli-licence",
                                    "api_key": "cli-key", "signing_cert_path": "sign.pem"}))
     proc = subprocess.Popen(

@@ -33,7 +33,7 @@ def offline_emulator(tmp_path_factory: pytest.TempPathFactory) -> Emulator:
     return Emulator(Path(path))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=st.dictionaries(st.sampled_from(IDA_KEYS), json_values, max_size=12) | json_values,
        signature=st.none() | st.text(max_size=60) | st.just("e30..c2ln"),
        authorization=st.none() | st.text(max_size=5))
@@ -45,7 +45,7 @@ def test_ida_never_raises(offline_emulator: Emulator, body: Any, signature: str 
     assert outcome.errors and all(e["errorCode"].startswith("IDA-") for e in outcome.errors)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(schema=st.text(max_size=30) | json_values.map(json.dumps), fields=json_values)
 def test_schema_validation_never_raises_anything_else(schema: str, fields: Any) -> None:
     try:
@@ -60,7 +60,7 @@ DEMO_KEYS = ["name", "dob", "gender", "phoneNumber", "emailId", "age", "metadata
 _CLIENTS: dict[int, Any] = {}
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(demographics=st.dictionaries(st.sampled_from(DEMO_KEYS), json_values, max_size=6),
        id_type=st.sampled_from(["UIN", "VID", "uin", "", None, 7]),
        txn=st.sampled_from(["ABCDE12345", "bad", None, 12]),
@@ -81,7 +81,7 @@ def test_ida_with_a_valid_envelope_and_random_content(offline_emulator: Emulator
     assert all(e["errorCode"].startswith("IDA-") for e in outcome.errors)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(schema=st.fixed_dictionaries({"properties": json_values | st.fixed_dictionaries(
     {"identity": json_values | st.fixed_dictionaries({"properties": json_values})})}).map(json.dumps),
     fields=json_values)
@@ -107,7 +107,7 @@ def live() -> Any:
 ENDPOINTS = [("PUT", "create_packet_url"), ("POST", "workflow_url"), ("POST", "auth_url")]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(endpoint=st.sampled_from(ENDPOINTS),
        body=json_values | st.fixed_dictionaries({"request": json_values}) | st.fixed_dictionaries(
            {"request": st.dictionaries(st.sampled_from(["id", "registrationId", "process", "source", "schemaJson",
