@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Build the one-folder Linux bundle: dist/crvs-field/crvs-field (+ _internal/).
+#
+#   packaging/build.sh            # uses (or creates) .venv at the repository root
+#   PYTHON=python3.12 packaging/build.sh
+#
+# Installs the project with its `package` extra (PyInstaller) into the venv, renders the 256 px
+# icon when it is missing, runs PyInstaller with packaging/crvs-field.spec into dist/ and build/
+# at the repository root (both gitignored), then prints the build time and the bundle's size.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+VENV="${VENV:-$ROOT/.venv}"
+
+if [[ ! -x "$VENV/bin/python" ]]; then
+  "${PYTHON:-python3}" -m venv "$VENV"
+fi
+# shellcheck disable=SC1091
+source "$VENV/bin/activate"
+if ! python -c 'import PyInstaller, app' 2>/dev/null; then
+  python -m pip install -q --upgrade pip
+  python -m pip install -q -e ".[package]"
+fi
+
+if [[ ! -f packaging/icons/crvs-field-256.png ]]; then
+  QT_QPA_PLATFORM=offscreen python packaging/render_icon.py
+fi
+
+start=$(date +%s)
+python -m PyInstaller --noconfirm --clean --log-level WARN \
+  --distpath "$ROOT/dist" --workpath "$ROOT/build" packaging/crvs-field.spec
+end=$(date +%s)
+
+echo "built dist/crvs-field in $((end - start)) s"
+du -sh dist/crvs-field
