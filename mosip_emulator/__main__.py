@@ -86,13 +86,20 @@ def main(argv: list[str] | None = None) -> int:
             death_credential=args.death_credential,
             redelivery_max_attempts=args.redelivery_max_attempts,
         )
+        try:
+            sock = bind_socket(args.host, args.port)
+        except OSError as exc:
+            print(f"mosip-emulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+            return 2
         emulator = Emulator(state_dir, identities=args.identities, config=config, faults=faults,
                             partners=partners)
-        sock = bind_socket(args.host, args.port)
         base_url = base_url_for(sock, args.host)
         emulator.set_base_url(base_url)
         if args.print_client_config:
             sock.close()
+            if tmp is not None:
+                print("mosip-emulator: without --state-dir the key files named here are deleted on exit",
+                      file=sys.stderr)
             print(json.dumps(emulator.client_config(), indent=2))
             return 0
         server = make_uvicorn(emulator, args.log_level)

@@ -12,6 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from mosip_emulator.server import EmulatorServer
+
 
 def command() -> list[str]:
     script = Path(sys.executable).with_name("mosip-emulator")
@@ -71,3 +73,11 @@ def test_bad_fault_spec_is_a_usage_error(tmp_path: Path) -> None:
                          capture_output=True, text=True, timeout=60, check=False)
     assert out.returncode == 2
     assert "explode" in out.stderr
+
+
+def test_port_in_use_is_a_clear_error(emulator: EmulatorServer, tmp_path: Path) -> None:
+    port = int(emulator.base_url.rsplit(":", 1)[1])
+    out = subprocess.run([*command(), "--state-dir", str(tmp_path / "other"), "--port", str(port)],
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert out.returncode == 2
+    assert "cannot listen" in out.stderr
