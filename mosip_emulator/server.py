@@ -12,6 +12,7 @@ directory, removed by ``stop()``.  ``emu.emulator`` is the live :class:`~mosip_e
 from __future__ import annotations
 
 import asyncio
+import atexit
 import concurrent.futures
 import contextlib
 import copy
@@ -100,7 +101,9 @@ def template_state_dir() -> Path:
     global _TEMPLATE
     with _TEMPLATE_LOCK:
         if _TEMPLATE is None or not (_TEMPLATE / "clients.json").exists():
-            path = Path(tempfile.mkdtemp(prefix="mosip-emulator-template-")) / "state"
+            parent = tempfile.mkdtemp(prefix="mosip-emulator-template-")
+            atexit.register(shutil.rmtree, parent, True)
+            path = Path(parent) / "state"
             Emulator(path)
             _TEMPLATE = path
         return _TEMPLATE
