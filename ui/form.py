@@ -35,6 +35,7 @@ from ui.context import AppContext
 from ui.i18n import declaration_title, field_error_text, pick
 from ui.identity import IdentityBar
 from ui.operations import run_write
+from ui.qt_compat import emit, emitter
 from ui.widgets import FieldEditor
 
 log = logging.getLogger(__name__)
@@ -322,7 +323,7 @@ class DeclarationForm(QWidget):
         self.last_error = None
         self._update_title()
         self.save_state.setText(self.tr("Draft saved"))
-        self.saved.emit(record)
+        emit(self.saved, record)
         self._continue_after_save()
 
     def _save_failed(self, exc: BaseException) -> None:
@@ -464,7 +465,7 @@ class DeclarationForm(QWidget):
     def _declared(self, record: Record) -> None:
         self.record_id = record.id
         self.save_state.setText(self.tr("Declared"))
-        self.declared.emit(record)
+        emit(self.declared, record)
 
     def _declare_failed(self, exc: BaseException) -> None:
         self.submit_button.setEnabled(True)
@@ -484,7 +485,7 @@ class DeclarationForm(QWidget):
                                       .replace("%1", message))
 
     def close_form(self) -> None:
-        self.save_now(then=self.closed.emit)
+        self.save_now(then=emitter(self.closed))
 
 
 def _esc(text: str) -> str:

@@ -15,6 +15,7 @@ from app.config.models import Section
 from app.identity.esignet_api import ESignetOutcome, ESignetState
 from ui.context import AppContext
 from ui.operations import run_read
+from ui.qt_compat import emit, emitter
 from ui.widgets import Pill
 
 if TYPE_CHECKING:
@@ -120,7 +121,7 @@ class ESignetButton(QWidget):
         bridge, section = self._bridge, self.section
 
         def work() -> ESignetOutcome:
-            return esignet.login(record_id, section, open_url=bridge.open_url.emit, cancel=cancel)
+            return esignet.login(record_id, section, open_url=emitter(bridge.open_url), cancel=cancel)
 
         run_read(self, work, self._finished,
                  lambda exc: self._finished(ESignetOutcome(ESignetState.FAILED, message=type(exc).__name__)))
@@ -137,7 +138,7 @@ class ESignetButton(QWidget):
             self.set_state(ESignetState.OFFLINE, outcome.message)
         else:
             self.set_state(ESignetState.FAILED, outcome.message)
-        self.outcome.emit(outcome)
+        emit(self.outcome, outcome)
 
 
 class IdentityBar(QWidget):
@@ -210,7 +211,7 @@ class IdentityBar(QWidget):
             self.pill.set(self.tr("QR unverified"), "warning")
             self.source.setText(self.tr("Filled from an unsigned QR code: unverified data. It will be checked "
                                         "against MOSIP when online; this does not authenticate the person."))
-        self.prefill.emit(fields, self.section.id, None)
+        emit(self.prefill, fields, self.section.id, None)
 
     def authenticate(self) -> None:
         self.form.ensure_record(self.esignet.start)
@@ -220,4 +221,4 @@ class IdentityBar(QWidget):
             self.pill.set(self.tr("Authenticated"), "authenticated")
             self.source.setText(self.tr("Authenticated with e-Signet (PSUT stored)."))
             person = {"verification": "authenticated", "psut": outcome.psut}
-            self.prefill.emit(dict(outcome.fields), self.section.id, person)
+            emit(self.prefill, dict(outcome.fields), self.section.id, person)

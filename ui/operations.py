@@ -16,6 +16,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
+from ui.qt_compat import emit
+
 log = logging.getLogger(__name__)
 
 _read_pool: QThreadPool | None = None
@@ -70,9 +72,9 @@ class _Runnable(QRunnable):
         try:
             result = op.fn()
         except BaseException as exc:  # handed to the UI thread, never swallowed
-            op.signals.failed.emit(exc)
+            emit(op.signals.failed, exc)
         else:
-            op.signals.succeeded.emit(result)
+            emit(op.signals.succeeded, result)
 
 
 class Operation:

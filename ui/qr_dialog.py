@@ -30,6 +30,7 @@ from app.identity.qr import QrRejected
 from ui.context import AppContext
 from ui.i18n import pick
 from ui.qr_policy import policy_for
+from ui.qt_compat import emit
 from ui.widgets import Pill
 
 log = logging.getLogger(__name__)
@@ -200,10 +201,10 @@ class QrScanDialog(QDialog):
             if closed.is_set() or waiting.is_set():
                 return          # the UI has not shown the previous frame yet: skip this one
             waiting.set()
-            bridge.frame.emit(frame_to_image(frame))
+            emit(bridge.frame, frame_to_image(frame))
 
         def guard(signal: Any) -> Any:
-            return lambda value: None if closed.is_set() else signal.emit(value)
+            return lambda value: None if closed.is_set() else emit(signal, value)
 
         reads = self.ctx.country.config.identity.qr.consecutive_reads
         if isinstance(source, ImageSource):

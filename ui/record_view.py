@@ -25,6 +25,7 @@ from app.records import RecordDetail
 from app.records.workflow import ActionType
 from ui.context import AppContext
 from ui.i18n import action_text, event_text, outbox_kind_text, outbox_state_text, pick, status_text
+from ui.qt_compat import emit
 from ui.widgets import Pill, verification_pill
 
 STATUS_KIND = {
@@ -118,7 +119,7 @@ class RecordView(QWidget):
         if record.status == "draft" and self.ctx.role and self.ctx.role.value != "admin":
             edit = QPushButton(self.tr("Continue editing"), body)
             edit.setProperty("primary", True)
-            edit.clicked.connect(self.edit_requested.emit)
+            edit.clicked.connect(self.edit_requested)
             actions.addWidget(edit)
             self.buttons["edit"] = edit
         for action in detail.available:
@@ -127,7 +128,7 @@ class RecordView(QWidget):
             if action in (ActionType.REGISTER, ActionType.VALIDATE, ActionType.RETRY,
                           ActionType.APPROVE_CORRECTION):
                 button.setProperty("primary", True)
-            button.clicked.connect(lambda _=False, a=action.value: self.action_requested.emit(a))
+            button.clicked.connect(lambda _=False, a=action.value: emit(self.action_requested, a))
             actions.addWidget(button)
             self.buttons[action.value] = button
         actions.addStretch(1)

@@ -21,6 +21,7 @@ from app.records import DeclarationInvalid, RecordDetail
 from app.records.validation import check_value
 from ui.context import AppContext
 from ui.i18n import field_error_text, pick
+from ui.qt_compat import emit
 from ui.widgets import FieldEditor, verification_pill
 
 # IDA demographic attributes → the normalised identity keys whose fields carry them
@@ -133,11 +134,11 @@ class SupervisorReview(QWidget):
         outer.addWidget(self.message)
         buttons = QHBoxLayout()
         self.back_button = QPushButton(self.tr("Back"), self)
-        self.back_button.clicked.connect(self.closed.emit)
+        self.back_button.clicked.connect(self.closed)
         buttons.addWidget(self.back_button)
         buttons.addStretch(1)
         self.reject_button = QPushButton(self.tr("Reject…"), self)
-        self.reject_button.clicked.connect(self.reject_requested.emit)
+        self.reject_button.clicked.connect(self.reject_requested)
         buttons.addWidget(self.reject_button)
         self.retry_button = QPushButton(self.tr("Save and re-check identity"), self)
         self.retry_button.setObjectName("retry")
@@ -174,7 +175,7 @@ class SupervisorReview(QWidget):
             return
         self.message.clear()
         self.retry_button.setEnabled(False)
-        self.retry_requested.emit({k: v for k, v in self.edits().items() if v})
+        emit(self.retry_requested, {k: v for k, v in self.edits().items() if v})
 
     def show_failure(self, exc: BaseException) -> None:
         self.retry_button.setEnabled(True)

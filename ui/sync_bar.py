@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QW
 
 from sync.status import SyncStatus, SyncStatusHub
 from ui.operations import run_read
+from ui.qt_compat import emitter
 from ui.widgets import Pill
 
 
@@ -26,7 +27,7 @@ class SyncBridge(QObject):
         self._unsubscribe: Callable[[], None] | None = None
         self.status.connect(self._remember)
         if hub is not None:
-            self._unsubscribe = hub.subscribe(self.status.emit)
+            self._unsubscribe = hub.subscribe(emitter(self.status))
 
     def _remember(self, status: SyncStatus) -> None:
         self.latest = status

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from app.config.models import FieldType, FormField
 from ui.i18n import pick, verification_text
+from ui.qt_compat import emit
 
 PILL_COLOURS = {
     "none": ("#eceff1", "#37474f"),
@@ -112,7 +113,8 @@ class FieldEditor(QWidget):
             combo.addItem("—", "")
             for option in form_field.options or []:
                 combo.addItem(pick(option.label, option.value), option.value)
-            combo.currentIndexChanged.connect(lambda _i: (self.changed.emit(), self.committed.emit()))
+            combo.currentIndexChanged.connect(self.changed)
+            combo.currentIndexChanged.connect(self.committed)
             self.combo = combo
             layout.addWidget(combo)
             self.setFocusProxy(combo)
@@ -127,8 +129,8 @@ class FieldEditor(QWidget):
                 line.setPlaceholderText("name@example.org")
             elif form_field.type is FieldType.NUMBER:
                 line.setValidator(QDoubleValidator(line))
-            line.textEdited.connect(lambda _t: self.changed.emit())
-            line.editingFinished.connect(self.committed.emit)
+            line.textEdited.connect(self.changed)
+            line.editingFinished.connect(self.committed)
             self.line = line
             layout.addWidget(line)
             self.setFocusProxy(line)
@@ -162,7 +164,7 @@ class FieldEditor(QWidget):
             self.line.setText(value)
             self.line.blockSignals(False)
             if not quiet:
-                self.changed.emit()
+                emit(self.changed)
 
     def set_error(self, text: str | None) -> None:
         self.error.setText(text or "")

@@ -133,7 +133,7 @@ def test_correction_requested_then_approved_shows_what_changed(make_window, make
         dialog.editors["deceased.firstname"].set_value("Kondwane", quiet=False)
         dialog.reason.setPlainText("spelling on the hospital certificate")
         dialog.requester.setCurrentIndex(dialog.requester.findData("informant"))
-        dialog.buttons.accepted.emit()
+        dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
 
     _fill_dialog_later(qtbot, fill)
     window.view.buttons["request-correction"].click()

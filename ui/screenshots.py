@@ -1,0 +1,175 @@
+"""Regenerate docs/screenshots/*.png: `xvfb-run -a python -m ui.screenshots` (or offscreen).
+
+Builds a throw-away device with demo records in several states, then captures in English and
+French: the main window, a birth declaration form, the QR scan dialog (reading the QR fixture
+video) and the supervisor review of a failed verification."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "xcb" if os.environ.get("DISPLAY") else "offscreen")
+
+ROOT = Path(__file__).resolve().parent.parent
+COUNTRY = ROOT / "resources" / "countries" / "farajaland"
+VIDEO = ROOT / "tests" / "fixtures" / "qr" / "opencrvs_after_1s.avi"
+OUT = ROOT / "docs" / "screenshots"
+NOW = dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC)
+
+
+def _people() -> list[dict[str, str]]:
+    base = {"child.gender": "female", "child.dob": "2026-11-01", "father.details_available": "no",
+            "informant.relation": "mother"}
+    names = [("Amélie", "Banda", "Zoë", "1234567890"), ("Kondwani", "Phiri", "Grace", "2345678901"),
+             ("Chisomo", "Mwale", "Thandiwe", "3456789012"), ("Tiyamike", "Zulu", "Ruth", "4567890123"),
+             ("Mphatso", "Tembo", "Esther", "5678901234"), ("Luseko", "Nkhoma", "Mercy", "6789012345")]
+    return [base | {"child.firstname": c, "child.surname": s, "mother.firstname": m, "mother.surname": s,
+                    "mother.nid": nid, "mother.dob": "1991-03-14", "child.place_of_birth": "Ilanga"}
+            for c, s, m, nid in names]
+
+
+def populate(records, agent, registrar) -> dict[str, str]:
+    from sqlmodel import select
+
+    from app.store.models import Verification
+
+    def txn(record_id: str, section: str) -> str:
+        with records.db.read() as session:
+            return session.exec(select(Verification.transaction_id).where(
+                Verification.record_id == record_id, Verification.section == section,
+                Verification.status == "pending")).one()
+
+    people = _people()
+    ids: dict[str, str] = {}
+    ready = records.declare(agent, event="birth", data=people[0] | {"child.middlename": "Grace"})
+    records.apply_verification_result(txn(ready.id, "mother"), verified=True)
+    ids["ready"] = ready.id
+    failed = records.declare(agent, event="birth", data=people[1])
+    records.apply_verification_result(txn(failed.id, "mother"), verified=False, failed_attributes=["name", "dob"])
+    ids["failed"] = failed.id
+    for data in people[2:4]:
+        records.declare(agent, event="birth", data=data)
+    awaiting = records.declare(agent, event="birth", data=people[4])
+    records.apply_verification_result(txn(awaiting.id, "mother"), verified=True)
+    records.act(registrar, awaiting.id, "register")
+    another = records.declare(agent, event="birth", data=people[5])
+    records.apply_verification_result(txn(another.id, "mother"), verified=True)
+    records.create_draft(agent, "death", {"deceased.firstname": "Yohane", "deceased.surname": "Banda"})
+    return ids
+
+
+def capture(language: str, out: Path) -> list[Path]:
+    from PySide6.QtCore import QCoreApplication, QElapsedTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.device import Device
+    from app.records import Actor, RecordService, Role
+    from sync.status import SyncStatusHub
+    from ui import i18n
+    from ui.app import application, build_context
+    from ui.main_window import MainWindow
+    from ui.operations import wait_idle
+    from ui.qr_dialog import QrScanDialog
+
+    application()
+    work = Path(tempfile.mkdtemp(prefix="crvs-shots-"))
+    device = Device.initialise(work / "device", COUNTRY)
+    records = RecordService(device.db, device.country, clock=lambda: NOW)
+    agent, supervisor, registrar = Actor("ana", Role.AGENT), Actor("sam", Role.SUPERVISOR), Actor("rex", Role.REGISTRAR)
+    ids = populate(records, agent, registrar)
+    hub = SyncStatusHub()
+    hub.update(online=True, queued=4, last_success=NOW - dt.timedelta(minutes=7))
+    i18n.install(language)
+
+    def settle(condition=lambda: True, ms: int = 8000) -> None:
+        timer = QElapsedTimer()
+        timer.start()
+        while timer.elapsed() < ms:
+            QCoreApplication.processEvents()
+            wait_idle(50)
+            QCoreApplication.processEvents()
+            if condition():
+                break
+        for _ in range(5):
+            QCoreApplication.processEvents()
+
+    def window_for(actor: Actor) -> MainWindow:
+        ctx = build_context(device, records=records, sync_hub=hub, sync_now=lambda: None, language=language,
+                            camera=str(VIDEO))
+        ctx.actor = actor
+        window = MainWindow(ctx)
+        window.resize(1360, 860)
+        window.show()
+        settle(lambda: bool(window.counts))
+        return window
+
+    shots = []
+
+    def save(widget, name: str) -> None:
+        path = out / f"{name}_{language}.png"
+        widget.grab().save(str(path))
+        shots.append(path)
+
+    # 1. main window: a registrar on "Ready to register", a verified record open
+    window = window_for(registrar)
+    queue_ids = [q.id for q in device.country.config.workqueues]
+    window.queues.setCurrentRow(queue_ids.index("ready_to_register"))
+    settle(lambda: window.model.rowCount() > 0)
+    window.select_record(ids["ready"])
+    settle(lambda: window.view.record_id == ids["ready"])
+    save(window, "main_window")
+
+    # 2. a birth declaration being typed, with a check shown beside a field
+    window.new_declaration("birth")
+    form = window.form
+    for fid, value in {"child.firstname": "Thoko", "child.surname": "Banda", "child.gender": "male",
+                       "child.dob": "2026-13-02", "mother.firstname": "Chifundo"}.items():
+        form.editors[fid].set_value(value, quiet=False)
+    form.dirty.add("child.dob")
+    form.check_field("child.dob")
+    settle(lambda: not form.busy, 4000)
+    save(window, "declaration_form")
+
+    # 3. the QR dialog after reading the fixture video
+    dialog = QrScanDialog(window.ctx, "birth", "mother", source=VIDEO, realtime=False, parent=window)
+    dialog.resize(900, 520)
+    dialog.show()
+    settle(lambda: dialog.use_button.isVisible(), 20_000)
+    save(dialog, "qr_dialog")
+    dialog.done(0)
+    form.debounce.stop()
+    window.close_page()
+    window.close()
+
+    # 4. supervisor review of a failed verification
+    window = window_for(supervisor)
+    window.select_record(ids["failed"])
+    settle(lambda: window.view.record_id == ids["failed"])
+    window.view.buttons["retry"].click()
+    settle()
+    save(window, "supervisor_review")
+    window.close()
+
+    wait_idle()
+    device.close()
+    QApplication.processEvents()
+    i18n.install("en")
+    return shots
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    out = Path(argv[0]) if argv else OUT
+    out.mkdir(parents=True, exist_ok=True)
+    for language in ("en", "fr"):
+        for path in capture(language, out):
+            print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
