@@ -37,7 +37,7 @@ from ui.dialogs import ApproveCorrectionDialog, CorrectionDialog
 from ui.form import DeclarationForm
 from ui.i18n import event_text, new_declaration_text, pick, status_text
 from ui.operations import run_read, run_write
-from ui.record_view import RecordView, local_time
+from ui.record_view import RecordView, short_time
 from ui.review import SupervisorReview
 from ui.sync_bar import SyncBridge, SyncStatusWidget
 from ui.widgets import ReasonDialog
@@ -85,7 +85,7 @@ class RecordListModel(QAbstractTableModel):
             if column == 3:
                 text = status_text(record.status)
                 return f"⚠ {text}" if record.requires_attention else text
-            return local_time(record.updated_at)
+            return short_time(record.updated_at)
         if role == Qt.ItemDataRole.UserRole:
             return record.id
         if role == Qt.ItemDataRole.ToolTipRole and record.requires_attention:
@@ -121,7 +121,9 @@ class MainWindow(QMainWindow):
         root.setSpacing(0)
         self.queues = QListWidget(central)
         self.queues.setObjectName("queues")
-        self.queues.setFixedWidth(250)
+        self.queues.setFixedWidth(280)
+        self.queues.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.queues.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.queues.currentItemChanged.connect(self._queue_chosen)
         for queue in ctx.country.config.workqueues:
             item = QListWidgetItem(pick(queue.label, queue.id))
@@ -163,8 +165,11 @@ class MainWindow(QMainWindow):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)    # the name takes what is left
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.table.activated.connect(self._row_activated)
         list_layout.addWidget(self.table, 1)
@@ -279,7 +284,7 @@ class MainWindow(QMainWindow):
             qid = item.data(Qt.ItemDataRole.UserRole)
             queue = next(q for q in self.ctx.country.config.workqueues if q.id == qid)
             count = counts.get(qid, 0)
-            item.setText(f"{pick(queue.label, qid)}   {count}" if count else pick(queue.label, qid))
+            item.setText(f"{pick(queue.label, qid)}  ·  {count}" if count else pick(queue.label, qid))
             item.setToolTip(self.tr("%n record(s)", "", count))
 
     def _queue_chosen(self, current: QListWidgetItem | None, _previous: Any) -> None:
@@ -426,7 +431,7 @@ class MainWindow(QMainWindow):
         kind = ActionType(action)
         data: dict[str, Any] | None = None
         reason: str | None = None
-        if kind is ActionType.RETRY:
+        if kind is ActionType.RETRY and record.status == "verification_failed":
             self.open_review(detail)
             return
         if kind is ActionType.REJECT:

@@ -1,5 +1,12 @@
 """Work-arounds for defects of the installed Qt binding, each detected at import, not assumed.
 
+PySide6/shiboken6 6.12.0 (abi3 wheel, cp310+) on CPython < 3.12 returns `None` from every void
+method (`setText`, `update`, `processEvents`, …) without taking a reference, as if `None` were
+immortal (it is only from 3.12 on). Each call takes one reference away from `None`; a long session
+ends with "Fatal Python error: none_dealloc". `pin_singletons()` (run when `ui` is imported) gives
+None, True and False a reference count that cannot reach zero — what CPython 3.12 does for them —
+when, and only when, a probe shows the binding losing references.
+
 PySide6 6.12.0 on CPython < 3.12: `SignalInstance.emit()` returns `True` without taking a new
 reference, so every emit called from Python takes one reference away from `True` (or `False`).
 After some thousands of emits the interpreter aborts with "bool_dealloc: deallocating True or
@@ -35,6 +42,35 @@ def _emit_loses_a_reference() -> bool:
 
 
 EMIT_LOSES_REFERENCE = _emit_loses_a_reference()
+_PINNED = 1 << 40    # never reached by decrements: 10^12 lost references
+
+
+def _void_call_loses_none() -> bool:
+    probe = QObject()
+    rounds = 16
+    before = sys.getrefcount(None)
+    for _ in range(rounds):
+        probe.setObjectName("probe")
+    lost = before - sys.getrefcount(None)
+    for _ in range(max(lost, 0)):
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(None))
+    return lost >= rounds
+
+
+VOID_LOSES_NONE = _void_call_loses_none()
+
+
+def pin_singletons() -> bool:
+    """Make None/True/False effectively immortal on an affected binding. Returns True if pinned."""
+    if not (VOID_LOSES_NONE or EMIT_LOSES_REFERENCE) or sys.version_info >= (3, 12):
+        return False
+    for obj in (None, True, False):
+        if sys.getrefcount(obj) < _PINNED:
+            ctypes.c_ssize_t.from_address(id(obj)).value += _PINNED   # ob_refcnt, first field
+    return True
+
+
+PINNED = pin_singletons()
 
 
 def emit(signal: Any, *args: Any) -> None:

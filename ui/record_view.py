@@ -49,6 +49,13 @@ def local_time(when: dt.datetime | None) -> str:
     return when.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
+def short_time(when: dt.datetime | None) -> str:
+    """Today: the time; otherwise the date (record lists)."""
+    text = local_time(when)
+    today = dt.datetime.now().astimezone().strftime("%Y-%m-%d")
+    return text[11:] if text.startswith(today) else text[:10]
+
+
 class RecordView(QWidget):
     action_requested = Signal(str)   # an ActionType value (the main window runs it)
     edit_requested = Signal()        # continue a draft
@@ -123,7 +130,13 @@ class RecordView(QWidget):
             actions.addWidget(edit)
             self.buttons["edit"] = edit
         for action in detail.available:
-            button = QPushButton(self._action_label(action), body)
+            if action is ActionType.RETRY and record.status != "verification_failed" \
+                    and not record.requires_attention:
+                continue   # retry means: review a failed check, or resend a flagged record's deliveries
+            label = self._action_label(action)
+            if action is ActionType.RETRY and record.status != "verification_failed":
+                label = self.tr("Retry sending")
+            button = QPushButton(label, body)
             button.setObjectName(f"action-{action.value}")
             if action in (ActionType.REGISTER, ActionType.VALIDATE, ActionType.RETRY,
                           ActionType.APPROVE_CORRECTION):
@@ -231,7 +244,7 @@ class RecordView(QWidget):
         for item in detail.outbox:
             _add_row(table, [outbox_kind_text(item.kind), outbox_state_text(item.state), str(item.attempts),
                              item.last_error or ""])
-        return table
+        return _fit(table)
 
     def _history_table(self, detail: RecordDetail, parent: QWidget) -> QTableWidget:
         table = _table(parent, [self.tr("When"), self.tr("Who"), self.tr("What"), self.tr("Details")])
@@ -244,7 +257,7 @@ class RecordView(QWidget):
             details = dict(event.details or {})
             text = self._describe(record.event, event.kind, details, payloads)
             _add_row(table, [local_time(event.at), event.actor, action_text(event.kind), text])
-        return table
+        return _fit(table)
 
     def _describe(self, event: str, kind: str, details: dict[str, Any],
                   payloads: dict[str, list[dict[str, Any]]]) -> str:
@@ -303,7 +316,7 @@ def changes_table(ctx: AppContext, event: str, declaration: dict[str, Any], chan
         _add_row(table, [ctx.field_label(form_field) if form_field else fid,
                          ctx.display_value(event, fid, declaration.get(fid)),
                          ctx.display_value(event, fid, new)])
-    return table
+    return _fit(table)
 
 
 def _table(parent: QWidget, headers: list[str]) -> QTableWidget:
@@ -327,10 +340,21 @@ def _add_row(table: QTableWidget, cells: list[str]) -> None:
         item = QTableWidgetItem(text)
         item.setToolTip(text)
         table.setItem(row, column, item)
-    height = table.horizontalHeader().height() + sum(table.rowHeight(r) for r in range(table.rowCount())) + 4
-    table.setFixedHeight(min(height, 420))
-    if height > 420:
+
+
+def _fit(table: QTableWidget, max_height: int = 480) -> QTableWidget:
+    """Wrap the last column, grow rows to their text, and size the table to its rows."""
+    table.resizeColumnsToContents()
+    header = table.horizontalHeader()
+    for column in range(table.columnCount() - 1):
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(table.columnCount() - 1, QHeaderView.ResizeMode.Stretch)
+    table.resizeRowsToContents()
+    height = header.height() + sum(table.rowHeight(r) for r in range(table.rowCount())) + 4
+    table.setFixedHeight(min(height, max_height))
+    if height > max_height:
         table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+    return table
 
 
 def _esc(text: str) -> str:

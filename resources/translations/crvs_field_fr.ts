@@ -561,6 +561,10 @@
         <translation>Reprendre la saisie</translation>
     </message>
     <message>
+        <source>Retry sending</source>
+        <translation>Renvoyer</translation>
+    </message>
+    <message>
         <source>VID</source>
         <translation>VID</translation>
     </message>

@@ -43,3 +43,19 @@ def test_the_binding_defect_is_detected_not_assumed():
     for _ in range(max(lost, 0)):                 # give them back: this test must not harm the others
         ctypes.pythonapi.Py_IncRef(ctypes.py_object(True))
     assert EMIT_LOSES_REFERENCE == (lost >= 10)
+
+
+def test_void_calls_cannot_exhaust_none():
+    """Hundreds of thousands of void Qt calls (a long working day) leave None alive."""
+    from PySide6.QtWidgets import QLabel
+
+    from ui.qt_compat import PINNED, VOID_LOSES_NONE
+
+    assert PINNED == (VOID_LOSES_NONE and sys.version_info < (3, 12)) or not VOID_LOSES_NONE
+    label = QLabel()
+    start = sys.getrefcount(None)
+    for n in range(300_000):
+        label.setText("x" if n % 2 else "y")
+    assert sys.getrefcount(None) > 0
+    if not VOID_LOSES_NONE:
+        assert abs(sys.getrefcount(None) - start) < 100

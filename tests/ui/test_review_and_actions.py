@@ -155,3 +155,38 @@ def test_correction_requested_then_approved_shows_what_changed(make_window, make
     rows = {history.item(r, 2).text(): history.item(r, 3).text() for r in range(history.rowCount())}
     assert "First name(s): Kondwani → Kondwane" in rows["Approve correction"]
     assert "spelling on the hospital certificate" in rows["Request correction"]
+
+
+def test_a_flagged_record_shows_why_and_its_deliveries_can_be_retried(make_window, records, device, qtbot):
+    from sqlmodel import select as sql_select
+
+    from app.store.models import OutboxItem
+
+    record = records.declare(AGENT, event="birth", data=birth_data())
+    with device.db.write() as session:      # what the agent does with a data error: quarantine + flag
+        item = session.exec(sql_select(OutboxItem).where(OutboxItem.record_id == record.id)).one()
+        item.state, item.last_error = "quarantined", "IDA-DEA-001: demographic data does not match the schema"
+        session.add(item)
+    records.flag_attention(record.id, "identity check refused: IDA-DEA-001")
+    window = make_window(SUPERVISOR)
+    open_queue(window, qtbot, "requires_attention", 1)
+    assert window.model.data(window.model.index(0, 3)).startswith("⚠")
+    window.table.selectRow(0)
+    qtbot.waitUntil(lambda: window.view.record_id == record.id, timeout=5000)
+    assert "IDA-DEA-001" in window.view.findChild(QLabel, "attention").text()
+    outbox = window.view.findChild(QTableWidget, "outbox")
+    assert [outbox.item(0, c).text() for c in range(4)] == [
+        "Identity check (IDA)", "Needs attention", "0", "IDA-DEA-001: demographic data does not match the schema"]
+    assert window.view.buttons["retry"].text() == "Retry sending"
+    window.view.buttons["retry"].click()
+    qtbot.waitUntil(lambda: not records.get(record.id).requires_attention, timeout=10_000)
+    qtbot.waitUntil(lambda: window.counts.get("requires_attention") == 0, timeout=5000)
+
+
+def test_no_review_button_on_a_record_whose_checks_passed(make_window, records, device, qtbot):
+    record = records.declare(AGENT, event="birth", data=birth_data())
+    records.apply_verification_result(txn_of(device, record.id, "mother"), verified=True)
+    window = make_window(REGISTRAR)
+    window.select_record(record.id)
+    qtbot.waitUntil(lambda: window.view.record_id == record.id, timeout=5000)
+    assert set(window.view.buttons) == {"register", "reject"}
