@@ -193,7 +193,7 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.view)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([460, 620])
+        splitter.setSizes([560, 560])
         browse_layout.addWidget(splitter, 1)
         self.stack.addWidget(browse)
         self.setCentralWidget(central)

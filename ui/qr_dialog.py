@@ -112,6 +112,7 @@ class QrScanDialog(QDialog):
         self.pipeline: ScanPipeline | None = None
         self._closed = threading.Event()
         self._frame_waiting = threading.Event()   # at most one preview frame queued at a time
+        self._latest: list[np.ndarray | None] = [None]
         section_cfg = ctx.form(event).section(section)
         name = pick(section_cfg.label, section) if section_cfg else section
         self.setWindowTitle(self.tr("Scan ID QR — %1").replace("%1", name))
@@ -197,7 +198,10 @@ class QrScanDialog(QDialog):
             return
         closed, waiting, bridge = self._closed, self._frame_waiting, self.bridge
 
+        latest = self._latest
+
         def on_frame(frame: np.ndarray) -> None:
+            latest[0] = frame      # the newest picture, shown frozen when a code is accepted
             if closed.is_set() or waiting.is_set():
                 return          # the UI has not shown the previous frame yet: skip this one
             waiting.set()
@@ -235,6 +239,8 @@ class QrScanDialog(QDialog):
         if result is None:
             return
         self.preview.found = True
+        if self._latest[0] is not None:
+            self.preview.show_image(frame_to_image(self._latest[0]))
         self.preview.update()
         self.signed = result.signature == "valid"
         self.issuer = result.issuer_kid

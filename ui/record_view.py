@@ -319,8 +319,26 @@ def changes_table(ctx: AppContext, event: str, declaration: dict[str, Any], chan
     return _fit(table)
 
 
+class FittedTable(QTableWidget):
+    """A read-only table that shows all its rows (wrapped text) and lets the page scroll instead."""
+
+    max_height = 480
+
+    def refit(self) -> None:
+        self.resizeRowsToContents()
+        height = self.horizontalHeader().height() + sum(self.rowHeight(r) for r in range(self.rowCount())) + 4
+        self.setFixedHeight(min(height, self.max_height))
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded if height > self.max_height
+                                        else Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self.refit()
+
+
 def _table(parent: QWidget, headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers), parent)
+    table = FittedTable(0, len(headers), parent)
+    table.setTextElideMode(Qt.TextElideMode.ElideNone)
     table.setHorizontalHeaderLabels(headers)
     table.verticalHeader().hide()
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -349,11 +367,9 @@ def _fit(table: QTableWidget, max_height: int = 480) -> QTableWidget:
     for column in range(table.columnCount() - 1):
         header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
     header.setSectionResizeMode(table.columnCount() - 1, QHeaderView.ResizeMode.Stretch)
-    table.resizeRowsToContents()
-    height = header.height() + sum(table.rowHeight(r) for r in range(table.rowCount())) + 4
-    table.setFixedHeight(min(height, max_height))
-    if height > max_height:
-        table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+    if isinstance(table, FittedTable):
+        table.max_height = max_height
+        table.refit()
     return table
 
 
