@@ -18,7 +18,7 @@ import httpx
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from app.config.loader import LoadedCountry
-from app.mosip.packets import PacketClient
+from app.mosip.packets import AuthenticationFailed, PacketClient
 from app.mosip.settings import MosipSettings
 from app.mosip.websub import IssuedCredential, subscribe
 from app.outbox import Backoff, OutboxLedger
@@ -141,12 +141,16 @@ class SyncAgent:
 
         async def run() -> None:
             async with httpx.AsyncClient(timeout=15) as http:
+                packets = PacketClient(self.settings.packets, http)
+                packets._token = self.worker.packet_token
+                token = await packets.token()
+                self.worker.packet_token = token
                 await subscribe(http, hub_url=ws.hub_url, topic=ws.topic, callback_url=ws.callback_url,
-                                secret=ws.secret.decode(), lease_seconds=ws.lease_seconds)
+                                secret=ws.secret.decode(), lease_seconds=ws.lease_seconds, token=token)
 
         try:
             asyncio.run(run())
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, AuthenticationFailed) as exc:
             log.info("WebSub subscription failed: %s", type(exc).__name__)
             self.subscribed = False
             return False
@@ -169,6 +173,10 @@ class SyncAgent:
     # ------------------------------------------------------------------ callbacks
 
     def _credential_issued(self, credential: IssuedCredential) -> None:
+        if not credential.uin and not credential.vid:
+            log.info("credential for %s carries no UIN/VID (e.g. a death confirmation): nothing to store",
+                     credential.registration_id)
+            return
         record = self.records.confirm_registration(credential.registration_id, vid=credential.vid,
                                                    uin=credential.uin)
         if record is not None:

@@ -77,7 +77,8 @@ def run_demo(args: argparse.Namespace) -> int:
     if root.exists() and any(root.iterdir()):
         print(f"error: {root} is not empty; the demo starts from a fresh directory", file=sys.stderr)
         return 2
-    with EmulatorServer(state_dir=root / "emulator", credential_delay=args.credential_delay) as emulator:
+    with EmulatorServer(state_dir=root / "emulator", credential_delay=args.credential_delay,
+                        hub_requires_token=True, death_credential=True) as emulator:
         config = emulator.client_config()
         os.environ.update(emulator_environment(emulator.base_url, config, callback_port=_free_port()))
         admin_name, _, admin_pin = DEMO_USERS[0]

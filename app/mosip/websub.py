@@ -43,9 +43,12 @@ class IssuedCredential:
 
 
 async def subscribe(http: httpx.AsyncClient, *, hub_url: str, topic: str, callback_url: str, secret: str,
-                    lease_seconds: int, mode: str = "subscribe") -> None:
-    response = await http.post(hub_url, data={"hub.mode": mode, "hub.topic": topic, "hub.callback": callback_url,
-                                              "hub.secret": secret, "hub.lease_seconds": str(lease_seconds)})
+                    lease_seconds: int, mode: str = "subscribe", token: str | None = None) -> None:
+    """MOSIP's hub wants the auth-manager token (as OpenCRVS sends it: header and cookie)."""
+    headers = {"Authorization": token, "Cookie": f"Authorization={token}"} if token else {}
+    response = await http.post(hub_url, headers=headers, data={
+        "hub.mode": mode, "hub.topic": topic, "hub.callback": callback_url, "hub.secret": secret,
+        "hub.lease_seconds": str(lease_seconds)})
     if response.status_code >= 300:
         raise httpx.HTTPStatusError(f"WebSub hub answered HTTP {response.status_code}",
                                     request=response.request, response=response)
@@ -118,9 +121,7 @@ def read_delivery(body: bytes, private_key: rsa.RSAPrivateKey) -> IssuedCredenti
     subject_id = subject.get("id")
     if isinstance(subject_id, str) and subject_id and not subject_id.rstrip("/").endswith(rid):
         raise DeliveryRejected("credential is about another registration")
-    uin, vid = _text(subject.get("UIN")), _text(subject.get("VID"))
-    if not uin and not vid:
-        raise DeliveryRejected("credential holds neither UIN nor VID")
+    uin, vid = _text(subject.get("UIN")), _text(subject.get("VID"))  # none for e.g. a death confirmation
     return IssuedCredential(registration_id=rid, uin=uin, vid=vid,
                             credential_type=str(data.get("credentialType", ""))[:20],
                             event_id=str(event.get("id", ""))[:80])

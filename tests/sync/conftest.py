@@ -84,7 +84,9 @@ class LinkedDevice:
 
 @pytest.fixture
 def emulator(tmp_path: Path) -> Iterator[EmulatorServer]:
-    with EmulatorServer(state_dir=tmp_path / "emulator", credential_delay=0) as server:
+    # as MOSIP does: the hub wants the auth token, and deaths are confirmed by a credential too
+    with EmulatorServer(state_dir=tmp_path / "emulator", credential_delay=0, hub_requires_token=True,
+                        death_credential=True) as server:
         yield server
 
 
