@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import logging
 import sys
 from collections.abc import Callable
@@ -13,8 +14,11 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
-from app.device import Device, DeviceError, resources_dir
+from app.config.loader import ConfigError, load_country
+from app.device import DB_FILE, SETTINGS_FILE, Device, DeviceError, default_country_dir, resources_dir
 from app.identity.esignet_api import ESignetLogin
+from app.records import Actor
+from app.store.models import User
 from sync.status import SyncStatusHub
 from ui import i18n
 from ui.context import AppContext
@@ -60,6 +64,61 @@ def build_context(device: Device, *, sync_hub: SyncStatusHub | None = None,
     return ctx
 
 
+class DeviceSession:
+    """The device as the desktop app opens it. With an agent key provisioned (the sync agent runs
+    beside the UI) it opens at once and sign-in checks the PIN; otherwise it is locked and the
+    user's PIN opens their key slot (DESIGN §6). Sign-out locks a device the user opened."""
+
+    def __init__(self, data_dir: Path, country_dir: Path | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.country_dir = country_dir
+        self.device: Device | None = None
+        self.unlocked_by_user = False
+        if not (self.data_dir / DB_FILE).exists():
+            raise DeviceError(f"no device database in {self.data_dir} (run `crvs-field init --admin NAME`)")
+        try:
+            self.device = Device.open(self.data_dir, country_dir)
+        except DeviceError:
+            self.device = None      # locked: a user's PIN opens it
+        self.country = self.device.country if self.device else load_country(self._country_dir())
+
+    def _country_dir(self) -> Path:
+        if self.country_dir is not None:
+            return self.country_dir
+        try:
+            return Path(json.loads((self.data_dir / SETTINGS_FILE).read_text())["country_dir"])
+        except (OSError, ValueError, KeyError):
+            return default_country_dir()
+
+    def sign_in(self, name: str, pin: str, language: str) -> Actor:
+        """On a worker thread: unlock if needed, check the PIN (lockout), remember the language."""
+        if self.device is None:
+            self.device = Device.open(self.data_dir, self.country_dir, user=name, pin=pin)
+            self.unlocked_by_user = True
+        try:
+            actor = self.device.users.authenticate(name, pin)
+        except Exception:
+            self.lock_if_user_opened()
+            raise
+        with self.device.db.write() as session:
+            user = session.get(User, actor.name)
+            if user is not None and user.language != language:
+                user.language = language
+                session.add(user)
+        return actor
+
+    def lock_if_user_opened(self) -> None:
+        if self.device is not None and self.unlocked_by_user:
+            self.device.close()
+            self.device = None
+            self.unlocked_by_user = False
+
+    def close(self) -> None:
+        if self.device is not None:
+            self.device.close()
+            self.device = None
+
+
 def main(data_dir: Path, country_dir: Path | None = None, sync_hub: SyncStatusHub | None = None,
          sync_now: Callable[[], Any] | None = None, esignet: ESignetLogin | None = None,
          language: str | None = None) -> int:
@@ -68,38 +127,42 @@ def main(data_dir: Path, country_dir: Path | None = None, sync_hub: SyncStatusHu
     app = application()
     settings = QSettings(str(Path(data_dir) / "ui.ini"), QSettings.Format.IniFormat)
     try:
-        device = Device.open(Path(data_dir), country_dir)
-    except DeviceError as exc:
+        session = DeviceSession(Path(data_dir), country_dir)
+    except (DeviceError, ConfigError) as exc:
         i18n.install(language or "en")
         QMessageBox.critical(None, "crvs-field", str(exc))
         return 2
-    languages = device.country.config.languages
-    language = language or str(settings.value("language", "")) or languages[0]
+    language = language or str(settings.value("language", "")) or session.country.config.languages[0]
     i18n.install(language)
-    ctx = build_context(device, sync_hub=sync_hub, sync_now=sync_now, esignet=esignet, language=language)
     bridge = SyncBridge(sync_hub)
     code = 0
     try:
         user_name = str(settings.value("last_user", ""))
         while True:
-            ctx.actor = None
-            login = LoginDialog(ctx, i18n.current_language(), user_name)
-            if login.exec() != QDialog.DialogCode.Accepted:
+            login = LoginDialog(session.country, session.sign_in, i18n.current_language(), user_name)
+            if login.exec() != QDialog.DialogCode.Accepted or login.actor is None or session.device is None:
                 break
-            settings.setValue("language", ctx.language)
-            settings.setValue("last_user", ctx.actor.name if ctx.actor else "")
-            user_name = ctx.actor.name if ctx.actor else ""
-            i18n.install(ctx.language)
+            language = login.chosen_language()
+            user_name = login.actor.name
+            settings.setValue("language", language)
+            settings.setValue("last_user", user_name)
+            i18n.install(language)
+            ctx = build_context(session.device, sync_hub=sync_hub, sync_now=sync_now, esignet=esignet,
+                                language=language)
+            ctx.actor = login.actor
             window = MainWindow(ctx, bridge)
             window.show()
             freeze_startup_objects()
             code = app.exec()
+            wait_idle()
+            window.deleteLater()
             if not window.wants_sign_out:
                 break
+            session.lock_if_user_opened()
     finally:
         wait_idle()
         bridge.close()
-        device.close()
+        session.close()
     return code
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -15,18 +17,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.config.loader import LoadedCountry
 from app.records import Actor
 from app.security.users import AuthenticationError
-from app.store.models import User
 from ui import i18n
-from ui.context import AppContext
 from ui.operations import run_write
+
+SignIn = Callable[[str, str, str], Actor]   # (user name, PIN, language) -> Actor; runs on a worker
 
 
 class LoginDialog(QDialog):
-    def __init__(self, ctx: AppContext, language: str, user_name: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, country: LoadedCountry, sign_in: SignIn, language: str, user_name: str = "",
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.ctx = ctx
+        self.country = country
+        self.sign_in_fn = sign_in
         self.actor: Actor | None = None
         self.setMinimumWidth(380)
         layout = QVBoxLayout(self)
@@ -45,7 +50,7 @@ class LoginDialog(QDialog):
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.language = QComboBox(self)
         self.language.setObjectName("language")
-        languages = [lang for lang in ctx.country.config.languages if lang in i18n.LANGUAGES] or ["en"]
+        languages = [lang for lang in country.config.languages if lang in i18n.LANGUAGES] or ["en"]
         for code in languages:
             self.language.addItem(i18n.LANGUAGES[code], code)
         index = self.language.findData(language)
@@ -80,7 +85,7 @@ class LoginDialog(QDialog):
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("crvs-field — sign in"))
         self.heading.setText(self.tr("Civil registration"))
-        self.subtitle.setText(self.ctx.country.name.title())
+        self.subtitle.setText(self.country.name.title())
         self.user_label.setText(self.tr("&User name"))
         self.pin_label.setText(self.tr("&PIN"))
         self.language_label.setText(self.tr("&Language"))
@@ -91,7 +96,6 @@ class LoginDialog(QDialog):
 
     def _language_changed(self) -> None:
         i18n.install(self.chosen_language())
-        self.ctx.language = self.chosen_language()
         self.retranslate()
 
     def submit(self) -> None:
@@ -101,24 +105,12 @@ class LoginDialog(QDialog):
             return
         self.sign_in.setEnabled(False)
         self.error.setText(self.tr("Checking…"))
-        users, db, language = self.ctx.users, self.ctx.db, self.chosen_language()
-
-        def work() -> Actor:
-            actor = users.authenticate(name, pin)   # argon2: slow on purpose, so not on the UI thread
-            if db is not None:
-                with db.write() as session:
-                    user = session.get(User, actor.name)
-                    if user is not None and user.language != language:
-                        user.language = language
-                        session.add(user)
-            return actor
-
-        run_write(self, work, self._success, self._failure)
+        sign_in, language = self.sign_in_fn, self.chosen_language()
+        # argon2 (key slot and PIN hash) is slow on purpose: never on the UI thread
+        run_write(self, lambda: sign_in(name, pin, language), self._success, self._failure)
 
     def _success(self, actor: Actor) -> None:
         self.actor = actor
-        self.ctx.actor = actor
-        self.ctx.language = self.chosen_language()
         self.accept()
 
     def _failure(self, exc: BaseException) -> None:

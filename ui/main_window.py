@@ -200,7 +200,7 @@ class MainWindow(QMainWindow):
 
         self.sync_widget = SyncStatusWidget(self.bridge, ctx.sync_now, self)
         self.statusBar().addPermanentWidget(self.sync_widget)
-        user = QLabel(self.tr("Signed in as %1 (%2)").replace("%1", actor.name if actor else "?")
+        self.user_label = user = QLabel(self.tr("Signed in as %1 (%2)").replace("%1", actor.name if actor else "?")
                       .replace("%2", role_text(actor.role) if actor else ""), self)
         self.statusBar().addWidget(user)
         self.bridge.status.connect(self._sync_status)

@@ -33,10 +33,9 @@ REGISTRAR = Actor("rex", Role.REGISTRAR)
 def device_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One device with its users, made once (argon2 is slow on purpose) and copied per test."""
     path = tmp_path_factory.mktemp("template") / "device"
-    dev = Device.initialise(path, COUNTRY)
-    dev.users.add(None, "root", Role.ADMIN, PIN)
+    dev = Device.initialise(path, COUNTRY, admin="root", pin=PIN)      # with an agent key file
     for actor in (AGENT, SUPERVISOR, REGISTRAR):
-        dev.users.add(ADMIN, actor.name, actor.role, PIN)
+        dev.add_user(ADMIN, actor.name, actor.role, PIN)
     dev.close()
     return path
 

@@ -58,32 +58,82 @@ def test_queue_counts_and_status_bar_follow_sync_events(make_window, records, qt
     qtbot.waitUntil(lambda: window.counts.get("requires_attention") == 1, timeout=5000)
 
 
-def test_sign_in_shows_the_reason_of_a_refusal_and_switches_language(make_ctx, device, qtbot):
-    from ui.app import application
+def test_a_locked_device_opens_with_the_users_pin(device_template, tmp_path, qtbot):
+    """No agent key on this device: the PIN opens the user's key slot; refusals say why."""
+    import shutil
+
+    from app.device import KEY_FILE
+    from ui.app import DeviceSession, application
     from ui.login import LoginDialog
 
     application()
-    ctx = make_ctx(actor=None)
-    dialog = LoginDialog(ctx, "en")
+    shutil.copytree(device_template, tmp_path / "locked")
+    (tmp_path / "locked" / KEY_FILE).unlink()
+    session = DeviceSession(tmp_path / "locked")
+    assert session.device is None and session.country.name == "farajaland"
+    dialog = LoginDialog(session.country, session.sign_in, "en")
     qtbot.addWidget(dialog)
     dialog.show()
     QTest.keyClicks(dialog.user, "ana")
     QTest.keyClick(dialog.user, Qt.Key.Key_Return)           # Enter moves on to the PIN
     QTest.keyClicks(dialog.pin, "000000")
     QTest.keyClick(dialog.pin, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: dialog.error.text() == "Unknown user or wrong PIN", timeout=10_000)
-    assert dialog.result() == 0 and ctx.actor is None
+    qtbot.waitUntil(lambda: dialog.error.text() == "Unknown user or wrong PIN", timeout=20_000)
+    assert dialog.actor is None and session.device is None and dialog.pin.text() == ""
 
     dialog.language.setCurrentIndex(dialog.language.findData("fr"))
     assert dialog.sign_in.text() == "Se connecter"
     QTest.keyClicks(dialog.pin, PIN)
-    with qtbot.waitSignal(dialog.accepted, timeout=10_000):
+    with qtbot.waitSignal(dialog.accepted, timeout=20_000):
         QTest.keyClick(dialog.pin, Qt.Key.Key_Return)
-    assert ctx.actor.name == "ana" and ctx.language == "fr"
-    with device.db.read() as session:
-        from app.store.models import User
+    assert dialog.actor.name == "ana" and dialog.chosen_language() == "fr"
+    assert session.device is not None and session.unlocked_by_user
+    from app.store.models import User
 
-        assert session.get(User, "ana").language == "fr"      # kept for the user
+    with session.device.db.read() as db_session:
+        assert db_session.get(User, "ana").language == "fr"      # kept for the user
+    session.lock_if_user_opened()                               # sign-out locks it again
+    assert session.device is None
+    from ui import i18n
+
+    i18n.install("en")
+
+
+def test_main_signs_in_and_runs_the_window(device_template, tmp_path, qtbot):
+    """The entry point the CLI calls: sign-in dialog, main window, exit code."""
+    import shutil
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ui.app import main
+    from ui.login import LoginDialog
+    from ui.main_window import MainWindow
+
+    shutil.copytree(device_template, tmp_path / "dev")
+    hub = SyncStatusHub()
+    seen = {}
+
+    def drive():
+        modal = QApplication.activeModalWidget()
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        if isinstance(modal, LoginDialog) and not seen.get("login"):
+            seen["login"] = True
+            modal.user.setText("sam")
+            modal.pin.setText(PIN)
+            modal.sign_in.click()
+        elif windows:
+            window = windows[0]
+            if window.counts and not seen.get("window"):
+                seen["window"] = window.user_label.text()
+                window.close()
+                return
+        QTimer.singleShot(20, drive)
+
+    QTimer.singleShot(0, drive)
+    assert main(tmp_path / "dev", sync_hub=hub, language="en") == 0
+    assert seen["window"] == "Signed in as sam (supervisor)"
+    assert (tmp_path / "dev" / "ui.ini").read_text().count("last_user=sam") == 1
 
 
 def test_the_main_window_in_french(make_window, records, qtbot):
