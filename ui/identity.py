@@ -84,6 +84,15 @@ class ESignetButton(QWidget):
         else:
             self.set_state(ESignetState.OFFLINE, why)
 
+    def network_changed(self, online: bool) -> None:
+        """The sync agent's connectivity probe: offline disables at once; online asks e-Signet again."""
+        if self.ctx.esignet is None or self.state in (ESignetState.LOADING, ESignetState.AUTHENTICATED):
+            return
+        if not online:
+            self.set_state(ESignetState.OFFLINE, self.tr("the device is offline"))
+        else:
+            self.check_availability()
+
     def set_state(self, state: ESignetState, message: str | None = None) -> None:
         self.state = state
         self.reason = message

@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
         self._detail_request = 0
         self._list_request = 0
         self.wants_sign_out = False
+        self._online: bool | None = None
         actor = ctx.actor
         self.setWindowTitle(self.tr("crvs-field — %1").replace("%1", ctx.country.name.title()))
         self.resize(1280, 800)
@@ -372,6 +373,10 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ sync events
     def _sync_status(self, status: SyncStatus) -> None:
+        if self.form is not None and self.ctx.sync_hub is not None and status.online != self._online:
+            for bar in self.form.identity_bars.values():
+                bar.esignet.network_changed(status.online)
+        self._online = status.online
         if status.changed_records:
             self.refresh_counts()
             self.load_list()
@@ -395,6 +400,9 @@ class MainWindow(QMainWindow):
         self.form.saved.connect(lambda _r: self.refresh_counts())
         self.stack.addWidget(self.form)
         self.stack.setCurrentWidget(self.form)
+        if self.ctx.sync_hub is not None and self._online is False:
+            for bar in self.form.identity_bars.values():
+                bar.esignet.network_changed(False)
         first = next(iter(self.form.editors.values()))
         first.input.setFocus(Qt.FocusReason.OtherFocusReason)
 

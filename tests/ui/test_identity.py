@@ -87,7 +87,10 @@ class FakeESignet:
     def login(self, record_id: str, section: str, *, open_url: Any, cancel: threading.Event) -> ESignetOutcome:
         self.calls.append((record_id, section))
         open_url("about:blank")
-        self.release.wait(10)
+        while not (self.release.wait(0.02) or cancel.is_set()):
+            pass
+        if cancel.is_set():
+            return ESignetOutcome(ESignetState.FAILED, message="the login was cancelled")
         if self.outcome.state is ESignetState.AUTHENTICATED:   # as the real login does: PSUT on the record
             self.records.record_authentication(AGENT, record_id, section, psut=self.outcome.psut,
                                                values=self.outcome.fields)
@@ -144,3 +147,33 @@ def test_esignet_is_disabled_offline_and_a_failed_login_keeps_what_was_typed(
     assert record.persons["informant"] == {"verification": "authenticated", "psut": "psut-0123456789abcdef",
                                            "failed_attributes": [], "source": "esignet"}
     assert record.declaration["informant.firstname"] == "Grâce"
+
+
+def test_esignet_follows_the_devices_connectivity_and_can_be_cancelled(make_window, records, qtbot, monkeypatch):
+    from PySide6.QtGui import QDesktopServices
+
+    from sync.status import SyncStatusHub
+    from tests.ui.test_sync_and_login import publish
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: True)
+    esignet = FakeESignet(records)
+    esignet.online = True
+    hub = SyncStatusHub()
+    window = make_window(AGENT, esignet=esignet, sync_hub=hub)
+    window.new_declaration("death")
+    button = window.form.identity_bars["informant"].esignet
+    qtbot.waitUntil(lambda: button.button.isEnabled(), timeout=5000)
+    publish(hub, online=True)
+    publish(hub, online=False)                  # the agent's probe lost the network
+    qtbot.waitUntil(lambda: button.state is ESignetState.OFFLINE, timeout=5000)
+    assert not button.button.isEnabled() and "offline" in button.note.text()
+    publish(hub, online=True)
+    qtbot.waitUntil(lambda: button.button.isEnabled(), timeout=5000)
+
+    window.form.editors["informant.firstname"].set_value("Chikondi", quiet=False)
+    button.button.click()
+    qtbot.waitUntil(lambda: button.cancel_button.isVisible(), timeout=10_000)
+    button.cancel_button.click()
+    qtbot.waitUntil(lambda: button.state is ESignetState.FAILED, timeout=10_000)
+    assert "cancelled" in button.note.text()
+    assert window.form.editors["informant.firstname"].value() == "Chikondi"
