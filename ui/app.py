@@ -119,10 +119,30 @@ class DeviceSession:
             self.device = None
 
 
+def esignet_for(esignet: Any, device: Device, actor: Actor, language: str) -> ESignetLogin | None:
+    """The e-Signet login for this user: the one given; a factory's (device, actor, language);
+    with None, app.identity's own service when the country configures e-Signet; False: none."""
+    if esignet is False:
+        return None
+    if esignet is not None:
+        if hasattr(esignet, "login"):
+            return esignet
+        return esignet(device, actor, language)
+    if device.country.config.identity.esignet is None:
+        return None
+    from app.identity.esignet_login import ESignetLoginService
+
+    return ESignetLoginService(device.country, device.records, actor, db=device.db, language=language)
+
+
 def main(data_dir: Path, country_dir: Path | None = None, sync_hub: SyncStatusHub | None = None,
-         sync_now: Callable[[], Any] | None = None, esignet: ESignetLogin | None = None,
+         sync_now: Callable[[], Any] | None = None, esignet: Any = None,
          language: str | None = None) -> int:
     """Open the device, sign in, run the main window; back to sign-in after "Sign out".
+
+    `sync_hub`/`sync_now`: the sync agent's status hub and its "drain now" (None: no agent).
+    `esignet`: an `ESignetLogin`, a factory `(device, actor, language) -> ESignetLogin`, None (the
+    country's e-Signet through app.identity.esignet_login when configured) or False (none).
     Returns the process exit code (0, or 2 when the device cannot be opened)."""
     app = application()
     settings = QSettings(str(Path(data_dir) / "ui.ini"), QSettings.Format.IniFormat)
@@ -147,7 +167,8 @@ def main(data_dir: Path, country_dir: Path | None = None, sync_hub: SyncStatusHu
             settings.setValue("language", language)
             settings.setValue("last_user", user_name)
             i18n.install(language)
-            ctx = build_context(session.device, sync_hub=sync_hub, sync_now=sync_now, esignet=esignet,
+            login_service = esignet_for(esignet, session.device, login.actor, language)
+            ctx = build_context(session.device, sync_hub=sync_hub, sync_now=sync_now, esignet=login_service,
                                 language=language)
             ctx.actor = login.actor
             window = MainWindow(ctx, bridge)
@@ -156,6 +177,8 @@ def main(data_dir: Path, country_dir: Path | None = None, sync_hub: SyncStatusHu
             code = app.exec()
             wait_idle()
             window.deleteLater()
+            if login_service is not esignet and hasattr(login_service, "close"):
+                login_service.close()
             if not window.wants_sign_out:
                 break
             session.lock_if_user_opened()
