@@ -2,6 +2,7 @@
 # Build the one-folder Linux bundle: dist/crvs-field/crvs-field (+ _internal/).
 #
 #   packaging/build.sh            # uses (or creates) .venv at the repository root
+#   packaging/build.sh --tar      # also dist/crvs-field-VERSION-linux-ARCH.tar.gz and its .sha256
 #   PYTHON=python3.12 packaging/build.sh
 #
 # Installs the project with its `package` extra (PyInstaller) into the venv, renders the 256 px
@@ -34,3 +35,12 @@ end=$(date +%s)
 
 echo "built dist/crvs-field in $((end - start)) s"
 du -sh dist/crvs-field
+
+if [[ "${1:-}" == "--tar" ]]; then
+  version=$(python -c 'import importlib.metadata as m; print(m.version("crvs-field"))')
+  archive="crvs-field-$version-linux-$(uname -m).tar.gz"
+  # Fixed owner and order, so the archive depends on the bundle only.
+  tar --sort=name --owner=0 --group=0 --numeric-owner -C dist -czf "dist/$archive" crvs-field
+  (cd dist && sha256sum "$archive" > "$archive.sha256")
+  du -h "dist/$archive"
+fi
