@@ -146,6 +146,13 @@ class RecordView(QWidget):
             self.buttons[action.value] = button
         actions.addStretch(1)
         layout.addLayout(actions)
+        hint = self._next_step(record.status, [a.value for a in detail.available])
+        if hint:
+            next_step = QLabel(hint, body)
+            next_step.setObjectName("next-step")
+            next_step.setProperty("role", "hint")
+            next_step.setWordWrap(True)
+            layout.addWidget(next_step)
 
         # a pending correction: what would change
         if record.correction:
@@ -209,6 +216,20 @@ class RecordView(QWidget):
         layout.addWidget(self._history_table(detail, body))
         layout.addStretch(1)
         self.scroll.setWidget(body)
+
+    def _next_step(self, status: str, available: list[str]) -> str:
+        """What happens next when this person has nothing to do here."""
+        if status == "declared":
+            return self.tr("Identity checks run when the device is online; the record then moves on by itself.")
+        if status == "verification_failed" and "retry" not in available:
+            return self.tr("A supervisor reviews failed identity checks.")
+        if status == "validated" and "register" not in available:
+            return self.tr("Ready for a registrar to register.")
+        if status == "awaiting_external_validation":
+            return self.tr("Waiting for MOSIP to issue the UIN; the record becomes Registered when it does.")
+        if status == "correction_requested" and "approve-correction" not in available:
+            return self.tr("Waiting for a registrar to approve or reject the correction.")
+        return ""
 
     def _action_label(self, action: ActionType) -> str:
         return {

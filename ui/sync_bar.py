@@ -24,6 +24,7 @@ class SyncBridge(QObject):
     def __init__(self, hub: SyncStatusHub | None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.latest = SyncStatus()
+        self.hub = hub
         self._unsubscribe: Callable[[], None] | None = None
         self.status.connect(self._remember)
         if hub is not None:
@@ -67,7 +68,7 @@ class SyncStatusWidget(QWidget):
             self.button.setToolTip(self.tr("The sync agent is not running in this window"))
         for w in (self.online, self.queued, self.progress, self.last, self.alert, self.button):
             layout.addWidget(w)
-        self.no_agent = sync_now is None and bridge.latest == SyncStatus()
+        self.no_agent = bridge.hub is None
         bridge.status.connect(self.show_status)
         self.show_status(bridge.latest)
 
@@ -79,7 +80,10 @@ class SyncStatusWidget(QWidget):
                  lambda exc: (self.button.setEnabled(True), self.alert.setText(str(exc)), self.alert.show()))
 
     def show_status(self, status: SyncStatus) -> None:
-        if status.online:
+        if self.no_agent:
+            self.online.set("● " + self.tr("Sync off"), "none")
+            self.online.setToolTip(self.tr("No sync agent runs in this window: work stays on the device."))
+        elif status.online:
             self.online.set("● " + self.tr("Online"), "ok")
         else:
             self.online.set("● " + self.tr("Offline"), "none")

@@ -593,6 +593,26 @@
         <translation>Historique</translation>
     </message>
     <message>
+        <source>Identity checks run when the device is online; the record then moves on by itself.</source>
+        <translation>Les vérifications d&apos;identité ont lieu quand l&apos;appareil est en ligne ; le dossier avance ensuite de lui-même.</translation>
+    </message>
+    <message>
+        <source>A supervisor reviews failed identity checks.</source>
+        <translation>Un superviseur examine les vérifications d&apos;identité échouées.</translation>
+    </message>
+    <message>
+        <source>Ready for a registrar to register.</source>
+        <translation>Prêt à être enregistré par un officier d&apos;état civil.</translation>
+    </message>
+    <message>
+        <source>Waiting for MOSIP to issue the UIN; the record becomes Registered when it does.</source>
+        <translation>En attente de l&apos;émission de l&apos;UIN par MOSIP ; le dossier passe alors à Enregistré.</translation>
+    </message>
+    <message>
+        <source>Waiting for a registrar to approve or reject the correction.</source>
+        <translation>En attente de l&apos;approbation ou du rejet de la correction par un officier d&apos;état civil.</translation>
+    </message>
+    <message>
         <source>Validate</source>
         <translation>Valider</translation>
     </message>
@@ -940,6 +960,14 @@
     <message>
         <source>The sync agent is not running in this window</source>
         <translation>L&apos;agent de synchronisation ne tourne pas dans cette fenêtre</translation>
+    </message>
+    <message>
+        <source>Sync off</source>
+        <translation>Synchro désactivée</translation>
+    </message>
+    <message>
+        <source>No sync agent runs in this window: work stays on the device.</source>
+        <translation>Aucun agent de synchronisation ne tourne dans cette fenêtre : le travail reste sur l&apos;appareil.</translation>
     </message>
     <message>
         <source>Online</source>

@@ -190,3 +190,14 @@ def test_no_review_button_on_a_record_whose_checks_passed(make_window, records, 
     window.select_record(record.id)
     qtbot.waitUntil(lambda: window.view.record_id == record.id, timeout=5000)
     assert set(window.view.buttons) == {"register", "reject"}
+    assert window.view.findChild(QLabel, "next-step") is None
+
+
+def test_an_agent_is_told_what_happens_next(make_window, records, device, qtbot):
+    record = failed_record(records, device)
+    window = make_window(AGENT)
+    window.select_record(record.id)
+    qtbot.waitUntil(lambda: window.view.record_id == record.id, timeout=5000)
+    assert window.view.buttons == {}
+    assert window.view.findChild(QLabel, "next-step").text() == "A supervisor reviews failed identity checks."
+    assert window.sync_widget.online.text() == "● Sync off"     # no agent in this window
