@@ -15,7 +15,15 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from app.config.loader import ConfigError, load_country
-from app.device import DB_FILE, SETTINGS_FILE, Device, DeviceError, default_country_dir, resources_dir
+from app.device import (
+    DB_FILE,
+    SETTINGS_FILE,
+    Device,
+    DeviceError,
+    default_country_dir,
+    default_data_dir,
+    resources_dir,
+)
 from app.identity.esignet_api import ESignetLogin
 from app.records import Actor
 from app.store.models import User
@@ -190,4 +198,4 @@ def main(data_dir: Path, country_dir: Path | None = None, sync_hub: SyncStatusHu
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m ui.app DATA_DIR`
-    raise SystemExit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path.home() / ".crvs-field"))
+    raise SystemExit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else default_data_dir()))

@@ -278,7 +278,10 @@ class QrScanDialog(QDialog):
             self.rejections.append(exc.reason)
             self.status.setText(self.tr("Code refused: %1. Scanning continues.").replace("%1", exc.reason))
         elif isinstance(exc, FrameSourceError):
-            self._show_problem(self.tr("The camera stopped: %1").replace("%1", str(exc)))
+            if self.preview.frames == 0:
+                self._show_problem(self.tr("The camera cannot be opened: %1").replace("%1", str(exc)))
+            else:
+                self._show_problem(self.tr("The camera stopped: %1").replace("%1", str(exc)))
         else:
             log.warning("scan failed: %s", type(exc).__name__)
             self._show_problem(self.tr("Scanning failed: %1").replace("%1", type(exc).__name__))

@@ -177,3 +177,16 @@ def test_esignet_follows_the_devices_connectivity_and_can_be_cancelled(make_wind
     qtbot.waitUntil(lambda: button.state is ESignetState.FAILED, timeout=10_000)
     assert "cancelled" in button.note.text()
     assert window.form.editors["informant.firstname"].value() == "Chikondi"
+
+
+def test_a_missing_camera_is_reported(make_ctx, qtbot, tmp_path):
+    from ui.app import application
+    from ui.qr_dialog import QrScanDialog
+
+    application()
+    dialog = QrScanDialog(make_ctx(AGENT), "birth", "mother", source=tmp_path / "no-such-camera.avi",
+                          realtime=False)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.again_button.isVisible(), timeout=10_000)
+    assert dialog.status.text().startswith("The camera cannot be opened")
