@@ -15,6 +15,7 @@ import pytest
 from sqlmodel import func, select
 
 from app.records import Actor, Role
+from app.store import Database
 from app.store.models import OutboxItem, Verification
 from mosip_emulator.fixtures import load_identities
 from mosip_emulator.server import EmulatorServer
@@ -51,14 +52,26 @@ def test_faulty_network_and_killed_agent(tmp_path: Path) -> None:
         emulator.add_fault(FAULTS)
         env = {**os.environ, **linked.env}
         command = [sys.executable, "-m", "app.cli.main", "--data-dir", str(linked.data_dir), "sync", "--once"]
+        key = (linked.data_dir / "agent.key").read_text().strip()
+        watcher = Database(linked.data_dir / "crvs.db", bytes.fromhex(key))
+
+        def done() -> int:
+            with watcher.read() as session:
+                return session.exec(select(func.count()).select_from(OutboxItem)
+                                    .where(OutboxItem.state == "done")).one()
+
         kills = 0
-        for delay in (4.0, 6.0, 8.0):  # SIGKILL mid-drain, three times
+        for progress in (30, 60, 90):  # SIGKILL mid-drain, three times, once it has made some progress
+            before = done()
             process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(delay)
+            give_up = time.monotonic() + 120
+            while process.poll() is None and done() - before < progress and time.monotonic() < give_up:
+                time.sleep(0.05)
             if process.poll() is None:
                 process.send_signal(signal.SIGKILL)
                 kills += 1
             process.wait(timeout=30)
+        watcher.close()
         assert kills == 3, "the agent finished before it could be killed: make the load larger"
 
         deadline = time.monotonic() + 400
