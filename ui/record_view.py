@@ -124,7 +124,7 @@ class RecordView(QWidget):
         # actions
         actions = QHBoxLayout()
         if record.status == "draft" and self.ctx.role and self.ctx.role.value != "admin":
-            edit = QPushButton(self.tr("Continue editing"), body)
+            edit = QPushButton(self.tr("Continue &editing"), body)
             edit.setProperty("primary", True)
             edit.clicked.connect(self.edit_requested)
             actions.addWidget(edit)
@@ -135,7 +135,7 @@ class RecordView(QWidget):
                 continue   # retry means: review a failed check, or resend a flagged record's deliveries
             label = self._action_label(action)
             if action is ActionType.RETRY and record.status != "verification_failed":
-                label = self.tr("Retry sending")
+                label = self.tr("Retry &sending")
             button = QPushButton(label, body)
             button.setObjectName(f"action-{action.value}")
             if action in (ActionType.REGISTER, ActionType.VALIDATE, ActionType.RETRY,
@@ -233,13 +233,13 @@ class RecordView(QWidget):
 
     def _action_label(self, action: ActionType) -> str:
         return {
-            ActionType.VALIDATE: self.tr("Validate"),
-            ActionType.REGISTER: self.tr("Register"),
-            ActionType.REQUEST_CORRECTION: self.tr("Request correction…"),
-            ActionType.APPROVE_CORRECTION: self.tr("Approve correction…"),
-            ActionType.REJECT: self.tr("Reject…"),
-            ActionType.RETRY: self.tr("Review failed verification…"),
-            ActionType.REMOVE_FROM_QUEUE: self.tr("Remove from queue…"),
+            ActionType.VALIDATE: self.tr("&Validate"),
+            ActionType.REGISTER: self.tr("&Register"),
+            ActionType.REQUEST_CORRECTION: self.tr("Request &correction…"),
+            ActionType.APPROVE_CORRECTION: self.tr("&Approve correction…"),
+            ActionType.REJECT: self.tr("Re&ject…"),
+            ActionType.RETRY: self.tr("Re&view failed verification…"),
+            ActionType.REMOVE_FROM_QUEUE: self.tr("Re&move from queue…"),
         }.get(action, action.value)
 
     @staticmethod

@@ -557,14 +557,6 @@
         <translation>Nécessite une attention : %1</translation>
     </message>
     <message>
-        <source>Continue editing</source>
-        <translation>Reprendre la saisie</translation>
-    </message>
-    <message>
-        <source>Retry sending</source>
-        <translation>Renvoyer</translation>
-    </message>
-    <message>
         <source>VID</source>
         <translation>VID</translation>
     </message>
@@ -613,32 +605,40 @@
         <translation>En attente de l&apos;approbation ou du rejet de la correction par un officier d&apos;état civil.</translation>
     </message>
     <message>
-        <source>Validate</source>
-        <translation>Valider</translation>
+        <source>Continue &amp;editing</source>
+        <translation>&amp;Reprendre la saisie</translation>
     </message>
     <message>
-        <source>Register</source>
-        <translation>Enregistrer</translation>
+        <source>Retry &amp;sending</source>
+        <translation>Ren&amp;voyer</translation>
     </message>
     <message>
-        <source>Request correction…</source>
-        <translation>Demander une correction…</translation>
+        <source>&amp;Validate</source>
+        <translation>&amp;Valider</translation>
     </message>
     <message>
-        <source>Approve correction…</source>
-        <translation>Approuver la correction…</translation>
+        <source>&amp;Register</source>
+        <translation>&amp;Enregistrer</translation>
     </message>
     <message>
-        <source>Reject…</source>
-        <translation>Rejeter…</translation>
+        <source>Request &amp;correction…</source>
+        <translation>Demander une &amp;correction…</translation>
     </message>
     <message>
-        <source>Review failed verification…</source>
-        <translation>Examiner la vérification échouée…</translation>
+        <source>&amp;Approve correction…</source>
+        <translation>&amp;Approuver la correction…</translation>
     </message>
     <message>
-        <source>Remove from queue…</source>
-        <translation>Retirer de la file…</translation>
+        <source>Re&amp;ject…</source>
+        <translation>Re&amp;jeter…</translation>
+    </message>
+    <message>
+        <source>Re&amp;view failed verification…</source>
+        <translation>E&amp;xaminer la vérification échouée…</translation>
+    </message>
+    <message>
+        <source>Re&amp;move from queue…</source>
+        <translation>Re&amp;tirer de la file…</translation>
     </message>
     <message>
         <source>Correction requested</source>

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QTableWidget
 from sqlmodel import select
 
@@ -177,7 +178,7 @@ def test_a_flagged_record_shows_why_and_its_deliveries_can_be_retried(make_windo
     outbox = window.view.findChild(QTableWidget, "outbox")
     assert [outbox.item(0, c).text() for c in range(4)] == [
         "Identity check (IDA)", "Needs attention", "0", "IDA-DEA-001: demographic data does not match the schema"]
-    assert window.view.buttons["retry"].text() == "Retry sending"
+    assert window.view.buttons["retry"].text() == "Retry &sending"        # Alt+S
     window.view.buttons["retry"].click()
     qtbot.waitUntil(lambda: not records.get(record.id).requires_attention, timeout=10_000)
     qtbot.waitUntil(lambda: window.counts.get("requires_attention") == 0, timeout=5000)
@@ -191,6 +192,9 @@ def test_no_review_button_on_a_record_whose_checks_passed(make_window, records, 
     qtbot.waitUntil(lambda: window.view.record_id == record.id, timeout=5000)
     assert set(window.view.buttons) == {"register", "reject"}
     assert window.view.findChild(QLabel, "next-step") is None
+    window.activateWindow()
+    QTest.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)      # Alt+R: &Register
+    qtbot.waitUntil(lambda: records.get(record.id).status == "awaiting_external_validation", timeout=10_000)
 
 
 def test_an_agent_is_told_what_happens_next(make_window, records, device, qtbot):
