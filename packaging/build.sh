@@ -2,7 +2,7 @@
 # Build the one-folder Linux bundle: dist/crvs-field/crvs-field (+ _internal/).
 #
 #   packaging/build.sh            # uses (or creates) .venv at the repository root
-#   packaging/build.sh --tar      # also dist/crvs-field-VERSION-linux-ARCH.tar.gz and its .sha256
+#   packaging/build.sh --tar      # also dist/crvs-field-VERSION-linux-ARCH.tar.gz (bundle + installer) + .sha256
 #   PYTHON=python3.12 packaging/build.sh
 #
 # Installs the project with its `package` extra (PyInstaller) into the venv, renders the 256 px
@@ -38,9 +38,12 @@ du -sh dist/crvs-field
 
 if [[ "${1:-}" == "--tar" ]]; then
   version=$(python -c 'import importlib.metadata as m; print(m.version("crvs-field"))')
-  archive="crvs-field-$version-linux-$(uname -m).tar.gz"
-  # Fixed owner and order, so the archive depends on the bundle only.
-  tar --sort=name --owner=0 --group=0 --numeric-owner -C dist -czf "dist/$archive" crvs-field
+  top="crvs-field-$version"
+  archive="$top-linux-$(uname -m).tar.gz"
+  # $top/crvs-field/ (the bundle) + install.sh, the .desktop entry and the icons beside it.
+  # Fixed owner and order, so the archive depends on its contents only.
+  tar --sort=name --owner=0 --group=0 --numeric-owner --transform "s,^,$top/," -czf "dist/$archive" \
+    -C dist crvs-field -C "$ROOT/packaging" install.sh crvs-field.desktop icons
   (cd dist && sha256sum "$archive" > "$archive.sha256")
   du -h "dist/$archive"
 fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install a built bundle on a field device (run as root, or with DESTDIR for a staging tree).
 #
-#   packaging/install.sh [BUNDLE_DIR]        # default: dist/crvs-field next to this script
+#   packaging/install.sh [BUNDLE_DIR]   # default: crvs-field/ beside this script (the release archive's
+#                                       # layout), else dist/crvs-field of the source tree
 #
 # Puts the bundle in $PREFIX (default /opt/crvs-field), replacing a previous one in place, so the
 # path recorded in every device's device.json stays valid across upgrades; a `crvs-field` link in
@@ -9,7 +10,13 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-BUNDLE="${1:-$HERE/../dist/crvs-field}"
+if [[ -n "${1:-}" ]]; then
+  BUNDLE="$1"
+elif [[ -x "$HERE/crvs-field/crvs-field" ]]; then
+  BUNDLE="$HERE/crvs-field"
+else
+  BUNDLE="$HERE/../dist/crvs-field"
+fi
 PREFIX="${PREFIX:-/opt/crvs-field}"
 BINDIR="${BINDIR:-/usr/local/bin}"
 DATADIR="${DATADIR:-/usr/share}"
