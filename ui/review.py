@@ -63,7 +63,9 @@ class SupervisorReview(QWidget):
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(12, 8, 12, 8)
-        title = QLabel(self.tr("Review failed identity verification · %1").replace("%1", record.tracking_id), self)
+        subject = ctx.subject_name(record.event, record.declaration)
+        title = QLabel(self.tr("Review failed identity verification · %1").replace(
+            "%1", f"{subject} · {record.tracking_id}" if subject else record.tracking_id), self)
         title.setProperty("role", "title")
         outer.addWidget(title)
         intro = QLabel(self.tr("MOSIP did not confirm the highlighted details. Compare them with the person's "

@@ -147,6 +147,8 @@ def capture(language: str, out: Path) -> list[Path]:
 
     # 4. supervisor review of a failed verification
     window = window_for(supervisor)
+    window.queues.setCurrentRow(queue_ids.index("verification_failed"))
+    settle(lambda: window.model.rowCount() > 0)
     window.select_record(ids["failed"])
     settle(lambda: window.view.record_id == ids["failed"])
     window.view.buttons["retry"].click()
