@@ -16,6 +16,10 @@ def utcnow() -> dt.datetime:
 class Record(SQLModel, table=True):
     """A declaration of a vital event and where it stands."""
 
+    # a work-queue page is "this status (or flag), newest first": one index walk, no sort
+    __table_args__ = (Index("ix_record_status_updated", "status", "updated_at"),
+                      Index("ix_record_attention_updated", "requires_attention", "updated_at"))
+
     id: str = Field(primary_key=True, max_length=32)
     tracking_id: str = Field(index=True, unique=True, max_length=16)
     event: str = Field(index=True, max_length=16)
@@ -70,7 +74,8 @@ class OutboxItem(SQLModel, table=True):
     """Work that must leave the device, written in the same transaction as its cause."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),
+                      Index("ix_outbox_state_record", "state", "record_id"))
 
     id: int | None = Field(default=None, primary_key=True)
     idempotency_key: str = Field(unique=True, max_length=64)  # MOSIP transaction id / RID

@@ -37,7 +37,7 @@ def test_wal_mode(db: Database) -> None:
 
 
 def test_migrations_produce_the_models_schema(db: Database) -> None:
-    assert db.schema_revision() == "0001"
+    assert db.schema_revision() == "0002"
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
     assert diff == []
@@ -45,7 +45,7 @@ def test_migrations_produce_the_models_schema(db: Database) -> None:
 
 def test_migrate_is_idempotent(db: Database) -> None:
     db.migrate()
-    assert db.schema_revision() == "0001"
+    assert db.schema_revision() == "0002"
 
 
 def test_a_failed_write_leaves_nothing(service: RecordService) -> None:
@@ -57,3 +57,29 @@ def test_a_failed_write_leaves_nothing(service: RecordService) -> None:
         raise RuntimeError("power cut")
     with service.db.read() as session:
         assert session.get(Record, "x" * 32) is None
+
+
+def test_upgrade_from_the_first_schema_keeps_the_data(tmp_path: Path) -> None:
+    """A device on schema 0001 with records upgrades in place, data intact."""
+    from alembic import command
+    from sqlmodel import text
+
+    from app.store.database import alembic_config
+
+    db = Database(tmp_path / "old.db", new_data_key())
+    with db.engine.begin() as conn:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.execute(text("INSERT INTO record (id, tracking_id, event, status, requires_attention, declaration, "
+                          "persons, mosip, search_text, created_by, created_at, updated_at, version) VALUES "
+                          "('r1', 'T1', 'birth', 'draft', 0, '{}', '{}', '{}', '', 'a', '2026-01-01', "
+                          "'2026-01-01', 1)"))
+    assert db.schema_revision() == "0001"
+    db.migrate()
+    assert db.schema_revision() == "0002"
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT tracking_id FROM record")).scalar() == "T1"
+        indexes = {row[1] for row in conn.execute(text("PRAGMA index_list('record')"))}
+    assert "ix_record_status_updated" in indexes
+    db.close()
