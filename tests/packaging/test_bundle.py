@@ -197,6 +197,31 @@ def test_the_desktop_app_shows_its_sign_in_dialog_offscreen(bundle: Path, tmp_pa
     _first_window(bundle, data, tmp_path / "stderr.txt")
 
 
+@pytest.mark.skipif(not (shutil.which("dbus-run-session") and shutil.which("gnome-keyring-daemon")),
+                    reason="needs dbus-run-session and gnome-keyring-daemon (apt: dbus-daemon gnome-keyring)")
+def test_agent_key_in_the_os_keyring(bundle: Path, tmp_path: Path) -> None:
+    """keyring's Secret Service backend (jeepney, SecretStorage) works frozen: the admin stores the
+    agent key in a (throw-away) GNOME keyring, and the sync agent opens the device with it — it gets
+    as far as the MOSIP secrets this device was never given."""
+    data, home = tmp_path / "device", tmp_path / "home"
+    home.mkdir()
+    script = f"""
+set -eu
+eval "$(printf 'unlock\\n' | gnome-keyring-daemon --unlock --components=secrets)"
+CRVS_FIELD_PIN={PIN} "$B" --data-dir "$D" init --admin root
+CRVS_FIELD_PIN={PIN} "$B" --data-dir "$D" --user root agent-key --keyring
+"$B" --data-dir "$D" sync --once || echo "sync exit $?"
+"""
+    result = subprocess.run(["dbus-run-session", "--", "bash", "-c", script], capture_output=True, text=True,
+                            timeout=120, env=_env(HOME=str(home), B=str(bundle / "crvs-field"), D=str(data)))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "provisioned in OS keyring" in result.stdout
+    assert not (data / "agent.key").exists()
+    assert "sync exit 2" in result.stdout
+    assert "ida_encryption_cert" in result.stderr  # the device opened: only its MOSIP secrets are missing
+    assert "Traceback" not in result.stderr
+
+
 def test_install_copies_a_relocatable_bundle(bundle: Path, tmp_path: Path) -> None:
     """packaging/install.sh into a staging tree: the copied bundle runs from its new place, with
     the desktop entry and icons where desktops look for them."""
