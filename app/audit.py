@@ -26,10 +26,11 @@ def _digest(event: AuditEvent) -> str:
 def append(session: Session, *, actor: str, kind: str, record_id: str | None = None,
            details: dict[str, Any] | None = None) -> AuditEvent:
     """Add an event inside the caller's write transaction (which serialises writers)."""
-    last = session.exec(select(AuditEvent).order_by(col(AuditEvent.seq).desc()).limit(1)).first()
-    event = AuditEvent(seq=(last.seq or 0) + 1 if last else 1, record_id=record_id, at=utcnow(),
+    last = session.exec(select(AuditEvent.seq, AuditEvent.hash).order_by(col(AuditEvent.seq).desc())
+                        .limit(1)).first()
+    event = AuditEvent(seq=last[0] + 1 if last else 1, record_id=record_id, at=utcnow(),
                        actor=actor, kind=kind, details=details or {},
-                       prev_hash=last.hash if last else GENESIS, hash="")
+                       prev_hash=last[1] if last else GENESIS, hash="")
     event.hash = _digest(event)
     session.add(event)
     return event

@@ -1,15 +1,12 @@
 """Named counters that never repeat, advanced inside the caller's write transaction."""
 
+from sqlalchemy import text
 from sqlmodel import Session
 
-from app.store.models import Sequence
+# one statement, no ORM round trip: a register action takes two numbers (registration, RID)
+_NEXT = text("INSERT INTO sequence (name, value) VALUES (:name, 1) "
+             "ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value")
 
 
 def next_value(session: Session, name: str) -> int:
-    row = session.get(Sequence, name)
-    if row is None:
-        row = Sequence(name=name, value=0)
-        session.add(row)
-    row.value += 1
-    session.flush()
-    return row.value
+    return int(session.execute(_NEXT, {"name": name}).scalar_one())
