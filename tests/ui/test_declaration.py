@@ -182,3 +182,20 @@ def test_the_draft_is_saved_in_the_background_as_the_agent_types(make_window, re
     window.view.buttons["edit"].click()
     assert window.form.editors["deceased.firstname"].value() == "Chikondi"
     assert window.form.record_id == draft.id
+
+
+def test_typing_without_leaving_the_field_is_saved_after_a_pause(make_window, records, qtbot):
+    """A crash loses at most what was typed in the last moment: a pause in typing saves too."""
+    window = make_window(AGENT)
+    window.new_declaration("birth")
+    form = window.form
+    first = form.editors["child.firstname"]
+    first.input.setFocus()
+    type_text(first.input, "Thandiwe")
+    assert form.busy                                   # the save is pending, the UI did not wait
+    qtbot.waitUntil(lambda: form.record_id is not None and not form.busy, timeout=10_000)
+    # the form's defaults are part of the draft from the first save
+    assert records.get(form.record_id).declaration == {
+        "child.firstname": "Thandiwe", "mother.gender": "female", "father.details_available": "yes",
+        "father.gender": "male"}
+    assert QApplication.focusWidget() is first.input    # still typing there
