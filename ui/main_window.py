@@ -393,6 +393,9 @@ class MainWindow(QMainWindow):
             self.open_form(detail.record.event, detail.record)
 
     def open_form(self, event: str, record: Record | None) -> None:
+        if self.form is not None and (self.form.busy or self.form.pending_changes()) and not self.form.last_error:
+            self.form.save_now(then=lambda: self.open_form(event, record))   # keep what was typed first
+            return
         self.close_page()
         self.form = DeclarationForm(self.ctx, event, record, self.stack)
         self.form.closed.connect(self._form_closed)
@@ -517,8 +520,11 @@ class MainWindow(QMainWindow):
             self.act(record_id, ActionType.REJECT, reason=reason)
 
     def closeEvent(self, event: Any) -> None:
-        if self.form is not None:
-            self.form.save_now()
+        form = self.form
+        if form is not None and (form.busy or form.pending_changes()) and not form.last_error:
+            event.ignore()                      # save what was typed, then close (a failed save: close anyway)
+            form.save_now(then=self.close)
+            return
         if self._own_bridge:
             self.bridge.close()
         super().closeEvent(event)

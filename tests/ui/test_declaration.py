@@ -199,3 +199,20 @@ def test_typing_without_leaving_the_field_is_saved_after_a_pause(make_window, re
         "child.firstname": "Thandiwe", "mother.gender": "female", "father.details_available": "yes",
         "father.gender": "male"}
     assert QApplication.focusWidget() is first.input    # still typing there
+
+
+def test_closing_the_window_or_opening_another_form_keeps_what_was_typed(make_window, records, qtbot):
+    window = make_window(AGENT)
+    window.new_declaration("birth")
+    first = window.form
+    first.editors["child.firstname"].input.setFocus()
+    type_text(first.editors["child.firstname"].input, "Madalitso")     # no pause, no Tab
+    QTest.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: window.form is not None and window.form.event_type == "death", timeout=10_000)
+    assert records.get(first.record_id).declaration["child.firstname"] == "Madalitso"
+    second = window.form
+    second.editors["deceased.surname"].input.setFocus()
+    type_text(second.editors["deceased.surname"].input, "Mbewe")
+    window.close()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=10_000)
+    assert records.get(second.record_id).declaration == {"deceased.surname": "Mbewe"}
