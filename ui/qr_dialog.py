@@ -25,11 +25,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.identity.capture import FrameSourceError, ImageSource, ScanHit, ScanPipeline, open_source
-from app.identity.mapping import identity_to_fields
+from app.identity.mapping import identity_to_fields, qr_policy
 from app.identity.qr import QrRejected
 from ui.context import AppContext
 from ui.i18n import pick
-from ui.qr_policy import policy_for
 from ui.qt_compat import emit
 from ui.widgets import Pill
 
@@ -176,7 +175,7 @@ class QrScanDialog(QDialog):
         self.bridge.error.connect(self._on_error)
         self.bridge.ended.connect(self._on_ended)
         try:
-            self.policy = policy_for(ctx.country)
+            self.policy = qr_policy(ctx.country)
         except (OSError, ValueError) as exc:
             self.policy = None
             self.status.setText(self.tr("The country's QR settings cannot be used: %1").replace("%1", str(exc)))
