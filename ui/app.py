@@ -30,6 +30,7 @@ from app.store.models import User
 from sync.status import SyncStatusHub
 from ui import i18n
 from ui.context import AppContext
+from ui.idle import IdleLock
 from ui.login import LoginDialog
 from ui.main_window import MainWindow
 from ui.operations import wait_idle
@@ -143,14 +144,20 @@ def esignet_for(esignet: Any, device: Device, actor: Actor, language: str) -> ES
     return ESignetLoginService(device.country, device.records, actor, db=device.db, language=language)
 
 
+IDLE_LOCK_SECONDS = 10 * 60
+
+
 def main(data_dir: Path, country_dir: Path | None = None, sync_hub: SyncStatusHub | None = None,
          sync_now: Callable[[], Any] | None = None, esignet: Any = None,
-         language: str | None = None) -> int:
+         language: str | None = None, on_unlocked: Callable[[Device], Any] | None = None,
+         on_locked: Callable[[], Any] | None = None, idle_lock_seconds: float = IDLE_LOCK_SECONDS) -> int:
     """Open the device, sign in, run the main window; back to sign-in after "Sign out".
 
     `sync_hub`/`sync_now`: the sync agent's status hub and its "drain now" (None: no agent).
     `esignet`: an `ESignetLogin`, a factory `(device, actor, language) -> ESignetLogin`, None (the
     country's e-Signet through app.identity.esignet_login when configured) or False (none).
+    `on_unlocked(device)` / `on_locked()`: called when a sign-in opens the device and when sign-out
+    or the idle lock closes it (the command line starts and stops the sync agent with them).
     Returns the process exit code (0, or 2 when the device cannot be opened)."""
     app = application()
     settings = QSettings(str(Path(data_dir) / "ui.ini"), QSettings.Format.IniFormat)
@@ -179,16 +186,23 @@ def main(data_dir: Path, country_dir: Path | None = None, sync_hub: SyncStatusHu
             ctx = build_context(session.device, sync_hub=sync_hub, sync_now=sync_now, esignet=login_service,
                                 language=language)
             ctx.actor = login.actor
+            if on_unlocked is not None:
+                on_unlocked(session.device)
             window = MainWindow(ctx, bridge)
+            idle = IdleLock(window, idle_lock_seconds, window.sign_out)
+            app.installEventFilter(idle)
             window.show()
             freeze_startup_objects()
             code = app.exec()
+            app.removeEventFilter(idle)
             wait_idle()
             window.deleteLater()
             if login_service is not esignet and hasattr(login_service, "close"):
                 login_service.close()
             if not window.wants_sign_out:
                 break
+            if on_locked is not None and session.unlocked_by_user:
+                on_locked()
             session.lock_if_user_opened()
     finally:
         wait_idle()

@@ -448,8 +448,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    """No command: the desktop app on this device, with its sync agent when MOSIP is configured."""
-    from app.device import Device
+    """No command: the desktop app, with the sync agent beside it once the device is open (at once
+    with a provisioned agent key; otherwise when a user's PIN unlocks it, until sign-out)."""
+    from app.device import Device, DeviceError
     from app.mosip.settings import load_settings
     from app.security.secrets import MissingSecret, SecretStore
     from sync.agent import SyncAgent
@@ -458,28 +459,44 @@ def cmd_app(args: argparse.Namespace) -> int:
 
     data_dir = _data_dir(args)
     country = Path(args.country) if args.country else None
-    agent = None
     hub = SyncStatusHub()
-    try:
-        device = Device.open(data_dir, country)
+    running: dict[str, Any] = {}
+
+    def start_agent(device: Any) -> None:
+        if "agent" in running:
+            return
         try:
-            agent = SyncAgent(device.records, device.country, load_settings(device.country, SecretStore(device.db)),
-                              hub)
+            settings = load_settings(device.country, SecretStore(device.db))
         except MissingSecret as exc:
             print(f"warning: sync is off: {exc}", file=sys.stderr)
-            device.close()
-            device = None
-    except Exception:  # the UI reports a device that cannot be opened
-        device = None
-    if agent is not None:
+            return
+        agent = SyncAgent(device.records, device.country, settings, hub)
         agent.start()
-    try:
-        return ui_main(data_dir, country, sync_hub=hub, sync_now=agent.sync_now if agent else None)
-    finally:
+        running["agent"] = agent
+
+    def stop_agent() -> None:
+        agent = running.pop("agent", None)
         if agent is not None:
             agent.stop()
-        if device is not None:
-            device.close()
+
+    def sync_now() -> None:
+        if "agent" in running:
+            running["agent"].sync_now()
+
+    agent_device = None
+    try:
+        agent_device = Device.open(data_dir, country)
+        start_agent(agent_device)
+    except (DeviceError, OSError):
+        agent_device = None  # locked: the agent starts when a user signs in
+    try:
+        return ui_main(data_dir, country, sync_hub=hub, sync_now=sync_now,
+                       on_unlocked=None if agent_device else start_agent,
+                       on_locked=None if agent_device else stop_agent)
+    finally:
+        stop_agent()
+        if agent_device is not None:
+            agent_device.close()
 
 
 def cmd_not_yet(issue: str) -> Callable[[argparse.Namespace], int]:
