@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from app.config.loader import LoadedCountry
+from app.records.service import Actor
 from app.security.secrets import SecretStore
 
 DEMO_MISP_LICENSE_KEY = "demo-misp-license-key-not-secret"
@@ -37,7 +38,7 @@ def fetch_client_config(base_url: str) -> dict[str, Any]:
 
 
 def link_device(country: LoadedCountry, store: SecretStore, base_url: str,
-                client_config: dict[str, Any] | None = None) -> None:
+                client_config: dict[str, Any] | None = None, *, actor: Actor) -> None:
     """Register this country's demo partner with the emulator and import what the device needs."""
     config = client_config or fetch_client_config(base_url)
     mosip = country.config.mosip
@@ -73,4 +74,4 @@ def link_device(country: LoadedCountry, store: SecretStore, base_url: str,
         "websub_secret": os.environ.get("CRVS_DEMO_WEBSUB_SECRET") or pysecrets.token_urlsafe(24),
     }
     for name, value in values.items():
-        store.put(name, value.encode())
+        store.put(name, value.encode(), actor=actor)

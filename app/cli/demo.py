@@ -88,7 +88,7 @@ def run_demo(args: argparse.Namespace) -> int:
             for name, role, pin in DEMO_USERS[1:]:
                 device.add_user(device.actor, name, role, pin)
             store = SecretStore(device.db)
-            link_device(device.country, store, emulator.base_url, config)
+            link_device(device.country, store, emulator.base_url, config, actor=device.actor)
             _seed(device, load_identities())
             hub = SyncStatusHub()
             agent = SyncAgent(device.records, device.country, load_settings(device.country, store), hub)

@@ -358,7 +358,7 @@ def cmd_secrets_import(args: argparse.Namespace) -> int:
             raise CliError("importing secrets needs an admin", EXIT_REFUSED)
         store = SecretStore(device.db)
         for name, value in data.items():
-            store.put(name, value.encode())
+            store.put(name, value.encode(), actor=actor)
     finally:
         device.close()
     print(f"imported {len(data)} secrets: {', '.join(sorted(data))}")
@@ -423,6 +423,32 @@ def cmd_sync(args: argparse.Namespace) -> int:
         return EXIT_REFUSED if summary.quarantined or summary.alert else EXIT_OK
     finally:
         device.close()
+
+
+def cmd_audit_export(args: argparse.Namespace) -> int:
+    """A record's whole history as JSON (with each event's hash and the chain check)."""
+    from app import audit
+
+    device = _open_device(args)
+    try:
+        actor = _login(args, device)
+        detail = device.records.detail(args.id, role=actor.role)
+        with device.db.read() as session:
+            broken = audit.verify(session)
+    finally:
+        device.close()
+    export = {"record": {"id": detail.record.id, "tracking_id": detail.record.tracking_id,
+                         "event": detail.record.event, "status": detail.record.status},
+              "chain_holds": broken is None,
+              "events": [{"seq": h.seq, "at": h.at.isoformat(), "actor": h.actor, "kind": h.kind,
+                          "details": h.details, "prev_hash": h.prev_hash, "hash": h.hash} for h in detail.history]}
+    text = json.dumps(export, ensure_ascii=False, indent=2, sort_keys=True)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        print(f"{len(export['events'])} events written to {args.out}")
+    else:
+        print(text)
+    return EXIT_OK if broken is None else EXIT_REFUSED
 
 
 def cmd_qr_decode(args: argparse.Namespace) -> int:
@@ -612,6 +638,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="audit history").add_subparsers(dest="audit_command", required=True)
     audit.add_parser("verify", help="check the hash chain").set_defaults(func=cmd_audit_verify)
+    export = audit.add_parser("export", help="a record's history as JSON")
+    export.add_argument("id")
+    export.add_argument("--out")
+    export.set_defaults(func=cmd_audit_export)
     return parser
 
 

@@ -7,6 +7,8 @@ from sqlmodel import select
 
 from app.config.loader import LoadedCountry
 from app.config.models import SecretRef
+from app.records.service import Actor
+from app.records.workflow import PermissionDenied, Role
 from app.store import Database
 from app.store.models import Secret, utcnow
 
@@ -24,7 +26,10 @@ class SecretStore:
     def __init__(self, db: Database):
         self.db = db
 
-    def put(self, name: str, value: bytes) -> None:
+    def put(self, name: str, value: bytes, *, actor: Actor) -> None:
+        """Store a secret (admin only): keys and credentials are a device administrator's job."""
+        if actor.role is not Role.ADMIN:
+            raise PermissionDenied("storing secrets needs the role admin")
         if not name or len(name) > 64:
             raise ValueError("a secret name has 1–64 characters")
         if len(value) > MAX_SECRET_BYTES:
@@ -34,6 +39,9 @@ class SecretStore:
             row.value = value
             row.updated_at = utcnow()
             session.add(row)
+            from app import audit
+
+            audit.append(session, actor=actor.name, kind="secret-stored", details={"name": name})
 
     def get(self, name: str) -> bytes | None:
         with self.db.read() as session:

@@ -61,3 +61,14 @@ def test_only_admins_add_users(db: Database) -> None:
         users.add(REGISTRAR, "eve", "registrar", "eve-pin-1")
     with pytest.raises(UserError, match="at least 6"):
         users.add(ADMIN, "bob", "agent", "123")
+
+
+def test_only_admins_store_secrets(db: Database) -> None:
+    from app.security.secrets import SecretStore
+
+    store = SecretStore(db)
+    for actor in (AGENT, SUPERVISOR, REGISTRAR):
+        with pytest.raises(PermissionDenied, match="admin"):
+            store.put("websub_secret", b"x", actor=actor)
+    store.put("websub_secret", b"x", actor=ADMIN)
+    assert store.get("websub_secret") == b"x"

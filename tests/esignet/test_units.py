@@ -30,6 +30,7 @@ from app.mosip.esignet import (
     callback_page,
     load_private_key,
 )
+from app.records import Actor, Role
 from app.security.secrets import SecretStore
 
 from .conftest import KEYS
@@ -163,7 +164,8 @@ def test_secrets_come_from_files_or_the_encrypted_store(farajaland, db):
     assert resolve_secret(farajaland, SecretRef(file="demo-keys/esignet-client.jwk.json"), db).startswith(b"{")
     with pytest.raises(SecretUnavailable, match="not in this device's store"):
         resolve_secret(farajaland, SecretRef(secret="esignet_client_key"), db)
-    SecretStore(db).put("esignet_client_key", (KEYS / "esignet-client.jwk.json").read_bytes())
+    SecretStore(db).put("esignet_client_key", (KEYS / "esignet-client.jwk.json").read_bytes(),
+                        actor=Actor("root", Role.ADMIN))
     config = farajaland.config.identity.esignet.model_copy(
         update={"client_key": SecretRef(secret="esignet_client_key")})
     rp = relying_party(farajaland, config, db)

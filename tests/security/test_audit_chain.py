@@ -74,3 +74,18 @@ def test_reordered_events_are_found(device_dir: Path) -> None:
                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (other_seq, *rest))
     result = verify(device_dir)
     assert result.returncode == 1 and "broken at event 3" in result.stderr
+
+
+def test_export_of_a_records_history(device_dir: Path, tmp_path: Path) -> None:
+    conn = raw(device_dir)
+    record_id = conn.execute("SELECT id FROM record WHERE status = 'rejected'").fetchone()[0]
+    conn.close()
+    out = tmp_path / "history.json"
+    result = subprocess.run([sys.executable, "-m", "app.cli.main", "--data-dir", str(device_dir), "--user", "root",
+                             "audit", "export", record_id, "--out", str(out)], capture_output=True, text=True,
+                            timeout=60, env={**os.environ, "CRVS_FIELD_PIN": "root-pin-1"})
+    assert result.returncode == 0, result.stderr
+    export = json.loads(out.read_text())
+    assert export["chain_holds"] is True
+    assert [e["kind"] for e in export["events"]] == ["declare", "reject"]
+    assert export["events"][1]["details"]["reason"] == "duplicate"

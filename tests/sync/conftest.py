@@ -109,7 +109,7 @@ def link(emulator: EmulatorServer, data_dir: Path, country_dir: Path | None = No
             device.add_user(ADMIN, "ana", "agent", AGENT_PIN)
             device.add_user(ADMIN, "rex", "registrar", REGISTRAR_PIN)
             device.add_user(ADMIN, "sam", "supervisor", SUPERVISOR_PIN)
-            link_device(device.country, SecretStore(device.db), emulator.base_url, config)
+            link_device(device.country, SecretStore(device.db), emulator.base_url, config, actor=device.actor)
         finally:
             device.close()
     finally:

@@ -182,7 +182,9 @@ def test_configuration_fault_stops_the_batch_without_burning_attempts(linked: Li
                 "child.firstname": f"C{n}", "child.surname": "X", "child.gender": "male", "child.dob": "2026-11-25",
                 "informant.relation": "mother", **section_values("mother", mother)})
         store = SecretStore(device.db)
-        store.put("partner_api_key", b"revoked-key")
+        from tests.core.conftest import ADMIN
+
+        store.put("partner_api_key", b"revoked-key", actor=ADMIN)
         agent = SyncAgent(device.records, device.country, load_settings(device.country, store), websub=False)
         agent.connectivity.online = True
         summary = agent.drain()
