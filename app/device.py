@@ -139,8 +139,13 @@ class Device:
             raise UserError("provisioning needs a device unlocked with a PIN")
         if use_keyring:
             import keyring
+            from keyring.errors import KeyringError
 
-            keyring.set_password(KEYRING_SERVICE, str(self.data_dir.resolve()), self.data_key.hex())
+            try:
+                keyring.set_password(KEYRING_SERVICE, str(self.data_dir.resolve()), self.data_key.hex())
+            except KeyringError as exc:
+                raise UserError(f"no usable OS keyring on this machine ({type(exc).__name__}); "
+                                "use an agent key file instead") from None
             return "OS keyring"
         target = key_file or self.data_dir / KEY_FILE
         write_key_file(target, self.data_key)
