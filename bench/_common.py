@@ -68,10 +68,27 @@ def machine() -> dict[str, Any]:
     return info
 
 
+def source_state() -> dict[str, Any]:
+    """Which code was measured: HEAD, and whether app/ sync/ mosip_emulator/ resources/ had
+    uncommitted changes (others work in the same tree)."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10,
+                                  check=False).stdout.strip()
+        except OSError:
+            return ""
+
+    dirty = git("status", "--porcelain", "--", "app", "sync", "mosip_emulator", "resources")
+    return {"commit": git("rev-parse", "--short", "HEAD"), "uncommitted_files_in_code": len(dirty.splitlines())}
+
+
 def write_result(name: str, result: dict[str, Any], out: Path | None = None) -> Path:
     path = out or RESULTS / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    result = {"benchmark": name, "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), **result}
+    result = {"benchmark": name, "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+              "source": source_state(), **result}
     with contextlib.suppress(OSError):
         result.setdefault("machine", {})["loadavg_at_end"] = os.getloadavg()
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", "utf-8")

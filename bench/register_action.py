@@ -171,13 +171,15 @@ def main(argv: list[str] | None = None) -> int:
     path = write_result("register_action", result, args.out)
 
     cel = result["cel"]["all_expressions"]
+    when = next((v for k, v in result["cel"]["per_expression"].items() if k.endswith(":when")), cel)
     print_table([
         ("register action, median", f"{result['single']['median_ms']:.2f} ms", f"≤ {BUDGET_MEDIAN_MS} ms"),
         ("register action, p95", f"{result['single']['p95_ms']:.2f} ms", ""),
         ("register action, CPU time median", f"{result['single_cpu']['median_ms']:.2f} ms", ""),
         (f"bulk {result['bulk']['registrations']} registrations", f"{result['bulk']['total_s']:.2f} s",
          f"≤ {BUDGET_BULK_S} s per 1,000"),
-        ("CEL, one expression alone (median)", f"{cel['median_ms']:.3f} ms", f"anchor ≈ {CEL_ANCHOR_MS} ms"),
+        ("CEL, the rule's `when` alone (median)", f"{when['median_ms']:.3f} ms", f"anchor ≈ {CEL_ANCHOR_MS} ms"),
+        ("CEL, median over the rule's expressions", f"{cel['median_ms']:.3f} ms", ""),
         ("CEL expressions per register", str(result["cel"]["expressions_per_register"]), ""),
         ("build_activation (median)", f"{result['cel']['build_activation']['median_ms']:.3f} ms", ""),
     ], ("what", "measured", "budget"))

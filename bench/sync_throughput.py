@@ -92,7 +92,9 @@ def link_device(data_dir: Path, base_url: str) -> tuple[Any, dict[str, Any]]:
     os.environ.update(emulator_environment(base_url, config, callback_port=9))  # no WebSub here
     os.environ["CRVS_DEMO_WEBSUB_SECRET"] = "websub-secret-for-bench"
     device = new_device(data_dir)
-    link_device(device.country, SecretStore(device.db), base_url, config)
+    from app.records import Actor, Role
+
+    link_device(device.country, SecretStore(device.db), base_url, config, actor=Actor("root", Role.ADMIN))
     return device, config
 
 
@@ -301,14 +303,17 @@ def emulator_counters(base_url: str) -> dict[str, int]:
     import httpx
 
     try:
-        state = httpx.get(f"{base_url}/admin/counters", timeout=10)
+        state = httpx.get(f"{base_url}/admin/state", timeout=30)
         if state.status_code != 200:
             return {}
-        data = state.json()
-    except (httpx.HTTPError, ValueError):
+        data = state.json().get("counters") or {}
+    except (httpx.HTTPError, ValueError, AttributeError):
         return {}
     ida = data.get("ida_requests") if isinstance(data, dict) else None
-    return {"ida_requests_total": sum(ida.values())} if isinstance(ida, dict) else {}
+    if not isinstance(ida, dict):
+        return {}
+    return {"ida_requests_total": sum(ida.values()), "transactions": len(ida),
+            "transactions_sent_more_than_once": sum(1 for n in ida.values() if n > 1)}
 
 
 if __name__ == "__main__":
