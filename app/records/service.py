@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func
-from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, col, select
 
 from app import audit
@@ -108,11 +107,13 @@ class RecordService:
         return _fold(" ".join(p for p in parts if p))
 
     def _touch(self, record: Record) -> None:
+        """JSON columns are only ever reassigned (never mutated in place), so SQLAlchemy writes
+        just the ones that changed; the search text follows the declaration."""
         record.updated_at = self.clock()
         record.version += 1
-        record.search_text = self._search_text(record)
-        for name in ("declaration", "persons", "mosip", "correction"):
-            flag_modified(record, name)
+        search_text = self._search_text(record)
+        if search_text != record.search_text:
+            record.search_text = search_text
 
     def _commit_action(self, session: Session, record: Record, actor: Actor, action: ActionType,
                        target: Status, *, reason: str | None = None,
@@ -237,7 +238,7 @@ class RecordService:
                                    payload={**payload, "transaction_id": txn, "section": section.id},
                                    created_at=self.clock(), next_attempt_at=self.clock()))
             person.update({"verification": "pending", "failed_attributes": []})
-            record.persons[section.id] = person
+            record.persons = {**record.persons, section.id: person}
             queued.append(section.id)
         return queued
 
@@ -278,7 +279,7 @@ class RecordService:
             person = dict(record.persons.get(verification.section) or {})
             person.update({"verification": verification.status,
                            "failed_attributes": verification.failed_attributes})
-            record.persons[verification.section] = person
+            record.persons = {**record.persons, verification.section: person}
             current = Status(record.status)
             details = {"section": verification.section, "outcome": verification.status,
                        "failed_attributes": verification.failed_attributes,
@@ -316,8 +317,8 @@ class RecordService:
             if Status(record.status) is Status.DRAFT:
                 record.declaration = dict(record.declaration) | prefill
             self._cancel_pending(session, record.id, section)
-            record.persons[section] = {"verification": "authenticated", "psut": psut,
-                                       "failed_attributes": [], "source": "esignet"}
+            record.persons = {**record.persons, section: {"verification": "authenticated", "psut": psut,
+                                       "failed_attributes": [], "source": "esignet"}}
             self._commit_action(session, record, actor, ActionType.AUTHENTICATE, Status(record.status),
                                 audit_details={"section": section, "fields": sorted(prefill)})
         return record
@@ -508,7 +509,7 @@ class RecordService:
             record.mosip = dict(record.mosip) | ids
             person = dict(record.persons.get(request.subject) or {})
             person.update(ids)
-            record.persons[request.subject] = person
+            record.persons = {**record.persons, request.subject: person}
             id_field = f"{request.subject}.{self.country.config.identity.fields['individual_id']}"
             form = self.country.config.form(record.event)
             if form.field(id_field) is not None and (vid or (keep_uin and uin)):
@@ -589,7 +590,16 @@ class RecordService:
                                 .where(ExternalRequest.status == "awaiting")).one()
 
     def queue_counts(self) -> dict[str, int]:
+        """All queues' counts in three queries: statuses grouped once, the flag, the outbox."""
+        queues = self.country.config.workqueues
         with self.db.read() as session:
-            return {q.id: session.exec(select(func.count()).select_from(Record)
-                                       .where(self._queue_filter(q))).one()
-                    for q in self.country.config.workqueues}
+            by_status = dict(session.exec(select(Record.status, func.count()).group_by(Record.status)).all())
+            flagged = outbox = 0
+            if any(q.requires_attention for q in queues):
+                flagged = session.exec(select(func.count()).select_from(Record)
+                                       .where(col(Record.requires_attention).is_(True))).one()
+            if any(q.outbox for q in queues):
+                outbox = session.exec(select(func.count(func.distinct(OutboxItem.record_id)))
+                                      .where(col(OutboxItem.state).in_(OPEN_OUTBOX_STATES))).one()
+        return {q.id: (sum(by_status.get(s, 0) for s in q.statuses) if q.statuses
+                       else flagged if q.requires_attention else outbox) for q in queues}

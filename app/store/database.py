@@ -64,6 +64,9 @@ def _connect(path: Path, key: bytes) -> Any:
     conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable at checkpoint, no corruption
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA busy_timeout = 30000")
+    # SQLCipher decrypts every page it reads; the default 2 MB cache makes a 100k-record device
+    # decrypt most of a queue's pages on each query (bench/workqueue_page). 32 MB per connection.
+    conn.execute("PRAGMA cache_size = -32768")
     conn.isolation_level = None  # SQLAlchemy's BEGIN below, not the driver's implicit one
     return conn
 
@@ -81,7 +84,7 @@ class Database:
         _connect(self.path, key).close()  # fail fast on a wrong key
         self.engine: Engine = create_engine(
             "sqlite+crvs_sqlcipher://", creator=lambda: _connect(self.path, self._key),
-            poolclass=QueuePool, pool_size=4, max_overflow=4, future=True)
+            poolclass=QueuePool, pool_size=3, max_overflow=3, future=True)
 
         @event.listens_for(self.engine, "begin")
         def _begin(conn: Any) -> None:
