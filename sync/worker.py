@@ -151,11 +151,16 @@ class OutboxWorker:
             return
         verified = error_class is None
         failed = result.failed_attributes or ([] if verified else ["identity"])
-        with self.records.db.write():  # the outcome and the delivery commit together
-            self.records.apply_verification_result(item.idempotency_key, verified=verified,
-                                                   failed_attributes=[] if verified else failed,
-                                                   error_codes=result.codes)
-            self.ledger.complete(item.id)
+
+        def record() -> None:
+            with self.records.db.write():  # the outcome and the delivery commit together
+                self.records.apply_verification_result(item.idempotency_key, verified=verified,
+                                                       failed_attributes=[] if verified else failed,
+                                                       error_codes=result.codes)
+                self.ledger.complete(item.id)
+
+        # off the event loop: other requests keep flowing while this one is written
+        await asyncio.to_thread(record)
         log.info("verification %s: %s", item.idempotency_key,
                  "verified" if verified else f"failed ({', '.join(failed)})")
         summary.sent += 1
