@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from app import audit
@@ -72,8 +72,23 @@ class RecordDetail:
     available: list[ActionType] = field(default_factory=list)
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
+def _search_filter(statement: Any, words: list[str]) -> Any:
+    """Words of 3+ characters through the trigram index (record_search, migration 0003); shorter
+    ones as substrings of the matched rows' search text."""
+    long_words = [w for w in words if len(w) >= 3]
+    if long_words:
+        query = " AND ".join('"' + w.replace('"', '""') + '"' for w in long_words)
+        statement = statement.where(text("record.rowid IN (SELECT rowid FROM record_search "
+                                         "WHERE record_search MATCH :fts)").bindparams(fts=query))
+    for word in words:
+        if len(word) < 3:
+            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            statement = statement.where(col(Record.search_text).like(f"%{escaped}%", escape="\\"))
+    return statement
+
+
+def _fold(value: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", value)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
@@ -577,10 +592,7 @@ class RecordService:
             if queue_id:
                 statement = statement.where(self._queue_filter(self.queue(queue_id)))
             if search and search.strip():
-                for word in _fold(search).split()[:5]:
-                    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-                    pattern = f"%{escaped}%"
-                    statement = statement.where(col(Record.search_text).like(pattern, escape="\\"))
+                statement = _search_filter(statement, _fold(search).split()[:5])
             statement = statement.order_by(col(Record.updated_at).desc()).offset(offset).limit(limit)
             return list(session.exec(statement))
 

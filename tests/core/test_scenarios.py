@@ -161,3 +161,22 @@ def test_same_newborn_differs_between_countries(service: RecordService, tonga_se
         "mother.given_names": "Zoë", "mother.family_name": "Banda", "informant.relation": "mother"})
     verify_all(tonga_service, tonga.id)
     assert tonga_service.act(REGISTRAR, tonga.id, "register").status == "registered"
+
+
+def test_search_by_name_and_tracking_id(service: RecordService) -> None:
+    amelie = service.declare(AGENT, event="birth", data=farajaland_birth())
+    other = service.declare(AGENT, event="birth", data=farajaland_birth(**{"child.firstname": "Wezi",
+                                                                          "child.surname": "Ng"}))
+    draft = service.create_draft(AGENT, "birth", {"child.firstname": "Temwa"})
+
+    def found(query: str) -> set[str]:
+        return {r.id for r in service.list_records(search=query)}
+
+    assert found("amelie banda") == {amelie.id}          # accents folded, words ANDed (index)
+    assert found("AMÉLIE") == {amelie.id}
+    assert found("ng wezi") == {other.id}                # a two-letter word checked as a substring
+    assert found(amelie.tracking_id.lower()) == {amelie.id}
+    assert found("nobody") == set()
+    assert found('"; DROP TABLE record; --') == set()     # quotes are data, not query syntax
+    service.update_draft(AGENT, draft.id, {"child.firstname": "Chimwemwe"})
+    assert found("temwa") == set() and found("chimwemwe") == {draft.id}   # the index follows updates

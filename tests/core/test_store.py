@@ -11,6 +11,7 @@ from sqlmodel import SQLModel
 
 from app.records import RecordService
 from app.store import Database, DatabaseError, new_data_key
+from app.store.database import include_name
 from tests.core.conftest import AGENT, farajaland_birth
 
 
@@ -37,15 +38,16 @@ def test_wal_mode(db: Database) -> None:
 
 
 def test_migrations_produce_the_models_schema(db: Database) -> None:
-    assert db.schema_revision() == "0002"
+    assert db.schema_revision() == "0003"
     with db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": include_name})
+        diff = compare_metadata(context, SQLModel.metadata)
     assert diff == []
 
 
 def test_migrate_is_idempotent(db: Database) -> None:
     db.migrate()
-    assert db.schema_revision() == "0002"
+    assert db.schema_revision() == "0003"
 
 
 def test_a_failed_write_leaves_nothing(service: RecordService) -> None:
@@ -77,7 +79,7 @@ def test_upgrade_from_the_first_schema_keeps_the_data(tmp_path: Path) -> None:
                           "'2026-01-01', 1)"))
     assert db.schema_revision() == "0001"
     db.migrate()
-    assert db.schema_revision() == "0002"
+    assert db.schema_revision() == "0003"
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT tracking_id FROM record")).scalar() == "T1"
         indexes = {row[1] for row in conn.execute(text("PRAGMA index_list('record')"))}
