@@ -187,7 +187,13 @@ class SyncAgent:
         log.warning("WebSub delivery rejected: %s", reason)
 
     def _progress(self, done: int, total: int, records: set[str]) -> None:
-        self._publish(done=done, total=max(total, done), changed_records=tuple(sorted(records)))
+        """Per delivered item: no database query (counting the outbox per item made a long drain
+        quadratic); the queue size follows from the drain's own progress."""
+        total = max(total, done)
+        status = self.hub.status
+        queued = max(0, status.queued - 1) if status.running else status.queued
+        self.hub.update(online=self.connectivity.online, done=done, total=total, queued=queued,
+                        changed_records=tuple(sorted(records)))
 
     def _publish(self, **changes: object) -> None:
         counts = self.ledger.counts()
