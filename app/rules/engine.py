@@ -228,11 +228,27 @@ _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _SIMPLE = re.compile(rf"^\s*(?:({_NAME})\(\s*)?({_NAME})(?:\.({_NAME}))?(?(1)\s*\))\s*$")
 
 
+_HAS_OR_EMPTY = re.compile(rf"^\s*has\(\s*({_NAME})\.({_NAME})\s*\)\s*\?\s*\1\.\2\s*:\s*(?:''|\"\")\s*$")
+
+
 def _simple_access(source: str, functions: Mapping[str, Callable[..., Any]]
                    ) -> Callable[[Mapping[str, Any]], Any] | None:
     """Most mapping expressions are `name`, `section.field` or `helper(section[.field])`: those
     are read directly instead of walking celpy's tree (a register action evaluates a dozen), with
     the same results and the same errors. Anything else goes to celpy."""
+    optional = _HAS_OR_EMPTY.match(source)
+    if optional:  # `has(a.b) ? a.b : ''` — an optional value, empty when absent
+        section, member = optional.groups()
+
+        def evaluate_optional(activation: Mapping[str, Any]) -> Any:
+            if section not in activation:
+                raise EvaluationError(f"no such name: '{section}'")
+            value = activation[section]
+            if not isinstance(value, Mapping):
+                raise EvaluationError(f"'{section}' has no members")
+            return value[member] if member in value else ""
+
+        return evaluate_optional
     match = _SIMPLE.match(source)
     if not match:
         return None

@@ -47,7 +47,8 @@ def test_errors_name_the_problem_not_the_data(farajaland: LoadedCountry) -> None
 
 
 SIMPLE = ["child.firstname", "child.nid", "registration_number", "full_name(child)", "full_name(mother)",
-          "mosip_date(child.dob)", "mosip_gender(child.gender)", "mother.verification", "age_in_years(child.dob)"]
+          "mosip_date(child.dob)", "mosip_gender(child.gender)", "mother.verification", "age_in_years(child.dob)",
+          "has(mother.psut) ? mother.psut : ''", "has(child.surname) ? child.surname : \"\""]
 names = st.text(st.characters(codec="utf-8", categories=("L",)), min_size=1, max_size=12)
 
 
@@ -60,7 +61,8 @@ def test_direct_path_agrees_with_celpy(farajaland: LoadedCountry, first, surname
                                        verification) -> None:
     values = {k: v for k, v in {"child.firstname": first, "child.surname": surname, "child.dob": dob,
                                 "child.gender": gender, "mother.firstname": surname}.items() if v is not None}
-    act = activation(farajaland, values, {"mother": {"verification": verification}})
+    persons = {"mother": {"verification": verification, **({"psut": "p-1"} if first else {})}}
+    act = activation(farajaland, values, persons)
     for source in SIMPLE:
         expression = compile_(farajaland, source)
         assert isinstance(expression, _FastExpression), source
