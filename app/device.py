@@ -98,7 +98,7 @@ class Device:
             raise DeviceError(f"{data_dir} already holds a device database")
         country = load_country(country_dir or default_country_dir())
         key = bytes.fromhex(os.environ[KEY_ENV]) if os.environ.get(KEY_ENV) else new_data_key()
-        (data_dir / SETTINGS_FILE).write_text(json.dumps({"country_dir": str(country.directory)}, indent=1))
+        (data_dir / SETTINGS_FILE).write_text(json.dumps({"country_dir": _portable(country.directory)}, indent=1))
         db = Database(data_dir / DB_FILE, key)
         db.migrate()
         device = cls(data_dir, country, db, data_key=key)
@@ -158,11 +158,7 @@ class Device:
         if not (data_dir / DB_FILE).exists():
             raise DeviceError(f"no device database in {data_dir} (run `crvs-field init --admin NAME`)")
         if country_dir is None:
-            try:
-                settings = json.loads((data_dir / SETTINGS_FILE).read_text())
-                country_dir = Path(settings["country_dir"])
-            except (OSError, ValueError, KeyError):
-                country_dir = default_country_dir()
+            country_dir = recorded_country_dir(data_dir)
         country = load_country(country_dir)
         actor = None
         if user is not None:
@@ -185,6 +181,30 @@ class Device:
                 raise AuthenticationError("unknown user or wrong PIN")
             device.actor = actor
         return device
+
+
+BUNDLED = "bundled:"
+
+
+def _portable(directory: Path) -> str:
+    """A country shipped with the app is recorded relative to the app's resources, so moving or
+    upgrading the installation (a new bundle folder) does not strand the device."""
+    try:
+        return BUNDLED + directory.resolve().relative_to(resources_dir().resolve()).as_posix()
+    except ValueError:
+        return str(directory)
+
+
+def _resolve_portable(value: str) -> Path:
+    return resources_dir() / value[len(BUNDLED):] if value.startswith(BUNDLED) else Path(value)
+
+
+def recorded_country_dir(data_dir: Path) -> Path:
+    """The country the device was initialised for (device.json), else the default one."""
+    try:
+        return _resolve_portable(json.loads((data_dir / SETTINGS_FILE).read_text())["country_dir"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return default_country_dir()
 
 
 def _keyring_get(data_dir: Path) -> str | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import json
 import logging
 import sys
 from collections.abc import Callable
@@ -17,11 +16,10 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from app.config.loader import ConfigError, load_country
 from app.device import (
     DB_FILE,
-    SETTINGS_FILE,
     Device,
     DeviceError,
-    default_country_dir,
     default_data_dir,
+    recorded_country_dir,
     resources_dir,
 )
 from app.identity.esignet_api import ESignetLogin
@@ -92,12 +90,7 @@ class DeviceSession:
         self.country = self.device.country if self.device else load_country(self._country_dir())
 
     def _country_dir(self) -> Path:
-        if self.country_dir is not None:
-            return self.country_dir
-        try:
-            return Path(json.loads((self.data_dir / SETTINGS_FILE).read_text())["country_dir"])
-        except (OSError, ValueError, KeyError):
-            return default_country_dir()
+        return self.country_dir if self.country_dir is not None else recorded_country_dir(self.data_dir)
 
     def sign_in(self, name: str, pin: str, language: str) -> Actor:
         """On a worker thread: unlock if needed, check the PIN (lockout), remember the language."""

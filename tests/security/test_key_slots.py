@@ -105,3 +105,13 @@ def test_agent_key_file_is_private_and_opens_the_device(device_dir: Path) -> Non
         assert device.actor is None and len(device.records.list_records()) == 1
     finally:
         device.close()
+
+
+def test_a_bundled_country_survives_moving_the_installation(device_dir: Path) -> None:
+    import json
+
+    from app.device import recorded_country_dir, resources_dir
+
+    recorded = json.loads((device_dir / "device.json").read_text())["country_dir"]
+    assert recorded == "bundled:countries/farajaland"      # not an absolute path into the install
+    assert recorded_country_dir(device_dir) == resources_dir() / "countries" / "farajaland"

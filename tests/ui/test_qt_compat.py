@@ -45,7 +45,7 @@ def test_the_binding_defect_is_detected_not_assumed():
     assert EMIT_LOSES_REFERENCE == (lost >= 10)
 
 
-def test_void_calls_cannot_exhaust_none():
+def test_void_calls_cannot_exhaust_none(qapp):  # a QLabel needs the QApplication
     """Hundreds of thousands of void Qt calls (a long working day) leave None alive."""
     from PySide6.QtWidgets import QLabel
 
