@@ -58,4 +58,6 @@ def test_void_calls_cannot_exhaust_none(qapp):  # a QLabel needs the QApplicatio
         label.setText("x" if n % 2 else "y")
     assert sys.getrefcount(None) > 0
     if not VOID_LOSES_NONE:
-        assert abs(sys.getrefcount(None) - start) < 100
+        # a defective binding loses one reference per call (300,000); other threads of the test
+        # process move None's count by a few hundred at most
+        assert abs(sys.getrefcount(None) - start) < 5_000
