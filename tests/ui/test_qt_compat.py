@@ -29,7 +29,7 @@ def test_emitting_through_the_helper_keeps_the_booleans_alive():
     for thread in threads:
         thread.join()
     assert len(received) == 20_000
-    assert abs(sys.getrefcount(True) - before) < 50
+    assert abs(sys.getrefcount(True) - before) < 5_000   # a defect would lose 48,000; other threads move it a little
 
 
 def test_the_binding_defect_is_detected_not_assumed():
