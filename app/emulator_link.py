@@ -5,6 +5,7 @@ Talks to the emulator's admin API over HTTP only — the emulator is a separate 
 
 from __future__ import annotations
 
+import json
 import os
 import secrets as pysecrets
 from typing import Any
@@ -54,8 +55,6 @@ def link_device(country: LoadedCountry, store: SecretStore, base_url: str,
     response.raise_for_status()
     esignet = country.config.identity.esignet
     if esignet is not None and esignet.client_key.file:
-        import json
-
         public_path = country.resolve(esignet.client_key.file.replace(".jwk.json", ".pub.jwk.json"))
         body: dict[str, Any] = {"client_id": esignet.client_id, "public_jwks": {"keys": [json.loads(
             public_path.read_text())]}, "redirect_uris": ["http://127.0.0.1/callback"],

@@ -141,9 +141,7 @@ class SyncAgent:
 
         async def run() -> None:
             async with httpx.AsyncClient(timeout=15) as http:
-                packets = PacketClient(self.settings.packets, http)
-                packets._token = self.worker.packet_token
-                token = await packets.token()
+                token = await PacketClient(self.settings.packets, http, token=self.worker.packet_token).token()
                 self.worker.packet_token = token
                 await subscribe(http, hub_url=ws.hub_url, topic=ws.topic, callback_url=ws.callback_url,
                                 secret=ws.secret.decode(), lease_seconds=ws.lease_seconds, token=token)

@@ -69,8 +69,7 @@ class OutboxWorker:
         limits = httpx.Limits(max_connections=self.max_concurrency, max_keepalive_connections=self.max_concurrency)
         async with httpx.AsyncClient(timeout=timeout, limits=limits) as http:
             ida = IdaClient(self.settings.ida, http)
-            packets = PacketClient(self.settings.packets, http)
-            packets._token = self.packet_token
+            packets = PacketClient(self.settings.packets, http, token=self.packet_token)
             done = 0
             for _ in range(max_rounds):
                 items = self.ledger.lease_due(self.owner, limit=BATCH, lease_seconds=self.lease_seconds)
@@ -79,7 +78,7 @@ class OutboxWorker:
                 done, stopped = await self._batch(items, ida, packets, summary, done)
                 if stopped:
                     break
-            self.packet_token = packets._token
+            self.packet_token = packets.current_token
         return summary
 
     async def _batch(self, items: list[OutboxItem], ida: IdaClient, packets: PacketClient,

@@ -94,11 +94,12 @@ class DeviceSession:
 
     def sign_in(self, name: str, pin: str, language: str) -> Actor:
         """On a worker thread: unlock if needed, check the PIN (lockout), remember the language."""
-        if self.device is None:
+        if self.device is None:  # the key slot checks the PIN (with its own lockout) as it unlocks
             self.device = Device.open(self.data_dir, self.country_dir, user=name, pin=pin)
             self.unlocked_by_user = True
         try:
-            actor = self.device.users.authenticate(name, pin)
+            actor = self.device.actor if self.unlocked_by_user and self.device.actor else \
+                self.device.users.authenticate(name, pin)
         except Exception:
             self.lock_if_user_opened()
             raise

@@ -525,14 +525,6 @@ def cmd_app(args: argparse.Namespace) -> int:
             agent_device.close()
 
 
-def cmd_not_yet(issue: str) -> Callable[[argparse.Namespace], int]:
-    def run(args: argparse.Namespace) -> int:
-        print(f"not yet available: {issue}", file=sys.stderr)
-        return EXIT_REFUSED
-
-    return run
-
-
 # ------------------------------------------------------------------------------------ parser
 
 

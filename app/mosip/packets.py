@@ -69,10 +69,15 @@ class AuthenticationFailed(Exception):
 
 
 class PacketClient:
-    def __init__(self, credentials: PacketCredentials, http: httpx.AsyncClient):
+    def __init__(self, credentials: PacketCredentials, http: httpx.AsyncClient, token: str | None = None):
+        """`token`: one obtained earlier (the agent keeps it across drains); refreshed on a 401."""
         self.credentials = credentials
         self.http = http
-        self._token: str | None = None
+        self._token = token
+
+    @property
+    def current_token(self) -> str | None:
+        return self._token
 
     def _url(self, path: str) -> str:
         return self.credentials.base_url.rstrip("/") + path

@@ -37,6 +37,7 @@ from app.records.workflow import (
     Status,
     WorkflowError,
     allowed_targets,
+    available_actions,
     check_permission,
     check_transition,
 )
@@ -269,7 +270,7 @@ class RecordService:
                 item.state = "cancelled"
                 session.add(item)
 
-    def _pending_or_failed(self, session: Session, record: Record) -> tuple[list[str], list[str]]:
+    def _pending_or_failed(self, record: Record) -> tuple[list[str], list[str]]:
         pending = [s for s, p in record.persons.items() if p.get("verification") == "pending"]
         failed = [s for s, p in record.persons.items() if p.get("verification") == "failed"]
         return pending, failed
@@ -300,7 +301,7 @@ class RecordService:
                        "failed_attributes": verification.failed_attributes,
                        "error_codes": verification.error_codes, "transaction_id": transaction_id}
             if current in ACTIVE_STATUSES:
-                pending, failed = self._pending_or_failed(session, record)
+                pending, failed = self._pending_or_failed(record)
                 if failed:
                     target = Status.VERIFICATION_FAILED
                 elif not pending:
@@ -367,7 +368,7 @@ class RecordService:
         return record
 
     def _require_checks_done(self, session: Session, record: Record, what: str) -> None:
-        pending, failed = self._pending_or_failed(session, record)
+        pending, failed = self._pending_or_failed(record)
         if failed:
             raise WorkflowError(f"cannot {what}: identity verification failed for {', '.join(failed)}; "
                                 "a supervisor must review it first")
@@ -556,8 +557,6 @@ class RecordService:
             return self._load(session, record_id)
 
     def detail(self, record_id: str, role: Role | None = None) -> RecordDetail:
-        from app.records.workflow import available_actions
-
         with self.db.read() as session:
             record = self._load(session, record_id)
             actions = list(session.exec(select(Action).where(Action.record_id == record.id)
