@@ -398,7 +398,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             agent.receiver = None
         try:
-            agent.connectivity.observe(agent.connectivity.probe_once())
+            # one probe can meet a dropped connection on a poor line: three tries before "offline"
+            for attempt in range(3):
+                if agent.connectivity.probe_once():
+                    agent.connectivity.observe(True)
+                    break
+                time.sleep(0.5 * (attempt + 1))
             if not agent.connectivity.online:
                 counts = agent.ledger.counts()
                 print(f"offline: MOSIP is unreachable; {counts['pending'] + counts['in_flight']} items stay queued")
