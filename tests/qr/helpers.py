@@ -185,3 +185,90 @@ def write_video(path: Any, frames: list[np.ndarray], fps: float = 10.0, fourcc: 
     for frame in frames:
         writer.write(frame if frame.ndim == 3 else cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR))
     writer.release()
+
+
+# ----------------------------------------------------------------------------- webcam distortions
+# Whole-frame distortions of a 1280×720 BGR frame (the code already pasted, e.g. by on_canvas),
+# deterministic (fixed seeds), each a realistic webcam defect at a level a person holding an ID
+# card up to a laptop camera produces. Used by tests/qr/test_webcam.py and bench/qr.
+def tilt_frame(frame: np.ndarray, degrees: float = 40.0) -> np.ndarray:
+    """The card plane turned `degrees` about the vertical axis through the frame centre, seen by
+    a pinhole camera with a focal length of one frame width (keystone: one side nearer)."""
+    h, w = frame.shape[:2]
+    f, cx, cy, a = float(w), w / 2, h / 2, np.deg2rad(degrees)
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    dst = []
+    for x, y in src:
+        x3, z3 = (x - cx) * np.cos(a), (x - cx) * np.sin(a) + f
+        dst.append([cx + f * x3 / z3, cy + f * (y - cy) / z3])
+    m = cv2.getPerspectiveTransform(src, np.float32(dst))
+    return cv2.warpPerspective(frame, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def rotate_frame(frame: np.ndarray, degrees: float = 20.0) -> np.ndarray:
+    """The card turned in the image plane about the frame centre (same frame size)."""
+    h, w = frame.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    return cv2.warpAffine(frame, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def defocus(frame: np.ndarray, sigma: float = 1.5) -> np.ndarray:
+    """Slightly out of focus (Gaussian, sigma in pixels)."""
+    return cv2.GaussianBlur(frame, (0, 0), sigma)
+
+
+def motion_blur(frame: np.ndarray, length: int = 7) -> np.ndarray:
+    """A hand moving sideways during the exposure (horizontal box kernel, `length` pixels)."""
+    kernel = np.zeros((length, length), np.float32)
+    kernel[length // 2, :] = 1.0 / length
+    return cv2.filter2D(frame, -1, kernel)
+
+
+def uneven_light(frame: np.ndarray, contrast: float = 0.45, floor: float = 0.35) -> np.ndarray:
+    """Contrast cut to `contrast` and light falling off from the top right (a desk lamp / window
+    to one side): brightness from 1.0 down to `floor` across the frame."""
+    h, w = frame.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    dist = np.sqrt((xx - 0.8 * w) ** 2 + (yy - 0.2 * h) ** 2) / (1.1 * w)
+    light = floor + (1 - floor) * np.clip(1 - dist, 0, 1)
+    out = (60 + frame.astype(np.float32) * contrast) * light[..., None]
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def flat_light(frame: np.ndarray, lo: int = 118, hi: int = 138) -> np.ndarray:
+    """Dim, flat light: the whole frame squeezed into `lo`..`hi` grey levels, as a webcam at the
+    end of its exposure range delivers it once its ISP has smoothed the sensor noise away."""
+    out = lo + frame.astype(np.float32) * ((hi - lo) / 255.0)
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def sensor_noise(frame: np.ndarray, sigma: float = 16.0, jpeg_quality: int = 60, seed: int = 11) -> np.ndarray:
+    """Grain of a small sensor in poor light (Gaussian, same on all channels), then the MJPG
+    compression a USB webcam applies at 720p."""
+    noisy = frame.astype(np.float32) + np.random.default_rng(seed).normal(0, sigma, frame.shape[:2])[..., None]
+    return jpeg(np.clip(noisy, 0, 255).astype(np.uint8), jpeg_quality)
+
+
+def jpeg(frame: np.ndarray, quality: int) -> np.ndarray:
+    ok, data = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    assert ok
+    return cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+
+
+def combined(frame: np.ndarray) -> np.ndarray:
+    """Milder doses of several at once: tilted 25°, turned 12°, lamp to one side, a little out of
+    focus, grain and MJPG."""
+    return sensor_noise(defocus(uneven_light(rotate_frame(tilt_frame(frame, 25), 12), 0.6, 0.5), 1.0),
+                        sigma=8, jpeg_quality=75)
+
+
+WEBCAM_DISTORTIONS: dict[str, Any] = {
+    "tilt-40": tilt_frame,
+    "rotate-20": rotate_frame,
+    "defocus": defocus,
+    "motion-blur": motion_blur,
+    "uneven-light": uneven_light,
+    "flat-light": flat_light,
+    "noise-mjpg": sensor_noise,
+    "combined": combined,
+}
