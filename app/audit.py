@@ -13,6 +13,8 @@ from sqlmodel import Session, col, select
 from app.store.models import AuditEvent, utcnow
 
 GENESIS = "0" * 64
+_LAST_IN_TRANSACTION = "audit.last_event"  # session.info key; a write session is one transaction
+_TAIL = "audit_tail"  # session.info key: (seq, hash) of the last event this transaction added
 
 
 def _digest(event: AuditEvent) -> str:
@@ -26,13 +28,20 @@ def _digest(event: AuditEvent) -> str:
 def append(session: Session, *, actor: str, kind: str, record_id: str | None = None,
            details: dict[str, Any] | None = None) -> AuditEvent:
     """Add an event inside the caller's write transaction (which serialises writers)."""
-    last = session.exec(select(AuditEvent.seq, AuditEvent.hash).order_by(col(AuditEvent.seq).desc())
-                        .limit(1)).first()
-    event = AuditEvent(seq=last[0] + 1 if last else 1, record_id=record_id, at=utcnow(),
-                       actor=actor, kind=kind, details=details or {},
-                       prev_hash=last[1] if last else GENESIS, hash="")
+    last = session.info.get(_LAST_IN_TRANSACTION)
+    if last is None:
+        # The newest committed event. No autoflush: the caller's pending rows do not change the
+        # answer (events of this transaction are remembered below), and flushing them here would
+        # cost a second flush per action.
+        with session.no_autoflush:
+            row = session.exec(select(AuditEvent.seq, AuditEvent.hash).order_by(col(AuditEvent.seq).desc())
+                               .limit(1)).first()
+        last = (row[0], row[1]) if row else (0, GENESIS)
+    event = AuditEvent(seq=last[0] + 1, record_id=record_id, at=utcnow(), actor=actor, kind=kind,
+                       details=details or {}, prev_hash=last[1], hash="")
     event.hash = _digest(event)
     session.add(event)
+    session.info[_LAST_IN_TRANSACTION] = (event.seq, event.hash)
     return event
 
 

@@ -89,3 +89,30 @@ def test_export_of_a_records_history(device_dir: Path, tmp_path: Path) -> None:
     assert export["chain_holds"] is True
     assert [e["kind"] for e in export["events"]] == ["declare", "reject"]
     assert export["events"][1]["details"]["reason"] == "duplicate"
+
+
+def test_events_of_one_transaction_and_a_rolled_back_one_keep_the_chain(tmp_path: Path) -> None:
+    """Composed services append several events in one transaction (each sees the one before,
+    unflushed); a transaction that fails leaves nothing for the next one to chain onto."""
+    from sqlmodel import col, select
+
+    from app import audit
+    from app.store.models import AuditEvent
+
+    device = Device.initialise(tmp_path / "device", None)
+    try:
+        with device.db.write() as session:
+            for n in range(3):
+                audit.append(session, actor="ana", kind="test", details={"n": n})
+        with pytest.raises(RuntimeError), device.db.write() as session:
+            audit.append(session, actor="ana", kind="test", details={"n": "lost"})
+            raise RuntimeError("the action fails after its audit event")
+        with device.db.write() as session:
+            audit.append(session, actor="ana", kind="test", details={"n": 3})
+        with device.db.read() as session:
+            events = list(session.exec(select(AuditEvent).order_by(col(AuditEvent.seq))))
+            assert audit.verify(session) is None
+        assert [e.details["n"] for e in events if e.kind == "test"] == [0, 1, 2, 3]
+        assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    finally:
+        device.close()
