@@ -10,8 +10,9 @@ ScanPipeline runs two threads:
   consecutive decoded frames (a decoded frame without it resets the count, as ODK Collect does).
   With a policy, the accepted text is decoded and verified here too, off the UI thread.
 
-For files (not live) the box is lossless by default: the capture thread waits until the decoder
-took the previous frame, so every frame is decoded and results are deterministic.
+For files read as fast as possible (not live) the box is lossless by default: the capture thread
+waits until the decoder took the previous frame, so every frame is decoded and results are
+deterministic. A file paced in real time stands in for a camera and is live.
 `decode_file` is the synchronous path the CLI uses for images and video files.
 """
 
@@ -116,11 +117,15 @@ class CameraSource(FrameSource):
 
 class VideoFileSource(FrameSource):
     """A video file (MJPG .avi, mp4, … whatever OpenCV's FFmpeg can read). With `realtime`,
-    frames are paced at the file's frame rate (for a preview); otherwise as fast as read."""
+    frames are paced at the file's frame rate (for a preview) and the source counts as live: it
+    stands in for a camera (`camera = clip.avi`), so the pipeline shows every frame on time and
+    decodes the newest one, as with a webcam, instead of holding the preview until the decoder
+    took the previous frame. Otherwise frames come as fast as read and every one is decoded."""
 
     def __init__(self, path: str | Path, realtime: bool = False) -> None:
         self.path = Path(path)
         self.realtime = realtime
+        self.is_live = realtime
         self._cap: Any = None
         self._next_at = 0.0
 

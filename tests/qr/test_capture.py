@@ -362,3 +362,20 @@ def test_frames_of_any_layout(decoder, opencrvs_text: str) -> None:
         assert decoder.decode(frame) == [opencrvs_text]
     with pytest.raises(TypeError):
         decoder.decode(gray.astype(np.float32))
+
+
+def test_realtime_video_is_live_like_a_camera(tmp_path: Path) -> None:
+    """A video file paced at its frame rate stands in for a camera: a decoder slower than the
+    frame rate makes it drop stale frames, never hold the preview back."""
+    path = tmp_path / "clip.avi"
+    frame = on_canvas(np.full((4, 4), 190, np.uint8), 320, 240)
+    write_video(path, [frame] * 20, fps=50)
+    rec = Recorder()
+    source = VideoFileSource(path, realtime=True)
+    assert source.is_live and not VideoFileSource(path).is_live
+    pipe = ScanPipeline(source, SlowDecoder([], delay=0.06), **rec.callbacks()).start()
+    assert pipe.join(30)
+    assert not pipe.lossless
+    assert rec.frames == 20 and pipe.stats.frames_captured == 20
+    assert pipe.stats.frames_skipped > 0 and pipe.stats.frames_decoded < 20
+    assert pipe.stats.frames_decoded + pipe.stats.frames_skipped == 20
