@@ -282,6 +282,11 @@ def _figures(cases: list[Case], rows: dict[str, dict[str, Any]], pipeline: dict[
             if name in ("zxing", "pyzbar") and anchor:
                 kw.update(anchor=anchor["median_ms"], anchor_name="raw pyzbar")
                 kw["extra"]["anchor_success_pct"] = anchor["success_pct"]
+                if anchor["success_pct"] < 100:
+                    kw["note"] = ("anchor did not read the code correctly: " + (
+                        "found it, but returned the Latin-1 text mangled by ZBar's charset guess "
+                        "(\"Amélie\" → \"Am幨ie\")" if anchor["found_pct"] == 100
+                        else f"{anchor['success_pct']:.0f} % of calls correct"))
             if name == "zxing" and case.code in BUDGETS_MS:
                 kw.update(budget=BUDGETS_MS[case.code], budget_text=BUDGET_TEXT[case.code])
             if case.code == "none":
@@ -289,8 +294,9 @@ def _figures(cases: list[Case], rows: dict[str, dict[str, Any]], pipeline: dict[
                               + ("" if s["success_pct"] == 100 else f"; reported a code in "
                                  f"{100 - s['success_pct']:.0f} % of calls (false read)"))
             elif s["success_pct"] < 100:
-                kw["note"] = (f"did not read the code ({s['success_pct']:.0f} % of {s['runs']} calls "
-                              "correct): a fast failure is not a success")
+                failed = (f"did not read the code ({s['success_pct']:.0f} % of {s['runs']} calls correct): "
+                          "a fast failure is not a success")
+                kw["note"] = failed if "note" not in kw else f"{failed}; {kw['note']}"
             figs.append(figure(f"qr.{case.key}.{name}.median_ms", AREA, _what(case, name),
                                s["median_ms"], "ms", **kw))
         z = stats.get("zxing")
