@@ -12,7 +12,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import col, select
 
 from app import audit
@@ -79,16 +79,20 @@ class OutboxLedger:
             return leased
 
     def complete(self, item_id: int) -> None:
+        self.complete_many([item_id])
+
+    def complete_many(self, item_ids: list[int]) -> None:
+        """Delivered: one UPDATE for all of them (in the caller's transaction, with their outcomes)."""
+        if not item_ids:
+            return
+        now = self.clock()
         with self.db.write() as session:
-            item = session.get(OutboxItem, item_id)
-            if item is None:
-                return
-            now = self.clock()
-            item.state, item.done_at, item.updated_at = "done", now, now
-            item.lease_owner = item.leased_until = None
-            item.attempts += 1
-            item.last_error = None
-            session.add(item)
+            for start in range(0, len(item_ids), 500):
+                session.execute(
+                    update(OutboxItem).where(col(OutboxItem.id).in_(item_ids[start:start + 500]))
+                    .values(state="done", done_at=now, updated_at=now, lease_owner=None, leased_until=None,
+                            attempts=col(OutboxItem.attempts) + 1, last_error=None)
+                    .execution_options(synchronize_session=False))
 
     def retry_later(self, item_id: int, error: str, backoff: Backoff, *, count_attempt: bool = True) -> int:
         with self.db.write() as session:

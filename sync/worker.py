@@ -20,11 +20,18 @@ from app.mosip.packets import AuthenticationFailed, MosipAnswerError, PacketClie
 from app.mosip.settings import MosipSettings
 from app.outbox import Backoff, OutboxLedger
 from app.records import RecordService
+from app.records.verification import VerificationOutcome
 from app.store.models import OutboxItem
 
 log = logging.getLogger("crvs_field.sync.worker")
 LEASE_SECONDS = 120
 BATCH = 64
+
+
+@dataclass(frozen=True)
+class _Answered:
+    item: OutboxItem
+    outcome: VerificationOutcome
 
 
 class BatchStopped(Exception):
@@ -87,43 +94,115 @@ class OutboxWorker:
         semaphore = asyncio.Semaphore(self.max_concurrency)
         stop = asyncio.Event()
         leased = {item.id for item in items}
+        answered: list[_Answered] = []  # verification outcomes waiting for the next group commit
+        wake = asyncio.Event()
+        finished = False
+
+        def progressed(item: OutboxItem) -> None:
+            nonlocal done
+            done += 1
+            summary.records.add(item.record_id)
+            if self.on_progress:
+                self.on_progress(done, total, {item.record_id})
 
         async def run(item: OutboxItem) -> None:
-            nonlocal done
             async with semaphore:
                 if stop.is_set():
                     return
                 try:
-                    await self._deliver(item, ida, packets, summary)
+                    answer = await self._deliver(item, ida, packets, summary)
                 except BatchStopped as exc:
                     if not stop.is_set():
                         summary.alert = str(exc)
                     stop.set()
                     self.ledger.retry_later(item.id, str(exc), self.backoff, count_attempt=False)
+                    answer = None
                 leased.discard(item.id)
-                done += 1
-                summary.records.add(item.record_id)
-                if self.on_progress:
-                    self.on_progress(done, total, {item.record_id})
+            if answer is None:
+                progressed(item)
+            else:
+                answered.append(answer)
+                wake.set()
 
-        await asyncio.gather(*(run(item) for item in items))
+        async def committer() -> None:
+            """Group commit: what arrived while the previous group was being written goes in the
+            next transaction, off the event loop so the requests in flight keep moving."""
+            while True:
+                await wake.wait()
+                wake.clear()
+                while answered:
+                    group = answered[:]
+                    answered.clear()
+                    await asyncio.to_thread(self._commit_outcomes, group)
+                    for answer in group:
+                        self._count(answer, summary)
+                        progressed(answer.item)
+                if finished:
+                    return
+
+        writer = asyncio.create_task(committer())
+        try:
+            await asyncio.gather(*(run(item) for item in items))
+        finally:
+            finished = True
+            wake.set()
+            await writer
         if stop.is_set():
             self.ledger.release(sorted(i for i in leased if i is not None))
         return done, stop.is_set()
 
+    def _commit_outcomes(self, group: list[_Answered]) -> None:
+        """Each outcome commits with its outbox completion, its record change and its audit event;
+        a group shares one transaction (all or nothing: a kill before the commit leaves the items
+        in flight, their leases expire and they are sent again — IDA answers a repeated transaction
+        id alike, and recording an outcome twice changes nothing). Should a group fail, its items
+        are written one by one so that one bad item does not hold back the others."""
+        try:
+            self._write_outcomes(group)
+        except Exception:
+            if len(group) == 1:
+                raise
+            log.warning("a group of %d verification outcomes failed to commit: writing them one by one",
+                        len(group), exc_info=True)
+            failure: Exception | None = None
+            for answer in group:
+                try:
+                    self._write_outcomes([answer])
+                except Exception as exc:
+                    failure = failure or exc
+            if failure is not None:
+                raise failure from None
+
+    def _write_outcomes(self, group: list[_Answered]) -> None:
+        with self.records.db.write():
+            self.records.apply_verification_results([answer.outcome for answer in group])
+            self.ledger.complete_many([answer.item.id for answer in group if answer.item.id is not None])
+
+    @staticmethod
+    def _count(answer: _Answered, summary: DrainSummary) -> None:
+        outcome = answer.outcome
+        log.info("verification %s: %s", outcome.transaction_id,
+                 "verified" if outcome.verified else f"failed ({', '.join(outcome.failed_attributes)})")
+        summary.sent += 1
+        if outcome.verified:
+            summary.verified += 1
+        else:
+            summary.failed += 1
+
     async def _deliver(self, item: OutboxItem, ida: IdaClient, packets: PacketClient,
-                       summary: DrainSummary) -> None:
+                       summary: DrainSummary) -> _Answered | None:
+        """Send one item; a verification's outcome comes back to be committed with its group."""
         try:
             if item.kind == "verify":
-                await self._verify(item, ida, summary)
-            else:
-                await self._packet(item, packets, summary)
+                return await self._verify(item, ida, summary)
+            await self._packet(item, packets, summary)
         except (httpx.TimeoutException, httpx.TransportError, IdaProtocolError, MosipAnswerError) as exc:
             self._transient(item, _describe(exc), summary)
         except httpx.HTTPStatusError as exc:
             self._transient(item, f"HTTP {exc.response.status_code}", summary)
         except AuthenticationFailed as exc:
             raise BatchStopped(str(exc)) from None
+        return None
 
     def _transient(self, item: OutboxItem, reason: str, summary: DrainSummary) -> None:
         attempts = self.ledger.retry_later(item.id, reason, self.backoff)
@@ -134,7 +213,7 @@ class OutboxWorker:
             summary.retried += 1
         log.info("delivery %s of %s retried later: %s", item.kind, item.idempotency_key, reason)
 
-    async def _verify(self, item: OutboxItem, ida: IdaClient, summary: DrainSummary) -> None:
+    async def _verify(self, item: OutboxItem, ida: IdaClient, summary: DrainSummary) -> _Answered | None:
         result = await ida.authenticate(item.payload, item.idempotency_key)
         if result.error_class is ErrorClass.RETRY_NOW:  # clock skew: once more with a new requestTime
             result = await ida.authenticate(item.payload, item.idempotency_key)
@@ -144,29 +223,13 @@ class OutboxWorker:
         if error_class is ErrorClass.DATA:
             self.ledger.quarantine(item.id, f"IDA rejected the request ({', '.join(result.codes)})")
             summary.quarantined += 1
-            return
+            return None
         if error_class in (ErrorClass.TRANSIENT, ErrorClass.RETRY_NOW):
             self._transient(item, f"IDA {', '.join(result.codes)}", summary)
-            return
+            return None
         verified = error_class is None
-        failed = result.failed_attributes or ([] if verified else ["identity"])
-
-        def record() -> None:
-            with self.records.db.write():  # the outcome and the delivery commit together
-                self.records.apply_verification_result(item.idempotency_key, verified=verified,
-                                                       failed_attributes=[] if verified else failed,
-                                                       error_codes=result.codes)
-                self.ledger.complete(item.id)
-
-        # off the event loop: other requests keep flowing while this one is written
-        await asyncio.to_thread(record)
-        log.info("verification %s: %s", item.idempotency_key,
-                 "verified" if verified else f"failed ({', '.join(failed)})")
-        summary.sent += 1
-        if verified:
-            summary.verified += 1
-        else:
-            summary.failed += 1
+        failed = () if verified else tuple(result.failed_attributes or ["identity"])
+        return _Answered(item, VerificationOutcome(item.idempotency_key, verified, failed, tuple(result.codes)))
 
     async def _packet(self, item: OutboxItem, packets: PacketClient, summary: DrainSummary) -> None:
         outcome = await packets.submit(item.payload)

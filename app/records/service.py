@@ -11,7 +11,7 @@ import datetime as dt
 import secrets
 import unicodedata
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +29,7 @@ from app.records.validation import (
     validate_declaration,
     with_defaults,
 )
-from app.records.verification import build_verification_payload, new_transaction_id
+from app.records.verification import VerificationOutcome, build_verification_payload, new_transaction_id
 from app.records.workflow import (
     REASON_REQUIRED,
     ActionType,
@@ -280,42 +280,63 @@ class RecordService:
                                   error_codes: list[str] | None = None,
                                   actor: Actor = SYSTEM) -> Record | None:
         """Record IDA's answer. Idempotent: a repeated answer changes nothing."""
+        outcome = VerificationOutcome(transaction_id, verified, tuple(failed_attributes or ()),
+                                      tuple(error_codes or ()))
+        return self.apply_verification_results([outcome], actor=actor)[0]
+
+    def apply_verification_results(self, outcomes: Sequence[VerificationOutcome], *,
+                                   actor: Actor = SYSTEM) -> list[Record | None]:
+        """Several answers in one transaction (the sync agent commits them in groups), each recorded
+        exactly as `apply_verification_result` records one; None for an answer already recorded.
+        The verifications and records are read in two queries, not two per answer."""
         check_permission(ActionType.VERIFICATION_RESULT, actor.role)
         with self.db.write() as session:
-            verification = session.exec(select(Verification).where(
-                Verification.transaction_id == transaction_id)).first()
-            if verification is None or verification.status != "pending":
-                return None
-            verification.status = "verified" if verified else "failed"
-            verification.failed_attributes = sorted(set(failed_attributes or []))
-            verification.error_codes = list(error_codes or [])
-            verification.completed_at = self.clock()
-            session.add(verification)
-            record = self._load(session, verification.record_id)
-            person = dict(record.persons.get(verification.section) or {})
-            person.update({"verification": verification.status,
-                           "failed_attributes": verification.failed_attributes})
-            record.persons = {**record.persons, verification.section: person}
-            current = Status(record.status)
-            details = {"section": verification.section, "outcome": verification.status,
-                       "failed_attributes": verification.failed_attributes,
-                       "error_codes": verification.error_codes, "transaction_id": transaction_id}
-            if current in ACTIVE_STATUSES:
-                pending, failed = self._pending_or_failed(record)
-                if failed:
-                    target = Status.VERIFICATION_FAILED
-                elif not pending:
-                    target = Status.VALIDATED
-                else:
-                    target = current
-                self._commit_action(session, record, actor, ActionType.VERIFICATION_RESULT, target,
-                                    payload=details, audit_details=details)
-            else:  # the record moved on (e.g. rejected): keep the person's state, note it
-                self._touch(record)
-                session.add(record)
-                audit.append(session, actor=actor.name, kind="verification-result-late",
-                             record_id=record.id, details=details)
-            return record
+            txns = list(dict.fromkeys(o.transaction_id for o in outcomes))
+            verifications: dict[str, Verification] = {}
+            for chunk in range(0, len(txns), 500):
+                verifications.update((v.transaction_id, v) for v in session.exec(select(Verification).where(
+                    col(Verification.transaction_id).in_(txns[chunk:chunk + 500]))))
+            record_ids = sorted({v.record_id for v in verifications.values() if v.status == "pending"})
+            records: list[Record] = []  # held, so the session's (weak) identity map keeps them for _load
+            for chunk in range(0, len(record_ids), 500):
+                records += session.exec(select(Record).where(col(Record.id).in_(record_ids[chunk:chunk + 500])))
+            return [self._apply_verification(session, verifications.get(o.transaction_id), o, actor)
+                    for o in outcomes]
+
+    def _apply_verification(self, session: Session, verification: Verification | None,
+                            outcome: VerificationOutcome, actor: Actor) -> Record | None:
+        if verification is None or verification.status != "pending":
+            return None
+        verification.status = "verified" if outcome.verified else "failed"
+        verification.failed_attributes = sorted(set(outcome.failed_attributes))
+        verification.error_codes = list(outcome.error_codes)
+        verification.completed_at = self.clock()
+        session.add(verification)
+        record = self._load(session, verification.record_id)
+        person = dict(record.persons.get(verification.section) or {})
+        person.update({"verification": verification.status,
+                       "failed_attributes": verification.failed_attributes})
+        record.persons = {**record.persons, verification.section: person}
+        current = Status(record.status)
+        details = {"section": verification.section, "outcome": verification.status,
+                   "failed_attributes": verification.failed_attributes,
+                   "error_codes": verification.error_codes, "transaction_id": outcome.transaction_id}
+        if current in ACTIVE_STATUSES:
+            pending, failed = self._pending_or_failed(record)
+            if failed:
+                target = Status.VERIFICATION_FAILED
+            elif not pending:
+                target = Status.VALIDATED
+            else:
+                target = current
+            self._commit_action(session, record, actor, ActionType.VERIFICATION_RESULT, target,
+                                payload=details, audit_details=details)
+        else:  # the record moved on (e.g. rejected): keep the person's state, note it
+            self._touch(record)
+            session.add(record)
+            audit.append(session, actor=actor.name, kind="verification-result-late",
+                         record_id=record.id, details=details)
+        return record
 
     def record_authentication(self, actor: Actor, record_id: str, section: str, *, psut: str,
                               values: Mapping[str, Any] | None = None) -> Record:

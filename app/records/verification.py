@@ -5,12 +5,23 @@ from __future__ import annotations
 import secrets
 import string
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from app.config.loader import LoadedCountry
 from app.config.models import Section
 
 _TXN_ALPHABET = string.ascii_uppercase + string.digits
+
+
+@dataclass(frozen=True)
+class VerificationOutcome:
+    """IDA's answer to one queued check, as the device records it."""
+
+    transaction_id: str
+    verified: bool
+    failed_attributes: tuple[str, ...] = ()
+    error_codes: tuple[str, ...] = ()
 
 
 def new_transaction_id() -> str:
