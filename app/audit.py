@@ -14,7 +14,6 @@ from app.store.models import AuditEvent, utcnow
 
 GENESIS = "0" * 64
 _LAST_IN_TRANSACTION = "audit.last_event"  # session.info key; a write session is one transaction
-_TAIL = "audit_tail"  # session.info key: (seq, hash) of the last event this transaction added
 
 
 def _digest(event: AuditEvent) -> str:
