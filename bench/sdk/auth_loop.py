@@ -7,7 +7,8 @@ CONFIG: {"auth_url", "domain_uri", "partner_id", "misp_license_key", "api_key", 
          "requests": [{"individual_id", "id_type", "txn_id", "demographics": {name, dob, gender}}]}
 (demographics exactly as the device's frozen IDA payloads hold them). Only the loop is timed — the
 SDK's set-up (imports, PKCS#12 loading) is not. Prints one JSON object: counts, error codes,
-wall and CPU seconds of the loop. No personal data is printed.
+wall and CPU seconds of the loop, and the time of each `auth()` call (ms, with p50/p95: the
+per-request latency of a sequential client). No personal data is printed.
 """
 
 import json
@@ -62,10 +63,13 @@ def main() -> None:
 
     ok, http_errors = 0, 0
     codes = Counter()
+    latencies = []
     wall0, cpu0 = time.perf_counter(), time.process_time()
     for item, demographics in prepared:
+        t0 = time.perf_counter()
         response = authenticator.auth(individual_id=item["individual_id"], individual_id_type=item["id_type"],
                                       demographic_data=demographics, txn_id=item["txn_id"], consent=True)
+        latencies.append(round((time.perf_counter() - t0) * 1000, 3))
         if response.status_code != 200:
             http_errors += 1
             continue
@@ -75,8 +79,14 @@ def main() -> None:
         for error in body.get("errors") or []:
             codes[str(error.get("errorCode"))] += 1
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    ordered = sorted(latencies) or [0.0]
+
+    def pct(q):
+        return ordered[max(0, min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1))))]
+
     print(json.dumps({"requests": len(prepared), "auth_ok": ok, "http_errors": http_errors,
-                      "error_codes": dict(codes), "wall_s": wall, "cpu_s": cpu}), flush=True)
+                      "error_codes": dict(codes), "wall_s": wall, "cpu_s": cpu,
+                      "latency_p50_ms": pct(50), "latency_p95_ms": pct(95), "latencies_ms": latencies}), flush=True)
 
 
 if __name__ == "__main__":
