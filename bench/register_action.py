@@ -168,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
             assert statuses == {"awaiting_external_validation": len(ids)}, statuses
             assert uin_items == len(ids)
             result["cel"] = cel_reference(device, ids[0], args.cel_runs)
+            result["fsync"] = fsync_latency(Path(tmp))
         finally:
             device.close()
 
@@ -196,6 +197,26 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def fsync_latency(directory: Path, runs: int = 200) -> dict[str, Any]:
+    """What one durable commit waits for on this disk: write a page, fsync (the WAL's sync under
+    synchronous=FULL is one such call per commit)."""
+    import os
+
+    path = directory / "fsync-probe"
+    samples = []
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        for _ in range(runs):
+            os.write(fd, b"\0" * 4096)
+            t0 = time.perf_counter()
+            os.fsync(fd)
+            samples.append(time.perf_counter() - t0)
+    finally:
+        os.close(fd)
+        path.unlink()
+    return summary_ms(samples)
+
+
 def figures(result: dict[str, Any]) -> list[dict[str, Any]]:
     area = "Rules and store"
     single, bulk, cel = result["single"], result["bulk"], result["cel"]
@@ -206,7 +227,9 @@ def figures(result: dict[str, Any]) -> list[dict[str, Any]]:
         figure("store.register.median_ms", area, "one register action: rules + outbox + audit, committed (median)",
                single["median_ms"], "ms", budget=BUDGET_MEDIAN_MS,
                note=f"p95 {single['p95_ms']:.1f} ms over {single['runs']} actions; CPU median "
-                    f"{result['single_cpu']['median_ms']:.2f} ms"),
+                    f"{result['single_cpu']['median_ms']:.2f} ms; durable commit (synchronous=FULL): one fsync, "
+                    f"median {result['fsync']['median_ms']:.2f} ms / p95 {result['fsync']['p95_ms']:.2f} ms on "
+                    "this disk"),
         figure("store.register.bulk_1000_s", area, f"bulk 1,000 register actions{scaled}", round(per_1000, 3), "s",
                budget=BUDGET_BULK_S),
         figure("store.register.cel_when_ms", area, "anchor: the matching rule's `when` in cel-python alone (median)",

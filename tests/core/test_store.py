@@ -32,9 +32,14 @@ def test_wrong_key_is_refused(db: Database) -> None:
         Database(db.path, new_data_key())
 
 
-def test_wal_mode(db: Database) -> None:
-    with db.engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+def test_wal_mode_and_every_commit_synced(db: Database) -> None:
+    """WAL with synchronous=FULL: a commit survives a power cut (NORMAL may roll it back)."""
+    with db.write() as session:
+        connection = session.connection()
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2   # FULL
+    with db.read() as session:
+        assert session.connection().exec_driver_sql("PRAGMA synchronous").scalar() == 2
 
 
 def test_migrations_produce_the_models_schema(db: Database) -> None:
