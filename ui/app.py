@@ -9,9 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from app.config.loader import ConfigError, load_country
 from app.device import (
@@ -26,7 +26,7 @@ from app.identity.esignet_api import ESignetLogin
 from app.records import Actor
 from app.store.models import User
 from sync.status import SyncStatusHub
-from ui import i18n
+from ui import i18n, startup_trace
 from ui.context import AppContext
 from ui.idle import IdleLock
 from ui.login import LoginDialog
@@ -37,6 +37,7 @@ from ui.widgets import STYLE
 
 log = logging.getLogger(__name__)
 ICON = resources_dir() / "icons" / "crvs-field.svg"
+startup_trace.mark("ui_imported")
 
 
 def application() -> QApplication:
@@ -95,8 +96,10 @@ class DeviceSession:
     def sign_in(self, name: str, pin: str, language: str) -> Actor:
         """On a worker thread: unlock if needed, check the PIN (lockout), remember the language."""
         if self.device is None:  # the key slot checks the PIN (with its own lockout) as it unlocks
+            startup_trace.mark("unlock_start")
             self.device = Device.open(self.data_dir, self.country_dir, user=name, pin=pin)
             self.unlocked_by_user = True
+            startup_trace.mark("unlock_done")
         try:
             actor = self.device.actor if self.unlocked_by_user and self.device.actor else \
                 self.device.users.authenticate(name, pin)
@@ -108,6 +111,7 @@ class DeviceSession:
             if user is not None and user.language != language:
                 user.language = language
                 session.add(user)
+        startup_trace.mark("sign_in_done")
         return actor
 
     def lock_if_user_opened(self) -> None:
@@ -141,6 +145,47 @@ def esignet_for(esignet: Any, device: Device, actor: Actor, language: str) -> ES
 IDLE_LOCK_SECONDS = 10 * 60
 
 
+class _PaintTrace(QObject):
+    """Start-up trace only: marks `name` once one of `widgets` was painted while `ready()` holds
+    (then the event loop is free again, so the frame is complete)."""
+
+    def __init__(self, name: str, owner: QWidget, widgets: list[QWidget],
+                 ready: Callable[[], bool] = lambda: True, **info: Callable[[], Any]) -> None:
+        super().__init__(owner)
+        self.name, self.owner, self.widgets, self.ready, self.info = name, owner, widgets, ready, info
+        self.fired = False
+        for widget in widgets:
+            widget.installEventFilter(self)
+
+    def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
+        if not self.fired and event.type() == QEvent.Type.Paint and self.ready():
+            self.fired = True
+            QTimer.singleShot(0, self._mark)
+        return False
+
+    def _mark(self) -> None:
+        for widget in self.widgets:
+            widget.removeEventFilter(self)
+        startup_trace.mark(self.name, self.owner, **{k: fn() for k, fn in self.info.items()})
+
+
+def _trace_first_page(window: MainWindow) -> None:
+    """`window_ready`: the first work-queue page and the queue counts are on screen."""
+    shown = {"list": False, "counts": False}
+
+    def list_shown() -> None:
+        shown["list"] = True
+
+    def counts_shown(*_args: Any) -> None:
+        shown["counts"] = bool(window.counts)
+
+    window.model.modelReset.connect(list_shown)
+    window.queues.model().dataChanged.connect(counts_shown)
+    _PaintTrace("window_ready", window, [window.table.viewport(), window.queues.viewport()],
+                lambda: all(shown.values()), rows=lambda: len(window.model.rows),
+                queues=lambda: len(window.counts))
+
+
 def main(data_dir: Path, country_dir: Path | None = None, sync_hub: SyncStatusHub | None = None,
          sync_now: Callable[[], Any] | None = None, esignet: Any = None,
          language: str | None = None, on_unlocked: Callable[[Device], Any] | None = None,
@@ -152,11 +197,15 @@ def main(data_dir: Path, country_dir: Path | None = None, sync_hub: SyncStatusHu
     country's e-Signet through app.identity.esignet_login when configured) or False (none).
     `on_unlocked(device)` / `on_locked()`: called when a sign-in opens the device and when sign-out
     or the idle lock closes it (the command line starts and stops the sync agent with them).
-    Returns the process exit code (0, or 2 when the device cannot be opened)."""
+    Returns the process exit code (0, or 2 when the device cannot be opened).
+    With CRVS_FIELD_STARTUP_TRACE=FILE the start-up milestones go to FILE (ui/startup_trace.py)."""
+    startup_trace.mark("main_entered")
     app = application()
+    startup_trace.mark("qapplication")
     settings = QSettings(str(Path(data_dir) / "ui.ini"), QSettings.Format.IniFormat)
     try:
         session = DeviceSession(Path(data_dir), country_dir)
+        startup_trace.mark("device_session", locked=session.device is None)
     except (DeviceError, ConfigError) as exc:
         i18n.install(language or "en")
         QMessageBox.critical(None, "crvs-field", str(exc))
@@ -169,6 +218,8 @@ def main(data_dir: Path, country_dir: Path | None = None, sync_hub: SyncStatusHu
         user_name = str(settings.value("last_user", ""))
         while True:
             login = LoginDialog(session.country, session.sign_in, i18n.current_language(), user_name)
+            if startup_trace.enabled():
+                _PaintTrace("signin_painted", login, [login])
             if login.exec() != QDialog.DialogCode.Accepted or login.actor is None or session.device is None:
                 break
             language = login.chosen_language()
@@ -186,6 +237,9 @@ def main(data_dir: Path, country_dir: Path | None = None, sync_hub: SyncStatusHu
             idle = IdleLock(window, idle_lock_seconds, window.sign_out)
             app.installEventFilter(idle)
             window.show()
+            if startup_trace.enabled():
+                startup_trace.mark("main_window_shown", window)
+                _trace_first_page(window)
             freeze_startup_objects()
             code = app.exec()
             app.removeEventFilter(idle)
