@@ -46,18 +46,34 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 50
 
 
+_DISPLAY = Qt.ItemDataRole.DisplayRole.value
+_USER = Qt.ItemDataRole.UserRole.value
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
+
+
 class RecordListModel(QAbstractTableModel):
+    """The cells' texts are made once per page (`set_rows`): the view asks `data()` some 3,000
+    times per page shown (size hints for the resize-to-contents columns, then painting, ten roles
+    per cell), so each call is a list lookup (bench/ui/cold_start.py: page open in the window)."""
+
     def __init__(self, ctx: AppContext, parent: Any = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.rows: list[Record] = []
+        self.cells: list[tuple[str, ...]] = []
         self.headers = [self.tr("Tracking ID"), self.tr("Event"), self.tr("Name"), self.tr("Status"),
                         self.tr("Updated")]
 
     def set_rows(self, rows: list[Record]) -> None:
         self.beginResetModel()
         self.rows = rows
+        self.cells = [self._cells(record) for record in rows]
         self.endResetModel()
+
+    def _cells(self, record: Record) -> tuple[str, ...]:
+        status = status_text(record.status)
+        return (record.tracking_id, event_text(record.event), self.ctx.subject_name(record.event, record.declaration),
+                f"⚠ {status}" if record.requires_attention else status, short_time(record.updated_at))
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.rows)
@@ -66,30 +82,18 @@ class RecordListModel(QAbstractTableModel):
         return len(self.headers)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+        if role == _DISPLAY and orientation == Qt.Orientation.Horizontal:
             return self.headers[section]
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        record = self.rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            column = index.column()
-            if column == 0:
-                return record.tracking_id
-            if column == 1:
-                return event_text(record.event)
-            if column == 2:
-                return self.ctx.subject_name(record.event, record.declaration)
-            if column == 3:
-                text = status_text(record.status)
-                return f"⚠ {text}" if record.requires_attention else text
-            return short_time(record.updated_at)
-        if role == Qt.ItemDataRole.UserRole:
-            return record.id
-        if role == Qt.ItemDataRole.ToolTipRole and record.requires_attention:
-            return record.attention_reason
+        if role == _DISPLAY:
+            return self.cells[index.row()][index.column()] if index.isValid() else None
+        if role == _USER:
+            return self.rows[index.row()].id if index.isValid() else None
+        if role == _TOOLTIP and index.isValid():
+            record = self.rows[index.row()]
+            return record.attention_reason if record.requires_attention else None
         return None
 
 
