@@ -57,8 +57,10 @@ def application() -> QApplication:
 def freeze_startup_objects() -> None:
     """Move everything loaded at start-up (SQLAlchemy, pydantic models, compiled CEL, Qt wrappers)
     out of the garbage collector's reach: a full collection then scans only what came later, so
-    it stops freezing the event loop for 100+ ms (measured by bench/ui/bench_stall.py)."""
-    gc.collect()
+    it stops freezing the event loop for 100+ ms (measured by bench/ui/bench_stall.py).
+    No collection first: at this point one scans ~170,000 objects for ≈ 0.1 s, just before the
+    first page is painted, and finds ~200 garbage objects (bench/ui/cold_start.py), which
+    stay frozen instead."""
     gc.freeze()
 
 
