@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
+import hashlib
 import json
 import os
 import re
@@ -146,12 +148,32 @@ def request_time(now: dt.datetime) -> str:
     return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
 
+@functools.lru_cache(maxsize=8)
+def _protected_header(certificate: x509.Certificate) -> str:
+    """The JWS header depends on the certificate only: built once, not per request."""
+    pem = certificate.public_bytes(serialization.Encoding.PEM)
+    header = {"alg": "RS256", "x5c": [base64.encodebytes(pem).decode("ascii")]}
+    return _b64url_nopad(json.dumps(header).encode())
+
+
+@functools.lru_cache(maxsize=8)
+def _rsa_public_key(certificate: x509.Certificate) -> rsa.RSAPublicKey | None:
+    key = certificate.public_key()
+    return key if isinstance(key, rsa.RSAPublicKey) else None
+
+
+@functools.lru_cache(maxsize=8)
+def _thumbprint(certificate: x509.Certificate) -> str:
+    return b64url(certificate.fingerprint(hashes.SHA256()))
+
+
+_OAEP = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
+
+
 def detached_jws(key: rsa.RSAPrivateKey, certificate: x509.Certificate, body: bytes) -> str:
     """`header..signature` over the exact body bytes. x5c carries base64 of the certificate's PEM
     text with line breaks, as mosip-auth-sdk sends it (known to work against deployed IDA)."""
-    pem = certificate.public_bytes(serialization.Encoding.PEM)
-    header = {"alg": "RS256", "x5c": [base64.encodebytes(pem).decode("ascii")]}
-    protected = _b64url_nopad(json.dumps(header).encode())
+    protected = _protected_header(certificate)
     signing_input = f"{protected}.{_b64url_nopad(body)}".encode()
     signature = key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
     return f"{protected}..{_b64url_nopad(signature)}"
@@ -168,8 +190,8 @@ def verify_detached_jws(certificate: x509.Certificate, token: str, body: bytes) 
         raise IdaProtocolError("response-signature is malformed") from None
     if not isinstance(header, dict) or header.get("alg") != "RS256":
         raise IdaProtocolError("response-signature must be RS256")
-    public_key = certificate.public_key()
-    if not isinstance(public_key, rsa.RSAPublicKey):
+    public_key = _rsa_public_key(certificate)
+    if public_key is None:
         raise IdaProtocolError("IDA's signing certificate is not RSA")
     try:
         public_key.verify(signature, f"{parts[0]}.{_b64url_nopad(body)}".encode(), padding.PKCS1v15(),
@@ -187,17 +209,17 @@ def build_request(credentials: IdaCredentials, payload: Mapping[str, Any], trans
     plaintext = json.dumps({"timestamp": timestamp, "otp": "", "biometrics": [], "demographics": demographics},
                            ensure_ascii=False, separators=(",", ":")).encode()
     session_key = AESGCM.generate_key(bit_length=256)
-    wrapped = credentials.encryption_certificate.public_key().encrypt(  # type: ignore[union-attr]
-        session_key, padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None))
-    digest = hashes.Hash(hashes.SHA256())
-    digest.update(plaintext)
-    hmac_text = digest.finalize().hex().upper().encode()
-    thumbprint = credentials.encryption_certificate.fingerprint(hashes.SHA256())
+    encryption_key = _rsa_public_key(credentials.encryption_certificate)
+    if encryption_key is None:
+        raise ValueError("IDA's encryption certificate must be RSA")
+    wrapped = encryption_key.encrypt(session_key, _OAEP)
+    hmac_text = hashlib.sha256(plaintext).hexdigest().upper().encode()
     body_obj = {
         "id": "mosip.identity.auth", "version": "1.0",
         "individualId": payload["individual_id"], "individualIdType": payload["individual_id_type"],
         "transactionID": transaction_id, "requestTime": timestamp, "specVersion": "1.0",
-        "thumbprint": b64url(thumbprint), "domainUri": credentials.domain_uri, "env": credentials.env,
+        "thumbprint": _thumbprint(credentials.encryption_certificate), "domainUri": credentials.domain_uri,
+        "env": credentials.env,
         "consentObtained": True,
         "request": b64url(aes_gcm_encrypt(session_key, plaintext)),
         "requestSessionKey": b64url(wrapped),
