@@ -51,32 +51,38 @@ class OutboxLedger:
             return len(stale)
 
     def lease_due(self, owner: str, *, limit: int, lease_seconds: float) -> list[OutboxItem]:
-        """Take up to `limit` due items. A record's MOSIP operations go one at a time, in order."""
+        """Take up to `limit` due items. A record's MOSIP operations go one at a time, in order.
+        The candidates are read without their payloads; only the leased items are loaded whole."""
         now = self.clock()
         with self.db.write() as session:
             busy = set(session.exec(select(OutboxItem.record_id).where(
                 OutboxItem.state == "in_flight", col(OutboxItem.kind).in_(PACKET_KINDS))).all())
             candidates = session.exec(
-                select(OutboxItem).where(OutboxItem.state == "pending", col(OutboxItem.next_attempt_at) <= now)
+                select(OutboxItem.id, OutboxItem.kind, OutboxItem.record_id)
+                .where(OutboxItem.state == "pending", col(OutboxItem.next_attempt_at) <= now)
                 .order_by(col(OutboxItem.id)).limit(limit * 4)).all()
             blocked = set(busy)
             earlier_pending = set(session.exec(select(OutboxItem.record_id).where(
                 col(OutboxItem.state).in_(("pending", "quarantined")), col(OutboxItem.kind).in_(PACKET_KINDS),
                 col(OutboxItem.next_attempt_at) > now)).all())
-            leased = []
-            for item in candidates:
-                if len(leased) >= limit:
+            chosen: list[int] = []
+            for item_id, kind, record_id in candidates:
+                if len(chosen) >= limit:
                     break
-                if item.kind in PACKET_KINDS:
-                    if item.record_id in blocked or item.record_id in earlier_pending:
+                if kind in PACKET_KINDS:
+                    if record_id in blocked or record_id in earlier_pending:
                         continue
-                    blocked.add(item.record_id)
-                item.state, item.lease_owner = "in_flight", owner
-                item.leased_until = now + dt.timedelta(seconds=lease_seconds)
-                item.updated_at = now
-                session.add(item)
-                leased.append(item)
-            return leased
+                    blocked.add(record_id)
+                chosen.append(item_id)
+            if not chosen:
+                return []
+            session.execute(
+                update(OutboxItem).where(col(OutboxItem.id).in_(chosen))
+                .values(state="in_flight", lease_owner=owner, leased_until=now + dt.timedelta(seconds=lease_seconds),
+                        updated_at=now)
+                .execution_options(synchronize_session=False))
+            return list(session.exec(select(OutboxItem).where(col(OutboxItem.id).in_(chosen))
+                                     .order_by(col(OutboxItem.id))).all())
 
     def complete(self, item_id: int) -> None:
         self.complete_many([item_id])

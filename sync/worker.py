@@ -8,6 +8,7 @@ one alert; a duplicate answer is success. Each outcome commits with its effect o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -26,6 +27,8 @@ from app.store.models import OutboxItem
 log = logging.getLogger("crvs_field.sync.worker")
 LEASE_SECONDS = 120
 BATCH = 64
+GROUP_MIN = 32  # verification outcomes per commit, unless GROUP_WAIT passes or sending is over
+GROUP_WAIT = 0.2  # seconds
 
 
 @dataclass(frozen=True)
@@ -77,79 +80,9 @@ class OutboxWorker:
         async with httpx.AsyncClient(timeout=timeout, limits=limits) as http:
             ida = IdaClient(self.settings.ida, http)
             packets = PacketClient(self.settings.packets, http, token=self.packet_token)
-            done = 0
-            for _ in range(max_rounds):
-                items = self.ledger.lease_due(self.owner, limit=BATCH, lease_seconds=self.lease_seconds)
-                if not items:
-                    break
-                done, stopped = await self._batch(items, ida, packets, summary, done)
-                if stopped:
-                    break
+            await _Drain(self, ida, packets, summary).run(max_rounds)
             self.packet_token = packets.current_token
         return summary
-
-    async def _batch(self, items: list[OutboxItem], ida: IdaClient, packets: PacketClient,
-                     summary: DrainSummary, done: int) -> tuple[int, bool]:
-        total = done + len(items)
-        semaphore = asyncio.Semaphore(self.max_concurrency)
-        stop = asyncio.Event()
-        leased = {item.id for item in items}
-        answered: list[_Answered] = []  # verification outcomes waiting for the next group commit
-        wake = asyncio.Event()
-        finished = False
-
-        def progressed(item: OutboxItem) -> None:
-            nonlocal done
-            done += 1
-            summary.records.add(item.record_id)
-            if self.on_progress:
-                self.on_progress(done, total, {item.record_id})
-
-        async def run(item: OutboxItem) -> None:
-            async with semaphore:
-                if stop.is_set():
-                    return
-                try:
-                    answer = await self._deliver(item, ida, packets, summary)
-                except BatchStopped as exc:
-                    if not stop.is_set():
-                        summary.alert = str(exc)
-                    stop.set()
-                    self.ledger.retry_later(item.id, str(exc), self.backoff, count_attempt=False)
-                    answer = None
-                leased.discard(item.id)
-            if answer is None:
-                progressed(item)
-            else:
-                answered.append(answer)
-                wake.set()
-
-        async def committer() -> None:
-            """Group commit: what arrived while the previous group was being written goes in the
-            next transaction, off the event loop so the requests in flight keep moving."""
-            while True:
-                await wake.wait()
-                wake.clear()
-                while answered:
-                    group = answered[:]
-                    answered.clear()
-                    await asyncio.to_thread(self._commit_outcomes, group)
-                    for answer in group:
-                        self._count(answer, summary)
-                        progressed(answer.item)
-                if finished:
-                    return
-
-        writer = asyncio.create_task(committer())
-        try:
-            await asyncio.gather(*(run(item) for item in items))
-        finally:
-            finished = True
-            wake.set()
-            await writer
-        if stop.is_set():
-            self.ledger.release(sorted(i for i in leased if i is not None))
-        return done, stop.is_set()
 
     def _commit_outcomes(self, group: list[_Answered]) -> None:
         """Each outcome commits with its outbox completion, its record change and its audit event;
@@ -253,6 +186,127 @@ class OutboxWorker:
             summary.quarantined += 1
             return
         self._transient(item, reason, summary)
+
+
+class _Drain:
+    """One drain as a pipeline, so neither the network nor the database waits for the other: a
+    feeder leases batches (the next one while half a batch is still waiting to be sent),
+    `max_concurrency` senders take items one at a time, and one writer commits the verification
+    outcomes in groups (`OutboxWorker._commit_outcomes`). Database work runs in threads, so the
+    event loop keeps the requests in flight moving. A configuration fault stops the feeder and
+    the senders; leased items not yet sent are given back untouched."""
+
+    def __init__(self, worker: OutboxWorker, ida: IdaClient, packets: PacketClient, summary: DrainSummary):
+        self.worker, self.ida, self.packets, self.summary = worker, ida, packets, summary
+        self.queue: asyncio.Queue[OutboxItem | None] = asyncio.Queue()
+        self.unsent: dict[int, OutboxItem] = {}  # leased, not taken by a sender yet
+        self.stop = asyncio.Event()
+        self.low = asyncio.Event()  # the feeder may lease the next batch
+        self.answered: list[_Answered] = []  # outcomes waiting for the next group commit
+        self.wake = asyncio.Event()
+        self.sending_over = False
+        self.done = self.total = 0
+        # lease the next batch while this many items still wait: a lease may have to wait for a
+        # group commit to finish (one writer at a time), the senders should not run dry meanwhile
+        self.low_water = max(2 * worker.max_concurrency, BATCH // 2)
+
+    async def run(self, max_rounds: int) -> None:
+        writer = asyncio.create_task(self._committer())
+        tasks = [asyncio.create_task(self._feeder(max_rounds))]
+        tasks += [asyncio.create_task(self._sender()) for _ in range(self.worker.max_concurrency)]
+        try:
+            try:
+                await asyncio.gather(*tasks)
+            except BaseException:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                raise
+        finally:
+            self.sending_over = True
+            self.wake.set()
+            await writer
+            if self.unsent:
+                self.worker.ledger.release(sorted(self.unsent))
+
+    async def _feeder(self, max_rounds: int) -> None:
+        worker = self.worker
+        try:
+            for _ in range(max_rounds):
+                if self.stop.is_set():
+                    break
+                items = await asyncio.to_thread(worker.ledger.lease_due, worker.owner, limit=BATCH,
+                                                lease_seconds=worker.lease_seconds)
+                if not items:
+                    break
+                self.total += len(items)
+                for item in items:
+                    if item.id is not None:
+                        self.unsent[item.id] = item
+                    self.queue.put_nowait(item)
+                while self.queue.qsize() >= self.low_water and not self.stop.is_set():
+                    self.low.clear()
+                    await self.low.wait()
+        finally:
+            for _ in range(worker.max_concurrency):
+                self.queue.put_nowait(None)  # each sender ends once the items before it are taken
+
+    async def _sender(self) -> None:
+        worker = self.worker
+        while True:
+            item = await self.queue.get()
+            if item is None or self.stop.is_set():
+                return
+            if self.queue.qsize() < self.low_water:
+                self.low.set()
+            self.unsent.pop(item.id, None)  # type: ignore[arg-type]
+            try:
+                answer = await worker._deliver(item, self.ida, self.packets, self.summary)
+            except BatchStopped as exc:
+                if not self.stop.is_set():
+                    self.summary.alert = str(exc)
+                self.stop.set()
+                self.low.set()
+                worker.ledger.retry_later(item.id, str(exc), worker.backoff, count_attempt=False)
+                answer = None
+            if answer is None:
+                self._progressed(item)
+            else:
+                self.answered.append(answer)
+                self.wake.set()
+
+    async def _committer(self) -> None:
+        """Group commit: the outcomes that arrived while the previous group was being written go
+        in the next transaction. A group waits up to GROUP_WAIT for GROUP_MIN outcomes: a commit
+        costs ≈ 5 ms of CPU (statements, page encryption, fsync) whether it carries one outcome
+        or forty, each outcome ≈ 0.5 ms more."""
+        loop = asyncio.get_running_loop()
+        while True:
+            if not self.answered:
+                if self.sending_over:
+                    return
+                await self.wake.wait()
+                self.wake.clear()
+                continue
+            deadline = loop.time() + GROUP_WAIT
+            while not self.sending_over and len(self.answered) < GROUP_MIN:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wake.wait(), remaining)
+                self.wake.clear()
+            group, self.answered = self.answered, []
+            await asyncio.to_thread(self.worker._commit_outcomes, group)
+            for answer in group:
+                self.worker._count(answer, self.summary)
+                self._progressed(answer.item)
+
+    def _progressed(self, item: OutboxItem) -> None:
+        self.done += 1
+        self.summary.records.add(item.record_id)
+        if self.worker.on_progress:
+            self.worker.on_progress(self.done, max(self.total, self.done), {item.record_id})
 
 
 def _describe(exc: Exception) -> str:
