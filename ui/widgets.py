@@ -67,9 +67,12 @@ class Pill(QLabel):
         self.set(text, kind)
 
     def set(self, text: str, kind: str) -> None:
+        if text != self.text():
+            self.setText(text)
+        if kind == self.kind and self.styleSheet():
+            return      # a new style sheet re-polishes the widget: the sync bar calls this per synced item
         self.kind = kind
         bg, fg = PILL_COLOURS.get(kind, PILL_COLOURS["none"])
-        self.setText(text)
         self.setStyleSheet(f"QLabel {{ background: {bg}; color: {fg}; border-radius: 9px; "
                            f"padding: 2px 10px; font-weight: 600; font-size: 9pt; }}")
         self.setSizePolicy(self.sizePolicy().horizontalPolicy(), self.sizePolicy().verticalPolicy())
