@@ -78,9 +78,12 @@ class OutboxWorker:
         timeout = httpx.Timeout(max(self.settings.ida_timeout, self.settings.packets_timeout), connect=10)
         limits = httpx.Limits(max_connections=self.max_concurrency, max_keepalive_connections=self.max_concurrency)
         async with httpx.AsyncClient(timeout=timeout, limits=limits) as http:
-            ida = IdaClient(self.settings.ida, http)
+            ida = IdaClient(self.settings.ida, http, timeout=self.settings.ida_timeout, connect_timeout=10)
             packets = PacketClient(self.settings.packets, http, token=self.packet_token)
-            await _Drain(self, ida, packets, summary).run(max_rounds)
+            try:
+                await _Drain(self, ida, packets, summary).run(max_rounds)
+            finally:
+                await ida.aclose()
             self.packet_token = packets.current_token
         return summary
 
