@@ -4,7 +4,9 @@ alerts, and "Sync now". The agent publishes on its own thread; a signal brings s
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -12,23 +14,53 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QW
 
 from sync.status import SyncStatus, SyncStatusHub
 from ui.operations import run_read
-from ui.qt_compat import emitter
+from ui.qt_compat import emit
 from ui.widgets import Pill
 
 
 class SyncBridge(QObject):
-    """Subscribes to the hub; re-emits each snapshot in the UI thread (queued connection)."""
+    """Subscribes to the hub; re-emits snapshots in the UI thread (queued connection).
+
+    The agent publishes once per delivered item — hundreds a second while it drains. Snapshots are
+    coalesced: while one hand-over to the UI thread is pending, later ones replace it (their
+    `changed_records` merged), so the UI thread runs its slots once per turn of its event loop,
+    not once per item — each run had to win the GIL back from the agent's threads
+    (bench/ui/bench_stall.py)."""
 
     status = Signal(object)
+    _wake = Signal()
 
     def __init__(self, hub: SyncStatusHub | None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.latest = SyncStatus()
         self.hub = hub
         self._unsubscribe: Callable[[], None] | None = None
+        self._lock = threading.Lock()
+        self._pending: SyncStatus | None = None
+        self._changed: dict[str, None] = {}      # ordered set of records changed since the last hand-over
         self.status.connect(self._remember)
+        self._wake.connect(self._deliver)
         if hub is not None:
-            self._unsubscribe = hub.subscribe(emitter(self.status))
+            self._unsubscribe = hub.subscribe(self._from_agent)
+
+    def _from_agent(self, status: SyncStatus) -> None:
+        """On the agent's thread: keep the newest snapshot; wake the UI thread if it is not already."""
+        with self._lock:
+            wake = self._pending is None
+            self._pending = status
+            self._changed.update(dict.fromkeys(status.changed_records))
+        if wake:
+            emit(self._wake)
+
+    def _deliver(self) -> None:
+        with self._lock:
+            status, changed = self._pending, tuple(self._changed)
+            self._pending, self._changed = None, {}
+        if status is None:
+            return
+        if changed != status.changed_records:
+            status = replace(status, changed_records=changed)
+        emit(self.status, status)
 
     def _remember(self, status: SyncStatus) -> None:
         self.latest = status
