@@ -147,7 +147,7 @@ def run_agent(data_dir: Path, emulator: EmulatorProcess, concurrency: int | None
     if bare:
         command.append("--bare-worker")
     if profile_to is not None:
-        command = [str(PY_SPY), "record", "--nonblocking", "-r", "200", "-f", "raw", "-o", str(profile_to),
+        command = [str(PY_SPY), "record", "--nonblocking", "-r", "250", "-f", "raw", "-o", str(profile_to),
                    "--", *command]
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     out, err = proc.communicate() if profile_to is not None else (None, None)
@@ -201,21 +201,37 @@ def drain_child(args: argparse.Namespace) -> int:
     authenticate = ida.IdaClient.authenticate
     commit = worker_module.OutboxWorker._commit_outcomes
 
+    answered: dict[str, float] = {}
+
     async def timed_authenticate(self: Any, payload: Any, transaction_id: str, now: Any = None) -> Any:
         sent.setdefault(transaction_id, time.perf_counter())
-        return await authenticate(self, payload, transaction_id, now)
+        result = await authenticate(self, payload, transaction_id, now)
+        answered[transaction_id] = time.perf_counter()
+        return result
 
     groups: list[int] = []
+    writer_cpu = [0.0]  # CPU of the database threads (group commits, leases), from thread_time
+    lease = OutboxLedger.lease_due
 
     def timed_commit(self: Any, group: list[Any]) -> None:
+        c0 = time.thread_time()
         commit(self, group)
+        writer_cpu[0] += time.thread_time() - c0
         groups.append(len(group))
         at = time.perf_counter()
         for answer in group:
             committed[answer.outcome.transaction_id] = at
 
+    def timed_lease(self: Any, *args: Any, **kwargs: Any) -> Any:
+        c0 = time.thread_time()
+        try:
+            return lease(self, *args, **kwargs)
+        finally:
+            writer_cpu[0] += time.thread_time() - c0
+
     ida.IdaClient.authenticate = timed_authenticate  # type: ignore[method-assign]
     worker_module.OutboxWorker._commit_outcomes = timed_commit  # type: ignore[method-assign]
+    OutboxLedger.lease_due = timed_lease  # type: ignore[method-assign]
 
     import asyncio
 
@@ -229,11 +245,14 @@ def drain_child(args: argparse.Namespace) -> int:
         print("the drain failed", file=sys.stderr)
         return 1
     latencies = [round((committed[t] - sent[t]) * 1000, 3) for t in committed if t in sent]
+    round_trips = sorted((answered[t] - sent[t]) * 1000 for t in answered if t in sent)
     print(json.dumps({"items": summary.sent, "verified": summary.verified, "failed": summary.failed,
                       "retried": summary.retried, "quarantined": summary.quarantined, "alert": summary.alert,
                       "wall_s": wall, "client_cpu_s": cpu, "emulator_cpu_s": emu,
                       "concurrency": worker.max_concurrency, "vm_hwm_before_drain_mib": rss_before,
-                      "commit_groups": len(groups),
+                      "db_threads_cpu_s": writer_cpu[0], "commit_groups": len(groups),
+                      "request_to_answer_p50_ms": round(percentile(round_trips, 50), 2) if round_trips else None,
+                      "request_to_answer_p95_ms": round(percentile(round_trips, 95), 2) if round_trips else None,
                       "mean_group": round(sum(groups) / len(groups), 1) if groups else None,
                       "latencies_ms": latencies}), flush=True)
     return 0
@@ -300,6 +319,8 @@ def _rate(phases: list[dict[str, Any]]) -> dict[str, Any]:
             "latency_p95_ms": round(percentile(latencies, 95), 2) if latencies else None,
             "latency_max_ms": round(max(latencies), 2) if latencies else None,
             "latencies_measured": len(latencies),
+            **({"request_to_answer_p50_ms": round(sum(p["request_to_answer_p50_ms"] for p in phases) / len(phases), 2)}
+               if phases and all(p.get("request_to_answer_p50_ms") for p in phases) else {}),
             **({"peak_rss_mib": max(rss)} if rss else {})}
 
 
@@ -310,19 +331,23 @@ def _strip_latencies(phases: dict[str, list[dict[str, Any]]]) -> dict[str, list[
 
 # CPU split of a py-spy profile: the first frame (from the root) that matches decides the category
 _CATEGORIES: list[tuple[str, tuple[str, ...]]] = [
-    ("ida_crypto", ("build_request (app/mosip/ida.py", "parse_response (app/mosip/ida.py")),
+    ("ida_crypto", ("build_request (app/mosip/ida.py", "parse_answer (app/mosip/ida.py",
+                    "parse_response (app/mosip/ida.py")),
     ("database", ("OutboxWorker._commit_outcomes", "OutboxLedger.", "Database.", "RecordService.",
                   "sqlalchemy/", "sqlmodel/", "sqlcipher3")),
-    ("http", ("httpx/", "httpcore/", "h11/", "anyio/", "asyncio/selector_events.py", "ssl.py", "certifi/")),
+    ("http", ("app/mosip/http11.py", "httpx/", "httpcore/", "h11/", "anyio/", "asyncio/selector_events.py",
+              "asyncio/streams.py", "ssl.py", "certifi/")),
 ]
 _WAITING = ("_worker (concurrent/futures/thread.py:81)", "select (selectors.py", "wait (threading.py",
             "_wait_for_tstate_lock")
+_THREAD = "_WorkItem.run (concurrent/futures/thread.py"
 
 
-def cpu_split(raw: Path) -> dict[str, Any]:
-    """Samples of the drain (stacks under `SyncAgent.drain`/`OutboxWorker.drain`, and the outcome
-    writer's thread) per category. Samples whose innermost frame waits (an idle pool thread, the
-    event loop's select, a lock) are counted apart: py-spy does not tell them from CPU here."""
+def cpu_split(raw: Path, cpu_s: float, db_threads_cpu_s: float, items: int) -> dict[str, Any]:
+    """Per item: the database threads' CPU (group commits and leases, measured with thread_time:
+    py-spy cannot tell their fsync and lock waits from work), plus the event loop's CPU split by
+    py-spy samples of the drain (stacks under `SyncAgent.drain`/`OutboxWorker.drain`). Loop
+    samples whose innermost frame waits (select, an idle pool thread) are counted apart."""
     counts: Counter[str] = Counter()
     own: Counter[str] = Counter()
     for line in raw.read_text().splitlines():
@@ -330,9 +355,12 @@ def cpu_split(raw: Path) -> dict[str, Any]:
         if not n.isdigit():
             continue
         frames = stack.split(";")
-        if not any(m in stack for m in ("OutboxWorker.drain", "SyncAgent.drain", "OutboxWorker._commit_outcomes")):
+        if _THREAD in stack:
+            counts["database_threads"] += int(n)
             continue
-        if any(frames[-1].startswith(w) or w in frames[-1] for w in _WAITING):
+        if not any(m in stack for m in ("OutboxWorker.drain", "SyncAgent.drain")):
+            continue
+        if any(w in frames[-1] for w in _WAITING):
             counts["waiting"] += int(n)
             continue
         category = "rest"
@@ -343,10 +371,18 @@ def cpu_split(raw: Path) -> dict[str, Any]:
                 break
         counts[category] += int(n)
         own[frames[-1].split(" (", 1)[0] + " (" + frames[-1].split(" (", 1)[-1].split(":", 1)[0] + ")"] += int(n)
-    busy = sum(v for k, v in counts.items() if k != "waiting") or 1
-    return {"samples_busy": busy, "samples_waiting": counts["waiting"],
-            "share_percent": {k: round(counts[k] / busy * 100, 1) for k in ("ida_crypto", "http", "database", "rest")},
-            "top_own_frames_percent": {k: round(v / busy * 100, 1) for k, v in own.most_common(15)}}
+    loop_samples = sum(counts[k] for k in ("ida_crypto", "http", "database", "rest")) or 1
+    loop_ms = max(0.0, cpu_s - db_threads_cpu_s) * 1000 / max(1, items)
+    per_item = {k: counts[k] / loop_samples * loop_ms for k in ("ida_crypto", "http", "database", "rest")}
+    per_item["database"] += db_threads_cpu_s * 1000 / max(1, items)
+    whole = sum(per_item.values()) or 1.0
+    return {"samples_event_loop": loop_samples, "samples_waiting": counts["waiting"],
+            "samples_database_threads": counts["database_threads"],
+            "database_threads_cpu_ms_per_item": round(db_threads_cpu_s * 1000 / max(1, items), 3),
+            "ms_per_item": {k: round(v, 3) for k, v in per_item.items()},
+            "share_percent": {k: round(v / whole * 100, 1) for k, v in per_item.items()},
+            "top_own_frames_event_loop_percent": {k: round(v / loop_samples * 100, 1)
+                                                  for k, v in own.most_common(15)}}
 
 
 # ---------------------------------------------------------------------------------------- the run
@@ -382,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
     wan_count = args.wan_count if args.wan_count is not None else (150 if args.quick else 500)
     if args.latency_ms:
         wan_count = 0  # the whole run is a WAN run already
-    profile_count = args.profile_count or min(count, 1000)
+    profile_count = args.profile_count or 1000
     if not SDK_PYTHON.exists():
         print(f"no mosip-auth-sdk venv at {SDK_PYTHON} (scripts/dev sets it up)", file=sys.stderr)
         return 2
@@ -448,7 +484,8 @@ def main(argv: list[str] | None = None) -> int:
                     raw = tmp / "agent.raw"
                     profiled = run_agent(tmp / "device", emulator, args.concurrency, args.bare_worker,
                                          profile_to=raw)
-                    split = cpu_split(raw)
+                    split = cpu_split(raw, profiled["client_cpu_s"], profiled["db_threads_cpu_s"],
+                                      profiled["items"])
                     if args.profile_raw:
                         args.profile_raw.write_bytes(raw.read_bytes())
                     print(f"  profiled drain {profile_count} items  {profiled['wall_s']:.2f} s", flush=True)
@@ -467,10 +504,10 @@ def main(argv: list[str] | None = None) -> int:
         per_item = profiled["client_cpu_s"] * 1000 / max(1, profiled["items"])
         split["client_cpu_ms_per_item"] = round(per_item, 3)
         split["emulator_cpu_ms_per_item"] = round(profiled["emulator_cpu_s"] * 1000 / max(1, profiled["items"]), 3)
-        split["ms_per_item"] = {k: round(v / 100 * per_item, 3) for k, v in split["share_percent"].items()}
         split["items"] = profiled["items"]
-        split["note"] = ("py-spy --nonblocking at 200 Hz on a separate drain (not in the timed phases); "
-                         "shares of the busy samples of the drain's threads, scaled to that drain's CPU per item")
+        split["note"] = ("a separate drain (not one of the timed phases): database = the commit/lease threads' "
+                         "CPU (thread_time) + the event loop's database samples; the event loop's CPU "
+                         "(process CPU − those threads) split by py-spy --nonblocking samples at 250 Hz")
         result["agent_cpu_split"] = split
     result.update({"order": order, "phases": _strip_latencies(phases), "agent": agent, "sdk": sdk,
                    "ratio": round(ratio, 2) if ratio else None, "budget_ratio": BUDGET_RATIO,
