@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from app.device import (
     recorded_country_dir,
     resources_dir,
 )
-from app.identity.esignet_api import ESignetLogin
+from app.identity.esignet_api import ESignetLogin, ESignetOutcome
 from app.records import Actor
 from app.store.models import User
 from sync.status import SyncStatusHub
@@ -139,9 +140,46 @@ def esignet_for(esignet: Any, device: Device, actor: Actor, language: str) -> ES
         return esignet(device, actor, language)
     if device.country.config.identity.esignet is None:
         return None
-    from app.identity.esignet_login import ESignetLoginService
 
-    return ESignetLoginService(device.country, device.records, actor, db=device.db, language=language)
+    def build() -> ESignetLogin:
+        from app.identity.esignet_login import ESignetLoginService
+
+        return ESignetLoginService(device.country, device.records, actor, db=device.db, language=language)
+
+    return LazyESignetLogin(build)
+
+
+class LazyESignetLogin:
+    """The country's e-Signet login, built on first use — which is on a worker thread (the
+    identity bar's availability check): importing it (OIDC, JOSE; ≈ 0.1 s) no longer sits between
+    the PIN and the main window (bench/ui/cold_start.py)."""
+
+    def __init__(self, build: Callable[[], ESignetLogin]) -> None:
+        self._build = build
+        self._service: ESignetLogin | None = None
+        self._lock = threading.Lock()
+
+    def service(self) -> ESignetLogin:
+        with self._lock:
+            if self._service is None:
+                self._service = self._build()
+            return self._service
+
+    def availability(self) -> tuple[bool, str | None]:
+        return self.service().availability()
+
+    def login(self, record_id: str, section: str, *, open_url: Callable[[str], None],
+              cancel: threading.Event) -> ESignetOutcome:
+        return self.service().login(record_id, section, open_url=open_url, cancel=cancel)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.service(), name)
+
+    def close(self) -> None:
+        with self._lock:
+            service, self._service = self._service, None
+        if service is not None and hasattr(service, "close"):
+            service.close()
 
 
 IDLE_LOCK_SECONDS = 10 * 60
