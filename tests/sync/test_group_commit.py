@@ -1,0 +1,94 @@
+"""Verification outcomes committed in groups: each outcome lands with its outbox completion, record
+change, action row and audit event (the chain intact), exactly as one at a time would; a group
+that fails is written item by item, so one bad outcome does not hold back the others."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+from sqlmodel import func, select
+
+from app import audit
+from app.config.loader import load_country
+from app.outbox import Backoff, OutboxLedger
+from app.records import RecordService
+from app.records.verification import VerificationOutcome
+from app.store import Database, new_data_key
+from app.store.models import Action, OutboxItem, Verification
+from sync.worker import OutboxWorker, _Answered
+from tests.core.conftest import AGENT, COUNTRIES, NOW, farajaland_birth
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> Any:
+    db = Database(tmp_path / "crvs.db", new_data_key())
+    db.migrate()
+    service = RecordService(db, load_country(COUNTRIES / "farajaland"), clock=lambda: NOW)
+    ledger = OutboxLedger(db, clock=lambda: NOW)
+    worker = OutboxWorker(service, ledger, cast(Any, None), max_concurrency=4, max_attempts=3,
+                          backoff=Backoff())
+    yield db, service, ledger, worker
+    db.close()
+
+
+def answers(items: list[OutboxItem], failed_section: str | None = None) -> list[_Answered]:
+    out = []
+    for item in items:
+        failed = item.payload["section"] == failed_section
+        codes = ("IDA-DEA-001",) if failed else ()
+        out.append(_Answered(item, VerificationOutcome(item.idempotency_key, not failed,
+                                                       ("name",) if failed else (), codes)))
+    return out
+
+
+def test_a_group_commits_every_outcome_with_its_effects(setup: Any) -> None:
+    db, service, ledger, worker = setup
+    ids = [service.declare(AGENT, event="birth", data=farajaland_birth(**{"child.firstname": f"C{n}"})).id
+           for n in range(3)]
+    items = ledger.lease_due("me", limit=10, lease_seconds=60)
+    assert len(items) == 6  # mother and father of each
+    with db.read() as session:
+        actions_before = session.exec(select(func.count()).select_from(Action)).one()
+    worker._commit_outcomes(answers(items, failed_section="father"))
+
+    with db.read() as session:
+        assert {i.state for i in session.exec(select(OutboxItem))} == {"done"}
+        statuses = {v.section: v.status for v in session.exec(select(Verification))}
+        assert statuses == {"mother": "verified", "father": "failed"}
+        assert session.exec(select(func.count()).select_from(Action)).one() == actions_before + 6
+        assert audit.verify(session) is None
+    for record_id in ids:
+        record = service.get(record_id)
+        assert record.status == "verification_failed"
+        assert record.persons["father"] == {"verification": "failed", "failed_attributes": ["name"]}
+
+    # the same answers again (a re-sent item whose first outcome was committed): nothing changes
+    worker._commit_outcomes(answers(items, failed_section="father"))
+    with db.read() as session:
+        assert session.exec(select(func.count()).select_from(Action)).one() == actions_before + 6
+        assert audit.verify(session) is None
+
+
+def test_a_failing_group_is_written_item_by_item(setup: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    db, service, ledger, worker = setup
+    for n in range(3):
+        service.declare(AGENT, event="birth", data=farajaland_birth(**{"child.firstname": f"C{n}"}))
+    items = ledger.lease_due("me", limit=10, lease_seconds=60)
+    bad = items[2].idempotency_key
+    apply = service.apply_verification_results
+
+    def flaky(outcomes: list[VerificationOutcome], **kw: Any) -> Any:
+        if any(o.transaction_id == bad for o in outcomes):
+            raise RuntimeError("a defect in one outcome")
+        return apply(outcomes, **kw)
+
+    monkeypatch.setattr(service, "apply_verification_results", flaky)
+    with pytest.raises(RuntimeError):
+        worker._commit_outcomes(answers(items))
+    with db.read() as session:
+        states = {i.idempotency_key: i.state for i in session.exec(select(OutboxItem))}
+        assert audit.verify(session) is None
+    assert states.pop(bad) == "in_flight"  # not committed: its lease expires and it is sent again
+    assert set(states.values()) == {"done"}
