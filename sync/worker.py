@@ -256,9 +256,11 @@ class _Drain:
         finally:
             self.sending_over = True
             self.wake.set()
-            await writer
-            if self.unsent:
-                self.worker.ledger.release(sorted(self.unsent))
+            try:
+                await writer
+            finally:
+                if self.unsent:
+                    self.worker.ledger.release(sorted(self.unsent))
 
     async def _feeder(self, max_rounds: int) -> None:
         worker = self.worker
@@ -328,7 +330,12 @@ class _Drain:
                     await asyncio.wait_for(self.wake.wait(), remaining)
                 self.wake.clear()
             group, self.answered = self.answered, []
-            await asyncio.to_thread(self.worker._commit_outcomes, group)
+            try:
+                await asyncio.to_thread(self.worker._commit_outcomes, group)
+            except BaseException:
+                self.stop.set()  # nothing more is sent; what was not committed is sent again later
+                self.low.set()
+                raise
             for answer in group:
                 self.worker._count(answer, self.summary)
                 self._progressed(answer.item)

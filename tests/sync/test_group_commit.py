@@ -92,3 +92,38 @@ def test_a_failing_group_is_written_item_by_item(setup: Any, monkeypatch: pytest
         assert audit.verify(session) is None
     assert states.pop(bad) == "in_flight"  # not committed: its lease expires and it is sent again
     assert set(states.values()) == {"done"}
+
+
+def test_when_outcomes_cannot_be_committed_the_drain_stops_and_gives_back_what_it_did_not_send(
+        setup: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from app.mosip.ida import IdaResult
+    from sync import worker as worker_module
+
+    db, service, _, worker = setup
+    for n in range(40):
+        service.declare(AGENT, event="birth", data=farajaland_birth(**{"child.firstname": f"C{n}"}))
+    sent: list[str] = []
+
+    class FakeIda:
+        async def authenticate(self, payload: Any, transaction_id: str) -> IdaResult:
+            sent.append(transaction_id)
+            await asyncio.sleep(0.001)
+            return IdaResult(transaction_id, True)
+
+    def broken(self: Any, group: list[Any]) -> None:
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(worker_module.OutboxWorker, "_commit_outcomes", broken)
+    monkeypatch.setattr(worker_module, "GROUP_MIN", 4)
+    summary = worker_module.DrainSummary()
+    drain = worker_module._Drain(worker, cast(Any, FakeIda()), cast(Any, None), summary)
+    with pytest.raises(RuntimeError):
+        asyncio.run(drain.run(max_rounds=10))
+    with db.read() as session:
+        states = [i.state for i in session.exec(select(OutboxItem))]
+    assert len(sent) < 80, "the drain went on sending after its outcomes could not be committed"
+    assert states.count("in_flight") == len(sent)  # sent, not recorded: leased until they expire
+    assert states.count("pending") == 80 - len(sent)  # never sent: given back at once
+    assert summary.sent == 0
