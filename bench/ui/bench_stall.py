@@ -147,7 +147,7 @@ class SyncCounter:
 
 
 def run(seconds: float, backlog: int, records: int, fake_load: bool, freeze: bool, *, sync: bool = True,
-        scan: bool = True) -> dict[str, Any]:
+        scan: bool = True, latency_ms: float = 0) -> dict[str, Any]:
     import logging
 
     from PySide6.QtCore import QEvent, QObject, QTimer
@@ -172,7 +172,7 @@ def run(seconds: float, backlog: int, records: int, fake_load: bool, freeze: boo
     tmp = tempfile.TemporaryDirectory(prefix="crvs-bench-ui-")
     work = Path(tmp.name)
     t = time.perf_counter()
-    emulator = EmulatorProcess(work / "emulator")
+    emulator = EmulatorProcess(work / "emulator", latency_ms=latency_ms)
     setup["emulator"] = round(time.perf_counter() - t, 2)
     device = agent = None
     try:
@@ -374,6 +374,8 @@ def main(argv: list[str] | None = None) -> int:
                              "agent has sent them all")
     parser.add_argument("--records", type=int, default=None, help="synthetic records (default 20,000; --quick 0)")
     parser.add_argument("--fake-load", action="store_true", help="also the older synthetic writer/reader load")
+    parser.add_argument("--latency-ms", type=float, default=0,
+                        help="the emulator delays every IDA answer this long (a WAN round trip)")
     parser.add_argument("--no-sync", action="store_true", help="diagnosis: the agent stays off")
     parser.add_argument("--no-scan", action="store_true", help="diagnosis: the dialog's camera stops at once")
     parser.add_argument("--no-freeze", action="store_true", help="skip gc.freeze() (to see what it buys)")
@@ -387,9 +389,10 @@ def main(argv: list[str] | None = None) -> int:
     result: dict[str, Any] = {"machine": machine(), "params": {"seconds": seconds, "backlog": backlog,
                                                                "records": records, "quick": args.quick,
                                                                "fake_load": args.fake_load, "sync": not args.no_sync,
-                                                               "scan": not args.no_scan}}
+                                                               "scan": not args.no_scan,
+                                                               "latency_ms": args.latency_ms}}
     result.update(run(seconds, backlog, records, args.fake_load, freeze=not args.no_freeze, sync=not args.no_sync,
-                      scan=not args.no_scan))
+                      scan=not args.no_scan, latency_ms=args.latency_ms))
     faulthandler.cancel_dump_traceback_later()
     result["figures"] = figures(result)
     result["elapsed_s"] = round(time.perf_counter() - started, 1)
