@@ -3,6 +3,7 @@ record view with the role's actions, declaration forms and the supervisor review
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -115,6 +116,7 @@ class MainWindow(QMainWindow):
         self.review: SupervisorReview | None = None
         self._detail_request = 0
         self._list_request = 0
+        self._page_shown: tuple[Any, ...] | None = None   # what the table shows: day, query, rows' versions
         self.wants_sign_out = False
         self._online: bool | None = None
         self._sync_changed: set[str] = set()
@@ -338,10 +340,15 @@ class MainWindow(QMainWindow):
         keep = self.view.record_id
         self.has_more = len(rows) > PAGE_SIZE
         rows = rows[:PAGE_SIZE]
-        self.model.set_rows(rows)
-        self._fit_columns()
         self.prev_button.setEnabled(self.offset > 0)
         self.next_button.setEnabled(self.has_more)
+        shown = (dt.date.today(), self.queue_id, self.search.text(), self.offset,
+                 [(r.id, r.version, r.updated_at) for r in rows])
+        if shown == self._page_shown:
+            return   # the same rows as on screen (a refresh while the agent syncs other records)
+        self._page_shown = shown
+        self.model.set_rows(rows)
+        self._fit_columns()
         if rows:
             self.page_label.setText(f"{self.offset + 1}–{self.offset + len(rows)}")
             self.empty.setText("")

@@ -57,7 +57,7 @@ class _Painted:
 def measure(window: Any, switches: int, refreshes: int) -> None:
     """Queue switches, then F5 refreshes, one after the other; then close the window."""
     queues = window.queues
-    model_events = {"reset": 0, "counts": 0}
+    model_events = {"reset": 0, "counts": 0, "list": 0}
     show_counts = window._show_counts      # looked up on each refresh: count the answers shown
 
     def counted(counts: Any) -> None:
@@ -66,6 +66,14 @@ def measure(window: Any, switches: int, refreshes: int) -> None:
         queues.viewport().update()   # unchanged counts repaint nothing: make sure a paint follows
 
     window._show_counts = counted
+    show_list = window._show_list          # a refresh with the same rows resets nothing: count answers
+
+    def listed(request: int, rows: Any) -> None:
+        show_list(request, rows)
+        model_events["list"] += 1
+        window.table.viewport().update()   # make sure a paint follows, as for the counts
+
+    window._show_list = listed
     window.model.modelReset.connect(lambda: model_events.__setitem__("reset", model_events["reset"] + 1))
     painted = _Painted([window.table.viewport(), queues.viewport()])
     KEEP.append(painted)         # nothing in Qt holds the filter: keep it (and its closures) alive
@@ -99,7 +107,7 @@ def measure(window: Any, switches: int, refreshes: int) -> None:
             painted.arm(lambda: model_events["reset"] > before["reset"], done)
             queues.setCurrentRow(row)
         else:
-            painted.arm(lambda: model_events["reset"] > before["reset"] and model_events["counts"] > before["counts"],
+            painted.arm(lambda: model_events["list"] > before["list"] and model_events["counts"] > before["counts"],
                         done)
             window.refresh()
 
