@@ -13,7 +13,6 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, cast
 
 import httpx
 
@@ -78,16 +77,11 @@ class OutboxWorker:
         self.ledger.recover_stale()
         timeout = httpx.Timeout(max(self.settings.ida_timeout, self.settings.packets_timeout), connect=10)
         limits = httpx.Limits(max_connections=self.max_concurrency, max_keepalive_connections=self.max_concurrency)
-        http = _LazyHttpClient(timeout=timeout, limits=limits)
-        ida = IdaClient(self.settings.ida, cast(httpx.AsyncClient, http), timeout=self.settings.ida_timeout,
-                        connect_timeout=10)
-        packets = PacketClient(self.settings.packets, cast(httpx.AsyncClient, http), token=self.packet_token)
-        try:
+        async with httpx.AsyncClient(timeout=timeout, limits=limits) as http:
+            ida = IdaClient(self.settings.ida, http)
+            packets = PacketClient(self.settings.packets, http, token=self.packet_token)
             await _Drain(self, ida, packets, summary).run(max_rounds)
-        finally:
-            await ida.aclose()
-            await http.aclose()
-        self.packet_token = packets.current_token
+            self.packet_token = packets.current_token
         return summary
 
     def _commit_outcomes(self, group: list[_Answered]) -> None:
@@ -192,31 +186,6 @@ class OutboxWorker:
             summary.quarantined += 1
             return
         self._transient(item, reason, summary)
-
-
-class _LazyHttpClient:
-    """The drain's httpx.AsyncClient, made on first use (packets; IDA through a proxy): a drain of
-    verifications only, or of nothing (the scheduled drain of an idle device), does not pay for
-    its TLS context (≈ 20 ms) nor for its shutdown."""
-
-    def __init__(self, **options: object):
-        self._options = options
-        self._client: httpx.AsyncClient | None = None
-
-    def _get(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = httpx.AsyncClient(**self._options)  # type: ignore[arg-type]
-        return self._client
-
-    async def post(self, *args: Any, **kwargs: Any) -> httpx.Response:
-        return await self._get().post(*args, **kwargs)
-
-    async def request(self, *args: Any, **kwargs: Any) -> httpx.Response:
-        return await self._get().request(*args, **kwargs)
-
-    async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
 
 
 class _Drain:
