@@ -595,8 +595,7 @@ class RecordService:
             return col(Record.status).in_(queue.statuses)
         if queue.requires_attention:
             return col(Record.requires_attention).is_(True)
-        open_items = select(OutboxItem.record_id).where(col(OutboxItem.state).in_(OPEN_OUTBOX_STATES))
-        return col(Record.id).in_(open_items)
+        return col(Record.outbox_open).is_(True)   # kept by triggers from the outbox's states
 
     def queue(self, queue_id: str) -> WorkQueue:
         for queue in self.country.config.workqueues:
@@ -631,7 +630,7 @@ class RecordService:
                 flagged = session.exec(select(func.count()).select_from(Record)
                                        .where(col(Record.requires_attention).is_(True))).one()
             if any(q.outbox for q in queues):
-                outbox = session.exec(select(func.count(func.distinct(OutboxItem.record_id)))
-                                      .where(col(OutboxItem.state).in_(OPEN_OUTBOX_STATES))).one()
+                outbox = session.exec(select(func.count()).select_from(Record)
+                                      .where(col(Record.outbox_open).is_(True))).one()
         return {q.id: (sum(by_status.get(s, 0) for s in q.statuses) if q.statuses
                        else flagged if q.requires_attention else outbox) for q in queues}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 
@@ -18,7 +18,8 @@ class Record(SQLModel, table=True):
 
     # a work-queue page is "this status (or flag), newest first": one index walk, no sort
     __table_args__ = (Index("ix_record_status_updated", "status", "updated_at"),
-                      Index("ix_record_attention_updated", "requires_attention", "updated_at"))
+                      Index("ix_record_attention_updated", "requires_attention", "updated_at"),
+                      Index("ix_record_outbox_updated", "outbox_open", "updated_at"))
 
     id: str = Field(primary_key=True, max_length=32)
     tracking_id: str = Field(index=True, unique=True, max_length=16)
@@ -26,6 +27,9 @@ class Record(SQLModel, table=True):
     status: str = Field(index=True, max_length=40)
     requires_attention: bool = Field(default=False, index=True)
     attention_reason: str | None = None
+    # has an outbox item still to deliver (pending, in flight, quarantined): kept by database
+    # triggers (migration 0004), never written by the application
+    outbox_open: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     declaration: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # section -> {verification, failed_attributes, psut, vid, uin, source, verified_at}
     persons: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

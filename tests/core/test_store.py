@@ -43,7 +43,7 @@ def test_wal_mode_and_every_commit_synced(db: Database) -> None:
 
 
 def test_migrations_produce_the_models_schema(db: Database) -> None:
-    assert db.schema_revision() == "0003"
+    assert db.schema_revision() == "0004"
     with db.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"include_name": include_name})
         diff = compare_metadata(context, SQLModel.metadata)
@@ -52,7 +52,7 @@ def test_migrations_produce_the_models_schema(db: Database) -> None:
 
 def test_migrate_is_idempotent(db: Database) -> None:
     db.migrate()
-    assert db.schema_revision() == "0003"
+    assert db.schema_revision() == "0004"
 
 
 def test_a_failed_write_leaves_nothing(service: RecordService) -> None:
@@ -82,11 +82,50 @@ def test_upgrade_from_the_first_schema_keeps_the_data(tmp_path: Path) -> None:
                           "persons, mosip, search_text, created_by, created_at, updated_at, version) VALUES "
                           "('r1', 'T1', 'birth', 'draft', 0, '{}', '{}', '{}', '', 'a', '2026-01-01', "
                           "'2026-01-01', 1)"))
+        conn.execute(text("INSERT INTO record (id, tracking_id, event, status, requires_attention, declaration, "
+                          "persons, mosip, search_text, created_by, created_at, updated_at, version) VALUES "
+                          "('r2', 'T2', 'birth', 'declared', 0, '{}', '{}', '{}', '', 'a', '2026-01-01', "
+                          "'2026-01-02', 1)"))
+        conn.execute(text("INSERT INTO outbox (idempotency_key, kind, record_id, payload, state, attempts, "
+                          "next_attempt_at, created_at, updated_at) VALUES ('k2', 'verify', 'r2', '{}', 'pending', "
+                          "0, '2026-01-02', '2026-01-02', '2026-01-02')"))
     assert db.schema_revision() == "0001"
     db.migrate()
-    assert db.schema_revision() == "0003"
+    assert db.schema_revision() == "0004"
     with db.engine.connect() as conn:
-        assert conn.execute(text("SELECT tracking_id FROM record")).scalar() == "T1"
+        assert conn.execute(text("SELECT tracking_id FROM record WHERE id = 'r1'")).scalar() == "T1"
+        # 0004: the record with a pending outbox item is in the Outbox queue, the other is not
+        assert dict(conn.execute(text("SELECT id, outbox_open FROM record")).all()) == {"r1": 0, "r2": 1}
         indexes = {row[1] for row in conn.execute(text("PRAGMA index_list('record')"))}
     assert "ix_record_status_updated" in indexes
     db.close()
+
+
+def test_outbox_queue_follows_the_outbox_items_states(service: RecordService) -> None:
+    """The Outbox queue flag is kept by triggers on the outbox, whatever code changes a state."""
+    from sqlmodel import select
+
+    from app.store.models import OutboxItem, Record
+    from tests.core.conftest import AGENT, farajaland_birth
+
+    record = service.declare(AGENT, event="birth", data=farajaland_birth())     # queues a verification
+    other = service.declare(AGENT, event="birth", data=farajaland_birth(**{"child.firstname": "Other"}))
+
+    def queue() -> set[str]:
+        return {r.id for r in service.list_records("outbox", limit=50)}
+
+    assert queue() == {record.id, other.id} and service.queue_counts()["outbox"] == 2
+    for state, inside in (("in_flight", True), ("quarantined", True), ("done", False), ("pending", True),
+                          ("cancelled", False)):
+        with service.db.write() as session:
+            for item in session.exec(select(OutboxItem).where(OutboxItem.record_id == record.id)):
+                item.state = state
+                session.add(item)
+        assert (record.id in queue()) is inside, state
+        assert service.queue_counts()["outbox"] == (2 if inside else 1)
+    with service.db.write() as session:
+        for item in session.exec(select(OutboxItem).where(OutboxItem.record_id == other.id)):
+            session.delete(item)
+    assert queue() == set()
+    with service.db.read() as session:
+        assert not any(r.outbox_open for r in session.exec(select(Record)))
