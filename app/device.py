@@ -153,13 +153,12 @@ class Device:
 
     @classmethod
     def open(cls, data_dir: Path, country_dir: Path | None = None, *, user: str | None = None,
-             pin: str | None = None) -> Device:
-        """Open with a user's PIN (key slot), or with the provisioned agent key."""
+             pin: str | None = None, country: LoadedCountry | None = None) -> Device:
+        """Open with a user's PIN (key slot), or with the provisioned agent key. `country`: the
+        configuration already loaded by the caller (the sign-in window has it), else it is loaded
+        — after the key is found, so that a locked device is reported without loading it."""
         if not (data_dir / DB_FILE).exists():
             raise DeviceError(f"no device database in {data_dir} (run `crvs-field init --admin NAME`)")
-        if country_dir is None:
-            country_dir = recorded_country_dir(data_dir)
-        country = load_country(country_dir)
         actor = None
         if user is not None:
             try:
@@ -168,6 +167,8 @@ class Device:
                 raise AuthenticationError(str(exc)) from None
         else:
             key = cls._agent_key(data_dir)
+        if country is None:
+            country = load_country(country_dir if country_dir is not None else recorded_country_dir(data_dir))
         try:
             db = Database(data_dir / DB_FILE, key)
         except DatabaseError as exc:

@@ -100,7 +100,7 @@ class DeviceSession:
         """On a worker thread: unlock if needed, check the PIN (lockout), remember the language."""
         if self.device is None:  # the key slot checks the PIN (with its own lockout) as it unlocks
             startup_trace.mark("unlock_start")
-            self.device = Device.open(self.data_dir, self.country_dir, user=name, pin=pin)
+            self.device = Device.open(self.data_dir, self.country_dir, user=name, pin=pin, country=self.country)
             self.unlocked_by_user = True
             startup_trace.mark("unlock_done")
         try:
