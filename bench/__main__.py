@@ -39,16 +39,20 @@ class Suite:
     module: str
     title: str
     timeout_s: float          # full size; --quick gets a fifth of it
+    result_name: str          # <out-dir>/<result_name>.json, the name the suite's script uses by itself
     profile_flag: bool = False
 
 
 SUITES = [
-    Suite("qr", "bench.qr.bench_decode", "QR decoding and the camera pipeline", 900),
-    Suite("sync", "bench.sync_throughput", "Sync agent vs a sequential mosip-auth-sdk loop", 3600, profile_flag=True),
-    Suite("register", "bench.register_action", "One register action, and a bulk of 1,000", 900, profile_flag=True),
-    Suite("workqueue", "bench.workqueue_page", "Work-queue pages and search with 100,000 records", 1200),
-    Suite("ui_cold_start", "bench.ui.cold_start", "Cold start to a usable window", 1200),
-    Suite("ui_stall", "bench.ui.bench_stall", "UI event-loop stalls while syncing and scanning", 900),
+    Suite("qr", "bench.qr.bench_decode", "QR decoding and the camera pipeline", 900, "qr_decode"),
+    Suite("sync", "bench.sync_throughput", "Sync agent vs a sequential mosip-auth-sdk loop", 3600, "sync_throughput",
+          profile_flag=True),
+    Suite("register", "bench.register_action", "One register action, and a bulk of 1,000", 900, "register_action",
+          profile_flag=True),
+    Suite("workqueue", "bench.workqueue_page", "Work-queue pages and search with 100,000 records", 1200,
+          "workqueue_page"),
+    Suite("ui_cold_start", "bench.ui.cold_start", "Cold start to a usable window", 1200, "ui_cold_start"),
+    Suite("ui_stall", "bench.ui.bench_stall", "UI event-loop stalls while syncing and scanning", 900, "ui_stall"),
 ]
 
 
@@ -99,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_suite(suite: Suite, out_dir: Path, *, quick: bool, profile: bool) -> dict[str, Any]:
-    out = out_dir / f"{suite.name}.json"
+    out = out_dir / f"{suite.result_name}.json"
     out.unlink(missing_ok=True)        # never report a previous run's figures as this one's
     command = [sys.executable, "-m", suite.module, "--out", str(out)]
     if quick:
@@ -145,7 +149,7 @@ def run_suite(suite: Suite, out_dir: Path, *, quick: bool, profile: bool) -> dic
         return _run(suite, command, "failed", wall, load_before, error=f"exit {code}, no figures in {out.name}",
                     tail=tail)
     # A suite may exit non-zero to say "a budget was missed" (bench_stall does): the figures say that.
-    return _run(suite, command, "ok", wall, load_before, exit_code=code, result=result)
+    return _run(suite, command, "ok", wall, load_before, exit_code=code, result=result, result_file=out.name)
 
 
 def _pump(process: subprocess.Popen[str], lines: queue.Queue[str | None]) -> None:

@@ -31,7 +31,6 @@ def summarise(runs: list[dict[str, Any]], *, quick: bool, wall_s: float, not_run
         for text in result.get("findings", []) or []:
             findings.append({"suite": run["suite"], "text": str(text)})
         run["params"] = result.get("params")
-        run["result_file"] = f"{run['suite']}.json"
     order = {area: i for i, area in enumerate(AREAS)}
     figures.sort(key=lambda f: order.get(f.get("area", ""), len(AREAS)))
     counts = {v: sum(1 for f in figures if f.get("verdict") == v) for v in ("met", "missed")}
@@ -112,7 +111,8 @@ def render_text(summary: dict[str, Any]) -> str:
     table = rows(summary)
     if not table:
         return "no figures"
-    widths = [min(70, max(len(r[i]) for r in [HEADER, *table])) for i in range(len(HEADER))]
+    caps = (16, 70, 14, 34, 40, 8, 10)   # a terminal line; the Markdown report has the whole texts
+    widths = [min(cap, max(len(r[i]) for r in [HEADER, *table])) for i, cap in enumerate(caps)]
     lines = []
     for r in [HEADER, tuple("-" * w for w in widths), *table]:
         cells = [(c if len(c) <= w else c[: w - 1] + "…").ljust(w) for c, w in zip(r, widths, strict=True)]

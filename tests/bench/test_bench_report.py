@@ -61,7 +61,7 @@ def fake_suites(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def suite(name: str, mode: str, timeout: float = 60) -> bench_main.Suite:
-    return bench_main.Suite(name, f"fakebench.suite_{mode.replace('-', '_')}", name, timeout)
+    return bench_main.Suite(name, f"fakebench.suite_{mode.replace('-', '_')}", name, timeout, name)
 
 
 def test_one_table_from_the_suites_with_failures_reported(fake_suites: Path, monkeypatch: pytest.MonkeyPatch,
