@@ -155,11 +155,18 @@ def render_markdown(summary: dict[str, Any]) -> str:
         "",
         f"**Budgets met: {summary['budgets']['met']}; missed: {summary['budgets']['missed']}.**",
         "",
-        "## Figures",
+        "## The budgets",
+        "",
+        "Every figure held to a DESIGN §7 budget, in this run:",
         "",
         "| " + " | ".join(HEADER) + " |",
         "|" + "|".join(["---"] * len(HEADER)) + "|",
     ]
+    budgeted = {**summary, "figures": [f for f in summary["figures"] if f.get("verdict") in ("met", "missed")]}
+    out += ["| " + " | ".join(_cell(c) for c in r) + " |" for r in rows(budgeted)]
+    out += ["", "## All figures", "",
+            "| " + " | ".join(HEADER) + " |",
+            "|" + "|".join(["---"] * len(HEADER)) + "|"]
     out += ["| " + " | ".join(_cell(c) for c in r) + " |" for r in rows(summary)]
     notes = [f for f in summary["figures"] if f.get("note")]
     if notes:
