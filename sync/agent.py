@@ -93,6 +93,14 @@ class SyncAgent:
         else:
             threading.Thread(target=self.drain_if_online, name="sync-now", daemon=True).start()
 
+    def _drain_soon(self) -> None:
+        """A drain as a job of its own: run inside the probe job, a long drain (days of backlog)
+        made the scheduler skip every probe meanwhile, so going offline went unseen."""
+        if self._scheduler is not None:
+            self._scheduler.add_job(self.drain_if_online, id="drain-now", replace_existing=True)
+        else:
+            self.drain_if_online()
+
     # ------------------------------------------------------------------ jobs
 
     def probe(self) -> None:
@@ -101,7 +109,7 @@ class SyncAgent:
         if edge is True:
             log.info("MOSIP reachable: draining")
             self.resubscribe()
-            self.drain_if_online()
+            self._drain_soon()
         elif edge is False:
             log.info("MOSIP unreachable: work stays queued")
             self.subscribed = False

@@ -53,3 +53,45 @@ def test_start_stop_restart_and_no_overlapping_drains(linked: LinkedDevice, tmp_
         assert calls >= 2 and peak == 1
     finally:
         device.close()
+
+
+def test_probes_go_on_while_a_long_drain_runs(emulator, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The drain that follows the online edge runs as its own job: the connectivity probe keeps
+    its schedule meanwhile (it was skipped for the whole drain), so a drop is seen while syncing."""
+    from tests.sync.conftest import fast_country, link
+
+    linked = link(emulator, tmp_path / "device", fast_country(tmp_path, probe_seconds=2))
+    device = linked.open()
+    try:
+        agent = SyncAgent(device.records, device.country, load_settings(device.country, SecretStore(device.db)),
+                          websub=False)
+        probes: list[float] = []
+        drains: list[tuple[float, float]] = []
+        probe = agent.probe
+
+        def counted_probe() -> None:
+            probes.append(time.monotonic())
+            probe()
+
+        async def long_drain(**kw):  # type: ignore[no-untyped-def]
+            import asyncio
+
+            from sync.worker import DrainSummary
+
+            start = time.monotonic()
+            await asyncio.sleep(5)
+            drains.append((start, time.monotonic()))
+            return DrainSummary()
+
+        agent.probe = counted_probe  # type: ignore[method-assign]
+        agent.worker.drain = long_drain  # type: ignore[method-assign]
+        agent.start()
+        deadline = time.monotonic() + 20
+        while not drains and time.monotonic() < deadline:
+            time.sleep(0.05)
+        agent.stop()
+        assert drains, "the online edge started no drain"
+        start, end = drains[0]
+        assert sum(1 for t in probes if start < t < end) >= 2    # 2 s probes during a 5 s drain
+    finally:
+        device.close()
