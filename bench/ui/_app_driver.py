@@ -23,7 +23,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-faulthandler.dump_traceback_later(180, exit=True)   # a hang reports where, then ends the run
+faulthandler.dump_traceback_later(180, exit=True)   # a hang reports where, then ends the run (cold_start
+#                                                   takes native stacks with py-spy at 90 s first)
 RESULT: dict[str, Any] = {}
 KEEP: list[Any] = []
 

@@ -75,15 +75,38 @@ def read_trace(path: Path) -> dict[str, float]:
     return out
 
 
+HANG_SECONDS = 90
+
+
+def _run_app(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run one app start; should it hang, its native and Python stacks (py-spy) go in the error:
+    one start hung once in ≈ 70 inside a Qt constructor, and Python's own traceback does not show
+    what the other threads hold."""
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    try:
+        stdout, stderr = process.communicate(timeout=HANG_SECONDS)
+    except subprocess.TimeoutExpired:
+        py_spy = Path(sys.executable).with_name("py-spy")
+        dump = "(py-spy not installed: pip install -e '.[bench]')"
+        if py_spy.exists():
+            taken = subprocess.run([str(py_spy), "dump", "--native", "--pid", str(process.pid)],
+                                   capture_output=True, text=True, timeout=60, check=False)
+            dump = taken.stdout + taken.stderr
+        process.kill()
+        process.communicate()
+        raise RuntimeError(f"the app hung for {HANG_SECONDS} s; its threads:\n{dump[-12000:]}") from None
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
 def run_once(data_dir: Path, work: Path, index: int, switches: int, refreshes: int) -> dict[str, Any]:
     trace = work / f"trace-{index}.jsonl"
     env = _env(trace) | {"BENCH_PIN": PIN}
     load = os.getloadavg()[0]
     cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     spawned = time.monotonic()
-    out = subprocess.run([sys.executable, "-m", "bench.ui._app_driver", str(data_dir), USER, str(switches),
-                          str(refreshes)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=240,
-                         check=False)
+    out = _run_app([sys.executable, "-m", "bench.ui._app_driver", str(data_dir), USER, str(switches),
+                    str(refreshes)], env)
     exited = time.monotonic()
     cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     if out.returncode != 0:
