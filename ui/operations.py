@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal, Slot
 
 from ui.qt_compat import emit
 
@@ -56,15 +58,47 @@ def pending_operations() -> int:
         return len(_live)
 
 
-class _Signals(QObject):
-    succeeded = Signal(object)
-    failed = Signal(object)
+class _Dispatcher(QObject):
+    """Hands results to the UI thread: one QObject for the app's lifetime, made on the UI thread.
+
+    Not a QObject per operation: such an object's last reference could drop on the worker thread,
+    and destroying a QObject there takes Qt's signal-slot lock and then waits for the GIL — while
+    the UI thread, holding the GIL, waited for that lock to connect a new widget's signals: the
+    app froze while building its main window (1 start in ≈ 33 at 100k records, bench/ui). So
+    nothing an operation holds may need Qt's locks when it is collected, wherever that happens."""
+
+    finished = Signal(object, bool, object)   # operation, succeeded, result or exception
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.finished.connect(self._deliver)
+
+    @Slot(object, bool, object)
+    def _deliver(self, op: Operation, succeeded: bool, value: Any) -> None:
+        if succeeded:
+            op._on_success(value)
+        else:
+            op._on_failure(value)
+
+
+_dispatcher: _Dispatcher | None = None
+
+
+def _ui_dispatcher() -> _Dispatcher:
+    global _dispatcher
+    if _dispatcher is None:
+        _dispatcher = _Dispatcher()
+        app = QCoreApplication.instance()
+        if app is not None and _dispatcher.thread() is not app.thread():
+            _dispatcher.moveToThread(app.thread())   # results are delivered on the UI thread
+    return _dispatcher
 
 
 class _Runnable(QRunnable):
-    def __init__(self, op: Operation) -> None:
+    def __init__(self, op: Operation, dispatcher: _Dispatcher) -> None:
         super().__init__()
         self.op = op
+        self.dispatcher = dispatcher
         self.setAutoDelete(True)
 
     def run(self) -> None:
@@ -72,9 +106,9 @@ class _Runnable(QRunnable):
         try:
             result = op.fn()
         except BaseException as exc:  # handed to the UI thread, never swallowed
-            emit(op.signals.failed, exc)
+            emit(self.dispatcher.finished, op, False, exc)
         else:
-            emit(op.signals.succeeded, result)
+            emit(self.dispatcher.finished, op, True, result)
 
 
 class Operation:
@@ -89,12 +123,11 @@ class Operation:
         self._success: Callable[[Any], None] | None = None
         self._failure: Callable[[BaseException], None] | None = None
         self._finally: Callable[[], None] | None = None
-        self._parent_alive = True
-        self.signals = _Signals()  # lives in the creating (UI) thread: queued delivery there
-        self.signals.succeeded.connect(self._on_success)
-        self.signals.failed.connect(self._on_failure)
-        if parent is not None:
-            parent.destroyed.connect(self._parent_gone)
+        # The parent's liveness is asked when the result arrives, not followed by connecting to its
+        # `destroyed`: PySide undoes such a connection when the operation is collected — on the
+        # worker thread, under Qt's signal-slot lock, waiting for the GIL (the same deadlock).
+        self._parent = weakref.ref(parent) if parent is not None else None
+        self._dispatcher = _ui_dispatcher()
 
     def success(self, callback: Callable[[Any], None]) -> Operation:
         self._success = callback
@@ -111,18 +144,20 @@ class Operation:
     def run_in_background(self) -> Operation:
         with _live_lock:
             _live.add(self)
-        (write_pool() if self.write else read_pool()).start(_Runnable(self))
+        (write_pool() if self.write else read_pool()).start(_Runnable(self, self._dispatcher))
         return self
 
-    @Slot()
-    def _parent_gone(self) -> None:
-        self._parent_alive = False
+    @property
+    def _parent_alive(self) -> bool:
+        if self._parent is None:
+            return True
+        parent = self._parent()
+        return parent is not None and shiboken6.isValid(parent)
 
     def _done(self) -> None:
         with _live_lock:
             _live.discard(self)
 
-    @Slot(object)
     def _on_success(self, result: Any) -> None:
         try:
             if self._parent_alive and self._success is not None:
@@ -130,7 +165,6 @@ class Operation:
         finally:
             self._run_finally()
 
-    @Slot(object)
     def _on_failure(self, exc: BaseException) -> None:
         try:
             if not self._parent_alive:
