@@ -335,7 +335,7 @@ _CATEGORIES: list[tuple[str, tuple[str, ...]]] = [
                     "parse_response (app/mosip/ida.py")),
     ("database", ("OutboxWorker._commit_outcomes", "OutboxLedger.", "Database.", "RecordService.",
                   "sqlalchemy/", "sqlmodel/", "sqlcipher3")),
-    ("http", ("app/mosip/http11.py", "httpx/", "httpcore/", "h11/", "anyio/", "asyncio/selector_events.py",
+    ("http", ("httpx/", "httpcore/", "h11/", "anyio/", "asyncio/selector_events.py",
               "asyncio/streams.py", "ssl.py", "certifi/")),
 ]
 _WAITING = ("_worker (concurrent/futures/thread.py:81)", "select (selectors.py", "wait (threading.py",
