@@ -55,9 +55,9 @@ _TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
 
 
 class RecordListModel(QAbstractTableModel):
-    """The cells' texts are made once per page (`set_rows`): the view asks `data()` some 3,000
-    times per page shown (size hints for the resize-to-contents columns, then painting, ten roles
-    per cell), so each call is a list lookup (bench/ui/cold_start.py: page open in the window)."""
+    """The cells' texts are made once per page (`set_rows`): the view asks `data()` hundreds of
+    times per page shown (painting, several roles per cell), so each call is a list lookup; the
+    same texts size the columns (`MainWindow._fit_columns`)."""
 
     def __init__(self, ctx: AppContext, parent: Any = None) -> None:
         super().__init__(parent)
