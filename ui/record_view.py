@@ -89,6 +89,7 @@ class RecordView(QWidget):
 
     def show_detail(self, detail: RecordDetail) -> None:
         self.detail = detail
+        self.buttons = {}
         record = detail.record
         form = self.ctx.form(record.event)
         body = QWidget()

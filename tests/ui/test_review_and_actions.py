@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLabel, QTableWidget
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QTableWidget
 from sqlmodel import select
 
 from app.store.models import Verification
@@ -23,6 +23,11 @@ def failed_record(records, device):
     records.apply_verification_result(txn_of(device, record.id, "mother"), verified=False,
                                       failed_attributes=["name"])
     return records.get(record.id)
+
+
+def shown_actions(view) -> set[str]:
+    return {b.objectName().removeprefix("action-") for b in view.findChildren(QPushButton)
+            if b.objectName().startswith("action-")}
 
 
 def open_queue(window, qtbot, queue_id: str, rows: int) -> None:
@@ -205,3 +210,26 @@ def test_an_agent_is_told_what_happens_next(make_window, records, device, qtbot)
     assert window.view.buttons == {}
     assert window.view.findChild(QLabel, "next-step").text() == "A supervisor reviews failed identity checks."
     assert window.sync_widget.online.text() == "● Sync off"     # no agent in this window
+
+
+def test_actions_still_run_after_switching_between_records_with_other_buttons(
+        make_window, records, device, qtbot, monkeypatch):
+    """Viewing a record whose buttons differ from the next one's, then acting, must act.
+
+    The view kept the previous record's (deleted) buttons, so the action died on a
+    RuntimeError after its dialog closed and the user saw nothing happen."""
+    ready = records.declare(AGENT, event="birth", data=birth_data())
+    records.apply_verification_result(txn_of(device, ready.id, "mother"), verified=True)
+    failed = failed_record(records, device)
+    window = make_window(SUPERVISOR)
+    for record_id, buttons in ((failed.id, {"retry", "reject"}), (ready.id, {"reject"})):
+        window.select_record(record_id)
+        qtbot.waitUntil(lambda rid=record_id: window.view.record_id == rid, timeout=5000)
+        assert shown_actions(window.view) == buttons
+    monkeypatch.setattr(window, "ask_reason", lambda title, text: "duplicate declaration")
+    window.view.buttons["reject"].click()
+    qtbot.waitUntil(lambda: records.get(ready.id).status == "rejected", timeout=10_000)
+    qtbot.waitUntil(lambda: window.view.detail.record.status == "rejected", timeout=5000)
+    assert set(window.view.buttons) == shown_actions(window.view)
+    assert records.detail(ready.id).actions[-1].reason == "duplicate declaration"
+    assert records.get(failed.id).status == "verification_failed"
