@@ -518,13 +518,29 @@ class RecordService:
 
     def _remove_from_queue(self, session: Session, record: Record, actor: Actor,
                            data: Mapping[str, Any], reason: str | None) -> None:
+        """The record leaves "Awaiting external validation". A UIN request that has not left the
+        device is cancelled with it; one already sent (or being sent) cannot be called back, so a
+        later confirmation is still recorded, as a late one."""
         allowed_targets(ActionType.REMOVE_FROM_QUEUE, Status(record.status))
+        cancelled, already_sent = [], []
         for request in session.exec(select(ExternalRequest).where(
                 ExternalRequest.record_id == record.id, ExternalRequest.status == "awaiting")):
             request.status = "removed"
             session.add(request)
+            item = session.exec(select(OutboxItem).where(OutboxItem.idempotency_key == request.rid)).first()
+            if item is not None and item.state in ("pending", "quarantined"):
+                item.state, item.updated_at = "cancelled", self.clock()
+                session.add(item)
+                cancelled.append(request.rid)
+            else:
+                already_sent.append(request.rid)
+        if cancelled and record.requires_attention and not session.exec(select(OutboxItem.id).where(
+                OutboxItem.record_id == record.id, OutboxItem.state == "quarantined",
+                col(OutboxItem.idempotency_key).not_in(cancelled))).first():
+            record.requires_attention, record.attention_reason = False, None
         self._commit_action(session, record, actor, ActionType.REMOVE_FROM_QUEUE, Status.REGISTERED,
-                            reason=reason)
+                            reason=reason, audit_details={"cancelled_unsent": cancelled,
+                                                          "already_sent": already_sent})
 
     # ------------------------------------------------------------------ MOSIP answers
 

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from app.records import RecordService
 from app.store.models import AuditEvent, OutboxItem
-from tests.core.conftest import AGENT, REGISTRAR, farajaland_birth, farajaland_death, years_ago
+from tests.core.conftest import AGENT, REGISTRAR, SUPERVISOR, farajaland_birth, farajaland_death, years_ago
 
 
 def outbox(service: RecordService, record_id: str, kind: str | None = None) -> list[OutboxItem]:
@@ -180,3 +180,44 @@ def test_search_by_name_and_tracking_id(service: RecordService) -> None:
     assert found('"; DROP TABLE record; --') == set()     # quotes are data, not query syntax
     service.update_draft(AGENT, draft.id, {"child.firstname": "Chimwemwe"})
     assert found("temwa") == set() and found("chimwemwe") == {draft.id}   # the index follows updates
+
+
+def _awaiting_uin(service: RecordService) -> tuple[str, OutboxItem]:
+    record = service.declare(AGENT, event="birth", data=farajaland_birth())
+    verify_all(service, record.id)
+    record = service.act(REGISTRAR, record.id, "register")
+    (item,) = outbox(service, record.id, "create_uin")
+    return record.id, item
+
+
+def test_removing_a_stalled_record_cancels_its_unsent_uin_request(service: RecordService) -> None:
+    record_id, item = _awaiting_uin(service)
+    assert item.state == "pending"
+
+    record = service.act(SUPERVISOR, record_id, "remove-from-queue", reason="MOSIP has no trace of it")
+
+    assert record.status == "registered"
+    (item,) = outbox(service, record_id, "create_uin")
+    assert item.state == "cancelled"       # the packet never leaves the device
+    event = last_audit(service, record_id)
+    assert event.details["cancelled_unsent"] == [item.idempotency_key]
+    assert event.details["already_sent"] == []
+
+
+def test_removing_after_sending_keeps_the_request_and_says_so(service: RecordService) -> None:
+    from app.outbox import OutboxLedger
+
+    record_id, item = _awaiting_uin(service)
+    ledger = OutboxLedger(service.db)
+    leased = ledger.lease_due("agent-test", limit=10, lease_seconds=60)
+    assert [i.id for i in leased if i.kind == "create_uin"] == [item.id]
+    ledger.complete(item.id)
+
+    service.act(SUPERVISOR, record_id, "remove-from-queue", reason="stalled for three weeks")
+
+    (item,) = outbox(service, record_id, "create_uin")
+    assert item.state == "done"
+    event = last_audit(service, record_id)
+    assert event.details["cancelled_unsent"] == [] and event.details["already_sent"] == [item.idempotency_key]
+    late = service.confirm_registration(item.idempotency_key, vid="1234567890123456", uin=None)
+    assert late is not None and late.status == "registered" and late.mosip["vid"] == "1234567890123456"
