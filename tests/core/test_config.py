@@ -48,11 +48,12 @@ def test_shipped_countries_pass_config_check(name: str) -> None:
 
 
 def test_unknown_field_in_a_rule_names_file_line_and_path(country_copy: Path) -> None:
-    edit(country_copy, 'when: "has(deceased.nid)"', 'when: "has(deceased.national_number)"')
+    edit(country_copy, 'when: "has(deceased.nid) && size(deceased.nid) == 16"',
+         'when: "has(deceased.national_number)"')
     result = crvs("config", "check", str(country_copy))
     assert result.returncode == 2
     expected_line = line_of(country_copy, "has(deceased.national_number)")
-    assert (f"{country_copy / 'country.yaml'}:{expected_line}: integration.rules.3.when: "
+    assert (f"{country_copy / 'country.yaml'}:{expected_line}: integration.rules.4.when: "
             "unknown field 'deceased.national_number'") in result.stderr
 
 

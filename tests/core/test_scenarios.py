@@ -74,8 +74,10 @@ def test_death_with_a_vid_flags_the_deceased(service: RecordService) -> None:
     assert record.status == "registered"
     (item,) = outbox(service, record.id, "mark_deceased")
     assert item.payload["process"] == "CRVS_DEATH"
-    assert item.payload["fields"]["nationalIdNumber"] == "4512345678901234"
-    assert item.payload["fields"]["dateOfDeath"] == "2026/11/20"
+    fields = item.payload["fields"]
+    assert fields["VID"] == "4512345678901234"
+    assert fields["dateOfDeath"] == "2026/11/20" and fields["deathDeclared"] == "yes"
+    assert "deathCertificateNumber" not in fields     # stays with the civil registry, as OpenCRVS does
     assert last_audit(service, record.id).details["mosip"][0]["rule"] == "death-register-deceased"
 
 
@@ -221,3 +223,44 @@ def test_removing_after_sending_keeps_the_request_and_says_so(service: RecordSer
     assert event.details["cancelled_unsent"] == [] and event.details["already_sent"] == [item.idempotency_key]
     late = service.confirm_registration(item.idempotency_key, vid="1234567890123456", uin=None)
     assert late is not None and late.status == "registered" and late.mosip["vid"] == "1234567890123456"
+
+
+def test_death_with_only_a_uin_flags_nobody(service: RecordService) -> None:
+    record = service.declare(AGENT, event="death", data=farajaland_death(**{"deceased.nid": "4512345678"}))
+    verify_all(service, record.id)
+    record = service.act(REGISTRAR, record.id, "register")
+    assert record.status == "registered"
+    assert outbox(service, record.id, "mark_deceased") == []
+    assert last_audit(service, record.id).details["mosip"] == "no MOSIP operation"
+
+
+def foundling(**overrides: str) -> dict[str, str]:
+    data = {"child.firstname": "Tiyamike", "child.surname": "Banda", "child.gender": "male",
+            "child.dob": years_ago(2), "child.foundling": "yes",
+            "informant.relation": "other", "informant.nid": "3456789012", "informant.firstname": "Grace",
+            "informant.surname": "Lungu", "informant.phone": "+265991234567"}
+    data.update(overrides)
+    return data
+
+
+def test_a_foundling_gets_a_uin_through_the_verified_informant(service: RecordService) -> None:
+    record = service.declare(AGENT, event="birth", data=foundling())
+    assert {i.payload["section"] for i in outbox(service, record.id, "verify")} == {"informant"}
+    verify_all(service, record.id)
+
+    record = service.act(REGISTRAR, record.id, "register")
+
+    assert record.status == "awaiting_external_validation"
+    (item,) = outbox(service, record.id, "create_uin")
+    assert item.payload["rule_id"] == "birth-register-foundling-uin"
+    assert json.loads(item.payload["fields"]["parentOrGuardianName"])[0]["value"] == "Grace Lungu"
+
+
+def test_a_foundling_whose_informant_failed_the_check_gets_no_uin(service: RecordService) -> None:
+    record = service.declare(AGENT, event="birth", data=foundling())
+    verify_all(service, record.id, failed={"informant": ["name"]})
+    assert service.get(record.id).status == "verification_failed"
+    record = service.declare(AGENT, event="birth", data=foundling(**{"informant.nid": ""}))
+    verify_all(service, record.id)
+    record = service.act(REGISTRAR, record.id, "register")
+    assert record.status == "registered" and outbox(service, record.id, "create_uin") == []
