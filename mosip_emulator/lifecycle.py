@@ -1,23 +1,47 @@
 """The UIN lifecycle: auth manager, packet manager, registration-processor workflow, ID repository.
 
+Strict: each behaviour follows MOSIP's source (the file is named beside it; the table is
+``docs/fidelity/packets.md``).
+
 - ``POST /v1/authmanager/authenticate/clientidsecretkey`` → ``Set-Cookie: Authorization=<jwt>``.
   The other endpoints want ``Cookie: Authorization=<jwt>`` (or an ``Authorization`` header); without a
   valid token they answer 401 with ``KER-ATH-401``.
-- ``PUT /commons/v1/packetmanager/createPacket`` validates ``fields`` against the ``schemaJson`` sent
-  (``properties.identity.properties``); an unknown field → ``KER-PUT-020``.  A RID that already has a
-  packet is answered HTTP 200 with ``errors: [{"errorCode": "RPR-PKR-005", "message": "The request
-  received is a duplicate request to upload a Packet"}]`` (registration-processor's duplicate-packet
-  error), and nothing else happens: clients treat RPR-PKR-005 as "already done".
-- ``POST /registrationprocessor/v1/workflowmanager/workflowinstance`` queues the packet; after
-  ``credential_delay`` seconds (0: before the answer) CRVS_NEW creates an identity and publishes
-  CREDENTIAL_ISSUED, CRVS_UPDATE updates the identity named by ``VID``/``UIN``/``nationalIdNumber``,
-  CRVS_DEATH deactivates it.  A second workflow for the same RID also answers RPR-PKR-005.
+- ``PUT /commons/v1/packetmanager/createPacket`` (mosip/packet-manager ``PacketWriterController``,
+  ``facade/PacketWriter.createPacket``, ``impl/PacketWriterImpl``):
+  * an unknown (source, process) pair → HTTP 200, ``errors: [KER-PUT-006 "No available provider for
+    given source and process"]`` (``getProvider`` runs outside the facade's try; the controller advice
+    turns the exception into an error body with HTTP 200);
+  * every failure inside the writer — ``audits`` missing or empty (KER-KPM-008 "Registration audits is
+    empty", ``addOtherFilesToZip``), ``schemaJson`` unreadable (KER-KPM-002), ``schemaVersion`` not a
+    number, no id — is caught by the facade, which returns null: **HTTP 200, ``response: null``, no
+    ``errors``**, and nothing is stored. The reason is kept in ``inspect()["writer_failures"]``;
+  * ``fields`` outside ``properties.identity.properties`` are dropped silently (only schema fields are
+    written to ID.json); ``metaInfo`` is accepted whatever it holds;
+  * a RID that already has a packet is **rewritten** (``PacketKeeper.putPacket`` puts the object again):
+    no duplicate answer. The answer lists one PacketInfo per sub-packet (``<rid>_id`` …).
+- ``POST /registrationprocessor/v1/workflowmanager/workflowinstance`` (mosip/registration
+  ``WorkflowInstanceApi``, ``WorkflowInstanceRequestValidator``, ``WorkflowInstanceService``):
+  id / version / requesttime checked (RPR-WIN-000 missing, RPR-WIN-001 invalid); a RID whose workflow
+  was already started for that process → HTTP 200, ``errors: [RPR-WIS-001 "WorkflowInstance already
+  present"]``. The packet is not looked up here: a workflow without a packet is accepted and fails in
+  processing. Processing runs after ``credential_delay`` seconds (0: before the answer).
+- Processing (``process``), as the registration processor's stages do, in their order: the packet must
+  exist (packet reader: KER-PUT-027); ``metaInfo`` must hold ``operationsData``, ``metaData`` and
+  ``capturedRegisteredDevices`` (``MetaInfoTagGenerator``: RPR-PCM-014 / -015 / -017; not JSON lists of
+  objects: RPR-PCM-008), ``centerId`` and ``machineId`` among their ``{label, value}`` entries
+  (``CenterValidator`` / ``MachineValidator``: RPR-CMD-FAILED-002 / -004) and ``officerId``
+  (``OperatorValidationProcessor``: RPR-OVM-FAILED-005); the identity fields must have their schema
+  types. A failure marks the workflow FAILED with its stage, code and message (in ``inspect()``) and
+  nothing else happens — no identity, no CREDENTIAL_ISSUED: a silent stall, as in MOSIP. Then
+  CRVS_NEW creates an identity and publishes CREDENTIAL_ISSUED, CRVS_UPDATE updates the identity
+  named by ``VID``/``UIN``/``nationalIdNumber``, CRVS_DEATH deactivates it.
 - ``PATCH /idrepository/v1/identity`` and ``PATCH /idrepository/v1/vid/{VID}``: direct ID-repo changes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import logging
 import time
@@ -37,12 +61,39 @@ if TYPE_CHECKING:
 log = logging.getLogger("mosip_emulator.lifecycle")
 
 PROCESSES = ("CRVS_NEW", "CRVS_UPDATE", "CRVS_DEATH")
-DUPLICATE_CODE = "RPR-PKR-005"
-DUPLICATE_MESSAGE = "The request received is a duplicate request to upload a Packet"
-PACKET_ID = "mosip.commons.packet"
+# PacketWriterController.getResponseWrapper
+PACKET_WRITER_ID = "mosip.registration.packet.writer"
+PACKET_ID = PACKET_WRITER_ID
+# PacketUtilityErrorCodes.NO_AVAILABLE_PROVIDER (mosip/packet-manager)
+NO_PROVIDER = ("KER-PUT-006", "No available provider for given source and process")
+# ErrorCode (mosip/packet-manager commons-packet-manager .../constants/ErrorCode.java)
+AUDITS_REQUIRED = ("KER-KPM-008", "Registration audits is empty")
+JSON_PARSE_ERROR = ("KER-KPM-002", "Failed to parse json : ")
+# PacketUtilityErrorCodes.OBJECT_DOESNOT_EXISTS: the packet reader finds no packet for the RID
+OBJECT_MISSING = ("KER-PUT-027", "Object doesnot exists.")
+# PlatformErrorMessages / StatusUtil (mosip/registration registration-processor-core)
+WIS_ALREADY_PRESENT = ("RPR-WIS-001", "WorkflowInstance already present")
+WIS_UNKNOWN = ("RPR-WIS-000", "Unknown Exception")
+WIN_MISSING = ("RPR-WIN-000", "Missing Request Value - %s")
+WIN_INVALID = ("RPR-WIN-001", "Invalid Request Value - %s")
+WIN_UNKNOWN = ("RPR-WIN-002", "Unknown Exception")
+META_REQUIRED = {  # MetaInfoTagGenerator: a missing entry fails the packet classifier
+    "operationsData": ("RPR-PCM-014", "Operations data entry not avaiable in metainfo map"),
+    "metaData": ("RPR-PCM-015", "Meta data entry not avaiable in metainfo map"),
+    "capturedRegisteredDevices": ("RPR-PCM-017", "Captured registered devices entry not avaiable in metainfo map"),
+}
+META_PARSING = ("RPR-PCM-008", "JSON parsing of meta info failed")
+CENTER_MISSING = ("RPR-CMD-FAILED-002", "Center ID Not Found in Master DB - ")
+MACHINE_MISSING = ("RPR-CMD-FAILED-004", "Machine ID Not Found in Master DB - ")
+OFFICER_MISSING = ("RPR-OVM-FAILED-005", "Officer ID is NULL")
+# PacketWriterImpl.categorySubpacketMapping: a field's category → the sub-packets holding it
+SUBPACKETS_OF_CATEGORY = {"pvt": ("id",), "kyc": ("id",), "none": ("id", "evidence", "optional"),
+                          "evidence": ("evidence",), "optional": ("optional",)}
+SUBPACKET_ORDER = ("id", "evidence", "optional")
 # packet fields a credential partner's policy shares back in the VC (OpenCRVS reads birthCertificateNumber)
 PARTNER_SHARED_FIELDS = ("birthCertificateNumber", "deathCertificateNumber")
-WORKFLOW_ID = "mosip.registration.processor.workflow.instance"
+WORKFLOW_ID = "mosip.registration.processor.workflow.instance"  # mosip.regproc.workflow-manager.instance.api-id
+WORKFLOW_VERSION = "v1"
 
 
 def _simple(value: Any) -> dict[str, str]:
@@ -193,11 +244,104 @@ def validate_fields(schema_json: Any, fields: Any) -> None:
                 raise SchemaError(f"Field {name}: expected a number") from exc
 
 
+class WriterFailure(Exception):
+    """An exception inside the packet writer: the facade swallows it (HTTP 200, response null)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code, self.message = code, message
+
+
+def _string_map(value: Any, name: str) -> dict[str, str | None]:
+    """PacketDto's Map<String, String>: scalars are read as text; a nested object is not a string."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise WriterFailure("KER-PUT-020", f"{name} must be an object")
+    out: dict[str, str | None] = {}
+    for key, item in value.items():
+        if item is None or isinstance(item, str):
+            out[str(key)] = item
+        elif isinstance(item, bool | int | float):
+            out[str(key)] = json.dumps(item)
+        else:
+            raise WriterFailure("KER-PUT-020", f"{name}.{key} must be a string (lists and objects JSON-encoded)")
+    return out
+
+
+def schema_identity_properties(schema_json: Any) -> dict[str, Any]:
+    """PacketWriterImpl.loadSchemaFields: properties.identity.properties of the schema, else KER-KPM-002."""
+    try:
+        schema = json.loads(schema_json) if isinstance(schema_json, str) else None
+        props = schema["properties"]["identity"]["properties"]
+    except (ValueError, KeyError, TypeError):
+        props = None
+    if not isinstance(props, dict) or not all(isinstance(spec, dict) for spec in props.values()):
+        raise WriterFailure(*JSON_PARSE_ERROR)
+    return props
+
+
+def packet_subpackets(props: dict[str, Any]) -> list[str]:
+    """The sub-packets a schema's fields fall into (fieldCategory, "none" when absent)."""
+    names: set[str] = set()
+    for spec in props.values():
+        category = str(spec.get("fieldCategory") or "none").lower()
+        names.update(SUBPACKETS_OF_CATEGORY.get(category, ()))
+    return [name for name in SUBPACKET_ORDER if name in names]
+
+
+def label_values(text: str) -> dict[str, str]:
+    """A metaInfo entry: a JSON list of {label, value} objects (OSIUtils.addToMap)."""
+    items = json.loads(text)
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise ValueError("not a list of objects")
+    return {str(item.get("label")): item.get("value") for item in items if item.get("label") is not None}
+
+
+def check_meta_info(meta: dict[str, Any]) -> dict[str, Any] | None:
+    """The registration processor's checks of metaInfo, in stage order; the first failure or None.
+
+    Packet classifier (MetaInfoTagGenerator, mosip/registration): the three entries must exist and be
+    JSON lists. CMD validator (CenterValidator, MachineValidator) and operator validator
+    (OperatorValidationProcessor) read centerId, machineId and officerId from operationsData and
+    metaData merged (OSIUtils.getMetaMap) and fail the packet when one is missing.
+    """
+    for entry, (code, message) in META_REQUIRED.items():
+        if meta.get(entry) is None:
+            return {"stage": "PacketClassifierStage", "code": code, "message": message}
+    merged: dict[str, Any] = {}
+    try:
+        for entry in ("operationsData", "metaData"):
+            merged |= label_values(meta[entry])
+        devices = json.loads(meta["capturedRegisteredDevices"])
+        if not isinstance(devices, list):
+            raise ValueError("capturedRegisteredDevices is not a list")
+    except (ValueError, TypeError):
+        return {"stage": "PacketClassifierStage", "code": META_PARSING[0], "message": META_PARSING[1]}
+    for label, (code, message), stage in (("centerId", CENTER_MISSING, "CMDValidatorStage"),
+                                          ("machineId", MACHINE_MISSING, "CMDValidatorStage"),
+                                          ("officerId", OFFICER_MISSING, "OperatorValidatorStage")):
+        if not merged.get(label):
+            return {"stage": stage, "code": code, "message": message}
+    return None
+
+
+def _iso_datetime(value: Any) -> bool:
+    if not isinstance(value, str) or not value:
+        return False
+    try:
+        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
 class Lifecycle:
     def __init__(self, emulator: Emulator) -> None:
         self.emu = emulator
         self.packets: dict[str, dict[str, Any]] = {}
         self.workflows: dict[str, dict[str, Any]] = {}
+        self.writer_failures: dict[str, dict[str, Any]] = {}  # RID → why the packet writer returned null
         self._timers: dict[str, asyncio.TimerHandle] = {}
 
     # ------------------------------------------------------------------------------------------ auth
@@ -249,39 +393,69 @@ class Lifecycle:
             req = body["request"]
             if not isinstance(req, dict):
                 raise TypeError("request is not an object")
-            rid = str(req["id"]).strip()
         except (ValueError, KeyError, TypeError):
-            return mosip_error("KER-PUT-020", "Packet Validation exception occured. request.id is missing",
-                               id=PACKET_ID)
-        if not rid:
-            return mosip_error("KER-PUT-020", "Packet Validation exception occured. request.id is missing",
-                               id=PACKET_ID)
+            # Spring refuses a body it cannot bind before the controller runs (an emulator convention:
+            # a MOSIP-shaped error, so that clients see an errors[] list)
+            return mosip_error("KER-PUT-020", "Packet Validation exception occured. request is not readable",
+                               id=PACKET_WRITER_ID)
         process, source = req.get("process"), req.get("source")
-        if process not in PROCESSES or not source:
-            return mosip_error("KER-PUT-025", "Invalid source or process.", id=PACKET_ID)
-        if rid in self.packets:
-            self.emu.counters.incr("packets_duplicate", rid)
-            return mosip_error(DUPLICATE_CODE, DUPLICATE_MESSAGE, id=PACKET_ID)
+        # facade/PacketWriter.getProvider runs before the facade's try: its exception reaches the
+        # controller advice (PacketServiceControllerAdvice), which answers HTTP 200 with errors[]
+        if process not in PROCESSES or not isinstance(source, str) or not source.strip():
+            return mosip_error(*NO_PROVIDER, id=None, version=None)
+        rid = str(req.get("id") or "").strip()
         try:
-            validate_fields(req.get("schemaJson"), req.get("fields"))
-        except SchemaError as exc:
-            self.emu.counters.incr("packets_rejected", rid)
-            return mosip_error("KER-PUT-020", f"Packet Validation exception occured. {exc}", id=PACKET_ID)
-        created = iso_ms()
-        self.packets[rid] = {
-            "rid": rid, "process": process, "source": source, "refId": req.get("refId"),
-            "schemaVersion": req.get("schemaVersion"), "fields": dict(req.get("fields") or {}),
-            "metaInfo": req.get("metaInfo"), "offlineMode": req.get("offlineMode"), "created": created,
-        }
+            packet = self._write_packet(rid, req)
+        except WriterFailure as failure:
+            # facade/PacketWriter.createPacket catches every exception, logs it and returns null;
+            # PacketWriterController wraps the null: HTTP 200, response null, no errors
+            self.writer_failures[rid] = {"code": failure.code, "message": failure.message, "at": iso_ms()}
+            self.emu.counters.incr("packets_failed", rid or "<no id>")
+            log.info("createPacket for %s failed in the writer: %s", rid or "<no id>", failure.code)
+            return mosip_response(None, id=PACKET_WRITER_ID)
+        rewritten = rid in self.packets
+        self.packets[rid] = packet  # PacketKeeper.putPacket: the object store takes the new copy
+        self.writer_failures.pop(rid, None)
         self.emu.counters.incr("packets_created", rid)
+        if rewritten:
+            self.emu.counters.incr("packets_rewritten", rid)
         infos = [
             {"id": rid, "packetName": f"{rid}_{kind}", "source": source, "process": process,
-             "refId": req.get("refId"), "schemaVersion": req.get("schemaVersion"), "signature": None,
+             "refId": req.get("refId"), "schemaVersion": packet["schemaVersion"], "signature": None,
              "encryptedHash": None, "providerName": "PacketWriterImpl", "providerVersion": "v1.0",
-             "creationDate": created}
-            for kind in ("id", "evidence", "optional")
+             "creationDate": packet["created"]}
+            for kind in packet["subpackets"]
         ]
-        return mosip_response(infos, id=PACKET_ID)
+        return mosip_response(infos, id=PACKET_WRITER_ID)
+
+    @staticmethod
+    def _write_packet(rid: str, req: dict[str, Any]) -> dict[str, Any]:
+        """What PacketWriterImpl.createPacket checks on its way to the object store; raises WriterFailure."""
+        if not rid:
+            raise WriterFailure("KER-KPM-009", "Packet creator not initialized")
+        fields = _string_map(req.get("fields"), "fields")
+        meta_info = _string_map(req.get("metaInfo"), "metaInfo")
+        audits = req.get("audits")
+        if audits is not None and (not isinstance(audits, list)
+                                   or not all(isinstance(a, dict) for a in audits)):
+            raise WriterFailure("KER-PUT-020", "audits must be a list of objects")
+        props = schema_identity_properties(req.get("schemaJson"))
+        try:  # createSubpacket(Double.valueOf(version), …)
+            version = float(str(req.get("schemaVersion")))
+        except ValueError:
+            raise WriterFailure("NumberFormatException", "schemaVersion is not a number") from None
+        subpackets = packet_subpackets(props)
+        # addOtherFilesToZip, for the default ("id") sub-packet: audits are required
+        if "id" in subpackets and not audits:
+            raise WriterFailure(*AUDITS_REQUIRED)
+        kept = {name: value for name, value in fields.items() if name in props and value is not None}
+        return {
+            "rid": rid, "process": req.get("process"), "source": req.get("source"), "refId": req.get("refId"),
+            "schemaVersion": repr(version), "schemaJson": req.get("schemaJson"), "fields": kept,
+            "dropped_fields": sorted(set(fields) - set(kept)), "metaInfo": meta_info,
+            "audit_count": len(audits or []), "offlineMode": bool(req.get("offlineMode")),
+            "subpackets": subpackets, "created": iso_ms(),
+        }
 
     # ------------------------------------------------------------------------------------------ workflow
     async def workflow_instance(self, request: Request) -> Response:
@@ -289,23 +463,42 @@ class Lifecycle:
             return self._unauthorised()
         try:
             body = await request.json()
-            req = body["request"]
-            if not isinstance(req, dict):
-                raise TypeError("request is not an object")
-            rid = str(req["registrationId"]).strip()
-        except (ValueError, KeyError, TypeError):
-            return mosip_error("RPR-WIN-001", "Invalid request: registrationId is missing", id=WORKFLOW_ID)
-        packet = self.packets.get(rid)
-        if packet is None:
-            return mosip_error("RPR-WIN-404", f"No packet found for registrationId {rid}", id=WORKFLOW_ID)
-        if rid in self.workflows:
-            self.emu.counters.incr("workflows_duplicate", rid)
-            return mosip_error(DUPLICATE_CODE, DUPLICATE_MESSAGE, id=WORKFLOW_ID)
-        process = req.get("process") or packet["process"]
+            if not isinstance(body, dict):
+                raise TypeError("body is not an object")
+        except (ValueError, TypeError):
+            # WorkflowInstanceApi.processURL: anything unexpected → RPR-WIN-002
+            return self._workflow_error(*WIN_UNKNOWN)
+        # WorkflowInstanceRequestValidator: id, then version, then requesttime
+        for name, expected in (("id", WORKFLOW_ID), ("version", WORKFLOW_VERSION)):
+            value = body.get(name)
+            if value is None:
+                return self._workflow_error(WIN_MISSING[0], WIN_MISSING[1] % name)
+            if not isinstance(value, str) or value.lower() != expected.lower():
+                return self._workflow_error(WIN_INVALID[0], WIN_INVALID[1] % name)
+        requesttime = body.get("requesttime")
+        if requesttime is None:
+            return self._workflow_error(WIN_MISSING[0], WIN_MISSING[1] % "requesttime")
+        if not _iso_datetime(requesttime):
+            return self._workflow_error(WIN_INVALID[0], WIN_INVALID[1] % "requesttime")
+        req = body.get("request")
+        if not isinstance(req, dict):
+            return self._workflow_error(*WIN_UNKNOWN)
+        rid = req.get("registrationId")
+        process = req.get("process")
+        if not isinstance(rid, str) or not rid.strip() or not isinstance(process, str) or not process:
+            return self._workflow_error(*WIS_UNKNOWN)
+        rid = rid.strip()
+        # WorkflowInstanceService.validateWorkflowInstanceAlreadyAvailable: (RID, process) seen before
+        existing = self.workflows.get(rid)
+        if existing is not None and existing["process"] == process:
+            self.emu.counters.incr("workflows_already_present", rid)
+            return self._workflow_error(*WIS_ALREADY_PRESENT)
+        if existing is not None:  # another process for a RID already used: one workflow per RID here
+            return self._workflow_error(*WIS_ALREADY_PRESENT)
         instance_id = str(uuid.uuid4())
         self.workflows[rid] = {"rid": rid, "process": process, "source": req.get("source"),
                                "workflowInstanceId": instance_id, "status": "QUEUED", "created": iso_ms(),
-                               "notificationInfo": req.get("notificationInfo"), "result": None}
+                               "notificationInfo": req.get("notificationInfo"), "result": None, "failure": None}
         self.emu.counters.incr("workflows_started", rid)
         delay = float(self.emu.config.credential_delay)
         if delay <= 0:
@@ -315,6 +508,11 @@ class Lifecycle:
             self._timers[rid] = loop.call_later(delay, self.process, rid)
         return mosip_response({"workflowInstanceId": instance_id}, id=WORKFLOW_ID)
 
+    @staticmethod
+    def _workflow_error(code: str, message: str) -> JSONResponse:
+        # WorkflowInstanceApi.buildResponse + setResponse: always HTTP 200
+        return mosip_error(code, message, id=WORKFLOW_ID, version=WORKFLOW_VERSION)
+
     def process_pending(self) -> list[str]:
         done = []
         for rid, wf in list(self.workflows.items()):
@@ -322,6 +520,20 @@ class Lifecycle:
                 self.process(rid)
                 done.append(rid)
         return done
+
+    def _packet_failure(self, wf: dict[str, Any]) -> dict[str, Any] | None:
+        """The first stage that fails this packet, as {stage, code, message}; None: it goes through."""
+        packet = self.packets.get(wf["rid"])
+        if packet is None or packet["process"] != wf["process"]:
+            return {"stage": "PacketValidatorStage", "code": OBJECT_MISSING[0], "message": OBJECT_MISSING[1]}
+        meta_failure = check_meta_info(packet["metaInfo"])
+        if meta_failure is not None:
+            return meta_failure
+        try:
+            validate_fields(packet["schemaJson"], packet["fields"])
+        except SchemaError as exc:
+            return {"stage": "PacketValidatorStage", "code": None, "message": f"ID object validation: {exc}"}
+        return None
 
     def process(self, rid: str) -> None:
         """Run the registration processor for one RID, exactly once."""
@@ -332,9 +544,18 @@ class Lifecycle:
         if wf is None or wf["status"] != "QUEUED":
             return
         wf["status"] = "PROCESSING"
-        packet = self.packets[rid]
-        fields = packet["fields"]
         counters = self.emu.counters
+        failure = self._packet_failure(wf)
+        if failure is not None:
+            # the stage marks the registration FAILED; MOSIP tells nobody: the client sees a stall
+            log.info("workflow %s failed at %s: %s", rid, failure["stage"], failure["code"])
+            wf["status"] = "FAILED"
+            wf["failure"] = failure
+            wf["error"] = f"{failure['code']}: {failure['message']}" if failure["code"] else failure["message"]
+            wf["processed"] = iso_ms()
+            counters.incr("workflows_failed", rid)
+            return
+        fields = self.packets[rid]["fields"]
         try:
             if wf["process"] == "CRVS_NEW":
                 ident = self.emu.identities.create(fields_to_identity(fields))
@@ -366,6 +587,7 @@ class Lifecycle:
         except Exception as exc:  # a failed packet stays visible in /admin/state, as in MOSIP
             log.warning("workflow %s failed: %s", rid, exc)
             wf["status"] = "FAILED"
+            wf["failure"] = {"stage": "UinGeneratorStage", "code": None, "message": str(exc)}
             wf["error"] = str(exc)
             counters.incr("workflows_failed", rid)
         wf["processed"] = iso_ms()
@@ -409,7 +631,8 @@ class Lifecycle:
 
     def inspect(self) -> dict[str, Any]:
         return {
-            "packets": {rid: {k: v for k, v in p.items() if k != "fields"}
+            "packets": {rid: {k: v for k, v in p.items() if k not in ("fields", "schemaJson")}
                         | {"field_names": sorted(p["fields"])} for rid, p in self.packets.items()},
             "workflows": self.workflows,
+            "writer_failures": self.writer_failures,
         }

@@ -299,6 +299,28 @@ def simple(value: str, lang: str = "eng") -> str:
     return json.dumps([{"language": lang, "value": value}])
 
 
+def packet_meta_info(rid: str, *, center: str = "10001", machine: str = "10001",
+                     officer: str = "registrar1") -> dict[str, str]:
+    """metaInfo as OpenCRVS sends it (opencrvs/mosip country-config transform.ts): {label, value} lists
+    JSON-encoded, with what the registration processor's validators read."""
+    def labelled(pairs: dict[str, str]) -> str:
+        return json.dumps([{"label": k, "value": v} for k, v in pairs.items()])
+
+    return {"metaData": labelled({"registrationId": rid, "centerId": center, "machineId": machine}),
+            "operationsData": labelled({"officerId": officer}), "capturedRegisteredDevices": "[]",
+            "registrationId": rid, "creationDate": request_time()}
+
+
+def packet_audits(rid: str) -> list[dict[str, str]]:
+    """One audit in the registration client's shape (mosip/registration packet-validator-stage audit.json)."""
+    return [{"uuid": "5f0c8a8e-0000-4000-8000-000000000001", "createdAt": request_time(),
+             "eventId": "CRVS-REGISTER", "eventName": "REGISTER", "eventType": "USER",
+             "hostName": "test", "hostIp": "127.0.0.1", "applicationId": "CRVS", "applicationName": "tests",
+             "sessionUserId": "registrar1", "sessionUserName": "registrar1", "id": rid,
+             "idType": "REGISTRATION_ID", "createdBy": "registrar1", "moduleName": "tests",
+             "moduleId": "TESTS", "description": "registered", "actionTimeStamp": request_time()}]
+
+
 class PacketClient:
     def __init__(self, cfg: dict[str, Any]) -> None:
         self.cfg = cfg["packet_manager"]
@@ -312,13 +334,16 @@ class PacketClient:
         return resp
 
     def create_packet(self, rid: str, process: str, fields: dict[str, str],
-                      schema: dict[str, Any] | None = None) -> httpx.Response:
+                      schema: dict[str, Any] | None = None, *, meta_info: dict[str, str] | None = None,
+                      audits: list[dict[str, str]] | None = None) -> httpx.Response:
         return self.http.put(self.cfg["create_packet_url"], json={
             "id": "mosip.commons.packet", "version": "v1", "requesttime": request_time(),
             "request": {"id": rid, "refId": "10001_10001", "offlineMode": False, "process": process,
                         "source": "OPENCRVS", "schemaVersion": "0.500",
-                        "schemaJson": json.dumps(schema or ID_SCHEMA), "fields": fields, "metaInfo": {},
-                        "audits": [], "documents": {}, "biometrics": {}}})
+                        "schemaJson": json.dumps(schema or ID_SCHEMA), "fields": fields,
+                        "metaInfo": packet_meta_info(rid) if meta_info is None else meta_info,
+                        "audits": packet_audits(rid) if audits is None else audits,
+                        "documents": {}, "biometrics": {}}})
 
     def start_workflow(self, rid: str, process: str) -> httpx.Response:
         return self.http.post(self.cfg["workflow_url"], json={

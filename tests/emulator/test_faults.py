@@ -34,10 +34,11 @@ def test_lost_reply_means_the_effect_happened(emulator: EmulatorServer, packets:
         packets.create_packet("RID-LOST-1", "CRVS_NEW", {"fullName": simple("Lost Reply")})
     assert emulator.counters()["packets_created"] == {"RID-LOST-1": 1}
     assert httpx.delete(f"{emulator.base_url}/admin/faults").json()["rules"] == []
-    # the client retries: the packet manager says duplicate, which means already done
+    # the client retries: the packet manager writes the same packet again (no duplicate answer)
     retry = packets.create_packet("RID-LOST-1", "CRVS_NEW", {"fullName": simple("Lost Reply")})
-    assert retry.json()["errors"][0]["errorCode"] == "RPR-PKR-005"
-    assert emulator.counters()["packets_created"] == {"RID-LOST-1": 1}
+    assert retry.json()["errors"] is None and retry.json()["response"][0]["packetName"] == "RID-LOST-1_id"
+    assert emulator.counters()["packets_created"] == {"RID-LOST-1": 2}
+    assert emulator.counters()["packets_rewritten"] == {"RID-LOST-1": 1}
 
 
 def test_lost_reply_on_ida_still_counts_the_request(emulator: EmulatorServer, ida: IdaClient) -> None:
@@ -114,7 +115,8 @@ def test_workflow_reply_lost_then_retried_is_processed_once(emulator: EmulatorSe
         packets.start_workflow("RID-ONCE-1", "CRVS_NEW")
     emulator.clear_faults()
     retry = packets.start_workflow("RID-ONCE-1", "CRVS_NEW")
-    assert retry.json()["errors"][0]["errorCode"] == "RPR-PKR-005"
+    # WorkflowInstanceService: already started → RPR-WIS-001, which the client reads as done
+    assert retry.json()["errors"][0]["errorCode"] == "RPR-WIS-001"
     counters = emulator.counters()
     assert counters["workflows_started"] == {"RID-ONCE-1": 1}
     assert counters["identities_created"] == {"RID-ONCE-1": 1}

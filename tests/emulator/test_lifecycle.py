@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 
 from mosip_emulator.server import EmulatorServer
 from tests.emulator.helpers import ID_SCHEMA, PacketClient, request_time, simple
@@ -47,45 +48,123 @@ def test_create_packet_lists_the_three_sub_packets(packets: PacketClient) -> Non
         "10001100011000120261130101010_optional"]
 
 
-def test_duplicate_rid_is_answered_as_duplicate(emulator: EmulatorServer, packets: PacketClient) -> None:
+def test_repeated_create_packet_rewrites_and_repeated_workflow_is_refused(emulator: EmulatorServer,
+                                                                          packets: PacketClient) -> None:
     fields = {"fullName": simple("Chanda Banda"), "dateOfBirth": "2026/11/01"}
     first = packets.create_packet("RID-DUP-0001", "CRVS_NEW", fields)
-    again = packets.create_packet("RID-DUP-0001", "CRVS_NEW", fields)
-    assert first.json()["errors"] is None
-    assert again.status_code == 200
-    assert again.json()["response"] is None
-    assert again.json()["errors"] == [{"errorCode": "RPR-PKR-005",
-                                       "message": "The request received is a duplicate request to upload a Packet"}]
+    again = packets.create_packet("RID-DUP-0001", "CRVS_NEW", fields | {"gender": simple("Female")})
+    # PacketKeeper.putPacket puts the object again: no duplicate answer, the new copy wins
+    for answer in (first, again):
+        assert answer.status_code == 200 and answer.json()["errors"] is None
+        assert answer.json()["response"][0]["packetName"] == "RID-DUP-0001_id"
+    assert emulator.state()["packets"]["RID-DUP-0001"]["field_names"] == ["dateOfBirth", "fullName", "gender"]
     wf1 = packets.start_workflow("RID-DUP-0001", "CRVS_NEW")
     wf2 = packets.start_workflow("RID-DUP-0001", "CRVS_NEW")
     assert wf1.json()["errors"] is None and wf1.json()["response"]["workflowInstanceId"]
-    assert wf2.json()["errors"][0]["errorCode"] == "RPR-PKR-005"
+    # WorkflowInstanceService: HTTP 200, response null, RPR-WIS-001
+    assert wf2.status_code == 200
+    body = wf2.json()
+    assert body["response"] is None and body["id"] == "mosip.registration.processor.workflow.instance"
+    assert body["errors"] == [{"errorCode": "RPR-WIS-001", "message": "WorkflowInstance already present"}]
     counters = emulator.counters()
-    assert counters["packets_created"] == {"RID-DUP-0001": 1}
-    assert counters["packets_duplicate"] == {"RID-DUP-0001": 1}
+    assert counters["packets_created"] == {"RID-DUP-0001": 2}
+    assert counters["packets_rewritten"] == {"RID-DUP-0001": 1}
     assert counters["workflows_started"] == {"RID-DUP-0001": 1}
+    assert counters["workflows_already_present"] == {"RID-DUP-0001": 1}
     assert counters["identities_created"] == {"RID-DUP-0001": 1}
 
 
-def test_schema_validation(emulator: EmulatorServer, packets: PacketClient) -> None:
+def test_empty_audits_answer_200_with_a_null_response_and_store_nothing(emulator: EmulatorServer,
+                                                                        packets: PacketClient) -> None:
+    for audits in ([], None):
+        resp = packets.http.put(packets.cfg["create_packet_url"], json={
+            "id": "mosip.commons.packet", "version": "v1", "requesttime": request_time(),
+            "request": {"id": "RID-NOAUDIT-1", "refId": "10001_10001", "process": "CRVS_NEW", "source": "OPENCRVS",
+                        "schemaVersion": "0.500", "schemaJson": json.dumps(ID_SCHEMA),
+                        "fields": {"fullName": simple("No Audit")}, "metaInfo": {}, "audits": audits}})
+        # facade/PacketWriter.createPacket swallows KER-KPM-008 and returns null
+        assert resp.status_code == 200
+        assert resp.json()["response"] is None and resp.json()["errors"] is None
+    state = emulator.state()
+    assert "RID-NOAUDIT-1" not in state["packets"]
+    assert state["writer_failures"]["RID-NOAUDIT-1"]["code"] == "KER-KPM-008"
+    assert "packets_created" not in emulator.counters()
+    # the workflow is accepted all the same (no packet lookup there) and fails in processing
+    assert packets.start_workflow("RID-NOAUDIT-1", "CRVS_NEW").json()["errors"] is None
+    wf = emulator.state()["workflows"]["RID-NOAUDIT-1"]
+    assert wf["status"] == "FAILED" and wf["failure"]["code"] == "KER-PUT-027"
+
+
+def test_writer_failures_are_silent_and_unknown_fields_are_dropped(emulator: EmulatorServer,
+                                                                   packets: PacketClient) -> None:
     unknown = packets.create_packet("RID-SCHEMA-1", "CRVS_NEW", {"fullName": simple("A B"), "favouriteColour": "red"})
-    assert unknown.json()["errors"][0]["errorCode"] == "KER-PUT-020"
-    assert "favouriteColour" in unknown.json()["errors"][0]["message"]
-    not_a_list = packets.create_packet("RID-SCHEMA-2", "CRVS_NEW", {"fullName": "plain text"})
-    assert not_a_list.json()["errors"][0]["errorCode"] == "KER-PUT-020"
-    not_a_string = packets.http.put(packets.cfg["create_packet_url"], json={"request": {
-        "id": "RID-SCHEMA-3", "process": "CRVS_NEW", "source": "OPENCRVS", "schemaJson": json.dumps(ID_SCHEMA),
-        "fields": {"dateOfBirth": 20261101}}})
-    assert not_a_string.json()["errors"][0]["errorCode"] == "KER-PUT-020"
+    assert unknown.json()["errors"] is None and unknown.json()["response"]
+    packet = emulator.state()["packets"]["RID-SCHEMA-1"]
+    assert packet["field_names"] == ["fullName"] and packet["dropped_fields"] == ["favouriteColour"]
+    bad_schema = packets.create_packet("RID-SCHEMA-2", "CRVS_NEW", {"fullName": simple("A B")},
+                                       schema={"properties": {}})
+    assert bad_schema.json()["response"] is None and bad_schema.json()["errors"] is None
+    assert emulator.state()["writer_failures"]["RID-SCHEMA-2"]["code"] == "KER-KPM-002"
+    # an unknown (source, process): the provider lookup is outside the facade's try → errors[]
     bad_process = packets.create_packet("RID-SCHEMA-4", "NEW", {})
-    assert bad_process.json()["errors"][0]["errorCode"] == "KER-PUT-025"
-    # a rejected packet does not exist: the same RID can be sent again, corrected
-    assert packets.create_packet("RID-SCHEMA-1", "CRVS_NEW", {"fullName": simple("A B")}).json()["errors"] is None
+    assert bad_process.status_code == 200
+    assert bad_process.json()["errors"][0]["errorCode"] == "KER-PUT-006"
     assert emulator.counters()["packets_created"] == {"RID-SCHEMA-1": 1}
 
 
-def test_workflow_without_packet(packets: PacketClient) -> None:
-    assert packets.start_workflow("RID-NOPE", "CRVS_NEW").json()["errors"][0]["errorCode"] == "RPR-WIN-404"
+def test_wrongly_typed_field_fails_in_processing(emulator: EmulatorServer, packets: PacketClient) -> None:
+    create, start = packets.submit("RID-TYPE-1", "CRVS_NEW", {"fullName": "plain text"})
+    assert create.json()["errors"] is None and start.json()["errors"] is None
+    wf = emulator.state()["workflows"]["RID-TYPE-1"]
+    assert wf["status"] == "FAILED" and "fullName" in wf["failure"]["message"]
+    assert "identities_created" not in emulator.counters()
+
+
+@pytest.mark.parametrize(("meta_info", "code"), [
+    ({}, "RPR-PCM-014"),
+    ({"operationsData": "[]"}, "RPR-PCM-015"),
+    ({"operationsData": "[]", "metaData": "[]"}, "RPR-PCM-017"),
+    ({"operationsData": "not json", "metaData": "[]", "capturedRegisteredDevices": "[]"}, "RPR-PCM-008"),
+    ({"operationsData": '[{"label": "officerId", "value": "r1"}]', "capturedRegisteredDevices": "[]",
+      "metaData": '[{"label": "machineId", "value": "10001"}]'}, "RPR-CMD-FAILED-002"),
+    ({"operationsData": '[{"label": "officerId", "value": "r1"}]', "capturedRegisteredDevices": "[]",
+      "metaData": '[{"label": "centerId", "value": "10001"}]'}, "RPR-CMD-FAILED-004"),
+    ({"operationsData": "[]", "capturedRegisteredDevices": "[]",
+      "metaData": '[{"label": "centerId", "value": "10001"}, {"label": "machineId", "value": "10001"}]'},
+     "RPR-OVM-FAILED-005"),
+])
+def test_bad_meta_info_stalls_the_packet_with_the_reason_visible(emulator: EmulatorServer, packets: PacketClient,
+                                                                 meta_info: dict[str, str], code: str) -> None:
+    create = packets.create_packet("RID-META-1", "CRVS_NEW", {"fullName": simple("Meta Baby")}, meta_info=meta_info)
+    assert create.json()["errors"] is None and create.json()["response"]  # the writer accepts anything
+    assert packets.start_workflow("RID-META-1", "CRVS_NEW").json()["errors"] is None
+    wf = emulator.state()["workflows"]["RID-META-1"]
+    assert wf["status"] == "FAILED" and wf["failure"]["code"] == code
+    counters = emulator.counters()
+    assert counters["workflows_failed"] == {"RID-META-1": 1}
+    assert "identities_created" not in counters and "credentials_issued" not in counters
+
+
+def test_workflow_request_is_validated_as_the_registration_processor_does(packets: PacketClient) -> None:
+    url = packets.cfg["workflow_url"]
+    request = {"registrationId": "RID-WIN-1", "process": "CRVS_NEW", "source": "OPENCRVS"}
+    missing_id = packets.http.post(url, json={"version": "v1", "requesttime": request_time(), "request": request})
+    assert missing_id.json()["errors"] == [{"errorCode": "RPR-WIN-000", "message": "Missing Request Value - id"}]
+    bad_version = packets.http.post(url, json={"id": "mosip.registration.processor.workflow.instance",
+                                               "version": "v9", "requesttime": request_time(), "request": request})
+    assert bad_version.json()["errors"][0] == {"errorCode": "RPR-WIN-001", "message": "Invalid Request Value - version"}
+    bad_time = packets.http.post(url, json={"id": "mosip.registration.processor.workflow.instance",
+                                            "version": "v1", "requesttime": "yesterday", "request": request})
+    assert bad_time.json()["errors"][0]["errorCode"] == "RPR-WIN-001"
+    assert all(r.status_code == 200 for r in (missing_id, bad_version, bad_time))
+
+
+def test_workflow_without_packet_is_accepted_then_fails(emulator: EmulatorServer, packets: PacketClient) -> None:
+    assert packets.start_workflow("RID-NOPE", "CRVS_NEW").json()["errors"] is None
+    wf = emulator.state()["workflows"]["RID-NOPE"]
+    assert wf["status"] == "FAILED"
+    assert wf["failure"] == {"stage": "PacketValidatorStage", "code": "KER-PUT-027",
+                             "message": "Object doesnot exists."}
 
 
 def test_crvs_new_creates_an_identity(emulator: EmulatorServer, packets: PacketClient) -> None:
