@@ -218,6 +218,12 @@ class DeclarationForm(QWidget):
             grid.setRowVisible(row, fid in shown)
         for section in self.form.sections:
             self.cards[section.id].setVisible(any(f.id in shown for f in section.fields))
+        # identity tools apply where the person's ID number does: not for a father whose details
+        # are not given, nor for a newborn who has no ID yet
+        id_name = self.ctx.country.config.identity.fields["individual_id"]
+        for section_id, bar in self.identity_bars.items():
+            id_field = f"{section_id}.{id_name}"
+            bar.setVisible(id_field in shown or self.form.field(id_field) is None)
 
     def field_errors(self, complete: bool = True) -> list[FieldError]:
         values = self.values()

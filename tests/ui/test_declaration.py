@@ -196,8 +196,8 @@ def test_typing_without_leaving_the_field_is_saved_after_a_pause(make_window, re
     qtbot.waitUntil(lambda: form.record_id is not None and not form.busy, timeout=10_000)
     # the form's defaults are part of the draft from the first save
     assert records.get(form.record_id).declaration == {
-        "child.firstname": "Thandiwe", "mother.gender": "female", "father.details_available": "yes",
-        "father.gender": "male"}
+        "child.firstname": "Thandiwe", "child.foundling": "no", "mother.gender": "female",
+        "father.details_available": "yes", "father.gender": "male"}
     assert QApplication.focusWidget() is first.input    # still typing there
 
 
@@ -216,3 +216,28 @@ def test_closing_the_window_or_opening_another_form_keeps_what_was_typed(make_wi
     window.close()
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=10_000)
     assert records.get(second.record_id).declaration == {"deceased.surname": "Mbewe"}
+
+
+def test_identity_tools_show_only_where_an_id_number_applies(make_window, qtbot):
+    """A newborn has no ID yet and a father whose details are not given has none to scan; a child
+    registered late may already hold one."""
+    window = make_window(AGENT)
+    window.new_declaration("birth")
+    form = window.form
+    bars = form.identity_bars
+    assert set(bars) == {"child", "mother", "father", "informant"}
+
+    def shown(section: str) -> bool:
+        return bars[section].isVisibleTo(form)
+
+    form.editors["child.dob"].set_value("2026-11-01", quiet=False)
+    form.refresh_visibility()
+    assert not shown("child") and shown("mother") and shown("father")
+    form.editors["child.dob"].set_value("2018-03-01", quiet=False)
+    form.editors["father.details_available"].set_value("no", quiet=False)
+    form.refresh_visibility()
+    assert shown("child") and not shown("father")
+    form.editors["child.foundling"].set_value("yes", quiet=False)
+    form.refresh_visibility()
+    assert not form.cards["mother"].isVisibleTo(form) and shown("informant") is (
+        "informant.nid" in form.visible())
