@@ -44,13 +44,19 @@ def build_parser() -> argparse.ArgumentParser:
                         "signing_cert_pem|_path, "
                         "encryption_cert_pem|_path)")
     p.add_argument("--ida-time-window", type=float, default=30.0)
-    p.add_argument("--unknown-uin-code", default="IDA-MLC-002", choices=["IDA-MLC-002", "IDA-MLC-018"])
-    p.add_argument("--hub-requires-token", action="store_true",
-                   help="WebSub hub requests need an auth-manager token, as MOSIP's hub")
+    p.add_argument("--unknown-uin-code", default="IDA-MLC-018", choices=["IDA-MLC-002", "IDA-MLC-018"])
+    p.add_argument("--hub-open", action="store_true",
+                   help="WebSub subscribe without the partner's WEBSUB token (MOSIP's hub with SECURITY_ON=false)")
+    p.add_argument("--no-trailing-slash", action="store_true",
+                   help="deliver to the callback exactly (MOSIP hub 1.3.x); default: callback + '/' (1.2.0.x)")
+    p.add_argument("--hub-backlog", action="store_true",
+                   help="a new WebSub subscriber also gets events published before it (MOSIP's does not)")
+    p.add_argument("--data-share", action="append", default=[], metavar="PARTNER_ID",
+                   help="this partner's credentials go by data share (event carries dataShareUri)")
     p.add_argument("--death-credential", action="store_true",
                    help="CRVS_DEATH also publishes CREDENTIAL_ISSUED (subject: id, vcVer)")
-    p.add_argument("--redelivery-initial", type=float, default=2.0)
-    p.add_argument("--redelivery-max-attempts", type=int, default=12)
+    p.add_argument("--redelivery-initial", type=float, default=3.0)
+    p.add_argument("--redelivery-max-attempts", type=int, default=4)
     p.add_argument("--print-client-config", action="store_true")
     p.add_argument("--log-level", default="warning")
     return p
@@ -82,7 +88,10 @@ def main(argv: list[str] | None = None) -> int:
             ida_time_window=args.ida_time_window,
             unknown_uin_code=args.unknown_uin_code,
             redelivery_initial=args.redelivery_initial,
-            hub_requires_token=args.hub_requires_token,
+            hub_requires_token=not args.hub_open,
+            hub_trailing_slash=not args.no_trailing_slash,
+            hub_backlog_before_subscribe=args.hub_backlog,
+            data_share_partners=tuple(args.data_share),
             death_credential=args.death_credential,
             redelivery_max_attempts=args.redelivery_max_attempts,
         )

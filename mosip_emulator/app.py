@@ -10,8 +10,9 @@ Routes (all on one base URL):
 | ``POST /registrationprocessor/v1/workflowmanager/workflowinstance`` | registration processor |
 | ``PATCH /idrepository/v1/identity``, ``PATCH /idrepository/v1/vid/{VID}`` | ID repository |
 | ``POST /hub`` (also ``/websub/hub``) | WebSub hub (:mod:`.websub`) |
+| ``GET /v1/datashare/get/{policy}/{partner}/{key}`` | data share (credential by reference, :mod:`.websub`) |
 | ``/.well-known/...``, ``/authorize``, ``/v1/esignet/...`` | e-Signet (:mod:`.esignet`) |
-| ``/admin/...`` | inspection, partners, faults, e-Signet clients (never faulted) |
+| ``/admin/...`` | inspection, partners (data-share policy), hub restart, faults, e-Signet clients (never faulted) |
 """
 
 from __future__ import annotations
@@ -48,16 +49,22 @@ log = logging.getLogger("mosip_emulator")
 class EmulatorConfig:
     credential_delay: float = 2.0          # seconds between workflow start and processing (0: inline)
     ida_time_window: float = 30.0          # ± seconds accepted for requestTime (IDA-MLC-001 outside)
-    unknown_uin_code: str = "IDA-MLC-002"  # or "IDA-MLC-018" (current IDA for a well-formed unknown UIN)
+    unknown_uin_code: str = "IDA-MLC-018"  # current IDA (UIN/VID not held); "IDA-MLC-002": older IDA's MLC-002/-004
     token_ttl: float = 3600.0              # auth-manager JWT lifetime
-    redelivery_initial: float = 2.0        # WebSub back-off: first retry after this many seconds…
-    redelivery_max_interval: float = 600.0  # …doubling up to this…
-    redelivery_max_attempts: int = 12      # …for at most this many attempts…
-    redelivery_max_age: float = 48 * 3600.0  # …or this age; then kept until the subscriber re-subscribes
-    delivery_timeout: float = 10.0         # per delivery / intent-verification HTTP call
-    default_lease_seconds: int = 864000
+    # WebSub delivery, as mosip/websub's hub (configurations.bal MESSAGE_DELIVERY_*; start_hub.bal): a
+    # connection failure is retried after redelivery_initial s, ×2 each time, capped…
+    redelivery_initial: float = 3.0
+    redelivery_max_interval: float = 20.0   # …at this (the HubClient's maxWaitInterval)…
+    redelivery_max_attempts: int = 4        # …attempts in all (1 + MESSAGE_DELIVERY_COUNT); then the consumer stops
+    delivery_timeout: float = 10.0         # per delivery / intent-verification HTTP call (MESSAGE_DELIVERY_TIMEOUT)
+    default_lease_seconds: int = 864000    # websubhub's default; echoed, never enforced
     death_credential: bool = False         # CRVS_DEATH also publishes CREDENTIAL_ISSUED (subject: id, vcVer)
-    hub_requires_token: bool = False       # WebSub subscribe/publish need an auth-manager token, as MOSIP's hub
+    hub_requires_token: bool = True        # subscribe needs the partner's own WEBSUB token (SECURITY_ON)
+    hub_trailing_slash: bool = True        # deliveries to callback + "/" (MOSIP hub 1.2.0.x; False: 1.3.x)
+    hub_backlog_before_subscribe: bool = False  # a new subscriber also gets what was published before it
+    data_share_partners: tuple[str, ...] = ()   # partners whose policy shares the credential by data share
+    data_share_transactions_allowed: int = 2    # reads a data share allows (-1: unlimited)
+    data_share_valid_minutes: float = 30.0
 
 
 class Emulator:
@@ -130,6 +137,7 @@ class Emulator:
             Route("/idrepository/v1/vid/{vid}", lc.patch_vid, methods=["PATCH"]),
             Route("/hub", self.hub.handle, methods=["POST"]),
             Route("/websub/hub", self.hub.handle, methods=["POST"]),
+            Route("/v1/datashare/get/{policy}/{partner}/{key}", self.hub.data_share_get, methods=["GET"]),
             Route("/.well-known/public-key.json", self._public_key, methods=["GET"]),
             Route("/.well-known/controller.json", self._controller, methods=["GET"]),
             Route("/.well-known/mosip-context.json", self._mosip_context, methods=["GET"]),
@@ -139,6 +147,8 @@ class Emulator:
             Route("/admin/identities/{individual_id}", self._identity, methods=["GET"]),
             Route("/admin/process-pending", self._process_pending, methods=["POST"]),
             Route("/admin/partners", self._partners, methods=["GET", "POST"]),
+            Route("/admin/partners/{partner_id}/policy", self._partner_policy, methods=["POST"]),
+            Route("/admin/hub/restart", self._hub_restart, methods=["POST"]),
             Route("/admin/faults", self._faults, methods=["GET", "POST", "DELETE"]),
             Route("/admin/esignet/clients", self._esignet_clients, methods=["GET", "POST"]),
             Route("/admin/client-config", self._client_config, methods=["GET"]),
@@ -188,7 +198,27 @@ class Emulator:
         except (ValueError, KeyError, TypeError, AttributeError, crypto.CryptoError) as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
         self.state.register_partner(partner)
-        return JSONResponse(_partner_public(partner, with_files=True), status_code=201)
+        body = _partner_public(partner, with_files=True)
+        body["websub_client"] = self.hub.websub_client(partner.partner_id)
+        return JSONResponse(body, status_code=201)
+
+    async def _partner_policy(self, request: Request) -> Response:
+        """``{"data_share": true|false}``: the partner's credential policy shares by data share or not."""
+        partner_id = request.path_params["partner_id"]
+        if partner_id not in self.state.partners:
+            return JSONResponse({"error": "unknown partner"}, status_code=404)
+        try:
+            data_share = (await request.json())["data_share"]
+            if not isinstance(data_share, bool):
+                raise TypeError
+        except (ValueError, KeyError, TypeError):
+            return JSONResponse({"error": "data_share must be true or false"}, status_code=400)
+        (self.hub.data_share_partners.add if data_share else self.hub.data_share_partners.discard)(partner_id)
+        return JSONResponse({"partner_id": partner_id, "data_share": data_share})
+
+    async def _hub_restart(self, request: Request) -> Response:
+        """As a hub pod restart: every stopped consumer starts again at its committed offset."""
+        return JSONResponse({"restarted": self.hub.restart()})
 
     async def _faults(self, request: Request) -> Response:
         if request.method == "DELETE":
@@ -315,6 +345,7 @@ class Emulator:
         base = self.base_url
         partner = self.state.default_partner
         files = partner.files
+        websub_client = self.hub.websub_client(partner.partner_id)
         esignet_clients = []
         for record in self.state.esignet_clients.values():
             esignet_clients.append({
@@ -360,6 +391,9 @@ class Emulator:
             "websub": {
                 "hub_url": f"{base}/hub",
                 "topic": f"{partner.partner_id}/CREDENTIAL_ISSUED",
+                "client_id": websub_client["client_id"] if websub_client else None,
+                "client_secret": websub_client["secret_key"] if websub_client else None,
+                "app_id": websub_client["app_id"] if websub_client else None,
                 "partner_encryption_certificate_pem": partner.encryption_cert_pem,
                 "partner_encryption_key_path": files.get("encryption_key_pem"),
                 "partner_encryption_p12_path": files.get("encryption_p12"),

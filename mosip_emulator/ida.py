@@ -2,16 +2,30 @@
 
 The checks run in the order IDA's servlet filters and validators run them (mosip/id-authentication:
 BaseIDAFilter → BaseAuthFilter → IdAuthFilter → PartnerServiceManager → AuthRequestValidator →
-IdService → demographic matchers), and fail with the same error codes and messages
-(IdAuthenticationErrorConstants).  Filter-stage failures stop at the first error; validator-stage
-failures are collected, as Spring's ``Errors`` does.  HTTP 200 always; the verdict is in the body.
+AuthFacadeImpl/IdServiceImpl → demographic matchers), and fail with the same error codes and messages
+(``authentication/authentication-core/.../constant/IdAuthenticationErrorConstants.java``).  Filter-stage
+failures stop at the first error; validator-stage failures are collected, as Spring's ``Errors`` does.
+HTTP 200 always; the verdict is in the body.  IDA wraps identity-stage exceptions (IDA-MLC-007 around
+IDA-MLC-004 around the cause) but ``IdAuthExceptionHandler.handleIdAppException`` answers with the
+innermost one alone, so one error comes back, e.g. IDA-MLC-023 for a deactivated VID.
+
+Identity stage (authentication-common ``service/facade/AuthFacadeImpl.authenticateIndividual``,
+``service/transaction/manager/IdAuthSecurityManager.hash``, ``service/impl/IdServiceImpl.getIdentity``),
+fed by the ID repository's events (mosip/id-repository ``core/manager/CredentialServiceManager``:
+UIN DEACTIVATED → DEACTIVATE_ID for the UIN and all its VIDs, UIN BLOCKED and VID REVOKED → REMOVE_ID,
+other VID statuses → DEACTIVATE_ID; IDA's ``IdChangeEventHandlerServiceImpl`` sets an expiry or deletes):
+- a well-formed UIN/VID IDA does not hold (never issued, blocked UIN, revoked VID) → IDA-MLC-018
+  "UIN not available in database" / "VID not available in database" (``unknown_uin_code="IDA-MLC-002"``
+  gives the MLC-002 / MLC-004 of older IDA instead);
+- a deactivated UIN → IDA-MLC-022 "UIN is deactivated/blocked"; a VID whose UIN is deactivated, or
+  whose own status is expired/used/invalidated/deactivated → IDA-MLC-023 "VID is expired/deactivated".
+Matching (``service/builder/AuthStatusInfoBuilder.constructDemoError``, ``service/helper/MatchTypeHelper``):
+one IDA-DEA-001 per mismatching attribute, named by IDA's id name (``name``, ``dob``, ``gender``,
+``phoneNumber``, ``emailId``) and language; an attribute the identity does not have → IDA-DEA-003
+"Demographic data <attr>[ in <lang>] not available in database", which ends the request.
 
 Choices where IDA's behaviour depends on deployment configuration:
 - request time window ±30 s (``ida_time_window``), languages ``eng`` and ``fra``;
-- an unknown UIN / VID answers IDA-MLC-002 / IDA-MLC-004 (current IDA answers IDA-MLC-018
-  "UIN not available in database" for an unknown but well-formed UIN, see ``unknown_uin_code``);
-- a deactivated UIN answers IDA-MLC-022 "UIN is deactivated/blocked", a deactivated VID (or the VID of a
-  deactivated UIN) IDA-MLC-023 "VID is expired/deactivated" (IdServiceImpl.getIdentity);
 - name matching is IDA's EXACT strategy: titles and the punctuation ``. , - * ( ) [ ] ` ' / \\ # "``
   normalised to spaces, whitespace collapsed, lower-cased tokens compared as a multiset;
   the name is matched against the full name "Given Middle Family" in the requested language.
@@ -24,6 +38,7 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -73,11 +88,35 @@ HMAC_FAILED = err("IDA-MPA-016", "HMAC Validation failed")
 CERT_NOT_MATCHED = err("IDA-MPA-021",
                        "Partner (Auth) Certificate not matching with signature header certificate.")
 CERT_NOT_IN_HEADER = err("IDA-MPA-022", "Partner (Auth) Certificate not found in Request signature header.")
+# IdAuthValidator.validateIdtypeUinVid: format or checksum of the UIN / VID
 INVALID_UIN = err("IDA-MLC-002", "Invalid UIN", "Please retry with the correct UIN")
 INVALID_VID = err("IDA-MLC-004", "Invalid VID", "Please retry with correct VID")
-UIN_NOT_AVAILABLE = err("IDA-MLC-018", "UIN not available in database")
+# IdServiceImpl.getIdentity, expiry set by a DEACTIVATE_ID event
 UIN_DEACTIVATED = err("IDA-MLC-022", "UIN is deactivated/blocked")
 VID_DEACTIVATED = err("IDA-MLC-023", "VID is expired/deactivated")
+# statuses of the ID repository (mosip/id-repository) and what IDA makes of them
+UIN_REMOVED_STATUSES = frozenset({"BLOCKED"})  # REMOVE_ID: IDA deletes its copy
+VID_REMOVED_STATUSES = frozenset({"REVOKED"})  # REMOVE_ID
+
+
+def id_not_available(id_type: str) -> dict[str, str]:
+    """IdAuthSecurityManager.hash / IdServiceImpl.getIdentity: no identity held under this id."""
+    return err("IDA-MLC-018", f"{id_type} not available in database")
+
+
+def demo_missing(attribute: str, language: str | None) -> dict[str, str]:
+    """MatchTypeHelper.matchType: the identity has no value for a requested attribute (DEMO_MISSING[_LANG])."""
+    if language:
+        return err("IDA-DEA-003", f"Demographic data {attribute} in {language} not available in database")
+    return err("IDA-DEA-003", f"Demographic data {attribute} not available in database")
+
+
+def demo_mismatch(attribute: str, language: str | None) -> dict[str, str]:
+    """AuthStatusInfoBuilder.constructDemoError: DEMOGRAPHIC_DATA_MISMATCH_LANG / DEMO_DATA_MISMATCH."""
+    if language:
+        return err("IDA-DEA-001", f"Demographic data {attribute} in {language} did not match",
+                   f"Please re-enter your {attribute} in {language}")
+    return err("IDA-DEA-001", f"Demographic data {attribute} did not match", f"Please re-enter your {attribute}")
 CONSENT_MISSING = err("IDA-MLC-012", "Individual's Consent is not available")
 NO_AUTH_TYPE = err("IDA-MLC-008", "No authentication type selected")
 
@@ -413,54 +452,60 @@ class IdaService:
 
     # identity + match -------------------------------------------------------------------------------
     def _match(self, req: dict[str, Any], inner: dict[str, Any], outcome: AuthOutcome) -> None:
-        store = self.emu.identities
         id_type = req["individualIdType"]
         individual_id = str(req["individualId"])
         outcome.individual_id = individual_id
-        if id_type == "UIN":
-            ident = store.peek(individual_id, "UIN")
-            if ident is None:
-                unknown = self.emu.config.unknown_uin_code == "IDA-MLC-018"
-                raise _Stop(UIN_NOT_AVAILABLE if unknown else INVALID_UIN)
-            if ident["status"] != "ACTIVATED":
-                raise _Stop(UIN_DEACTIVATED)
-        else:
-            ident = store.peek(individual_id, "VID")
-            if ident is None:
-                raise _Stop(INVALID_VID)
-            if ident["status"] != "ACTIVATED" or ident.get("vid_status", "ACTIVE") != "ACTIVE":
-                raise _Stop(VID_DEACTIVATED)
+        ident = self._identity(id_type, individual_id)
         demo = inner["demographics"]
         errors: list[dict[str, str]] = []
+        # (attribute, language, requested, registered, compare); the first attribute the identity lacks
+        # ends the request with IDA-DEA-003 (an exception in MatchTypeHelper), mismatches are collected
+        checks: list[tuple[str, str | None, str, str, Callable[[str, str], bool]]] = []
         for item in demo.get("name") or []:
             lang = item.get("language")
-            registered = ident["full_name"].get(lang, "")
-            if not names_match(str(item.get("value", "")), registered, lang):
-                errors.append(err("IDA-DEA-001", f"Demographic data name in {lang} did not match",
-                                  f"Please re-enter your name in {lang}"))
-        if demo.get("dob") and demo["dob"] != ident["dob"]:
-            errors.append(err("IDA-DEA-001", "Demographic data dob did not match",
-                              "Please re-enter your dob"))
+            checks.append(("name", lang, str(item.get("value", "")), ident["full_name"].get(lang, ""),
+                           lambda a, b, lang=lang: names_match(a, b, lang)))
+        if demo.get("dob"):
+            checks.append(("dob", None, demo["dob"], ident.get("dob", ""), lambda a, b: a == b))
         for item in demo.get("gender") or []:
             lang = item.get("language")
-            registered = ident["gender"].get(lang, "")
-            if str(item.get("value", "")).strip().lower() != registered.lower():
-                errors.append(err("IDA-DEA-001", f"Demographic data gender in {lang} did not match",
-                                  f"Please re-enter your gender in {lang}"))
-        phone = demo.get("phoneNumber")
-        if phone and str(phone).strip() != ident.get("phone", ""):
-            errors.append(err("IDA-DEA-001", "Demographic data phoneNumber did not match",
-                              "Please re-enter your phoneNumber"))
-        email = demo.get("emailId")
-        if email and str(email).strip().lower() != ident.get("email", "").lower():
-            errors.append(err("IDA-DEA-001", "Demographic data emailId did not match",
-                              "Please re-enter your emailId"))
+            checks.append(("gender", lang, str(item.get("value", "")), ident["gender"].get(lang, ""),
+                           lambda a, b: a.strip().lower() == b.lower()))
+        if demo.get("phoneNumber"):
+            checks.append(("phoneNumber", None, str(demo["phoneNumber"]), ident.get("phone", ""),
+                           lambda a, b: a.strip() == b))
+        if demo.get("emailId"):
+            checks.append(("emailId", None, str(demo["emailId"]), ident.get("email", ""),
+                           lambda a, b: a.strip().lower() == b.lower()))
+        for attribute, lang, requested, registered, same in checks:
+            if not registered or not registered.strip():
+                raise _Stop(demo_missing(attribute, lang))
+            if not same(requested, registered):
+                errors.append(demo_mismatch(attribute, lang))
         outcome.errors.extend(errors)
         if not errors:
             outcome.identity = ident
             salts = self.emu.state.salts
             outcome.auth_token = psut(ident["uin"], outcome.partner_id or "", salts["uin_salt"],
                                       salts["partner_salt"])
+
+    def _identity(self, id_type: str, individual_id: str) -> dict[str, Any]:
+        """The identity IDA holds for this UIN/VID, or the error IDA answers (module docstring)."""
+        legacy = self.emu.config.unknown_uin_code == "IDA-MLC-002"
+        ident = self.emu.identities.peek(individual_id, id_type)
+        uin_status = ident["status"] if ident is not None else None
+        if id_type == "UIN":
+            if ident is None or uin_status in UIN_REMOVED_STATUSES:
+                raise _Stop(INVALID_UIN if legacy else id_not_available("UIN"))
+            if uin_status != "ACTIVATED":
+                raise _Stop(UIN_DEACTIVATED)
+            return ident
+        vid_status = ident.get("vid_status", "ACTIVE") if ident is not None else None
+        if ident is None or uin_status in UIN_REMOVED_STATUSES or vid_status in VID_REMOVED_STATUSES:
+            raise _Stop(INVALID_VID if legacy else id_not_available("VID"))
+        if uin_status != "ACTIVATED" or vid_status != "ACTIVE":
+            raise _Stop(VID_DEACTIVATED)
+        return ident
 
 
 def _has_demo(demo: dict[str, Any]) -> bool:

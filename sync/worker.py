@@ -2,7 +2,8 @@
 
 Error classes (PROTOCOLS §2): transient → retry later with back-off and jitter; data → quarantine
 with the reason on the record; configuration/auth → stop the batch, give the leases back, raise
-one alert; a duplicate answer is success. Each outcome commits with its effect on the record.
+one alert. A packet is done once its workflow started (RPR-WIS-001 "already present" included,
+`app.mosip.packets`). Each outcome commits with its effect on the record.
 """
 
 from __future__ import annotations
@@ -152,9 +153,9 @@ class OutboxWorker:
             result = await ida.authenticate(item.payload, item.idempotency_key)
         error_class = result.error_class
         if error_class is ErrorClass.CONFIGURATION:
-            raise BatchStopped(f"IDA refused this device's credentials ({', '.join(result.codes)})")
+            raise BatchStopped(f"IDA refused this device's credentials ({result.explained()})")
         if error_class is ErrorClass.DATA:
-            self.ledger.quarantine(item.id, f"IDA rejected the request ({', '.join(result.codes)})")
+            self.ledger.quarantine(item.id, f"IDA rejected the request ({result.explained()})")
             summary.quarantined += 1
             return None
         if error_class in (ErrorClass.TRANSIENT, ErrorClass.RETRY_NOW):
@@ -173,9 +174,10 @@ class OutboxWorker:
 
                 audit.append(session, actor="system", kind="mosip-delivered", record_id=item.record_id,
                               details={"operation": item.kind, "rid": item.idempotency_key,
-                                       "process": item.payload.get("process"), "duplicate": outcome.duplicate})
+                                       "process": item.payload.get("process"),
+                                       "workflow_already_started": outcome.already_started})
             log.info("%s %s delivered%s", item.kind, item.idempotency_key,
-                     " (MOSIP already had it)" if outcome.duplicate else "")
+                     " (its workflow had already started)" if outcome.already_started else "")
             summary.sent += 1
             return
         reason = f"{outcome.code}: {outcome.message}" if outcome.message else str(outcome.code)

@@ -18,7 +18,6 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 import httpx
@@ -28,37 +27,14 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from app.mosip.ida_errors import ErrorClass, classify, explain
+
 IV_BYTES = 16
 MAX_RESPONSE_BYTES = 256 * 1024
 _DEA_ATTRIBUTE = re.compile(r"[Dd]emographic data (\w+)")
-
-
-class ErrorClass(StrEnum):
-    """What the device does about an error (PROTOCOLS §2 table)."""
-
-    FAILURE = "failure"            # a verification outcome: the person's data did not match, etc.
-    TRANSIENT = "transient"        # retry later with back-off
-    RETRY_NOW = "retry_now"        # retry with a new requestTime (clock skew)
-    DATA = "data"                  # a defect or bad data: quarantine with the reason
-    CONFIGURATION = "configuration"  # keys, licence, partner: stop the batch, one alert
-
-
-_CODES: dict[str, ErrorClass] = {
-    "IDA-DEA-001": ErrorClass.FAILURE, "IDA-DEA-002": ErrorClass.FAILURE, "IDA-DEA-003": ErrorClass.FAILURE,
-    "IDA-MLC-002": ErrorClass.FAILURE, "IDA-MLC-004": ErrorClass.FAILURE, "IDA-MLC-003": ErrorClass.FAILURE,
-    "IDA-MLC-022": ErrorClass.FAILURE, "IDA-MLC-023": ErrorClass.FAILURE, "IDA-MLC-018": ErrorClass.FAILURE,
-    "IDA-MLC-001": ErrorClass.RETRY_NOW,
-    "IDA-MLC-006": ErrorClass.DATA, "IDA-MLC-009": ErrorClass.DATA,
-    "IDA-MLC-007": ErrorClass.TRANSIENT,
-}
-
-
-def classify(code: str) -> ErrorClass:
-    if code in _CODES:
-        return _CODES[code]
-    if code.startswith("IDA-MPA-"):
-        return ErrorClass.CONFIGURATION
-    return ErrorClass.DATA
+# "did not match" (IDA-DEA-001) and "not available in database" (IDA-DEA-003) name the attribute
+_ATTRIBUTE_CODES = frozenset({"IDA-DEA-001", "IDA-DEA-003"})
+_PRINTABLE_CODE = re.compile(r"[^A-Za-z0-9_\-]")
 
 
 class IdaProtocolError(Exception):
@@ -104,20 +80,30 @@ class IdaResult:
 
     @property
     def failed_attributes(self) -> list[str]:
-        """From IDA-DEA-001 "Demographic data <attr> did not match" messages."""
+        """From "Demographic data <attr>[ in <lang>] did not match" (IDA-DEA-001) and "… not available
+        in database" (IDA-DEA-003) messages; the attribute is IDA's name (name, dob, gender, …)."""
         found = []
         for code, message in self.errors:
-            if code == "IDA-DEA-001":
+            if code in _ATTRIBUTE_CODES:
                 match = _DEA_ATTRIBUTE.search(message)
                 found.append(match[1] if match else "unknown")
         return sorted(set(found))
+
+    def explained(self) -> str:
+        """Each code with its meaning (ida_errors), for a quarantine reason or an alert. IDA's own
+        messages are not repeated: the code and our meaning say it without echoing foreign text."""
+        parts = []
+        for code, message in dict.fromkeys(self.errors):
+            shown = _PRINTABLE_CODE.sub("?", code) or "?"
+            parts.append(f"{shown}: {explain(code, message).meaning}")
+        return "; ".join(parts)
 
     @property
     def error_class(self) -> ErrorClass | None:
         """None for a clean answer (success or failure); else the most severe class."""
         if self.auth_status and not self.errors:
             return None
-        classes = {classify(code) for code in self.codes}
+        classes = {classify(code, message) for code, message in self.errors}
         for severity in (ErrorClass.CONFIGURATION, ErrorClass.DATA, ErrorClass.TRANSIENT, ErrorClass.RETRY_NOW):
             if severity in classes:
                 return severity

@@ -103,12 +103,16 @@ def test_id_type_and_id_format(ida: IdaClient, person: dict[str, Any]) -> None:
 
 
 def test_unknown_but_well_formed_ids(ida: IdaClient, person: dict[str, Any]) -> None:
+    # IdAuthSecurityManager.hash finds no identity under the id's hash: ID_NOT_AVAILABLE, typed
     from mosip_emulator.fixtures import verhoeff_check_digit
 
     uin = "987654321" + verhoeff_check_digit("987654321")
     vid = "987654321098765" + verhoeff_check_digit("987654321098765")
-    assert error_codes(ida.auth(uin, demographics=demographics_of(person))) == ["IDA-MLC-002"]
-    assert error_codes(ida.auth(vid, id_type="VID", demographics=demographics_of(person))) == ["IDA-MLC-004"]
+    by_uin = ida.auth(uin, demographics=demographics_of(person))
+    assert by_uin["errors"] == [{"errorCode": "IDA-MLC-018", "errorMessage": "UIN not available in database"}]
+    assert by_uin["response"] == {"authStatus": False, "authToken": None}
+    by_vid = ida.auth(vid, id_type="VID", demographics=demographics_of(person))
+    assert by_vid["errors"] == [{"errorCode": "IDA-MLC-018", "errorMessage": "VID not available in database"}]
 
 
 def test_consent_and_auth_type_are_required(ida: IdaClient, person: dict[str, Any]) -> None:
@@ -183,17 +187,22 @@ def test_deactivated_fixture_identities(ida: IdaClient, emulator: EmulatorServer
     dead = [p for p in emulator.identities.all() if p["status"] == "DEACTIVATED"]
     assert dead
     p = dead[0]
-    assert error_codes(ida.auth(p["uin"], demographics=demographics_of(p))) == ["IDA-MLC-022"]
-    assert error_codes(ida.auth(p["vid"], id_type="VID", demographics=demographics_of(p))) == ["IDA-MLC-023"]
+    by_uin = ida.auth(p["uin"], demographics=demographics_of(p))
+    assert by_uin["errors"] == [{"errorCode": "IDA-MLC-022", "errorMessage": "UIN is deactivated/blocked"}]
+    # IdServiceImpl.processIdType wraps it in IDA-MLC-004, the exception handler answers the innermost
+    by_vid = ida.auth(p["vid"], id_type="VID", demographics=demographics_of(p))
+    assert by_vid["errors"] == [{"errorCode": "IDA-MLC-023", "errorMessage": "VID is expired/deactivated"}]
 
 
-def test_unknown_uin_code_can_follow_current_ida(make_emulator: Any) -> None:
+def test_unknown_ids_can_follow_older_ida(make_emulator: Any) -> None:
     from mosip_emulator.fixtures import verhoeff_check_digit
 
-    emu = make_emulator(unknown_uin_code="IDA-MLC-018")
+    emu = make_emulator(unknown_uin_code="IDA-MLC-002")
     client = IdaClient.from_config(emu.client_config())
     uin = "987654321" + verhoeff_check_digit("987654321")
-    assert error_codes(client.auth(uin, demographics={"dob": "1990/01/01"})) == ["IDA-MLC-018"]
+    vid = "987654321098765" + verhoeff_check_digit("987654321098765")
+    assert error_codes(client.auth(uin, demographics={"dob": "1990/01/01"})) == ["IDA-MLC-002"]
+    assert error_codes(client.auth(vid, id_type="VID", demographics={"dob": "1990/01/01"})) == ["IDA-MLC-004"]
 
 
 def test_update_then_death_change_what_ida_answers(emulator: EmulatorServer, ida: IdaClient,
@@ -264,3 +273,70 @@ def test_ekyc_returns_the_identity_encrypted_to_the_partner(ida: IdaClient, pers
     # the auth endpoint refuses a kyc request id, and the other way round
     wrong = ida.auth(person["uin"], demographics=demographics_of(person), controller="kyc")
     assert wrong["errors"][0]["errorMessage"] == "Invalid Input Parameter - id"
+
+
+def _patch_uin_status(emulator: EmulatorServer, packets: PacketClient, uin: str, status: str) -> None:
+    resp = packets.http.patch(f"{emulator.base_url}/idrepository/v1/identity", json={
+        "id": "mosip.id.update", "version": "v1", "request": {"registrationId": uin, "status": status}})
+    assert resp.status_code == 200 and resp.json()["errors"] in (None, []), resp.text
+
+
+def _patch_vid_status(emulator: EmulatorServer, packets: PacketClient, vid: str, status: str) -> None:
+    resp = packets.http.patch(f"{emulator.base_url}/idrepository/v1/vid/{vid}", json={
+        "id": "mosip.vid.update", "version": "v1", "request": {"vidStatus": status}})
+    assert resp.status_code == 200 and resp.json()["errors"] in (None, []), resp.text
+
+
+def test_a_blocked_uin_is_removed_from_ida(emulator: EmulatorServer, ida: IdaClient, packets: PacketClient,
+                                           person: dict[str, Any]) -> None:
+    # id-repository CredentialServiceManager: BLOCKED → REMOVE_ID for the UIN and its VIDs; IDA deletes them
+    _patch_uin_status(emulator, packets, person["uin"], "BLOCKED")
+    assert ida.auth(person["uin"], demographics=demographics_of(person))["errors"] == [
+        {"errorCode": "IDA-MLC-018", "errorMessage": "UIN not available in database"}]
+    assert ida.auth(person["vid"], id_type="VID", demographics=demographics_of(person))["errors"] == [
+        {"errorCode": "IDA-MLC-018", "errorMessage": "VID not available in database"}]
+
+
+@pytest.mark.parametrize(("vid_status", "expected"), [
+    ("REVOKED", {"errorCode": "IDA-MLC-018", "errorMessage": "VID not available in database"}),
+    ("EXPIRED", {"errorCode": "IDA-MLC-023", "errorMessage": "VID is expired/deactivated"}),
+    ("USED", {"errorCode": "IDA-MLC-023", "errorMessage": "VID is expired/deactivated"}),
+])
+def test_vid_statuses(emulator: EmulatorServer, ida: IdaClient, packets: PacketClient, person: dict[str, Any],
+                      vid_status: str, expected: dict[str, str]) -> None:
+    # id-repository sendVIDEventsToIDA: REVOKED → REMOVE_ID, other inactive statuses → DEACTIVATE_ID
+    _patch_vid_status(emulator, packets, person["vid"], vid_status)
+    assert ida.auth(person["vid"], id_type="VID", demographics=demographics_of(person))["errors"] == [expected]
+    # the UIN itself still authenticates
+    assert ida.auth(person["uin"], demographics=demographics_of(person))["response"]["authStatus"] is True
+
+
+def test_an_attribute_the_identity_lacks_is_dea_003(make_emulator: Any) -> None:
+    from mosip_emulator.fixtures import generate_identities
+
+    people = generate_identities(count=3)
+    people[0] = {**people[0], "email": "", "phone": ""}
+    emu = make_emulator(identities=people)
+    client = IdaClient.from_config(emu.client_config())
+    p = emu.identities.all()[0]
+    demo = {**demographics_of(p), "emailId": "someone@example.org"}
+    body = client.auth(p["uin"], demographics=demo)
+    assert body["errors"] == [{"errorCode": "IDA-DEA-003",
+                               "errorMessage": "Demographic data emailId not available in database"}]
+    # it ends the request: a mismatching name sent with it is not reported
+    wrong_name = {**demo, "name": [{"language": "eng", "value": "Someone Else"}]}
+    assert error_codes(client.auth(p["uin"], demographics=wrong_name)) == ["IDA-DEA-003"]
+
+
+def test_every_code_the_emulator_answers_is_an_ida_code() -> None:
+    """The emulator's codes are IdAuthenticationErrorConstants codes (tests/fixtures/ida_error_codes.txt)."""
+    import re
+    from pathlib import Path
+
+    import mosip_emulator.ida as emulator_ida
+
+    listed = {line.strip() for line in (Path(__file__).parents[1] / "fixtures" / "ida_error_codes.txt")
+              .read_text().splitlines() if line.strip() and not line.startswith("#")}
+    source = Path(emulator_ida.__file__).read_text()
+    answered = set(re.findall(r'"((?:IDA|PMS)[-_][A-Z]{3}[-_]\d{3})"', source))
+    assert answered and answered <= listed, answered - listed
