@@ -352,14 +352,16 @@ class Lifecycle:
             client_id, secret, app_id = req.get("clientId"), req.get("secretKey"), req.get("appId")
         except (ValueError, AttributeError, TypeError):
             return mosip_error("KER-ATH-001", "Invalid request", status_code=400)
-        client = self.emu.state.packet_clients.get(str(client_id))
+        # packet clients, and each credential partner's WEBSUB client (client id = partner id)
+        client = self.emu.state.packet_clients.get(str(client_id)) or self.emu.hub.websub_client(str(client_id))
         if client is None or client["secret_key"] != secret or client.get("app_id") != app_id:
             self.emu.counters.incr("auth_failures", str(client_id))
             return mosip_error("KER-ATH-401", "Authentication Failed")
         now = int(time.time())
         claims = {"sub": client_id, "clientId": client_id, "appId": app_id, "iat": now,
                   "exp": now + int(self.emu.config.token_ttl), "iss": f"{self.emu.base_url}/v1/authmanager",
-                  "jti": uuid.uuid4().hex, "roles": "REGISTRATION_PROCESSOR,REGISTRATION_ADMIN"}
+                  "jti": uuid.uuid4().hex, "preferred_username": f"service-account-{client_id}",
+                  "roles": client.get("roles", "REGISTRATION_PROCESSOR,REGISTRATION_ADMIN")}
         token = crypto.jws_sign(self.emu.state.authmanager.key, json.dumps(claims).encode(),
                                 {"alg": "RS256", "typ": "JWT"})
         self.emu.counters.incr("tokens_issued", str(client_id))
