@@ -17,6 +17,7 @@ from pathlib import Path
 import platformdirs
 
 from app.config.loader import LoadedCountry, load_country
+from app.device_settings import DeviceSettingsService, write_mosip_device_ids
 from app.records.service import Actor, RecordService
 from app.records.workflow import Role
 from app.security.keyslots import KeySlots, SlotError
@@ -66,6 +67,10 @@ class Device:
     def users(self) -> UserService:
         return UserService(self.db)
 
+    @cached_property
+    def settings(self) -> DeviceSettingsService:
+        return DeviceSettingsService(self.db, self.country)
+
     def close(self) -> None:
         self.db.close()
 
@@ -89,18 +94,27 @@ class Device:
 
     @classmethod
     def initialise(cls, data_dir: Path, country_dir: Path | None, *, admin: str | None = None,
-                   pin: str | None = None, agent_key: bool = True) -> Device:
+                   pin: str | None = None, agent_key: bool = True, center_id: str | None = None,
+                   machine_id: str | None = None) -> Device:
         """Create the encrypted database of a new device; refuses to touch an existing one.
         With `admin` and `pin`, the first account and its key slot; with `agent_key`, an agent key
-        file for unattended use (tests and headless deployments)."""
+        file for unattended use (tests and headless deployments). `center_id` / `machine_id`: the
+        device's MOSIP ids (`app.device_settings`), by default the country file's."""
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         if (data_dir / DB_FILE).exists():
             raise DeviceError(f"{data_dir} already holds a device database")
         country = load_country(country_dir or default_country_dir())
+        packets = country.config.mosip.packets
+        for name, value in (("centre id", center_id), ("machine id", machine_id)):
+            if value is not None and not (len(value) == 5 and value.isascii() and value.isdigit()):
+                raise DeviceError(f"the MOSIP {name} is five digits")
         key = bytes.fromhex(os.environ[KEY_ENV]) if os.environ.get(KEY_ENV) else new_data_key()
         (data_dir / SETTINGS_FILE).write_text(json.dumps({"country_dir": _portable(country.directory)}, indent=1))
         db = Database(data_dir / DB_FILE, key)
         db.migrate()
+        with db.write() as session:
+            write_mosip_device_ids(session, admin or "system", center_id=center_id or packets.center_id,
+                                   machine_id=machine_id or packets.machine_id)
         device = cls(data_dir, country, db, data_key=key)
         if admin is not None:
             if pin is None:

@@ -163,11 +163,39 @@ def cmd_init(args: argparse.Namespace) -> int:
     if len(pin) < MIN_PIN_LENGTH:
         raise CliError(f"a PIN has at least {MIN_PIN_LENGTH} characters")
     device = Device.initialise(_data_dir(args), Path(args.country) if args.country else None,
-                               admin=args.admin, pin=pin, agent_key=args.agent_key)
+                               admin=args.admin, pin=pin, agent_key=args.agent_key,
+                               center_id=args.center_id, machine_id=args.machine_id)
+    ids = device.settings.mosip_ids()
     device.close()
     where = " and an agent key file (0600)" if args.agent_key else ""
     print(f"device initialised in {device.data_dir} for {device.country.name}; admin {args.admin} "
-          f"with a key slot{where}")
+          f"with a key slot{where}; MOSIP centre {ids.center_id}, machine {ids.machine_id}")
+    return EXIT_OK
+
+
+def cmd_device_set(args: argparse.Namespace) -> int:
+    from app.device_settings import DeviceSettingError
+
+    device = _open_device(args)
+    try:
+        admin = _login(args, device)
+        try:
+            ids = device.settings.set_mosip_ids(admin, center_id=args.center_id, machine_id=args.machine_id)
+        except DeviceSettingError as exc:
+            raise CliError(str(exc), EXIT_REFUSED if "admin" in str(exc) else EXIT_USAGE) from None
+    finally:
+        device.close()
+    print(f"MOSIP centre {ids.center_id}, machine {ids.machine_id}")
+    return EXIT_OK
+
+
+def cmd_device_show(args: argparse.Namespace) -> int:
+    device = _open_device(args)
+    try:
+        ids = device.settings.mosip_ids()
+    finally:
+        device.close()
+    _print_json({"center_id": ids.center_id, "machine_id": ids.machine_id})
     return EXIT_OK
 
 
@@ -552,7 +580,19 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--admin", required=True)
     init.add_argument("--agent-key", action="store_true",
                       help="also write an agent key file (0600) for the headless sync agent")
+    init.add_argument("--center-id", help="this device's MOSIP registration centre id (5 digits; "
+                                          "default: the country file's)")
+    init.add_argument("--machine-id", help="this device's MOSIP machine id (5 digits; default: the country file's)")
     init.set_defaults(func=cmd_init)
+
+    device = sub.add_parser("device", help="this device's settings").add_subparsers(
+        dest="device_command", required=True)
+    device_set = device.add_parser("set", help="change the device's MOSIP centre and/or machine id (admin)")
+    device_set.add_argument("--center-id")
+    device_set.add_argument("--machine-id")
+    device_set.set_defaults(func=cmd_device_set)
+    device.add_parser("show", help="the device's MOSIP centre and machine id (JSON)").set_defaults(
+        func=cmd_device_show)
 
     users = sub.add_parser("users", help="local accounts").add_subparsers(dest="users_command", required=True)
     add = users.add_parser("add", help="add a user (needs an admin login)")

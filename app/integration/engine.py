@@ -10,20 +10,23 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.config.loader import LoadedCountry
 from app.config.models import Operation
+from app.device_settings import MosipDeviceIds, mosip_device_ids
 from app.rules import EvaluationError, build_activation
-from app.store.models import ExternalRequest, OutboxItem, utcnow
+from app.store.models import Action, ExternalRequest, OutboxItem, utcnow
 from app.store.sequences import next_value
 
 # operations whose outcome MOSIP confirms later (WebSub); the others are send-and-continue
 AWAITS_CONFIRMATION = frozenset({Operation.CREATE_UIN})
+MAX_AUDITS = 200  # a packet's audit list: the newest history entries, bounded
 
 
 @dataclass(frozen=True)
@@ -116,27 +119,85 @@ def encode_packet_fields(country: LoadedCountry, fields: Mapping[str, str]) -> d
     return out
 
 
-def new_rid(session: Session, country: LoadedCountry, now: dt.datetime | None = None) -> str:
-    """A MOSIP registration id: centre (5) + machine (5) + sequence (5) + yyyyMMddHHmmss (14)."""
-    packets = country.config.mosip.packets
+def new_rid(session: Session, country: LoadedCountry, now: dt.datetime | None = None,
+            device: MosipDeviceIds | None = None) -> str:
+    """A MOSIP registration id: centre (5) + machine (5) + sequence (5) + yyyyMMddHHmmss (14), with
+    this device's centre and machine ids."""
+    device = device or mosip_device_ids(session, country)
     sequence = next_value(session, "rid") % 100_000
     stamp = (now or utcnow()).strftime("%Y%m%d%H%M%S")
-    return f"{packets.center_id}{packets.machine_id}{sequence:05d}{stamp}"
+    return f"{device.center_id}{device.machine_id}{sequence:05d}{stamp}"
 
 
-def enqueue(session: Session, country: LoadedCountry, *, record_id: str, evaluation: Evaluation
-            ) -> list[OutboxItem]:
-    """Freeze each planned operation into an outbox item (idempotency key = RID)."""
+def _labelled(pairs: Mapping[str, str]) -> str:
+    """A metaInfo entry as the registration processor reads it: a JSON list of {label, value}
+    (mosip/registration OSIUtils.getMetaMap, MetaInfoTagGenerator)."""
+    return json.dumps([{"label": label, "value": value} for label, value in pairs.items()], ensure_ascii=False)
+
+
+def packet_meta_info(*, rid: str, device: MosipDeviceIds, officer: str, created: str,
+                     extra: Mapping[str, str]) -> dict[str, str]:
+    """`metaInfo` of a packet: the three entries the packet classifier requires (RPR-PCM-014/015/017
+    when one is missing), carrying the centre and machine ids the CMD validator reads and the
+    officer id the operator validator reads; the country's own meta expressions go in metaData.
+    Shape as OpenCRVS's deployed integration sends it (opencrvs/mosip country-config transform.ts)."""
+    meta_data = dict(extra) | {"registrationId": rid, "creationDate": created,
+                               "centerId": device.center_id, "machineId": device.machine_id}
+    return {"metaData": _labelled(meta_data), "operationsData": _labelled({"officerId": officer}),
+            "capturedRegisteredDevices": "[]", "registrationId": rid, "creationDate": created}
+
+
+def _audit(rid: str, device: MosipDeviceIds, *, event: str, user: str, at: dt.datetime,
+           description: str) -> dict[str, str]:
+    """One audit in the registration client's shape (mosip/registration packet-validator-stage test
+    resource audit.json; OpenCRVS's MOSIPPayload.audit adds uuid and createdAt). Ids, kinds and times
+    only: never a person's data."""
+    stamp = _mosip_time(at)
+    return {"uuid": str(uuid.uuid4()), "createdAt": stamp, "eventId": f"CRVS-{event.upper()}",
+            "eventName": event.upper().replace("-", "_"), "eventType": "SYSTEM" if user == "system" else "USER",
+            "hostName": f"crvs-field-{device.machine_id}", "hostIp": "", "applicationId": "CRVS-FIELD",
+            "applicationName": "crvs-field", "sessionUserId": user, "sessionUserName": user, "id": rid,
+            "idType": "REGISTRATION_ID", "createdBy": user, "moduleName": "records", "moduleId": "CRVS-FIELD-RECORDS",
+            "description": description, "actionTimeStamp": stamp}
+
+
+def packet_audits(session: Session, *, record_id: str, rid: str, device: MosipDeviceIds, officer: str,
+                  operation: Operation, now: dt.datetime) -> list[dict[str, str]]:
+    """The record's own history, then the queuing of this packet. The packet writer refuses a packet
+    without audits (KER-KPM-008, mosip/packet-manager PacketWriterImpl.addOtherFilesToZip)."""
+    history = session.exec(select(Action).where(Action.record_id == record_id).order_by(col(Action.id))).all()
+    audits = [_audit(rid, device, event=action.type, user=action.actor, at=action.at,
+                     description=f"{action.type} ({action.status})") for action in history[-MAX_AUDITS + 1:]]
+    audits.append(_audit(rid, device, event=f"packet-{operation.value}", user=officer, at=now,
+                         description=f"{operation.value} packet queued"))
+    return audits
+
+
+def _mosip_time(at: dt.datetime) -> str:
+    at = at.astimezone(dt.UTC) if at.tzinfo else at.replace(tzinfo=dt.UTC)
+    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+
+
+def enqueue(session: Session, country: LoadedCountry, *, record_id: str, evaluation: Evaluation,
+            officer: str) -> list[OutboxItem]:
+    """Freeze each planned operation into an outbox item (idempotency key = RID). The whole packet
+    is frozen here — fields, metaInfo (device ids, `officer` = the acting user's name) and audits —
+    so that a resend after a lost reply writes exactly the same packet again."""
     packets = country.config.mosip.packets
+    device = mosip_device_ids(session, country)
     items = []
     for op in evaluation.operations:
-        rid = new_rid(session, country)
+        now = utcnow()
+        rid = new_rid(session, country, now, device)
+        created = _mosip_time(now)
         payload = {
             "operation": op.operation.value, "process": op.process, "rid": rid, "rule_id": op.rule_id,
             "subject": op.subject, "fields": encode_packet_fields(country, op.fields),
-            "meta_info": op.meta, "notification": op.notification, "source": packets.source,
-            "schema_version": packets.schema_version,
-            "ref_id": f"{packets.center_id}_{packets.machine_id}", "id_schema": country.id_schema_text,
+            "meta_info": packet_meta_info(rid=rid, device=device, officer=officer, created=created, extra=op.meta),
+            "audits": packet_audits(session, record_id=record_id, rid=rid, device=device, officer=officer,
+                                    operation=op.operation, now=now),
+            "notification": op.notification, "source": packets.source,
+            "schema_version": packets.schema_version, "ref_id": device.ref_id, "id_schema": country.id_schema_text,
         }
         item = OutboxItem(idempotency_key=rid, kind=op.operation.value, record_id=record_id,
                           rule_id=op.rule_id, payload=payload)

@@ -413,7 +413,8 @@ class RecordService:
         evaluation = evaluate(self.country, event=record.event, action="register",
                               values=record.declaration, persons=record.persons, today=self._today(),
                               registration_number=record.registration_number)
-        items = enqueue(session, self.country, record_id=record.id, evaluation=evaluation)
+        items = enqueue(session, self.country, record_id=record.id, evaluation=evaluation,
+                        officer=actor.name)
         self._remember_rid(record, items)
         target = Status.AWAITING_EXTERNAL_VALIDATION if evaluation.awaits_confirmation else Status.REGISTERED
         self._commit_action(session, record, actor, ActionType.REGISTER, target, reason=reason,
@@ -468,7 +469,8 @@ class RecordService:
             corrected_fields=corrected,
             correction={"reason": correction.get("reason", ""), "requester_section": requester or "",
                         "requester_verification": requester_state.get("verification", "none")})
-        items = enqueue(session, self.country, record_id=record.id, evaluation=evaluation)
+        items = enqueue(session, self.country, record_id=record.id, evaluation=evaluation,
+                        officer=actor.name)
         self._remember_rid(record, items)
         record.correction = None
         target = Status.AWAITING_EXTERNAL_VALIDATION if evaluation.awaits_confirmation else Status.REGISTERED

@@ -154,3 +154,14 @@ class Sequence(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=64)
     value: int = 0
+
+
+class DeviceSetting(SQLModel, table=True):
+    """What belongs to this device, not to the country: its MOSIP centre and machine ids."""
+
+    __tablename__ = "device_setting"
+
+    name: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=256)
+    updated_by: str
+    updated_at: dt.datetime = Field(default_factory=utcnow)

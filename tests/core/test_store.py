@@ -7,11 +7,13 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 
+from app.config.loader import LoadedCountry
 from app.records import RecordService
 from app.store import Database, DatabaseError, new_data_key
 from app.store.database import include_name
+from app.store.models import AuditEvent
 from tests.core.conftest import AGENT, farajaland_birth
 
 
@@ -43,7 +45,7 @@ def test_wal_mode_and_every_commit_synced(db: Database) -> None:
 
 
 def test_migrations_produce_the_models_schema(db: Database) -> None:
-    assert db.schema_revision() == "0004"
+    assert db.schema_revision() == "0005"
     with db.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"include_name": include_name})
         diff = compare_metadata(context, SQLModel.metadata)
@@ -52,7 +54,7 @@ def test_migrations_produce_the_models_schema(db: Database) -> None:
 
 def test_migrate_is_idempotent(db: Database) -> None:
     db.migrate()
-    assert db.schema_revision() == "0004"
+    assert db.schema_revision() == "0005"
 
 
 def test_a_failed_write_leaves_nothing(service: RecordService) -> None:
@@ -64,6 +66,52 @@ def test_a_failed_write_leaves_nothing(service: RecordService) -> None:
         raise RuntimeError("power cut")
     with service.db.read() as session:
         assert session.get(Record, "x" * 32) is None
+
+
+@pytest.mark.parametrize("earlier", ["0002", "0003", "0004"])
+def test_upgrade_from_every_later_schema(tmp_path: Path, earlier: str, farajaland: LoadedCountry) -> None:
+    """A device on any earlier schema upgrades to the newest; with no device settings of its own
+    it keeps the country file's MOSIP centre and machine ids (0005)."""
+    from alembic import command
+
+    from app.device_settings import mosip_device_ids
+    from app.store.database import alembic_config
+
+    db = Database(tmp_path / "old.db", new_data_key())
+    with db.engine.begin() as conn:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, earlier)
+    assert db.schema_revision() == earlier
+    db.migrate()
+    assert db.schema_revision() == "0005"
+    packets = farajaland.config.mosip.packets
+    with db.read() as session:
+        ids = mosip_device_ids(session, farajaland)
+    assert (ids.center_id, ids.machine_id) == (packets.center_id, packets.machine_id)
+    db.close()
+
+
+def test_device_ids_are_the_devices_and_only_an_admin_changes_them(db: Database,
+                                                                   farajaland: LoadedCountry) -> None:
+    from app import audit
+    from app.device_settings import DeviceSettingError, DeviceSettingsService
+    from app.integration.engine import new_rid
+    from app.records import Actor, Role
+
+    settings = DeviceSettingsService(db, farajaland)
+    with pytest.raises(DeviceSettingError):
+        settings.set_mosip_ids(AGENT, machine_id="20002")
+    with pytest.raises(DeviceSettingError):
+        settings.set_mosip_ids(Actor("root", Role.ADMIN), machine_id="2000")
+    ids = settings.set_mosip_ids(Actor("root", Role.ADMIN), center_id="30003", machine_id="20002")
+    assert (ids.center_id, ids.machine_id, ids.ref_id) == ("30003", "20002", "30003_20002")
+    with db.write() as session:
+        assert new_rid(session, farajaland).startswith("3000320002")
+    with db.read() as session:
+        assert audit.verify(session) is None
+        changes = session.exec(select(AuditEvent).where(AuditEvent.kind == "device-settings-changed")).all()
+    assert [c.details for c in changes] == [{"mosip.center_id": "30003", "mosip.machine_id": "20002"}]
 
 
 def test_upgrade_from_the_first_schema_keeps_the_data(tmp_path: Path) -> None:
@@ -91,7 +139,7 @@ def test_upgrade_from_the_first_schema_keeps_the_data(tmp_path: Path) -> None:
                           "0, '2026-01-02', '2026-01-02', '2026-01-02')"))
     assert db.schema_revision() == "0001"
     db.migrate()
-    assert db.schema_revision() == "0004"
+    assert db.schema_revision() == "0005"
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT tracking_id FROM record WHERE id = 'r1'")).scalar() == "T1"
         # 0004: the record with a pending outbox item is in the Outbox queue, the other is not

@@ -7,7 +7,9 @@ import hashlib
 import hmac
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -153,9 +155,9 @@ def test_data_fault_quarantines_and_retry_requeues(linked: LinkedDevice) -> None
 
         from app.store.models import OutboxItem
 
-        with device.db.write() as session:  # a packet MOSIP's schema refuses (e.g. a renamed field)
+        with device.db.write() as session:  # a packet MOSIP's writer would drop silently: no audits
             item = session.exec(select(OutboxItem).where(OutboxItem.record_id == record.id)).one()
-            item.payload = {**item.payload, "fields": {**item.payload["fields"], "nickname": "x"}}
+            item.payload = {**item.payload, "audits": []}
             session.add(item)
         agent = SyncAgent(device.records, device.country, load_settings(device.country, SecretStore(device.db)),
                           websub=False)
@@ -163,7 +165,8 @@ def test_data_fault_quarantines_and_retry_requeues(linked: LinkedDevice) -> None
         summary = agent.drain()
         assert summary.quarantined == 1 and summary.alert is None
         flagged = device.records.get(record.id)
-        assert flagged.requires_attention and "KER-PUT-020" in flagged.attention_reason
+        assert flagged.requires_attention and "KER-KPM-008" in flagged.attention_reason
+        assert linked.emulator.counters().get("packets_created") is None  # refused before sending
         assert device.records.queue_counts()["requires_attention"] == 1
         device.records.act(sam, record.id, "retry")
         assert not device.records.get(record.id).requires_attention
@@ -200,3 +203,201 @@ def test_configuration_fault_stops_the_batch_without_burning_attempts(linked: Li
             assert {i.attempts for i in session.exec(select(OutboxItem))} == {0}
     finally:
         device.close()
+
+
+# ---------------------------------------------------------------------------------------- packet path
+class ScriptedMosip:
+    """A loopback HTTP server that answers the packet path with MOSIP's own answers, one scripted
+    (status, body) per createPacket / workflow call, and records what it received."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        self.answers: dict[str, list[tuple[int, dict[str, object]]]] = {"createPacket": [], "workflowinstance": []}
+        self.received: list[tuple[str, dict[str, object]]] = []
+        script = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers.get("content-length", "0"))) or b"{}")
+                endpoint = self.path.rstrip("/").rsplit("/", 1)[-1]
+                headers = {}
+                if endpoint == "clientidsecretkey":
+                    status, answer = 200, {"response": {"status": "Success"}, "errors": None}
+                    headers["Set-Cookie"] = "Authorization=scripted-token; Path=/"
+                else:
+                    assert self.headers.get("cookie") == "Authorization=scripted-token"
+                    script.received.append((endpoint, body))
+                    status, answer = script.answers[endpoint].pop(0)
+                data = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_PUT = do_POST = _answer
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def packet_written(rid: str) -> dict[str, object]:
+    """PacketWriterController's answer for a packet written (one PacketInfo per sub-packet)."""
+    return {"id": "mosip.registration.packet.writer", "version": "v1", "response": [
+        {"id": rid, "packetName": f"{rid}_{kind}", "source": "OPENCRVS", "process": "CRVS_NEW"}
+        for kind in ("id", "evidence", "optional")], "errors": None}
+
+
+WRITER_FAILED = {"id": "mosip.registration.packet.writer", "version": "v1", "response": None, "errors": None}
+WORKFLOW_STARTED = {"id": "mosip.registration.processor.workflow.instance", "version": "v1",
+                    "response": {"workflowInstanceId": "0b7e5c1e-1f7a-4f3e-9c55-0a1b2c3d4e5f"}, "errors": None}
+WORKFLOW_ALREADY_PRESENT = {"id": "mosip.registration.processor.workflow.instance", "version": "v1",
+                            "response": None,
+                            "errors": [{"errorCode": "RPR-WIS-001", "message": "WorkflowInstance already present"}]}
+
+
+@pytest.fixture
+def scripted() -> Iterator[ScriptedMosip]:
+    server = ScriptedMosip()
+    yield server
+    server.close()
+
+
+def queued_packet(linked: LinkedDevice) -> dict[str, Any]:
+    """A UIN packet as the device freezes it in its outbox (register action of a registrar)."""
+    from sqlmodel import select
+
+    from app.store.models import OutboxItem
+
+    device = linked.open()
+    try:
+        ana, rex = Actor("ana", Role.AGENT), Actor("rex", Role.REGISTRAR)
+        record = device.records.declare(ana, event="birth", data={
+            "child.firstname": "Ada", "child.surname": "Lungu", "child.gender": "female", "child.dob": "2026-11-25",
+            "informant.relation": "mother", "mother.firstname": "Eve", "mother.surname": "Lungu"})
+        device.records.record_authentication(ana, record.id, "mother", psut="p")
+        device.records.act(rex, record.id, "register")
+        with device.db.read() as session:
+            item = session.exec(select(OutboxItem).where(OutboxItem.record_id == record.id,
+                                                         OutboxItem.kind == "create_uin")).one()
+            return dict(item.payload)
+    finally:
+        device.close()
+
+
+def submit(target: Any, payload: dict[str, Any]) -> Any:
+    """`target`: the scripted server's URL, or the device's packet-manager credentials."""
+    import asyncio
+
+    from app.mosip.packets import PacketClient, PacketCredentials
+
+    credentials = PacketCredentials(target, "client", "secret", "regproc") if isinstance(target, str) else target
+
+    async def run() -> Any:
+        async with httpx.AsyncClient(timeout=5) as http:
+            return await PacketClient(credentials, http).submit(payload)
+
+    return asyncio.run(run())
+
+
+def packet_credentials(linked: LinkedDevice) -> Any:
+    device = linked.open()
+    try:
+        return load_settings(device.country, SecretStore(device.db)).packets
+    finally:
+        device.close()
+
+
+def test_the_frozen_packet_carries_audits_and_meta_info_as_mosip_reads_them(linked: LinkedDevice) -> None:
+    payload = queued_packet(linked)
+    rid = payload["rid"]
+    meta = payload["meta_info"]
+    labels = {item["label"]: item["value"] for key in ("metaData", "operationsData")
+              for item in json.loads(meta[key])}
+    assert labels["officerId"] == "rex" and labels["registrationId"] == rid
+    assert rid.startswith(labels["centerId"] + labels["machineId"])
+    assert payload["ref_id"] == f"{labels['centerId']}_{labels['machineId']}"
+    assert json.loads(meta["capturedRegisteredDevices"]) == []
+    audits = payload["audits"]
+    assert audits and all(a["id"] == rid and a["idType"] == "REGISTRATION_ID" for a in audits)
+    assert all(isinstance(v, str) for a in audits for v in a.values())
+    assert audits[-1]["sessionUserId"] == "rex" and audits[-1]["eventName"] == "PACKET_CREATE_UIN"
+    text = json.dumps(audits)
+    for personal in ("Ada", "Lungu", "Eve", "2026-11-25"):  # ids, kinds and times only
+        assert personal not in text
+
+
+def test_writer_answer_without_packet_info_is_a_failed_delivery(linked: LinkedDevice,
+                                                                scripted: ScriptedMosip) -> None:
+    from app.mosip.packets import NO_PACKET_INFO
+
+    payload = queued_packet(linked)
+    scripted.answers["createPacket"].append((200, WRITER_FAILED))
+    outcome = submit(scripted.url, payload)
+    assert not outcome.ok and outcome.error_class is ErrorClass.TRANSIENT and outcome.code == NO_PACKET_INFO
+    # no workflow is started for a packet that was not written
+    assert [endpoint for endpoint, _ in scripted.received] == ["createPacket"]
+    sent = scripted.received[0][1]["request"]
+    assert sent["audits"] == payload["audits"] and sent["metaInfo"] == payload["meta_info"]
+
+
+def test_http_200_with_errors_is_a_failure(linked: LinkedDevice, scripted: ScriptedMosip) -> None:
+    payload = queued_packet(linked)
+    scripted.answers["createPacket"].append((200, {"id": None, "version": None, "response": None, "errors": [
+        {"errorCode": "KER-PUT-006", "message": "No available provider for given source and process"}]}))
+    outcome = submit(scripted.url, payload)
+    assert not outcome.ok and outcome.error_class is ErrorClass.CONFIGURATION and outcome.code == "KER-PUT-006"
+    scripted.answers["createPacket"].append((200, packet_written(payload["rid"])))
+    scripted.answers["workflowinstance"].append((200, {**WORKFLOW_STARTED, "response": None, "errors": [
+        {"errorCode": "RPR-WIN-001", "message": "Invalid Request Value - version"}]}))
+    outcome = submit(scripted.url, payload)
+    assert not outcome.ok and outcome.error_class is ErrorClass.DATA and outcome.code == "RPR-WIN-001"
+
+
+def test_workflow_already_present_counts_as_done(linked: LinkedDevice, scripted: ScriptedMosip) -> None:
+    payload = queued_packet(linked)
+    scripted.answers["createPacket"] += [(200, packet_written(payload["rid"]))] * 2
+    scripted.answers["workflowinstance"] += [(200, WORKFLOW_STARTED), (200, WORKFLOW_ALREADY_PRESENT)]
+    first, again = submit(scripted.url, payload), submit(scripted.url, payload)
+    assert first.ok and not first.already_started
+    assert again.ok and again.already_started and again.code == "RPR-WIS-001"
+    # the repeated createPacket carried the same frozen packet
+    creates = [body["request"] for endpoint, body in scripted.received if endpoint == "createPacket"]
+    assert creates[0] == creates[1]
+
+
+def test_create_packet_repeated_after_a_lost_reply_has_its_effect_once(linked: LinkedDevice) -> None:
+    """Against the strict emulator: the lost createPacket reply is retried (the packet is rewritten),
+    the workflow starts once, one identity is created."""
+    payload = queued_packet(linked)
+    emulator, mosip = linked.emulator, packet_credentials(linked)
+    emulator.add_fault("lost_reply=1.0,path=/commons")
+    with pytest.raises(httpx.TransportError):
+        submit(mosip, payload)
+    emulator.clear_faults()
+    emulator.add_fault("lost_reply=1.0,path=/registrationprocessor")
+    with pytest.raises(httpx.TransportError):
+        submit(mosip, payload)
+    emulator.clear_faults()
+    outcome = submit(mosip, payload)
+    assert outcome.ok and outcome.already_started
+    rid = payload["rid"]
+    counters = emulator.counters()
+    assert counters["packets_created"][rid] == 3
+    assert counters["workflows_started"] == {rid: 1}
+    assert counters["workflows_already_present"] == {rid: 1}
+    assert counters["identities_created"] == {rid: 1}
+    assert emulator.state()["workflows"][rid]["status"] == "PROCESSED"
