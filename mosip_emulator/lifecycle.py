@@ -90,6 +90,8 @@ OFFICER_MISSING = ("RPR-OVM-FAILED-005", "Officer ID is NULL")
 SUBPACKETS_OF_CATEGORY = {"pvt": ("id",), "kyc": ("id",), "none": ("id", "evidence", "optional"),
                           "evidence": ("evidence",), "optional": ("optional",)}
 SUBPACKET_ORDER = ("id", "evidence", "optional")
+# VID statuses (PROTOCOLS §3; mosip.idrepo.vid.allowedstatus in MOSIP's configuration)
+VID_STATUSES = ("ACTIVE", "REVOKED", "EXPIRED", "USED", "INVALIDATED", "DEACTIVATED")
 # packet fields a credential partner's policy shares back in the VC (OpenCRVS reads birthCertificateNumber)
 PARTNER_SHARED_FIELDS = ("birthCertificateNumber", "deathCertificateNumber")
 WORKFLOW_ID = "mosip.registration.processor.workflow.instance"  # mosip.regproc.workflow-manager.instance.api-id
@@ -620,14 +622,20 @@ class Lifecycle:
         if not self.authorised(request):
             return self._unauthorised()
         vid = request.path_params["vid"]
+        # mosip/id-repository VidRequestValidator.validateStatus (IDR-IDC-001 / -002, IdRepoErrorConstants)
+        # and VidServiceImpl.updateVid (an unknown VID: IDR-IDC-007 NO_RECORD_FOUND)
         try:
             body = await request.json()
-            vid_status = str(body["request"]["vidStatus"])
+            vid_status = body["request"]["vidStatus"]
+            if vid_status is None:
+                raise KeyError("vidStatus")
         except (ValueError, KeyError, TypeError):
-            return mosip_error("IDR-VID-001", "Missing Input Parameter - vidStatus", id="mosip.vid.update")
+            return mosip_error("IDR-IDC-001", "Missing Input Parameter - vidStatus", id="mosip.vid.update")
+        if vid_status not in VID_STATUSES:
+            return mosip_error("IDR-IDC-002", "Invalid Input Parameter - vidStatus", id="mosip.vid.update")
         ident = self.emu.identities.set_vid_status(vid, vid_status)
         if ident is None:
-            return mosip_error("IDR-VID-002", "No Record(s) found", id="mosip.vid.update")
+            return mosip_error("IDR-IDC-007", "No Record(s) found", id="mosip.vid.update")
         self.emu.counters.incr("vid_updates", vid)
         return mosip_response({"vidStatus": vid_status}, id="mosip.vid.update")
 

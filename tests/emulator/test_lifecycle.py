@@ -214,7 +214,9 @@ def test_idrepo_patch_endpoints(emulator: EmulatorServer, packets: PacketClient)
     assert resp.json()["response"] == {"vidStatus": "REVOKED"}
     assert emulator.identities.by_vid(person["vid"])["vid_status"] == "REVOKED"
     missing = packets.http.patch(f"{base}/vid/2222222222222222", json={"request": {"vidStatus": "REVOKED"}})
-    assert missing.json()["errors"][0]["errorCode"] == "IDR-VID-002"
+    assert missing.json()["errors"][0]["errorCode"] == "IDR-IDC-007"
+    unknown_status = packets.http.patch(f"{base}/vid/{person['vid']}", json={"request": {"vidStatus": "GONE"}})
+    assert unknown_status.json()["errors"][0]["errorCode"] == "IDR-IDC-002"
 
 
 def test_admin_inspection(emulator: EmulatorServer, packets: PacketClient) -> None:
