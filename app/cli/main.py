@@ -251,11 +251,23 @@ def record_summary(record: Any) -> dict[str, Any]:
             "updated_at": record.updated_at.isoformat() if record.updated_at else None}
 
 
+# a person's data source, for people reading the CLI (app.records.provenance.DataSource)
+DATA_SOURCE_TEXT = {"qr_signed": "signed QR code", "qr_unsigned": "unsigned QR code (unverified)",
+                    "esignet": "e-Signet", "typed": "typed by hand"}
+
+
+def data_source_text(source: str | None, edited: bool = False) -> str:
+    text = DATA_SOURCE_TEXT.get(source or "", source or "unknown")
+    return f"edited by hand after {text}" if edited else text
+
+
 def record_json(detail: Any) -> dict[str, Any]:
     record = detail.record
+    # a whitelist: the person's state holds nothing else worth showing, and tokens stay out
     persons = {section: {"verification": state.get("verification", "none"),
                          "failed_attributes": state.get("failed_attributes", []),
-                         **{k: state[k] for k in ("psut", "vid", "uin") if state.get(k)}}
+                         **{k: state[k] for k in ("psut", "vid", "uin", "source") if state.get(k)},
+                         **({"source_edited": True} if state.get("source_edited") else {})}
                for section, state in record.persons.items()}
     return {
         **record_summary(record),
@@ -342,7 +354,9 @@ def cmd_records_show(args: argparse.Namespace) -> int:
         failed = person["failed_attributes"]
         extra = f" ({', '.join(failed)} did not match)" if failed else ""
         ids = " ".join(f"{k.upper()} {v[:6]}…" for k, v in person.items() if k in ("psut", "vid", "uin"))
-        print(f"  {section}: {person['verification']}{extra} {ids}".rstrip())
+        source = (f" — data: {data_source_text(person['source'], person.get('source_edited', False))}"
+                  if person.get("source") else "")
+        print(f"  {section}: {person['verification']}{extra} {ids}".rstrip() + source)
     for key, value in view["mosip"].items():
         print(f"  MOSIP {key}: {value}")
     for item in view["outbox"]:
@@ -352,6 +366,41 @@ def cmd_records_show(args: argparse.Namespace) -> int:
     for h in view["history"]:
         details = json.dumps(h["details"], ensure_ascii=False)
         print(f"    {h['at'][:19]}  {h['actor']:<12} {h['kind']:<22} {details}")
+        for section, change in (h["details"].get("data_sources") or {}).items():
+            print(f"    {'':19}  {'':<12} {'data-source':<22} {section}: "
+                  f"{data_source_text(change.get('source'), bool(change.get('edited')))}")
+    return EXIT_OK
+
+
+def cmd_records_prefill(args: argparse.Namespace) -> int:
+    """Fill a draft's person section from an ID QR code, as the scan dialog does: a signed code
+    whose issuer is trusted is a signed source; an unsigned one the country accepts is unverified."""
+    from app.cli.qr import QrCommandError, decode_identity
+    from app.identity.mapping import identity_to_fields
+    from app.records.provenance import DataSource
+
+    device = _open_device(args)
+    try:
+        actor = _login(args, device)
+        try:
+            decoded = decode_identity(device.country, args.qr, args.trusted_key)
+        except QrCommandError as exc:
+            print(str(exc), file=sys.stderr)
+            return exc.code
+        record = device.records.get(args.id)
+        fields = identity_to_fields(device.country, record.event, args.section, decoded.identity)
+        if not fields:
+            raise CliError(f"the code holds no details the section '{args.section}' can use", EXIT_REFUSED)
+        source = DataSource.QR_SIGNED if decoded.signature == "valid" else DataSource.QR_UNSIGNED
+        record = device.records.prefill(actor, record.id, args.section, source, fields)
+    finally:
+        device.close()
+    summary = {**record_summary(record), "section": args.section, "source": source.value, "fields": sorted(fields)}
+    if args.json:
+        _print_json(summary)
+    else:
+        print(f"{record.tracking_id}: {args.section} filled from a {data_source_text(source.value)} "
+              f"({len(fields)} fields)")
     return EXIT_OK
 
 
@@ -640,6 +689,14 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--limit", type=int, default=50)
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=cmd_records_list)
+    prefill = records.add_parser("prefill", help="fill a draft's person section from an ID QR code")
+    prefill.add_argument("id", help="record id or tracking id (a draft)")
+    prefill.add_argument("--section", required=True, help="the person section, e.g. mother")
+    prefill.add_argument("--qr", required=True, metavar="PATH", help="an image or video file with the code")
+    prefill.add_argument("--trusted-key", action="append", default=[], metavar="PEM",
+                         help="an extra trusted issuer public key (as for `qr decode`)")
+    prefill.add_argument("--json", action="store_true")
+    prefill.set_defaults(func=cmd_records_prefill)
     show = records.add_parser("show", help="one record with its people, MOSIP ids and history")
     show.add_argument("id")
     show.add_argument("--json", action="store_true")

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 IDENT = r"^[a-z][a-z0-9_]*$"
 FIELD_ID = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"
 # Attributes every identity section carries besides its form fields (see app.rules.context).
-PERSON_ATTRIBUTES = frozenset({"verification", "psut", "vid", "uin", "failed_attributes"})
+PERSON_ATTRIBUTES = frozenset({"verification", "psut", "vid", "uin", "failed_attributes", "userinfo_jwt"})
 
 
 class Strict(BaseModel):

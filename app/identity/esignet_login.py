@@ -5,8 +5,8 @@
     outcome = login.login(record_id, "mother", open_url=webbrowser.open, cancel=threading.Event())
 
 A successful login maps the verified userinfo claims to a normalised `Identity`, then to the
-section's form fields (`identity_to_fields`), and stores the PSUT with the prefill in one
-`RecordService.record_authentication` call. Any failure writes nothing: what the agent typed stays.
+section's form fields (`identity_to_fields`), and stores the PSUT, the prefill and the verified
+userinfo JWT in one `RecordService.record_authentication` call. Any failure writes nothing: what the agent typed stays.
 Logs carry the record id, the section and the outcome — never a name, an id number, a date or a token.
 """
 
@@ -259,7 +259,7 @@ class ESignetLoginService:
         try:
             fields = identity_to_fields(self.country, event, section, identity)
             record = self.records.record_authentication(self.actor, record_id, section, psut=result.subject,
-                                                        values=fields)
+                                                        values=fields, userinfo_jwt=result.userinfo_jwt)
         except DeclarationInvalid as exc:
             reasons = ", ".join(sorted({e.field for e in exc.errors}))
             return self._failed(record_id, section, "invalid_data",

@@ -229,6 +229,9 @@ class Authentication:
     claims: dict[str, Any]
     id_token_claims: dict[str, Any]
     acr: str | None = None
+    # the verified userinfo as a compact JWS (the inner JWS of a JWE): what MOSIP's CRVS packets
+    # carry as the informant's token. A credential of the person: never logged, never in a repr.
+    userinfo_jwt: str | None = field(default=None, repr=False)
 
 
 # ------------------------------------------------------------------------------------------ loopback
@@ -733,6 +736,12 @@ class ESignetClient:
     def fetch_userinfo(self, meta: ProviderMetadata, access_token: str, *, subject: str,
                        timeout: float) -> dict[str, Any]:
         """GET userinfo; accept only a JWT (JWS, or nested JWE → JWS), verified, with our subject."""
+        return self.fetch_userinfo_jwt(meta, access_token, subject=subject, timeout=timeout)[1]
+
+    def fetch_userinfo_jwt(self, meta: ProviderMetadata, access_token: str, *, subject: str,
+                           timeout: float) -> tuple[str, dict[str, Any]]:
+        """As `fetch_userinfo`, also returning the verified compact JWS as received (decrypted
+        first when it came as a JWE)."""
         try:
             response, body = self._bounded_get(
                 meta.userinfo_endpoint, MAX_USERINFO_BYTES, timeout,
@@ -763,7 +772,7 @@ class ESignetClient:
         exp = claims.get("exp")
         if isinstance(exp, int | float) and not isinstance(exp, bool) and exp <= self.clock() - self.leeway:
             raise ESignetVerificationError("the person's data has expired")
-        return claims
+        return text, claims
 
     def _decrypt_userinfo(self, token: str) -> str:
         key = self.rp.encryption_key
@@ -812,12 +821,14 @@ class ESignetClient:
         tokens = self.exchange_code(meta, request, code, remaining())
         id_claims = self.verify_id_token(meta, tokens["id_token"], nonce=request.nonce,
                                          access_token=tokens["access_token"], timeout=remaining())
-        claims = self.fetch_userinfo(meta, tokens["access_token"], subject=id_claims["sub"], timeout=remaining())
+        userinfo_jwt, claims = self.fetch_userinfo_jwt(meta, tokens["access_token"], subject=id_claims["sub"],
+                                                       timeout=remaining())
         if cancel is not None and cancel.is_set():
             raise ESignetCancelled("The login was cancelled; nothing was changed.")
         log.debug("e-Signet login verified")
         acr = id_claims.get("acr") if isinstance(id_claims.get("acr"), str) else None
-        return Authentication(subject=id_claims["sub"], claims=claims, id_token_claims=id_claims, acr=acr)
+        return Authentication(subject=id_claims["sub"], claims=claims, id_token_claims=id_claims, acr=acr,
+                              userinfo_jwt=userinfo_jwt)
 
 
 def iter_localized(claims: Mapping[str, Any], name: str) -> Iterable[tuple[str | None, Any]]:

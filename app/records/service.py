@@ -8,6 +8,8 @@ as outbox items. Roles are checked here, not only in the UI.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
 import secrets
 import unicodedata
 import uuid
@@ -22,6 +24,7 @@ from app import audit
 from app.config.loader import LoadedCountry
 from app.config.models import FieldType, WorkQueue
 from app.integration import AWAITS_CONFIRMATION, enqueue, evaluate
+from app.records.provenance import QR_SOURCES, DataSource, Prefill, esignet_provenance, track_sources
 from app.records.validation import (
     DeclarationInvalid,
     FieldError,
@@ -42,12 +45,16 @@ from app.records.workflow import (
     check_transition,
 )
 from app.store import Database
-from app.store.models import Action, ExternalRequest, OutboxItem, Record, Verification, utcnow
+from app.store.models import Action, ExternalRequest, OutboxItem, Record, Secret, Verification, utcnow
 from app.store.sequences import next_value
 
 _TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 ACTIVE_STATUSES = (Status.DECLARED, Status.VALIDATED, Status.VERIFICATION_FAILED)
 OPEN_OUTBOX_STATES = ("pending", "in_flight", "quarantined")
+# A userinfo JWT without a picture is 1–3 KB; the bound leaves room for a small one and keeps a
+# hostile provider from filling the database (it is also the secret store's bound).
+MAX_USERINFO_JWT_CHARS = 64 * 1024
+_COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,15 @@ def _search_filter(statement: Any, words: list[str]) -> Any:
             escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             statement = statement.where(col(Record.search_text).like(f"%{escaped}%", escape="\\"))
     return statement
+
+
+def userinfo_jwt_name(record_id: str, section: str) -> str:
+    """The secret-store name of a person's userinfo JWT. Country secret names are identifiers
+    (no ':'), so these never collide with a key or a credential; within the 64-character names."""
+    name = f"userinfo:{record_id}:{section}"
+    if len(name) <= 64:
+        return name
+    return f"userinfo:{record_id}:{hashlib.sha256(section.encode()).hexdigest()[:20]}"
 
 
 def _fold(value: str) -> str:
@@ -163,12 +179,42 @@ class RecordService:
         session.flush()  # rows that refer to it (verifications, outbox) may follow
         return record
 
+    def _parse_prefills(self, event: str, prefills: Sequence[Prefill]) -> list[Prefill]:
+        """QR prefills, checked: a person section of this form, its own fields, a QR source (e-Signet
+        goes through `record_authentication`, which also records the authentication)."""
+        form = self.country.config.form(event)
+        parsed = []
+        for prefill in prefills:
+            section = form.section(prefill.section)
+            if section is None or not section.identity:
+                raise WorkflowError(f"'{prefill.section}' is not a person section of this {event} form")
+            if prefill.source not in QR_SOURCES:
+                raise WorkflowError(f"a prefill comes from a QR code, not from '{prefill.source}'")
+            values = self._parse(event, prefill.values)
+            if any(not k.startswith(prefill.section + ".") for k in values):
+                raise WorkflowError("prefilled fields must belong to the scanned person's section")
+            parsed.append(Prefill(prefill.section, prefill.source, values))
+        return parsed
+
+    def _track_sources(self, record: Record, before: Mapping[str, Any],
+                       prefills: Sequence[Prefill] = ()) -> dict[str, Any]:
+        """Update each person's data source after the declaration changed; the changes, for the
+        action's audit event (`app.records.provenance`)."""
+        persons, changes = track_sources(self.country.config.form(record.event), record.persons, before,
+                                         record.declaration, prefills)
+        if persons != record.persons:
+            record.persons = persons
+        return {"data_sources": changes} if changes else {}
+
     # ------------------------------------------------------------------ drafts & declarations
 
-    def create_draft(self, actor: Actor, event: str, data: Mapping[str, Any] | None = None) -> Record:
+    def create_draft(self, actor: Actor, event: str, data: Mapping[str, Any] | None = None, *,
+                     prefills: Sequence[Prefill] = ()) -> Record:
+        """A new draft; `prefills` name the fields of `data` read from a QR code (their source)."""
         check_permission(ActionType.CREATE, actor.role)
         event = self._event(event)
-        values = self._parse(event, data)
+        prefills = self._parse_prefills(event, prefills)
+        values = {k: v for p in prefills for k, v in p.values.items()} | self._parse(event, data)
         values, errors = validate_declaration(self.country, event, values, today=self._today(),
                                               complete=False)
         if errors:
@@ -176,16 +222,21 @@ class RecordService:
         with self.db.write() as session:
             record = self._new_record(session, actor, event)
             record.declaration = values
+            sources = self._track_sources(record, {}, prefills)
             self._commit_action(session, record, actor, ActionType.CREATE, Status.DRAFT,
-                                audit_details={"event": event, "fields": sorted(values)})
+                                audit_details={"event": event, "fields": sorted(values), **sources})
         return record
 
-    def update_draft(self, actor: Actor, record_id: str, data: Mapping[str, Any]) -> Record:
-        """Autosave: merge the given fields (empty or null clears one); only type errors refuse."""
+    def update_draft(self, actor: Actor, record_id: str, data: Mapping[str, Any], *,
+                     prefills: Sequence[Prefill] = ()) -> Record:
+        """Autosave: merge the given fields (empty or null clears one); only type errors refuse.
+        `prefills` name fields read from a QR code: their values are saved, and `data` wins where
+        the agent already changed one (the data is then "edited after" the QR code)."""
         check_permission(ActionType.UPDATE, actor.role)
         with self.db.write() as session:
             record = self._load(session, record_id)
-            raw = dict(data or {})
+            prefills = self._parse_prefills(record.event, prefills)
+            raw = {k: v for p in prefills for k, v in p.values.items()} | dict(data or {})
             cleared = {k for k, v in raw.items() if v is None or (isinstance(v, str) and not v.strip())}
             values = self._parse(record.event, {k: v for k, v in raw.items() if k not in cleared})
             merged = {k: v for k, v in record.declaration.items() if k not in cleared} | values
@@ -193,10 +244,18 @@ class RecordService:
                                                   complete=False)
             if errors:
                 raise DeclarationInvalid(errors)
+            allowed_targets(ActionType.UPDATE, Status(record.status))
+            before = record.declaration
             record.declaration = merged
+            sources = self._track_sources(record, before, prefills)
             self._commit_action(session, record, actor, ActionType.UPDATE, Status.DRAFT,
-                                audit_details={"fields": sorted(set(values) | cleared)})
+                                audit_details={"fields": sorted(set(values) | cleared), **sources})
         return record
+
+    def prefill(self, actor: Actor, record_id: str, section: str, source: DataSource,
+                values: Mapping[str, Any]) -> Record:
+        """Fill a draft's person section from a QR code (`crvs-field records prefill`)."""
+        return self.update_draft(actor, record_id, {}, prefills=[Prefill(section, source, dict(values))])
 
     def declare(self, actor: Actor, *, event: str | None = None, data: Mapping[str, Any] | None = None,
                 record_id: str | None = None) -> Record:
@@ -217,10 +276,13 @@ class RecordService:
                                                 complete=True)
             if errors:
                 raise DeclarationInvalid(errors)
+            before = record.declaration
             record.declaration = kept
+            sources = self._track_sources(record, before)
             queued = self._queue_verifications(session, record, sections=None)
             self._commit_action(session, record, actor, ActionType.DECLARE, Status.DECLARED,
-                                audit_details={"event": record.event, "verifications_queued": queued})
+                                audit_details={"event": record.event, "verifications_queued": queued,
+                                               **sources})
         return record
 
     def _event(self, event: str) -> str:
@@ -339,8 +401,10 @@ class RecordService:
         return record
 
     def record_authentication(self, actor: Actor, record_id: str, section: str, *, psut: str,
-                              values: Mapping[str, Any] | None = None) -> Record:
-        """A person logged in with e-Signet: store the PSUT (never the UIN) and the prefill."""
+                              values: Mapping[str, Any] | None = None,
+                              userinfo_jwt: str | None = None) -> Record:
+        """A person logged in with e-Signet: store the PSUT (never the UIN), the prefill, and the
+        verified userinfo JWT (in the secret store, see `userinfo_jwt_name`)."""
         check_permission(ActionType.AUTHENTICATE, actor.role)
         with self.db.write() as session:
             record = self._load(session, record_id)
@@ -351,14 +415,53 @@ class RecordService:
             prefill = self._parse(record.event, values)
             if any(not k.startswith(section + ".") for k in prefill):
                 raise WorkflowError("prefilled fields must belong to the authenticated section")
-            if Status(record.status) is Status.DRAFT:
+            written = Status(record.status) is Status.DRAFT
+            if written:
                 record.declaration = dict(record.declaration) | prefill
             self._cancel_pending(session, record.id, section)
-            record.persons = {**record.persons, section: {"verification": "authenticated", "psut": psut,
-                                       "failed_attributes": [], "source": "esignet"}}
+            person, source_change = esignet_provenance(
+                {"verification": "authenticated", "psut": psut, "failed_attributes": []},
+                record.persons.get(section) or {}, sorted(prefill) if written else [])
+            record.persons = {**record.persons, section: person}
+            kept = self._keep_userinfo_jwt(session, record.id, section, userinfo_jwt)
+            details: dict[str, Any] = {"section": section, "fields": sorted(prefill), "userinfo_jwt_kept": kept}
+            if source_change:
+                details["data_sources"] = {section: source_change}
             self._commit_action(session, record, actor, ActionType.AUTHENTICATE, Status(record.status),
-                                audit_details={"section": section, "fields": sorted(prefill)})
+                                audit_details=details)
         return record
+
+    def _keep_userinfo_jwt(self, session: Session, record_id: str, section: str, token: str | None) -> bool:
+        """Store the person's verified userinfo JWT (compact JWS, bounded) in place of an earlier
+        login's; a login without one (or with one too large) leaves none, so a rule never sends
+        another login's token. MOSIP's CRVS integration names the informant's e-Signet userinfo JWT
+        as the packet's `introducerInfoToken` / `deceasedInformer` (mosip/documentation
+        docs/interoperability/integrations/mosip-crvs/approach/technical-details.md)."""
+        name = userinfo_jwt_name(record_id, section)
+        row = session.get(Secret, name)
+        usable = (isinstance(token, str) and len(token) <= MAX_USERINFO_JWT_CHARS
+                  and _COMPACT_JWS.fullmatch(token) is not None)
+        if not usable:
+            if row is not None:
+                session.delete(row)
+            return False
+        assert token is not None
+        row = row or Secret(name=name, value=b"")
+        row.value = token.encode("ascii")
+        row.updated_at = self.clock()
+        session.add(row)
+        return True
+
+    def _persons_for_rules(self, session: Session, record: Record) -> dict[str, Any]:
+        """The persons as rules see them: with each authenticated person's userinfo JWT."""
+        persons = dict(record.persons)
+        for section, person in record.persons.items():
+            if person.get("verification") != "authenticated":
+                continue
+            row = session.get(Secret, userinfo_jwt_name(record.id, section))
+            if row is not None:
+                persons[section] = {**person, "userinfo_jwt": bytes(row.value).decode("ascii")}
+        return persons
 
     # ------------------------------------------------------------------ actions
 
@@ -411,7 +514,8 @@ class RecordService:
         year = self.clock().year
         record.registration_number = f"{prefix}{year}{next_value(session, f'reg:{record.event}:{year}'):06d}"
         evaluation = evaluate(self.country, event=record.event, action="register",
-                              values=record.declaration, persons=record.persons, today=self._today(),
+                              values=record.declaration, persons=self._persons_for_rules(session, record),
+                              today=self._today(),
                               registration_number=record.registration_number)
         items = enqueue(session, self.country, record_id=record.id, evaluation=evaluation,
                         officer=actor.name)
@@ -460,12 +564,14 @@ class RecordService:
         changes = dict(correction.get("changes") or {})
         previous = dict(record.declaration)
         record.declaration = previous | changes
+        sources = self._track_sources(record, previous)
         corrected = sorted(k for k, v in changes.items() if previous.get(k) != v)
         requester = correction.get("requester_section")
         requester_state = (record.persons.get(requester) or {}) if requester else {}
         evaluation = evaluate(
             self.country, event=record.event, action="approve_correction", values=record.declaration,
-            persons=record.persons, today=self._today(), registration_number=record.registration_number,
+            persons=self._persons_for_rules(session, record), today=self._today(),
+            registration_number=record.registration_number,
             corrected_fields=corrected,
             correction={"reason": correction.get("reason", ""), "requester_section": requester or "",
                         "requester_verification": requester_state.get("verification", "none")})
@@ -476,7 +582,8 @@ class RecordService:
         target = Status.AWAITING_EXTERNAL_VALIDATION if evaluation.awaits_confirmation else Status.REGISTERED
         self._commit_action(session, record, actor, ActionType.APPROVE_CORRECTION, target, reason=reason,
                             payload={"changes": changes, "previous": {k: previous.get(k) for k in changes}},
-                            audit_details={"corrected_fields": corrected, **evaluation.audit_details()})
+                            audit_details={"corrected_fields": corrected, **evaluation.audit_details(),
+                                           **sources})
 
     def _reject(self, session: Session, record: Record, actor: Actor, data: Mapping[str, Any],
                 reason: str | None) -> None:
@@ -510,13 +617,15 @@ class RecordService:
                                             complete=True)
         if errors:
             raise DeclarationInvalid(errors)
+        before = record.declaration
         record.declaration = kept
+        sources = self._track_sources(record, before)
         edited_sections = {k.split(".", 1)[0] for k in edits}
         failed = {s for s, p in record.persons.items() if p.get("verification") == "failed"}
         queued = self._queue_verifications(session, record, sections=failed | edited_sections)
         self._commit_action(session, record, actor, ActionType.RETRY, Status.DECLARED, reason=reason,
                             payload={"fields": sorted(edits)},
-                            audit_details={"fields": sorted(edits), "verifications_queued": queued})
+                            audit_details={"fields": sorted(edits), "verifications_queued": queued, **sources})
 
     def _remove_from_queue(self, session: Session, record: Record, actor: Actor,
                            data: Mapping[str, Any], reason: str | None) -> None:

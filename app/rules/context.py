@@ -48,7 +48,7 @@ def build_activation(
         if section.identity:
             person = persons.get(section.id, {})
             entries["verification"] = person.get("verification") or "none"
-            for key in ("psut", "vid", "uin"):
+            for key in ("psut", "vid", "uin", "userinfo_jwt"):
                 if person.get(key):
                     entries[key] = person[key]
             entries["failed_attributes"] = list(person.get("failed_attributes") or [])

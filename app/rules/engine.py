@@ -4,7 +4,9 @@ against a record context (see `app.rules.context`).
 Names an expression may use:
 - each section of the event's form (`child`, `mother`, …) as a map of its filled fields by name
   (`child.dob`), plus for identity sections `verification`, `psut`, `vid`, `uin`,
-  `failed_attributes`; empty fields are absent, so test them with `has(child.nid)`;
+  `failed_attributes`, `userinfo_jwt` (the verified e-Signet userinfo JWT of a person who logged
+  in, for MOSIP's `introducerInfoToken` / `deceasedInformer`); empty fields are absent, so test
+  them with `has(child.nid)`;
 - `today` (ISO date), `event`, `action`, `registration_number`, `corrected_fields` (list of field
   ids changed by the correction being approved), `correction` (map: reason, requester_section,
   requester_verification);

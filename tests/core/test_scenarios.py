@@ -86,7 +86,7 @@ def test_failed_father_blocks_registration_until_review(service: RecordService) 
     verify_all(service, record.id, failed={"father": ["name"]})
     record = service.get(record.id)
     assert record.status == "verification_failed"
-    assert record.persons["father"] == {"verification": "failed", "failed_attributes": ["name"]}
+    assert record.persons["father"] == {"verification": "failed", "failed_attributes": ["name"], "source": "typed"}
 
 
 def test_correction_of_an_under_ten_child_updates_mosip(service: RecordService) -> None:

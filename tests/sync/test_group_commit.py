@@ -62,7 +62,7 @@ def test_a_group_commits_every_outcome_with_its_effects(setup: Any) -> None:
     for record_id in ids:
         record = service.get(record_id)
         assert record.status == "verification_failed"
-        assert record.persons["father"] == {"verification": "failed", "failed_attributes": ["name"]}
+        assert record.persons["father"] == {"verification": "failed", "failed_attributes": ["name"], "source": "typed"}
 
     # the same answers again (a re-sent item whose first outcome was committed): nothing changes
     worker._commit_outcomes(answers(items, failed_section="father"))
