@@ -114,3 +114,21 @@ def test_audit_verify_holds(device: Path) -> None:
     result = run(device, "audit", "verify", user="root", pin="root-pin")
     assert result.returncode == 0
     assert "holds" in result.stdout
+
+
+def test_device_mosip_ids_set_at_init_and_changed_by_an_admin(tmp_path: Path) -> None:
+    data_dir = tmp_path / "device"
+    bad = run(data_dir, "init", "--admin", "root", "--machine-id", "12", pin="root-pin")
+    assert bad.returncode == 2 and "five digits" in bad.stderr
+    init = run(data_dir, "init", "--admin", "root", "--center-id", "40004", "--machine-id", "50005", pin="root-pin")
+    assert init.returncode == 0, init.stderr
+    assert "centre 40004, machine 50005" in init.stdout
+    assert json.loads(run(data_dir, "device", "show", user="root", pin="root-pin").stdout) == {
+        "center_id": "40004", "machine_id": "50005"}
+    assert run(data_dir, "users", "add", "ana", "--role", "agent", user="root", pin="root-pin",
+               env={"CRVS_FIELD_NEW_PIN": "ana-pin"}).returncode == 0
+    refused = run(data_dir, "device", "set", "--machine-id", "60006", user="ana", pin="ana-pin")
+    assert refused.returncode == 1 and "only an admin" in refused.stderr
+    changed = run(data_dir, "device", "set", "--machine-id", "60006", user="root", pin="root-pin")
+    assert changed.returncode == 0, changed.stderr
+    assert json.loads(run(data_dir, "device", "show", user="ana", pin="ana-pin").stdout)["machine_id"] == "60006"
