@@ -77,6 +77,7 @@ userinfo_response_type="JWS", encryption_jwk=None)``; persisted in
 ``http://[::1]/path``) matches any port (RFC 8252 §7.3); everything else matches exactly.
 """
 
-from .provider import ESignet, redirect_uri_matches
+from .provider import ESignet
+from .redirects import redirect_uri_matches
 
 __all__ = ["ESignet", "redirect_uri_matches"]

@@ -1,9 +1,13 @@
 """Which claims a relying party asked for, and the KYC claims built from an identity.
 
-Requested claims = the claims of the requested scopes (voluntary) ∪ the ``claims.userinfo``
-members of the ``claims`` parameter (``{"essential": true}`` → essential, anything else →
-voluntary). When that union is empty the default profile set is used (voluntary). Unknown claim
-names are ignored (OIDC Core §5.5).
+Requested claims follow mosip/esignet ``oidc-service-impl/.../ClaimsHelperService.java``
+``resolveRequestedClaims``: only the client's registered claims are considered, in registration
+order; a registered claim named in ``claims.userinfo`` takes that entry (``{"essential": true}``
+→ essential, else voluntary), otherwise one implied by a requested scope
+(``mosip.esignet.openid.scope.claims``) is voluntary. Nothing else: no default set when nothing
+matches, unknown names are dropped. The ``claims`` parameter is checked against e-Signet's
+``claims_request_schema.json`` (``essential`` boolean, ``purpose`` 3–300 characters, ``value`` a
+string of 3+, ``values`` a non-empty string array); any violation is ``invalid_claim``.
 
 Locales: ``claims_locales`` (space separated), else ``ui_locales``, else ``en``; each tag is
 reduced to its ISO 639-1 language (``fr``, ``fr-FR``, ``fra`` → ``fr``). As MOSIP IDA's
@@ -23,7 +27,9 @@ from typing import Any
 
 from . import errors
 
-# claims_supported of the discovery document (PROTOCOLS §1 + e-Signet's default deployment).
+# claims_supported of the discovery document: esignet-service application-default.properties
+# plus given_name, middle_name and family_name, which deployments add (the mock relying party of
+# mosip/esignet-mock-services asks for given_name) and which the default list lacks.
 CLAIMS_SUPPORTED = (
     "name",
     "given_name",
@@ -103,24 +109,42 @@ def parse_claims_parameter(raw: str | None) -> dict[str, Any]:
         if part is not None and not isinstance(part, dict):
             raise errors.ESignetError(errors.INVALID_CLAIM, f"claims.{member} is not an object")
         for name, spec in (part or {}).items():
-            if spec is not None and not isinstance(spec, dict):
+            if spec is not None and not _valid_claim_spec(spec):
                 raise errors.ESignetError(errors.INVALID_CLAIM, f"claims.{member}.{name}")
     return value
 
 
-def requested_claims(scopes: Iterable[str], claims_param: Mapping[str, Any]) -> dict[str, bool]:
-    """Map claim name → essential, in a stable order."""
+def _valid_claim_spec(spec: Any) -> bool:
+    """One member of claims.userinfo / claims.id_token, as claims_request_schema.json allows."""
+    if not isinstance(spec, dict):
+        return False
+    if "essential" in spec and not isinstance(spec["essential"], bool):
+        return False
+    purpose = spec.get("purpose")
+    if purpose is not None and not (isinstance(purpose, str) and 3 <= len(purpose) <= 300):
+        return False
+    value = spec.get("value")
+    if value is not None and not (isinstance(value, str) and len(value) >= 3 and value.strip()):
+        return False
+    values = spec.get("values")
+    return values is None or (
+        isinstance(values, list) and len(values) > 0 and all(isinstance(v, str) for v in values)
+    )
+
+
+def requested_claims(
+    scopes: Iterable[str], claims_param: Mapping[str, Any], registered: Iterable[str]
+) -> dict[str, bool]:
+    """Map claim name → essential, in the client's registration order."""
+    by_scope = {name for scope in scopes for name in SCOPE_CLAIMS.get(scope, ())}
+    userinfo = claims_param.get("userinfo") or {}
     out: dict[str, bool] = {}
-    for scope in scopes:
-        for name in SCOPE_CLAIMS.get(scope, ()):
-            out.setdefault(name, False)
-    for name, spec in (claims_param.get("userinfo") or {}).items():
-        if name not in CLAIMS_SUPPORTED:
-            continue
-        essential = bool(isinstance(spec, dict) and spec.get("essential") is True)
-        out[name] = essential or out.get(name, False)
-    if not out:
-        out = dict.fromkeys(PROFILE_CLAIMS, False)
+    for name in registered:
+        if name in userinfo:
+            spec = userinfo[name]
+            out[name] = bool(isinstance(spec, dict) and spec.get("essential") is True)
+        elif name in by_scope:
+            out[name] = False
     return out
 
 

@@ -1,11 +1,13 @@
-"""Error codes of the emulated e-Signet (names from e-Signet's ``ErrorConstants``).
+"""Error codes of the emulated e-Signet (mosip/esignet ``esignet-core/.../constants/ErrorConstants.java``).
 
-e-Signet answers ``/oauth/*`` errors with HTTP 400 ``{"error", "error_description"}`` where
-``error`` is the internal code only when it is one of the OAuth codes ``invalid_client``,
-``unsupported_grant_type``, ``invalid_scope`` or ``invalid_grant``, and ``invalid_request``
-otherwise; ``error_description`` carries the internal code itself (e.g. ``invalid_redirect_uri``,
-``invalid_pkce_challenge``). The emulator does the same, so a client sees e.g.
-``{"error": "invalid_request", "error_description": "invalid_redirect_uri"}``.
+e-Signet answers ``/oauth/*`` errors with HTTP 400 ``{"error", "error_description"}`` (headers
+``Cache-Control: no-store``, ``Pragma: no-cache``) where ``error`` is the internal code only when
+it is one of the OAuth codes ``invalid_client``, ``unsupported_grant_type``, ``invalid_scope`` or
+``invalid_grant``, and ``invalid_request`` otherwise; ``error_description`` carries the internal
+code itself (e.g. ``invalid_redirect_uri``) — ``esignet-service/.../advice/ExceptionHandlerAdvice.java``
+``handleOpenIdConnectControllerExceptions``. The emulator does the same, so a client sees e.g.
+``{"error": "invalid_request", "error_description": "invalid_redirect_uri"}``. Userinfo errors are
+401 with only ``WWW-Authenticate: error="<code>"`` (``handleExceptionWithHeader``).
 """
 
 from __future__ import annotations
@@ -18,10 +20,8 @@ UNSUPPORTED_GRANT_TYPE = "unsupported_grant_type"
 INVALID_SCOPE = "invalid_scope"
 OAUTH_ERROR_CODES = frozenset({INVALID_CLIENT, UNSUPPORTED_GRANT_TYPE, INVALID_SCOPE, INVALID_GRANT})
 
-# Authorization-response codes (RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6).
+# The code oidc-ui redirects with when the person cancels (oidc-ui/src/components/Consent.js).
 ACCESS_DENIED = "access_denied"
-UNSUPPORTED_RESPONSE_TYPE = "unsupported_response_type"
-LOGIN_REQUIRED = "login_required"
 
 # e-Signet internal codes (ErrorConstants, esignet-core / esignet-integration-api).
 INVALID_CLIENT_ID = "invalid_client_id"
@@ -45,6 +45,8 @@ CONSENT_REJECTED = "consent_rejected"
 DUPLICATE_CLIENT_ID = "duplicate_client_id"
 INVALID_PUBLIC_KEY = "invalid_public_key"
 UNKNOWN_ERROR = "unknown_error"
+MISSING_HEADER = "missing_header"
+AUTH_FACTOR_MISMATCH = "auth_factor_mismatch"
 
 
 class ESignetError(Exception):
