@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.records import DeclarationInvalid, FieldError, WorkflowError
+from app.records.provenance import DataSource, Prefill
 from app.records.validation import check_value, validate_declaration, visible_fields, with_defaults
 from app.store.models import Record
 from ui.context import AppContext
@@ -62,10 +63,13 @@ class DeclarationForm(QWidget):
         self.cards: dict[str, QFrame] = {}
         self.identity_bars: dict[str, IdentityBar] = {}
         self.dirty: set[str] = set()
+        # QR prefills not saved yet: saved with the next autosave, which records their source
+        self.pending_prefills: dict[str, Prefill] = {}
         self._saving = False
         self._save_again = False
         self._submit_after_save = False
         self._after_save: list[Any] = []
+        self._prefills_in_flight: list[Prefill] = []
         self.last_error: str | None = None
 
         self.debounce = QTimer(self)
@@ -305,7 +309,8 @@ class DeclarationForm(QWidget):
             self._save_again = True
             return
         changes = self.pending_changes()
-        if not changes:
+        prefills = list(self.pending_prefills.values())
+        if not changes and not prefills:
             self._run_after_save()
             return
         if self.ctx.actor is None:
@@ -313,16 +318,22 @@ class DeclarationForm(QWidget):
         self._saving = True
         self.save_state.setText(self.tr("Saving…"))
         actor, records, event, record_id = self.ctx.actor, self.ctx.records, self.event_type, self.record_id
+        self._prefills_in_flight = prefills
 
         def work() -> Record:
             if record_id is None:
-                return records.create_draft(actor, event, {k: v for k, v in changes.items() if v})
-            return records.update_draft(actor, record_id, changes)
+                return records.create_draft(actor, event, {k: v for k, v in changes.items() if v},
+                                            prefills=prefills)
+            return records.update_draft(actor, record_id, changes, prefills=prefills)
 
         run_write(self, work, self._saved, self._save_failed)
 
     def _saved(self, record: Record) -> None:
         self._saving = False
+        for prefill in self._prefills_in_flight:
+            if self.pending_prefills.get(prefill.section) is prefill:
+                del self.pending_prefills[prefill.section]
+        self._prefills_in_flight = []
         self.record_id, self.tracking_id = record.id, record.tracking_id
         self.saved_values = dict(record.declaration)
         self.persons = dict(record.persons)
@@ -363,7 +374,11 @@ class DeclarationForm(QWidget):
         return self._saving or self.debounce.isActive()
 
     # ------------------------------------------------------------------ identity prefill
-    def apply_prefill(self, values: dict[str, str], section: str, person: dict[str, Any] | None = None) -> None:
+    def apply_prefill(self, values: dict[str, str], section: str, person: dict[str, Any] | None = None,
+                      source: str = "") -> None:
+        """Fill a section from a QR code (saved with its `source`) or an e-Signet login (`person`)."""
+        if source:
+            self.pending_prefills[section] = Prefill(section, DataSource(source), dict(values))
         for fid, value in values.items():
             editor = self.editors.get(fid)
             if editor is not None:
@@ -380,10 +395,11 @@ class DeclarationForm(QWidget):
 
     def ensure_record(self, then: Any) -> None:
         """Make sure a draft exists (e-Signet stores the PSUT against it), then call then(record_id)."""
-        if self.record_id and not self._saving and not self.pending_changes():
+        if self.record_id and not self._saving and not self.pending_changes() and not self.pending_prefills:
             then(self.record_id)
             return
-        if not self.pending_changes() and not self._saving and self.ctx.actor is not None:
+        if (not self.pending_changes() and not self.pending_prefills and not self._saving
+                and self.ctx.actor is not None):
             actor, records, event = self.ctx.actor, self.ctx.records, self.event_type
             self._saving = True
             self._after_save.append(lambda: then(self.record_id))
@@ -450,7 +466,7 @@ class DeclarationForm(QWidget):
         if self.field_errors(complete=True):
             self.review()
             return
-        if self._saving or self.debounce.isActive() or self.pending_changes():
+        if self._saving or self.debounce.isActive() or self.pending_changes() or self.pending_prefills:
             self.submit_button.setEnabled(False)
             self.save_now(then=self.submit)
             return

@@ -131,6 +131,20 @@ def verification_text(state: str) -> str:
     }.get(state, state)
 
 
+def data_source_text(source: str, edited: bool = False) -> str:
+    """Where a person's data came from (app.records.provenance.DataSource), for people."""
+    names = {
+        "qr_signed": QCoreApplication.translate("Status", "signed QR code"),
+        "qr_unsigned": QCoreApplication.translate("Status", "unsigned QR code (unverified)"),
+        "esignet": QCoreApplication.translate("Status", "e-Signet"),
+        "typed": QCoreApplication.translate("Status", "typed by hand"),
+    }
+    text = names.get(source, source)
+    if edited:
+        return QCoreApplication.translate("Status", "edited by hand after %1").replace("%1", text)
+    return text
+
+
 def action_text(action: str) -> str:
     return {
         "create": QCoreApplication.translate("Status", "Draft created"),
@@ -149,6 +163,7 @@ def action_text(action: str) -> str:
         "confirm-registration-late": QCoreApplication.translate("Status", "Late MOSIP confirmation"),
         "authenticate": QCoreApplication.translate("Status", "Authenticated with e-Signet"),
         "flag-attention": QCoreApplication.translate("Status", "Flagged for attention"),
+        "data-source": QCoreApplication.translate("Status", "Data source"),
     }.get(action, action)
 
 

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLa
 
 from app.config.models import Section
 from app.identity.esignet_api import ESignetOutcome, ESignetState
+from app.records.provenance import DataSource
 from ui.context import AppContext
 from ui.operations import run_read
 from ui.qt_compat import emit, emitter
@@ -153,7 +154,9 @@ class ESignetButton(QWidget):
 class IdentityBar(QWidget):
     """Shown at the top of each person section of a declaration form."""
 
-    prefill = Signal(dict, str, object)   # field values, section id, person state (or None)
+    # field values, section id, person state (or None), the data's source for the form to save
+    # with them ("" when the core already recorded it, as an e-Signet login does)
+    prefill = Signal(dict, str, object, str)
 
     def __init__(self, ctx: AppContext, form: DeclarationForm, section: Section,
                  parent: QWidget | None = None) -> None:
@@ -220,7 +223,8 @@ class IdentityBar(QWidget):
             self.pill.set(self.tr("QR unverified"), "warning")
             self.source.setText(self.tr("Filled from an unsigned QR code: unverified data. It will be checked "
                                         "against MOSIP when online; this does not authenticate the person."))
-        emit(self.prefill, fields, self.section.id, None)
+        source = DataSource.QR_SIGNED if signed else DataSource.QR_UNSIGNED
+        emit(self.prefill, fields, self.section.id, None, source.value)
 
     def authenticate(self) -> None:
         self.form.ensure_record(self.esignet.start)
@@ -230,4 +234,4 @@ class IdentityBar(QWidget):
             self.pill.set(self.tr("Authenticated"), "authenticated")
             self.source.setText(self.tr("Authenticated with e-Signet (PSUT stored)."))
             person = {"verification": "authenticated", "psut": outcome.psut}
-            emit(self.prefill, dict(outcome.fields), self.section.id, person)
+            emit(self.prefill, dict(outcome.fields), self.section.id, person, "")

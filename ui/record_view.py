@@ -24,7 +24,15 @@ from PySide6.QtWidgets import (
 from app.records import RecordDetail
 from app.records.workflow import ActionType
 from ui.context import AppContext
-from ui.i18n import action_text, event_text, outbox_kind_text, outbox_state_text, pick, status_text
+from ui.i18n import (
+    action_text,
+    data_source_text,
+    event_text,
+    outbox_kind_text,
+    outbox_state_text,
+    pick,
+    status_text,
+)
 from ui.qt_compat import emit
 from ui.widgets import Pill, verification_pill
 
@@ -185,6 +193,10 @@ class RecordView(QWidget):
                 value_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
                 value_label.setObjectName(f"value-{form_field.id}")
                 grid.addRow(self.ctx.field_label(form_field), value_label)
+            if person.get("source"):
+                source = QLabel(data_source_text(person["source"], bool(person.get("source_edited"))), card)
+                source.setObjectName(f"source-{section.id}")
+                grid.addRow(self.tr("Data source"), source)
             if person.get("vid"):
                 grid.addRow(self.tr("VID"), QLabel(person["vid"], card))
             if person.get("psut"):
@@ -279,6 +291,14 @@ class RecordView(QWidget):
             details = dict(event.details or {})
             text = self._describe(record.event, event.kind, details, payloads)
             _add_row(table, [local_time(event.at), event.actor, action_text(event.kind), text])
+            # a change of a person's data source: its own row, under the action that caused it
+            sources = details.get("data_sources")
+            for section, change in (sources.items() if isinstance(sources, dict) else []):
+                if not isinstance(change, dict):
+                    continue
+                what = self.tr("%1: %2").replace("%1", self._section_label(record.event, str(section))).replace(
+                    "%2", data_source_text(str(change.get("source", "")), bool(change.get("edited"))))
+                _add_row(table, [local_time(event.at), event.actor, action_text("data-source"), what])
         return _fit(table)
 
     def _describe(self, event: str, kind: str, details: dict[str, Any],

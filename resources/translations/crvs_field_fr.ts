@@ -613,6 +613,10 @@
         <translation>Ren&amp;voyer</translation>
     </message>
     <message>
+        <source>Data source</source>
+        <translation>Origine des données</translation>
+    </message>
+    <message>
         <source>&amp;Validate</source>
         <translation>&amp;Valider</translation>
     </message>
@@ -679,6 +683,10 @@
     <message>
         <source>Details</source>
         <translation>Détails</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1 : %2</translation>
     </message>
     <message>
         <source>person: %1</source>
@@ -792,6 +800,26 @@
         <translation>Authentifié (e-Signet)</translation>
     </message>
     <message>
+        <source>signed QR code</source>
+        <translation>code QR signé</translation>
+    </message>
+    <message>
+        <source>unsigned QR code (unverified)</source>
+        <translation>code QR non signé (non vérifié)</translation>
+    </message>
+    <message>
+        <source>e-Signet</source>
+        <translation>e-Signet</translation>
+    </message>
+    <message>
+        <source>typed by hand</source>
+        <translation>saisi à la main</translation>
+    </message>
+    <message>
+        <source>edited by hand after %1</source>
+        <translation>modifié à la main après %1</translation>
+    </message>
+    <message>
         <source>Draft created</source>
         <translation>Brouillon créé</translation>
     </message>
@@ -854,6 +882,10 @@
     <message>
         <source>Flagged for attention</source>
         <translation>Signalé pour attention</translation>
+    </message>
+    <message>
+        <source>Data source</source>
+        <translation>Origine des données</translation>
     </message>
     <message>
         <source>Waiting to send</source>

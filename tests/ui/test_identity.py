@@ -12,7 +12,7 @@ from app.identity.esignet_api import ESignetOutcome, ESignetState
 from tests.ui.conftest import AGENT, QR_FIXTURES
 
 
-def test_scanning_a_qr_code_from_a_video_camera_prefills_the_section(make_window, records, qtbot):
+def test_scanning_a_qr_code_from_a_video_camera_prefills_the_section(make_window, make_ctx, records, qtbot):
     window = make_window(AGENT, camera=str(QR_FIXTURES / "opencrvs_after_1s.avi"))
     window.new_declaration("birth")
     form = window.form
@@ -39,9 +39,69 @@ def test_scanning_a_qr_code_from_a_video_camera_prefills_the_section(make_window
     assert form.editors["child.firstname"].value() == ""           # other sections untouched
     assert bar.pill.text() == "QR unverified"
     assert "does not authenticate the person" in bar.source.text()
-    qtbot.waitUntil(lambda: form.record_id is not None and not form.busy, timeout=10_000)
-    saved = records.get(form.record_id).declaration
-    assert saved["mother.firstname"] == "Amélie" and saved["mother.dob"] == "2019-03-02"
+    qtbot.waitUntil(lambda: form.record_id is not None and not form.busy and not form.pending_prefills,
+                    timeout=10_000)
+    saved = records.get(form.record_id)
+    assert saved.declaration["mother.firstname"] == "Amélie" and saved.declaration["mother.dob"] == "2019-03-02"
+    # the scan is saved as the mother's data source: unsigned, unverified (the phone was typed first)
+    assert saved.persons["mother"]["source"] == "qr_unsigned" and "source_edited" not in saved.persons["mother"]
+    assert saved.persons["mother"]["source_fields"] == sorted(dialog.fields)
+
+    # an edit of the scanned data by hand: "edited after" the QR code
+    form.editors["mother.surname"].set_value("Niyonsaba-Phiri", quiet=False)
+    form.save_now()
+    qtbot.waitUntil(lambda: not form.busy and records.get(form.record_id).persons["mother"].get("source_edited")
+                    is True, timeout=10_000)
+    rows = history_rows(window.ctx, records, form.record_id)
+    assert ("Data source", "Mother's details: unsigned QR code (unverified)") in rows
+    assert ("Data source", "Mother's details: edited by hand after unsigned QR code (unverified)") in rows
+    french = history_rows(make_ctx(AGENT, language="fr"), records, form.record_id)
+    assert ("Origine des données",
+            "Informations sur la mère : modifié à la main après code QR non signé (non vérifié)") in french
+
+
+def history_rows(ctx: Any, records: Any, record_id: str) -> list[tuple[str, str]]:
+    """The record view's history table (what and details columns), in the installed language."""
+    from PySide6.QtWidgets import QTableWidget
+
+    from ui.record_view import RecordView
+
+    view = RecordView(ctx)
+    view.show_detail(records.detail(record_id))
+    table = view.findChild(QTableWidget, "history")
+    rows = [(table.item(r, 2).text(), table.item(r, 3).text()) for r in range(table.rowCount())]
+    view.deleteLater()
+    return rows
+
+
+def test_a_signed_code_from_the_dialog_is_a_signed_source(make_window, records, qtbot, tmp_path):
+    """The Claim 169 sample signed by a key the country trusts (added for this test)."""
+    import dataclasses
+
+    from app.config.models import TrustedIssuer
+
+    window = make_window(AGENT, camera=str(QR_FIXTURES / "claim169_ed25519.png"))
+    country = window.ctx.country
+    key = tmp_path / "issuer.pem"
+    key.write_bytes((QR_FIXTURES / "issuer_ed25519_test.pem").read_bytes())
+    qr = country.config.identity.qr
+    issuers = [*qr.trusted_issuers, TrustedIssuer(kid="crvs-test-issuer", alg="EdDSA", public_key_file=str(key))]
+    identity = country.config.identity.model_copy(update={"qr": qr.model_copy(update={"trusted_issuers": issuers})})
+    window.ctx.country = dataclasses.replace(country, config=country.config.model_copy(update={"identity": identity}))
+    window.new_declaration("birth")
+    form = window.form
+    bar = form.identity_bars["mother"]
+    bar.scan_button.click()
+    dialog = bar.dialog
+    qtbot.waitUntil(lambda: dialog.use_button.isVisible(), timeout=20_000)
+    assert dialog.badge.text() == "Signature verified"
+    dialog.use_button.click()
+    qtbot.waitUntil(lambda: bar.dialog is None, timeout=5000)
+    assert bar.pill.text() == "QR signature valid"
+    qtbot.waitUntil(lambda: form.record_id is not None and not form.busy and not form.pending_prefills,
+                    timeout=10_000)
+    assert records.get(form.record_id).persons["mother"]["source"] == "qr_signed"
+    assert ("Data source", "Mother's details: signed QR code") in history_rows(window.ctx, records, form.record_id)
 
 
 def test_a_refused_code_says_why_and_fills_nothing(make_ctx, qtbot, tmp_path):
@@ -145,7 +205,11 @@ def test_esignet_is_disabled_offline_and_a_failed_login_keeps_what_was_typed(
     qtbot.waitUntil(lambda: not form.busy, timeout=10_000)
     record = records.get(form.record_id)
     assert record.persons["informant"] == {"verification": "authenticated", "psut": "psut-0123456789abcdef",
-                                           "failed_attributes": [], "source": "esignet"}
+                                           "failed_attributes": [], "source": "esignet",
+                                           "source_fields": ["informant.dob", "informant.firstname"]}
+    rows = history_rows(window.ctx, records, record.id)
+    assert ("Data source", "Informant: typed by hand") in rows
+    assert ("Data source", "Informant: e-Signet") in rows
     assert record.declaration["informant.firstname"] == "Grâce"
 
 
