@@ -161,7 +161,7 @@ class Relay:
                 log.warning("subscription denied by the hub", extra={"fields": {"topic": topic[:255],
                                                                                  "reason": reason}})
             return PlainTextResponse("")
-        if mode != "subscribe" or topic != self.settings.topic or not self.settings.subscribes:
+        if mode != "subscribe" or not self.settings.partner_id or topic != self.settings.topic:
             self.counters.incr("intent", "mode", "refused")
             return PlainTextResponse("not subscribing to that", status_code=404)
         challenge = query.get("hub.challenge", "")
