@@ -28,8 +28,10 @@ def test_claims_parameter_never_crashes(raw: str):
     except ESignetError as exc:
         assert exc.code == "invalid_claim"
         return
-    requested = claims.requested_claims(["openid"], parsed)
-    assert requested and all(name in claims.CLAIMS_SUPPORTED for name in requested)
+    registered = ["name", "birthdate", "gender"]
+    requested = claims.requested_claims(["openid", "profile"], parsed, registered)
+    assert list(requested) == registered  # every registered one is implied by "profile", in order
+    assert all(isinstance(essential, bool) for essential in requested.values())
 
 
 @given(st.text(max_size=40), st.text(max_size=40))
@@ -48,10 +50,11 @@ def test_redirect_matching_never_raises(registered: str, requested: str):
 
 @given(st.sampled_from(["http://127.0.0.1", "http://[::1]"]), st.integers(1, 65535), st.text(max_size=10))
 @settings(max_examples=100, deadline=None)
-def test_any_loopback_port_matches(host: str, port: int, suffix: str):
-    assert redirect_uri_matches(f"{host}/cb", f"{host}:{port}/cb")
+def test_a_loopback_port_matches_only_itself(host: str, port: int, suffix: str):
+    assert redirect_uri_matches(f"{host}:{port}/cb", f"{host}:{port}/cb")
+    assert not redirect_uri_matches(f"{host}/cb", f"{host}:{port}/cb")
     if suffix:
-        assert not redirect_uri_matches(f"{host}/cb", f"{host}:{port}/cb{suffix}")
+        assert not redirect_uri_matches(f"{host}:{port}/cb", f"{host}:{port}/cb{suffix}")
 
 
 @given(
@@ -75,11 +78,10 @@ def test_any_loopback_port_matches(host: str, port: int, suffix: str):
 )
 @settings(max_examples=200, deadline=None)
 def test_client_assertion_parser_only_refuses(tmp_path_factory, rp_keys: ClientKeys, raw: str, kind: str):
+    del kind  # the assertion type is checked before the parser runs (TokenRequest validation)
     esignet = _esignet(tmp_path_factory, rp_keys)
     try:
-        esignet._authenticate_client(
-            {"client_assertion_type": kind, "client_assertion": raw}, (esignet.token_endpoint,)
-        )
+        esignet._verify_client_assertion(esignet._client("rp"), raw, (esignet.token_endpoint,))
     except ESignetError as exc:
         assert exc.oauth_error == "invalid_client"
     else:  # pragma: no cover - a random string is never a valid signed assertion

@@ -1,4 +1,5 @@
-"""What the token, userinfo and login endpoints must refuse."""
+"""What the token, userinfo and login endpoints must refuse, as e-Signet's source does
+(OAuthServiceImpl.getTokens, TokenServiceImpl.verifyClientAssertionToken, ExceptionHandlerAdvice)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ from .helpers import (
     unsigned_assertion,
 )
 
+FIXED_PORT = "http://127.0.0.1:5173/callback"
+
 
 @pytest.fixture
 def rp(server: Server, rp_keys: ClientKeys) -> str:
-    server.esignet.register_client("rp", rp_keys.public_jwks(), [REDIRECT])
+    server.esignet.register_client("rp", rp_keys.public_jwks(), [REDIRECT, FIXED_PORT])
     return "rp"
 
 
@@ -102,8 +105,8 @@ def test_unknown_code(server: Server, rp: str, rp_keys: ClientKeys):
 
 
 def test_wrong_redirect_uri(server: Server, rp: str, rp_keys: ClientKeys):
-    code, verifier = get_code(server.http, rp, "http://127.0.0.1:5173/callback")
-    # the registered form (without the port) is not the one the code was issued for
+    code, verifier = get_code(server.http, rp, FIXED_PORT)
+    # another registered redirect URI is not the one the code was issued for
     wrong = exchange(server, code, verifier, assertion(rp_keys, rp, token_endpoint(server)), redirect_uri=REDIRECT)
     assert_error(wrong, "invalid_request", "invalid_redirect_uri")
     ok = exchange(
@@ -111,16 +114,57 @@ def test_wrong_redirect_uri(server: Server, rp: str, rp_keys: ClientKeys):
         code,
         verifier,
         assertion(rp_keys, rp, token_endpoint(server)),
-        redirect_uri="http://127.0.0.1:5173/callback",
+        redirect_uri=FIXED_PORT,
     )
     assert ok.status_code == 200
+
+
+def test_token_request_checks_in_e_signet_order(server: Server, rp: str, rp_keys: ClientKeys):
+    code, verifier = get_code(server.http, rp)
+    forged = "e30.e30.c2ln"
+    # bean validation first: a missing redirect_uri is named before anything else
+    assert_error(exchange(server, code, verifier, forged, redirect_uri=""), "invalid_request", "invalid_redirect_uri")
+    # then the code: an unknown code is invalid_grant even with a forged assertion
+    assert_error(exchange(server, "nope", verifier, forged), "invalid_grant")
+    # then client_id, redirect_uri and PKCE, all before the client assertion
+    assert_error(exchange(server, code, verifier, forged, client_id="rp-x"), "invalid_request", "invalid_client_id")
+    assert_error(exchange(server, code, "", forged), "invalid_grant")
+    assert_error(exchange(server, code, verifier, forged), "invalid_client")
+    # a refused request does not use the code up
+    ok = exchange(server, code, verifier, assertion(rp_keys, rp, token_endpoint(server)))
+    assert ok.status_code == 200, ok.text
+
+
+def test_assertion_lifetime_is_not_bounded_but_leeway_is_5_s(server: Server, rp: str, rp_keys: ClientKeys):
+    code, verifier = get_code(server.http, rp)
+    now = int(time.time())
+    late = assertion(rp_keys, rp, token_endpoint(server), exp=now - 10)
+    assert_error(exchange(server, code, verifier, late), "invalid_client")
+    long_lived = assertion(rp_keys, rp, token_endpoint(server), iat=now + 600, exp=now + 86400 * 30)
+    assert exchange(server, code, verifier, long_lived).status_code == 200
+
+
+def test_jti_cache_is_shared_by_all_clients(server: Server, rp: str, rp_keys: ClientKeys, ec_keys: ClientKeys):
+    server.esignet.register_client("rp-ec", ec_keys.public_jwks(), [REDIRECT])
+    code, verifier = get_code(server.http, rp)
+    first = exchange(server, code, verifier, assertion(rp_keys, rp, token_endpoint(server), jti="shared-jti"))
+    assert first.status_code == 200
+    code, verifier = get_code(server.http, "rp-ec")
+    again = exchange(server, code, verifier, assertion(ec_keys, "rp-ec", token_endpoint(server), jti="shared-jti"))
+    assert_error(again, "invalid_client")
 
 
 def test_code_bound_to_client(server: Server, rp: str, rp_keys: ClientKeys, ec_keys: ClientKeys):
     server.esignet.register_client("rp-other", ec_keys.public_jwks(), [REDIRECT])
     code, verifier = get_code(server.http, rp)
+    # the client is the code's: another client's assertion does not verify with rp's key …
     stolen = exchange(server, code, verifier, assertion(ec_keys, "rp-other", token_endpoint(server)))
-    assert_error(stolen, "invalid_grant")
+    assert_error(stolen, "invalid_client")
+    # … and naming another client_id is invalid_client_id
+    named = exchange(
+        server, code, verifier, assertion(ec_keys, "rp-other", token_endpoint(server)), client_id="rp-other"
+    )
+    assert_error(named, "invalid_request", "invalid_client_id")
 
 
 def test_assertion_signed_by_unregistered_key(server: Server, rp: str, other_keys: ClientKeys):
@@ -153,13 +197,14 @@ def test_alg_none_assertion(server: Server, rp: str):
         {"iss": "someone-else"},
         {"sub": "someone-else"},
         {"exp": int(time.time()) - 120},
-        {"exp": int(time.time()) + 7200},
-        {"iat": int(time.time()) + 600},
+        {"nbf": int(time.time()) + 600},
+        {"iat": None},
         {"exp": None},
         {"jti": None},
         {"jti": ""},
+        {"jti": "  "},
     ],
-    ids=["iss", "sub", "expired", "too-long", "iat-future", "no-exp", "no-jti", "empty-jti"],
+    ids=["iss", "sub", "expired", "not-yet", "no-iat", "no-exp", "no-jti", "empty-jti", "blank-jti"],
 )
 def test_bad_assertion_claims(server: Server, rp: str, rp_keys: ClientKeys, claims: dict):
     code, verifier = get_code(server.http, rp)
@@ -184,19 +229,27 @@ def test_assertion_type_and_grant_type(server: Server, rp: str, rp_keys: ClientK
     assert_error(server.http.post(token_endpoint(server), data=data), "unsupported_grant_type")
     data["grant_type"] = "authorization_code"
     data["client_id"] = "somebody"
-    assert_error(server.http.post(token_endpoint(server), data=data), "invalid_client")
+    assert_error(server.http.post(token_endpoint(server), data=data), "invalid_request", "invalid_client_id")
 
 
 def test_userinfo_bad_tokens(server: Server, rp: str, rp_keys: ClientKeys):
     endpoint = server.discovery()["userinfo_endpoint"]
-    for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic abc"}):
+    for headers, code in (
+        ({}, "missing_header"),
+        ({"Authorization": "Bearer nope"}, "invalid_token"),
+        ({"Authorization": "Basic abc"}, "invalid_token"),
+        ({"Authorization": "Bearer"}, "unknown_error"),
+    ):
         response = server.http.get(endpoint, headers=headers)
         assert response.status_code == 401
-        assert response.headers["www-authenticate"].startswith('Bearer error="invalid_token"')
+        assert response.headers["www-authenticate"] == f'error="{code}"'
+        assert response.content == b''
     code, verifier = get_code(server.http, rp)
     token = exchange(server, code, verifier, assertion(rp_keys, rp, token_endpoint(server))).json()
     auth = {"Authorization": f"Bearer {token['access_token']}"}
     assert server.http.get(endpoint, headers=auth).status_code == 200
+    # the scheme word is not checked (OpenIdConnectServiceImpl takes the second word)
+    assert server.http.get(endpoint, headers={"Authorization": f"DPoP {token['access_token']}"}).status_code == 200
     server.clock.advance(token["expires_in"] + 1)
     expired = server.http.get(endpoint, headers=auth)
     assert expired.status_code == 401 and 'error="invalid_token"' in expired.headers["www-authenticate"]
@@ -210,13 +263,18 @@ def test_cancel_gives_access_denied(server: Server, rp: str):
     location = login(server.http, url, action="cancel")
     q = query(location)
     assert location.startswith(REDIRECT + "?")
-    assert q["error"] == "access_denied" and q["state"] == "st-1" and q["iss"] == server.base
-    assert "code" not in q
+    # oidc-ui redirectOnError: error_description, state, error — and no iss
+    assert q == {"error": "access_denied", "error_description": "Consent Denied", "state": "st-1"}
+    assert location.index("error_description=") < location.index("state=") < location.index("&error=")
     # cancel on the login page
     tid = start_login(server.http, authorize_url(rp, state="st-2"))
     response = server.http.post("/authorize/login", data={"transaction_id": tid, "action": "cancel"})
     assert response.status_code == 302
     assert query(response.headers["location"])["error"] == "access_denied"
+    # without a state in the request, oidc-ui sends the string "null"
+    tid = start_login(server.http, authorize_url(rp, state=None))
+    response = server.http.post("/authorize/login", data={"transaction_id": tid, "action": "cancel"})
+    assert query(response.headers["location"])["state"] == "null"
 
 
 @pytest.mark.parametrize(
@@ -252,7 +310,11 @@ def test_consent_needs_login_and_essential_claims(server: Server, rp: str):
         "/authorize/consent",
         data={"transaction_id": tid, "action": "accept", "consent_form": "1", "accepted_claims": ["email"]},
     )
-    assert missing.status_code == 400 and page_step(missing.text) == ("consent", "invalid_accepted_claim")
+    # getAuthCode refuses; oidc-ui sends the error to the client and the transaction is over
+    assert missing.status_code == 302
+    assert query(missing.headers["location"])["error"] == "invalid_accepted_claim"
+    tid = start_login(server.http, authorize_url(rp, claims=json.dumps(claims)))
+    server.http.post("/authorize/login", data={"transaction_id": tid, "individual_id": JANE["uin"], "otp": OTP})
     ok = server.http.post(
         "/authorize/consent",
         data={"transaction_id": tid, "action": "accept", "consent_form": "1", "accepted_claims": ["name"]},
@@ -269,7 +331,20 @@ def test_expired_transaction(server: Server, rp: str):
     response = server.http.post(
         "/authorize/login", data={"transaction_id": tid, "individual_id": JANE["uin"], "otp": OTP}
     )
-    assert response.status_code == 400 and page_step(response.text) == ("error", "invalid_transaction")
+    # oidc-ui sends invalid_transaction back to the client (ErrorIndicator / redirectOnError)
+    assert response.status_code == 302
+    q = query(response.headers["location"])
+    assert q["error"] == "invalid_transaction" and q["error_description"].startswith("The transaction has expired")
+    unknown = server.http.post("/authorize/login", data={"transaction_id": "nope", "otp": OTP})
+    assert unknown.status_code == 400 and page_step(unknown.text) == ("error", "invalid_transaction")
+
+
+def test_consent_window_is_120_s(server: Server, rp: str):
+    tid = start_login(server.http, authorize_url(rp))
+    server.http.post("/authorize/login", data={"transaction_id": tid, "individual_id": JANE["uin"], "otp": OTP})
+    server.clock.advance(server.esignet.consent_ttl + 1)
+    late = server.http.post("/authorize/consent", data={"transaction_id": tid, "action": "accept"})
+    assert late.status_code == 302 and query(late.headers["location"])["error"] == "invalid_transaction"
 
 
 def test_identity_deactivated_between_login_and_token(server: Server, rp: str, rp_keys: ClientKeys, monkeypatch):
