@@ -128,14 +128,16 @@ class RelayThread:
     """The relay app served by uvicorn in a background thread, on a loopback port."""
 
     def __init__(self, settings: Settings) -> None:
-        engine = make_engine(settings.database_url)
-        migrate(engine)
-        self.store = Store(engine)
-        self.relay = Relay(self.store, settings)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
         self.base_url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        # "{base}" in the callback URL: this relay's own loopback address (known once bound)
+        settings = replace(settings, callback_url=settings.callback_url.format(base=self.base_url))
+        engine = make_engine(settings.database_url)
+        migrate(engine)
+        self.store = Store(engine)
+        self.relay = Relay(self.store, settings)
         config = uvicorn.Config(self.relay.asgi(), log_config=None, access_log=False, lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
