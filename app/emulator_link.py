@@ -53,6 +53,7 @@ def link_device(country: LoadedCountry, store: SecretStore, base_url: str,
         "api_key": DEMO_PARTNER_API_KEY, "signing_cert_pem": signing_cert,
         "encryption_cert_pem": encryption_cert})
     response.raise_for_status()
+    websub_client = response.json().get("websub_client") or {}   # the partner's own WEBSUB client
     esignet = country.config.identity.esignet
     if esignet is not None and esignet.client_key.file:
         public_path = country.resolve(esignet.client_key.file.replace(".jwk.json", ".pub.jwk.json"))
@@ -71,6 +72,7 @@ def link_device(country: LoadedCountry, store: SecretStore, base_url: str,
         "ida_response_signing_cert": ida["response_signing_certificate_pem"],
         "packet_client_secret": config["packet_manager"]["secret_key"],
         "websub_secret": os.environ.get("CRVS_DEMO_WEBSUB_SECRET") or pysecrets.token_urlsafe(24),
+        "websub_client_secret": websub_client.get("secret_key", ""),
     }
     for name, value in values.items():
         store.put(name, value.encode(), actor=actor)

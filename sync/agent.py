@@ -20,7 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from app.config.loader import LoadedCountry
 from app.mosip.packets import AuthenticationFailed, PacketClient
 from app.mosip.settings import MosipSettings
-from app.mosip.websub import IssuedCredential, subscribe
+from app.mosip.websub import IssuedCredential, SubscriptionRefused, subscribe, websub_token
 from app.outbox import Backoff, OutboxLedger
 from app.records import RecordService
 from app.store.models import utcnow
@@ -53,8 +53,14 @@ class SyncAgent:
                                    on_progress=self._progress)
         self.connectivity = Connectivity({_origin(settings.ida.base_url), _origin(settings.packets.base_url),
                                           _origin(settings.websub.hub_url)})
-        self.receiver = WebSubReceiver(settings.websub, self._credential_issued, self._delivery_rejected) \
-            if websub else None
+        self.receiver = WebSubReceiver(settings.websub, self._credential_issued, self._delivery_rejected,
+                                       token_source=self._websub_token, on_retry_needed=self._resubscribe_soon,
+                                       on_denied=self._subscription_denied) if websub else None
+        self._websub_token_value: str | None = None
+        self._websub_token_lock = threading.Lock()
+        # after a non-2xx answer MOSIP's hub sends nothing more until a subscription change restarts it
+        self.resubscribe_after_failure_seconds = 30.0
+        self.subscription_alert: str | None = None
         self._drain_lock = threading.Lock()
         self._scheduler: BackgroundScheduler | None = None
         self.subscribed = False
@@ -127,7 +133,7 @@ class SyncAgent:
             self._publish(running=True, done=0, total=counts["pending"] + counts["in_flight"])
             summary = asyncio.run(self.worker.drain())
             log.info("drain: %s", ", ".join(f"{k} {v}" for k, v in summary.as_dict().items() if v))
-            changes: dict[str, object] = {"running": False, "alert": summary.alert,
+            changes: dict[str, object] = {"running": False, "alert": summary.alert or self.subscription_alert,
                                           "changed_records": tuple(sorted(summary.records))}
             if summary.alert is None and summary.sent:
                 changes["last_success"] = utcnow()
@@ -147,21 +153,53 @@ class SyncAgent:
             return False
         ws = self.settings.websub
 
-        async def run() -> None:
+        async def run(token: str) -> None:
             async with httpx.AsyncClient(timeout=15) as http:
-                token = await PacketClient(self.settings.packets, http, token=self.worker.packet_token).token()
-                self.worker.packet_token = token
                 await subscribe(http, hub_url=ws.hub_url, topic=ws.topic, callback_url=ws.callback_url,
                                 secret=ws.secret.decode(), lease_seconds=ws.lease_seconds, token=token)
 
-        try:
-            asyncio.run(run())
+        try:   # with the WEBSUB client's own token, not the packet client's
+            asyncio.run(run(self._websub_token(True)))
+        except SubscriptionRefused as exc:
+            log.warning("%s", exc)
+            self.subscribed = False
+            self.subscription_alert = (f"{exc} (check mosip.websub.client_id: the partner's own WEBSUB client "
+                                       "with role SUBSCRIBE_CREDENTIAL_ISSUED_INDIVIDUAL)")
+            self._publish(alert=self.subscription_alert)
+            return False
         except (httpx.HTTPError, AuthenticationFailed) as exc:
             log.info("WebSub subscription failed: %s", type(exc).__name__)
             self.subscribed = False
             return False
         self.subscribed = True
+        self.subscription_alert = None
         return True
+
+    def _websub_token(self, refresh: bool) -> str:
+        """The WEBSUB client's token (subscription, data shares); fetched again when ``refresh``."""
+        ws = self.settings.websub
+        with self._websub_token_lock:
+            if self._websub_token_value is None or refresh:
+                async def fetch() -> str:
+                    async with httpx.AsyncClient(timeout=15) as http:
+                        return await websub_token(http, auth_base_url=ws.auth_base_url, client_id=ws.client_id,
+                                                  client_secret=ws.client_secret, app_id=ws.app_id)
+                self._websub_token_value = asyncio.run(fetch())
+            return self._websub_token_value
+
+    def _resubscribe_soon(self, reason: str) -> None:
+        """A delivery was answered non-2xx: re-subscribing restarts the hub's consumer, which resends it."""
+        if self._scheduler is not None:
+            run_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self.resubscribe_after_failure_seconds)
+            self._scheduler.add_job(self.resubscribe, "date", run_date=run_at, id="websub-retry",
+                                    replace_existing=True)
+
+    def _subscription_denied(self, reason: str) -> None:
+        if reason == "Subscriber has already registered with the Hub":   # already delivering to us
+            self.subscribed = True
+            return
+        log.warning("WebSub hub denied the subscription: %s", reason)
+        self.subscribed = False
 
     def refresh_token(self) -> None:
         if not self.connectivity.online:

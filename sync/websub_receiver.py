@@ -1,7 +1,17 @@
 """The WebSub callback the agent listens on: intent verification and CREDENTIAL_ISSUED deliveries.
 
-Deliveries may repeat (the hub redelivers until it gets a 2xx): handling is idempotent because the
-record service ignores a registration id it already confirmed.
+What the answer means to MOSIP's hub (mosip/websub hub/start_hub.bal, websubhub hub_client.bal): any
+2xx is "delivered" and the hub moves on for good; anything else stops this subscriber's deliveries
+until the hub restarts its consumer (a subscription change — the agent re-subscribes — or a hub
+restart), which then sends the same event again. So:
+- 2xx only once the credential is stored (``on_credential`` returned) — or once it is certain that no
+  later attempt can succeed (``DeliveryRejected``: answered 200 ``ERROR`` and reported, else the hub would
+  be blocked on it forever);
+- 5xx when it may succeed later (the database write failed, the data share is unreachable), and
+  ``on_retry_needed`` asks the agent to re-subscribe soon so that the hub sends it again;
+- 401 for a bad ``X-Hub-Signature``.
+Deliveries may repeat: the record service ignores a registration id it already confirmed.
+The hub of MOSIP 1.2.0.x posts to the callback path plus ``/``: both are served.
 """
 
 from __future__ import annotations
@@ -13,28 +23,72 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
+
 from app.mosip.settings import WebSubSettings
-from app.mosip.websub import MAX_DELIVERY_BYTES, DeliveryRejected, IssuedCredential, read_delivery, signature_valid
+from app.mosip.websub import (
+    MAX_DELIVERY_BYTES,
+    DeliveryNotReadYet,
+    DeliveryRejected,
+    IssuedCredential,
+    fetch_data_share,
+    open_credential,
+    parse_delivery,
+    signature_valid,
+)
 
 log = logging.getLogger("crvs_field.sync.websub")
+
+TokenSource = Callable[[bool], str]   # refresh → the WEBSUB client's token
 
 
 class WebSubReceiver:
     def __init__(self, settings: WebSubSettings, on_credential: Callable[[IssuedCredential], None],
-                 on_rejected: Callable[[str], None] | None = None):
+                 on_rejected: Callable[[str], None] | None = None, *,
+                 token_source: TokenSource | None = None,
+                 on_retry_needed: Callable[[str], None] | None = None,
+                 on_denied: Callable[[str], None] | None = None):
         self.settings = settings
         self.on_credential = on_credential
         self.on_rejected = on_rejected or (lambda reason: None)
-        self.path = urlsplit(settings.callback_url).path or "/"
+        self.on_retry_needed = on_retry_needed or (lambda reason: None)
+        self.on_denied = on_denied or (lambda reason: None)
+        self.token_source = token_source
+        self.path = urlsplit(settings.callback_url).path.rstrip("/") or "/"
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
-        self.pending_challenges: set[str] = set()
+        self._http = httpx.Client(trust_env=False, follow_redirects=False)
         self.received = 0
 
     @property
     def port(self) -> int:
         assert self._server is not None
         return self._server.server_address[1]
+
+    def serves(self, path: str) -> bool:
+        return (path.rstrip("/") or "/") == self.path
+
+    def read(self, body: bytes) -> IssuedCredential:
+        """Open a verified delivery, fetching its data share if it has one (token refreshed once)."""
+        delivery = parse_delivery(body)
+        credential = delivery.credential
+        if credential is None:
+            assert delivery.data_share_uri is not None
+            if self.token_source is None:
+                raise DeliveryNotReadYet("no WEBSUB credential to read a data share with")
+            try:
+                credential = self._fetch(delivery.data_share_uri, refresh=False)
+            except DeliveryNotReadYet:
+                credential = self._fetch(delivery.data_share_uri, refresh=True)
+        return open_credential(delivery, credential, self.settings.decryption_key)
+
+    def _fetch(self, uri: str, *, refresh: bool) -> str:
+        assert self.token_source is not None
+        try:
+            token = self.token_source(refresh)
+        except Exception as exc:  # the auth manager is unreachable or refuses: later, perhaps
+            raise DeliveryNotReadYet(f"no token for the data share ({type(exc).__name__})") from None
+        return fetch_data_share(self._http, uri, token, timeout=self.settings.data_share_timeout)
 
     def start(self) -> None:
         receiver = self
@@ -56,18 +110,24 @@ class WebSubReceiver:
             def do_GET(self) -> None:
                 url = urlsplit(self.path)
                 query = parse_qs(url.query)
-                challenge = (query.get("hub.challenge") or [""])[0]
+                mode = (query.get("hub.mode") or [""])[0]
                 topic = (query.get("hub.topic") or [""])[0]
-                if url.path != receiver.path or not challenge or len(challenge) > 512:
+                if not receiver.serves(url.path) or topic != receiver.settings.topic:
                     self._reply(404, b"")
                     return
-                if topic != receiver.settings.topic:
+                if mode == "denied":      # the hub's answer to a subscription it would not take
+                    reason = (query.get("hub.reason") or [""])[0]
+                    receiver.on_denied("".join(ch for ch in reason if ch.isprintable())[:120])
+                    self._reply(200, b"", "text/plain")
+                    return
+                challenge = (query.get("hub.challenge") or [""])[0]
+                if mode not in ("subscribe", "unsubscribe") or not challenge or len(challenge) > 512:
                     self._reply(404, b"")
                     return
                 self._reply(200, challenge.encode(), "text/plain")
 
             def do_POST(self) -> None:
-                if urlsplit(self.path).path != receiver.path:
+                if not receiver.serves(urlsplit(self.path).path):
                     self._reply(404, b"")
                     return
                 try:
@@ -83,15 +143,21 @@ class WebSubReceiver:
                     self._reply(401, b'{"status":"ERROR"}')
                     return
                 try:
-                    credential = read_delivery(body, receiver.settings.decryption_key)
-                except DeliveryRejected as exc:
+                    credential = receiver.read(body)
+                except DeliveryRejected as exc:      # no later attempt can do better: acknowledge, report
                     receiver.on_rejected(str(exc))
                     self._reply(200, b'{"status":"ERROR"}')
+                    return
+                except DeliveryNotReadYet as exc:
+                    log.info("delivery not read yet: %s", exc)
+                    receiver.on_retry_needed(str(exc))
+                    self._reply(503, b'{"status":"ERROR"}')
                     return
                 try:
                     receiver.on_credential(credential)
                 except Exception:
-                    log.exception("could not record a credential")  # the hub will redeliver
+                    log.exception("could not record a credential")
+                    receiver.on_retry_needed("the credential could not be stored")
                     self._reply(500, b'{"status":"ERROR"}')
                     return
                 receiver.received += 1

@@ -250,6 +250,21 @@ class WebSubConfig(Strict):
     secret: SecretRef
     decryption_key: SecretRef = Field(description="partner private key the credential is encrypted to")
     lease_seconds: int = Field(default=86_400, ge=60)
+    client_id: str = Field(min_length=1, description=(
+        "auth-manager client the device subscribes with (not the packet client): MOSIP's hub lets only "
+        "the partner's own client, with role SUBSCRIBE_CREDENTIAL_ISSUED_INDIVIDUAL, subscribe"))
+    client_secret: SecretRef = Field(description="that client's secret key (e.g. {secret: websub_client_secret})")
+    app_id: str = "partner"
+    data_share_timeout_seconds: float = Field(default=20, gt=0, le=120)
+
+    @model_validator(mode="after")
+    def _client_is_the_topics_partner(self) -> WebSubConfig:
+        # mosip/websub hub/modules/security/security.bal: <partner>/<EVENT> needs the partner's own client
+        partner, slash, _ = self.topic.partition("/")
+        if slash and partner != self.client_id:
+            raise ValueError(f"websub.client_id must be the partner id the topic names ({partner!r}): "
+                             "MOSIP's hub lets only that partner's own client subscribe")
+        return self
 
 
 class MosipConfig(Strict):

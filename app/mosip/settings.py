@@ -23,6 +23,12 @@ class WebSubSettings:
     secret: bytes
     decryption_key: rsa.RSAPrivateKey
     lease_seconds: int
+    # the WEBSUB client's own auth-manager credential (not the packet client's)
+    auth_base_url: str = ""
+    client_id: str = ""
+    client_secret: str = ""
+    app_id: str = "partner"
+    data_share_timeout: float = 20.0
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,10 @@ def load_settings(country: LoadedCountry, secrets: SecretStore) -> MosipSettings
                             callback_url=mosip.websub.callback_url, callback_host=host.strip("[]"),
                             callback_port=int(port), secret=get(mosip.websub.secret).strip(),
                             decryption_key=load_private_key(get(mosip.websub.decryption_key)),
-                            lease_seconds=mosip.websub.lease_seconds)
+                            lease_seconds=mosip.websub.lease_seconds, auth_base_url=mosip.packets.base_url,
+                            client_id=mosip.websub.client_id,
+                            client_secret=get(mosip.websub.client_secret).decode().strip(),
+                            app_id=mosip.websub.app_id,
+                            data_share_timeout=mosip.websub.data_share_timeout_seconds)
     return MosipSettings(ida=ida, packets=packets, websub=websub, ida_timeout=mosip.ida.timeout_seconds,
                          packets_timeout=mosip.packets.timeout_seconds)

@@ -3,6 +3,15 @@
 A delivery is hostile input until proven otherwise: bounded size, HMAC-SHA256 checked in constant
 time against the subscription secret, credential decrypted with the partner's key (keymanager's
 VER_R2 layout), and only then its registration id and UIN/VID are believed.
+
+How MOSIP behaves (sources in docs/fidelity/websub.md):
+- The hub reads the token from the ``Cookie`` header only and lets ``<partner>/CREDENTIAL_ISSUED`` be
+  subscribed only by the partner's own client with role SUBSCRIBE_CREDENTIAL_ISSUED_INDIVIDUAL; a
+  refusal is HTTP 500 ``hub.mode=denied&hub.reason=…`` (mosip/websub hub/modules/security/security.bal,
+  websubhub subscription.bal). So the device subscribes with its WEBSUB client's own token.
+- With a data-share partner policy the event carries ``dataShareUri`` instead of ``data.credential``
+  (mosip/id-repository CredentialStoreServiceImpl.getEventModel); a GET of it with the token returns
+  the encrypted credential, or HTTP 200 with ``errors`` (mosip/durian DataShareController).
 """
 
 from __future__ import annotations
@@ -21,7 +30,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from app.mosip.packets import PacketClient, PacketCredentials
+
 MAX_DELIVERY_BYTES = 512 * 1024
+MAX_DATA_SHARE_BYTES = 512 * 1024
+# mosip/durian DataUtilityErrorCodes: what no later read can change (gone, used up) vs the rest
+DATA_SHARE_GONE = frozenset({"DAT-SER-006", "DAT-SER-008"})
 VERSION = b"VER_R2"
 THUMBPRINT_BYTES = 32
 KEY_SPLITTER = b"#KEY_SPLITTER#"
@@ -30,7 +44,31 @@ IV_BYTES = 12
 
 
 class DeliveryRejected(Exception):
-    """A delivery we must not act on; the message is safe to log."""
+    """A delivery we must not act on, now or later; the message is safe to log."""
+
+
+class DeliveryNotReadYet(Exception):
+    """A delivery that could be read later (data share unreachable, token refused): not acknowledged,
+    so the hub delivers it again. The message is safe to log."""
+
+
+class SubscriptionRefused(Exception):
+    """The hub refused the subscription (HTTP 500 ``hub.mode=denied``): a configuration fault — the
+    WEBSUB client is not the topic's partner, lacks the role, or its token is not in the Cookie."""
+
+    def __init__(self, reason: str):
+        super().__init__(f"MOSIP's WebSub hub refused the subscription: {reason}")
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A CREDENTIAL_ISSUED event, before its credential is opened: inline or by data share."""
+    registration_id: str
+    event_id: str
+    credential_type: str
+    credential: str | None
+    data_share_uri: str | None
 
 
 @dataclass(frozen=True)
@@ -42,14 +80,28 @@ class IssuedCredential:
     event_id: str
 
 
+async def websub_token(http: httpx.AsyncClient, *, auth_base_url: str, client_id: str, client_secret: str,
+                       app_id: str) -> str:
+    """The WEBSUB client's auth-manager token (clientidsecretkey, as for packets, with its own client)."""
+    credentials = PacketCredentials(base_url=auth_base_url, client_id=client_id, secret_key=client_secret,
+                                    app_id=app_id)
+    return await PacketClient(credentials, http).token(refresh=True)
+
+
 async def subscribe(http: httpx.AsyncClient, *, hub_url: str, topic: str, callback_url: str, secret: str,
                     lease_seconds: int, mode: str = "subscribe", token: str | None = None) -> None:
-    """MOSIP's hub wants the auth-manager token (as OpenCRVS sends it: header and cookie)."""
-    headers = {"Authorization": token, "Cookie": f"Authorization={token}"} if token else {}
+    """The hub reads the token from the Cookie only (security.bal getToken), so it goes nowhere else.
+
+    Raises SubscriptionRefused on the hub's ``hub.mode=denied`` answer, httpx errors otherwise."""
+    headers = {"Cookie": f"Authorization={token}"} if token else {}
     response = await http.post(hub_url, headers=headers, data={
         "hub.mode": mode, "hub.topic": topic, "hub.callback": callback_url, "hub.secret": secret,
         "hub.lease_seconds": str(lease_seconds)})
     if response.status_code >= 300:
+        text = response.text[:300] if len(response.content) <= 4096 else ""
+        if text.startswith("hub.mode=denied") and response.status_code < 502:
+            reason = text.partition("hub.reason=")[2].split("&")[0] or f"HTTP {response.status_code}"
+            raise SubscriptionRefused("".join(ch for ch in reason if ch.isprintable())[:120])
         raise httpx.HTTPStatusError(f"WebSub hub answered HTTP {response.status_code}",
                                     request=response.request, response=response)
 
@@ -98,19 +150,69 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and 0 < len(value) <= 64 else None
 
 
-def read_delivery(body: bytes, private_key: rsa.RSAPrivateKey) -> IssuedCredential:
-    """Parse a verified delivery body into the credential it announces."""
+def parse_delivery(body: bytes) -> Delivery:
+    """The event of a verified delivery body; its credential is not opened yet."""
     if len(body) > MAX_DELIVERY_BYTES:
         raise DeliveryRejected("delivery too large")
     try:
         event = json.loads(body)["event"]
         data = event["data"]
         rid = data["registrationId"]
-        credential = data["credential"]
     except (ValueError, KeyError, TypeError):
         raise DeliveryRejected("delivery is not a CREDENTIAL_ISSUED event") from None
-    if not isinstance(rid, str) or not rid.isalnum() or len(rid) > 40 or not isinstance(credential, str):
-        raise DeliveryRejected("delivery has no valid registrationId/credential")
+    if not isinstance(rid, str) or not rid.isalnum() or len(rid) > 40:
+        raise DeliveryRejected("delivery has no valid registrationId")
+    credential = data.get("credential") if isinstance(data, dict) else None
+    share = event.get("dataShareUri")
+    if isinstance(credential, str) and credential:
+        share = None
+    elif isinstance(share, str) and share.startswith(("https://", "http://")) and len(share) <= 2048:
+        credential = None
+    else:
+        raise DeliveryRejected("delivery has neither a credential nor a data share URI")
+    return Delivery(registration_id=rid, event_id=str(event.get("id", ""))[:80],
+                    credential_type=str(data.get("credentialType", ""))[:20], credential=credential,
+                    data_share_uri=share)
+
+
+def fetch_data_share(http: httpx.Client, uri: str, token: str, *, timeout: float,
+                     max_bytes: int = MAX_DATA_SHARE_BYTES) -> str:
+    """GET the data share with the token (as mosip/print does, its own token in the Cookie): the
+    encrypted credential, bounded in size and time.
+
+    DeliveryNotReadYet when another read may succeed (unreachable, 5xx, token refused, other errors);
+    DeliveryRejected when the share is gone for good (DAT-SER-006 used up / expired, -008 not found)."""
+    try:
+        with http.stream("GET", uri, headers={"Cookie": f"Authorization={token}"}, timeout=timeout) as response:
+            if response.status_code != 200:
+                raise DeliveryNotReadYet(f"data share answered HTTP {response.status_code}")
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise DeliveryRejected("data share too large")
+                chunks.append(chunk)
+    except httpx.HTTPError as exc:
+        raise DeliveryNotReadYet(f"data share unreachable ({type(exc).__name__})") from None
+    content = b"".join(chunks).strip()
+    if content.startswith(b"{"):   # the service answers its errors with HTTP 200 and a JSON body
+        try:
+            errors = json.loads(content).get("errors") or []
+            codes = [str(e.get("errorCode", ""))[:20] for e in errors if isinstance(e, dict)]
+        except (ValueError, AttributeError):
+            codes = []
+        if codes and all(code in DATA_SHARE_GONE for code in codes):
+            raise DeliveryRejected(f"data share is gone ({codes[0]})")
+        raise DeliveryNotReadYet(f"data share answered an error ({codes[0] if codes else 'unreadable'})")
+    try:
+        return content.decode("ascii")
+    except UnicodeDecodeError:
+        raise DeliveryRejected("data share is not a keymanager credential") from None
+
+
+def open_credential(delivery: Delivery, credential: str, private_key: rsa.RSAPrivateKey) -> IssuedCredential:
+    """Decrypt the credential a delivery announces and believe its UIN/VID only if it is about that RID."""
+    rid = delivery.registration_id
     try:
         vc = json.loads(decrypt_credential(credential, private_key))
         subject = vc["credentialSubject"]
@@ -122,9 +224,16 @@ def read_delivery(body: bytes, private_key: rsa.RSAPrivateKey) -> IssuedCredenti
     if isinstance(subject_id, str) and subject_id and not subject_id.rstrip("/").endswith(rid):
         raise DeliveryRejected("credential is about another registration")
     uin, vid = _text(subject.get("UIN")), _text(subject.get("VID"))  # none for e.g. a death confirmation
-    return IssuedCredential(registration_id=rid, uin=uin, vid=vid,
-                            credential_type=str(data.get("credentialType", ""))[:20],
-                            event_id=str(event.get("id", ""))[:80])
+    return IssuedCredential(registration_id=rid, uin=uin, vid=vid, credential_type=delivery.credential_type,
+                            event_id=delivery.event_id)
+
+
+def read_delivery(body: bytes, private_key: rsa.RSAPrivateKey) -> IssuedCredential:
+    """Parse and open a delivery that carries its credential inline."""
+    delivery = parse_delivery(body)
+    if delivery.credential is None:
+        raise DeliveryRejected("delivery carries a data share URI: fetch it first")
+    return open_credential(delivery, delivery.credential, private_key)
 
 
 def load_private_key(pem: bytes) -> rsa.RSAPrivateKey:
