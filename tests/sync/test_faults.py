@@ -103,7 +103,12 @@ def test_faulty_network_and_killed_agent(tmp_path: Path) -> None:
         assert pending_checks == 0
         counters = emulator.counters()
         assert len(rids) == UIN_REQUESTS
-        assert {counters["packets_created"].get(rid) for rid in rids} == {1}, "a packet was created twice"
-        assert {counters["workflows_started"].get(rid) for rid in rids} == {1}
-        assert sum(counters.get("packets_duplicate", {}).values()) + sum(
-            counters.get("workflows_duplicate", {}).values()) >= 1, "lost replies should have caused duplicates"
+        # createPacket may repeat (MOSIP rewrites the packet of a RID); the workflow starts once per RID
+        # (a repeat is refused with RPR-WIS-001, which the client takes as done); one identity per RID
+        assert all(counters["packets_created"].get(rid, 0) >= 1 for rid in rids), "a packet was never written"
+        assert {counters["workflows_started"].get(rid) for rid in rids} == {1}, "a workflow started twice"
+        assert {counters["identities_created"].get(rid) for rid in rids} == {1}
+        assert not counters.get("workflows_failed"), "a packet failed in processing"
+        repeats = sum(counters["packets_created"].get(rid, 0) - 1 for rid in rids) + sum(
+            counters.get("workflows_already_present", {}).values())
+        assert repeats >= 1, "lost replies should have caused repeated requests"
