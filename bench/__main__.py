@@ -53,6 +53,8 @@ SUITES = [
           "workqueue_page"),
     Suite("ui_cold_start", "bench.ui.cold_start", "Cold start to a usable window", 1200, "ui_cold_start"),
     Suite("ui_stall", "bench.ui.bench_stall", "UI event-loop stalls while syncing and scanning", 900, "ui_stall"),
+    Suite("relay", "bench.relay_bench", "Confirmations relay on PostgreSQL: store rate, 10,000-item pull", 600,
+          "relay_bench"),
 ]
 
 

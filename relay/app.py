@@ -34,6 +34,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
+from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -125,7 +126,14 @@ class Relay:
 
     # ------------------------------------------------------------------------------------------ helpers
     async def db(self, fn: Any, *args: Any) -> Any:
-        return await anyio.to_thread.run_sync(fn, *args)
+        """Run a store call in a worker thread; once more if the server had dropped the pooled connection
+        (every store call is one transaction, and safe to repeat: deliveries and acks are idempotent)."""
+        try:
+            return await anyio.to_thread.run_sync(fn, *args)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            return await anyio.to_thread.run_sync(fn, *args)
 
     async def hub_secret(self) -> str:
         # the stored secret never changes once generated, so reading it once per process is safe

@@ -16,7 +16,21 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, and_, create_engine, delete, event, func, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    LargeBinary,
+    and_,
+    bindparam,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
@@ -65,7 +79,9 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # no pre-ping (a round trip per transaction): a connection the server dropped fails its statement,
+    # the pool discards it, and the web layer retries once (Relay.db)
+    return create_engine(url, pool_size=10, max_overflow=10, pool_recycle=1800)
 
 
 def migrate(engine: Engine) -> None:
@@ -115,6 +131,15 @@ class Store:
         self.engine = engine
         self.clock = clock
         self.postgres = engine.dialect.name == "postgresql"
+        # the hot path's statement, built once (a cached compiled form): insert unless already stored,
+        # returning the id and the RID's owner, read in the same statement after the RID lock
+        # (plain SQL, valid on both engines: SQLAlchemy does not cache an ON CONFLICT insert's compilation)
+        self._insert_delivery = text(
+            "INSERT INTO deliveries (dedup_key, event_id, registration_id, data_share_uri, body, body_sha256, "
+            "received_at) VALUES (:dedup_key, :event_id, :registration_id, :data_share_uri, :body, :body_sha256, "
+            ":received_at) ON CONFLICT (dedup_key) DO NOTHING "
+            "RETURNING id, (SELECT device_id FROM awaited WHERE registration_id = :owner_rid)"
+        ).bindparams(bindparam("body", type_=LargeBinary))
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
@@ -175,33 +200,28 @@ class Store:
                             .returning(devices.c.last_cursor)).scalar_one()
         return range(last - count + 1, last + 1)
 
-    def _insert_ignore(self, conn: Connection, table: Any, rows: list[dict[str, Any]],
-                       returning: Any = None) -> Any:
-        if self.postgres:
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        stmt = dialect_insert(table).on_conflict_do_nothing()
-        if returning is not None:
-            stmt = stmt.returning(returning)
-        return conn.execute(stmt, rows) if len(rows) > 1 else conn.execute(stmt.values(rows[0]))
-
     def store_delivery(self, incoming: IncomingDelivery) -> bool:
         """Store one delivery, committed on return; False when its dedup key was already stored."""
+        rid = incoming.registration_id
         with self._tx() as conn:
-            if incoming.registration_id:
-                self._lock_rids(conn, [incoming.registration_id])
-            delivery_id = self._insert_ignore(conn, deliveries, [{
+            if rid:
+                self._lock_rids(conn, [rid])
+            row = conn.execute(self._insert_delivery, {
                 "dedup_key": incoming.dedup_key, "event_id": incoming.event_id,
-                "registration_id": incoming.registration_id, "data_share_uri": incoming.data_share_uri,
+                "registration_id": rid, "data_share_uri": incoming.data_share_uri,
                 "body": incoming.body, "body_sha256": hashlib.sha256(incoming.body).hexdigest(),
-                "received_at": self.clock()}], returning=deliveries.c.id).scalar()
-            if delivery_id is None:
+                "received_at": self.clock(), "owner_rid": rid}).one_or_none()
+            if row is None:
                 return False
-            if incoming.registration_id:
-                owner = conn.execute(select(awaited.c.device_id)
-                                     .where(awaited.c.registration_id == incoming.registration_id)).scalar()
-                if owner is not None:
+            delivery_id, owner = row
+            if owner is not None:
+                if self.postgres:   # next cursor and mailbox row in one round trip
+                    conn.execute(text(
+                        "WITH c AS (UPDATE devices SET last_cursor = last_cursor + 1 WHERE id = :d "
+                        "RETURNING last_cursor) "
+                        "INSERT INTO mailbox (device_id, cursor, delivery_id) SELECT :d, last_cursor, :id FROM c"),
+                        {"d": owner, "id": delivery_id})
+                else:
                     (cursor,) = self._next_cursors(conn, owner, 1)
                     conn.execute(insert(mailbox).values(device_id=owner, cursor=cursor, delivery_id=delivery_id))
             return True
