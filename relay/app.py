@@ -211,7 +211,9 @@ class Relay:
             "event_id": incoming.event_id, "rid": incoming.registration_id, "bytes": len(body)}})
         if self.settings.test_pause_after_store:
             await asyncio.sleep(self.settings.test_pause_after_store)
-        return PlainTextResponse("ok")
+        # the answer opencrvs/mosip gives (packages/mosip-api/src/routes/websub-credential-issued.ts);
+        # MOSIP's hub looks only at the 2xx status
+        return JSONResponse({"status": "RECEIVED"})
 
     # ------------------------------------------------------------------------------------------ devices
     async def _authorised(self, request: Request) -> int | Response:

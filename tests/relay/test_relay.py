@@ -35,7 +35,8 @@ def test_delivery_stored_then_pulled_by_its_device_and_acknowledged(relay: Any) 
     device = new_device(relay, "office-1")
     assert device.await_rids("10001100010000120250101000000").status_code == 200
     body = event("10001100010000120250101000000")
-    assert hub_post(relay.base_url, body).status_code == 200
+    answer = hub_post(relay.base_url, body)
+    assert (answer.status_code, answer.json()) == (200, {"status": "RECEIVED"})
 
     (item,) = device.items()
     assert base64.b64decode(item["body"]) == body            # byte for byte as the hub sent it
