@@ -113,3 +113,42 @@ def test_cli_refusal_exits_1_with_the_reason(device_dir, emulator, monkeypatch, 
     assert json.loads(capsys.readouterr().out) == {
         "state": "failed", "section": "child", "fields": {}, "psut_stored": False,
         "message": "'child' is not a person section of this birth form"}
+
+
+def test_cli_show_and_export_never_print_the_userinfo_jwt(device_dir, emulator, jane):
+    """The login keeps the verified userinfo JWT; `records show` (text and --json) and `audit
+    export` show the person's data source (e-Signet) and never the token."""
+    from app.records.service import userinfo_jwt_name
+    from app.security.secrets import SecretStore
+
+    record_id = new_draft(device_dir, {"mother.firstname": "typed"})
+    code, result, stderr = run_cli(device_dir, emulator, record_id, "mother", Browser(jane["uin"]))
+    assert code == 0 and result["state"] == "authenticated", stderr
+    device = Device.open(device_dir)
+    try:
+        token = SecretStore(device.db).get(userinfo_jwt_name(record_id, "mother"))
+    finally:
+        device.close()
+    assert token is not None and token.count(b".") == 2
+    token_text = token.decode()
+
+    env = {**os.environ, "CRVS_FIELD_PIN": PIN, "PYTHONPATH": str(ROOT)}
+    env.pop("CRVS_FIELD_DB_KEY", None)
+
+    def cli(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "app.cli.main", "--data-dir", str(device_dir), "--user", "ana",
+                               *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert token_text not in done.stderr
+        return done.stdout
+
+    shown = json.loads(cli("records", "show", record_id, "--json"))
+    assert shown["persons"]["mother"]["source"] == "esignet"
+    assert shown["history"][-1]["details"]["data_sources"] == {
+        "mother": {"source": "esignet", "edited": False, "previous": "typed"}}
+    text = cli("records", "show", record_id)
+    assert "mother: e-Signet" in text
+    exported = cli("audit", "export", record_id)
+    for output in (json.dumps(shown), text, exported):
+        assert token_text not in output
+        assert token_text.split(".")[1] not in output      # not even its claims part

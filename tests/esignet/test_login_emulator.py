@@ -274,3 +274,58 @@ def test_nothing_personal_is_logged(country, records, draft, jane, caplog, monke
     assert len(secrets_seen) >= 4
     leaked = [value for value in personal if value and value in logged]
     assert leaked == []
+
+
+@pytest.mark.parametrize("client", [CLIENT, CLIENT_JWE])
+def test_the_verified_userinfo_jwt_is_kept_for_rules_and_never_logged(farajaland, emulator, records, draft,
+                                                                        jane, client, caplog, monkeypatch):
+    """MOSIP's CRVS packets carry the informant's e-Signet userinfo JWT (`introducerInfoToken`,
+    `deceasedInformer`: mosip/documentation docs/interoperability/integrations/mosip-crvs/approach/
+    technical-details.md). The device keeps the verified compact JWS — the inner one of a JWE —
+    in its encrypted store, and rules reach it as `<section>.userinfo_jwt`."""
+    import datetime as dt
+
+    from app.cli.main import record_json
+    from app.records.service import userinfo_jwt_name
+    from app.rules import RuleEnvironment, build_activation
+    from app.rules.context import vocabulary_for
+    from app.security.secrets import SecretStore
+
+    verified: list[tuple[str, str]] = []
+    verify = ESignetClient._verify_jws
+
+    def keep(self: ESignetClient, meta: Any, token: str, timeout: float, what: str) -> Any:
+        verified.append((what, token))
+        return verify(self, meta, token, timeout, what)
+
+    monkeypatch.setattr(ESignetClient, "_verify_jws", keep)
+    caplog.set_level(logging.DEBUG)
+    country = with_esignet(farajaland, issuer=emulator.base_url, client_id=client)
+    outcome = login(country, records, draft.id, Browser(jane["uin"]))
+    assert outcome.state is ESignetState.AUTHENTICATED, outcome.message
+
+    stored = SecretStore(records.db).get(userinfo_jwt_name(draft.id, "mother"))
+    assert stored is not None
+    token = stored.decode("ascii")
+    assert [t for what, t in verified if what == "userinfo"] == [token]    # the JWS that was verified
+    assert token.count(".") == 2                                           # a JWE is not kept, its JWS is
+
+    detail = records.detail(draft.id)
+    last = detail.history[-1]
+    assert last.kind == "authenticate" and last.details["userinfo_jwt_kept"] is True
+    assert last.details["data_sources"] == {"mother": {"source": "esignet", "edited": False, "previous": "typed"}}
+    assert detail.record.persons["mother"]["source"] == "esignet"
+    shown = json.dumps(record_json(detail), default=str)
+    assert token not in shown and token not in json.dumps(detail.record.persons)
+
+    form = country.config.form("birth")
+    expression = RuleEnvironment(country.config.identity.fields, country.config.mosip.ida.gender_values).compile(
+        "has(mother.userinfo_jwt) ? mother.userinfo_jwt : ''", vocabulary_for(form))
+    with records.db.read() as session:
+        persons = records._persons_for_rules(session, detail.record)
+    activation = build_activation(form, detail.record.declaration, persons=persons, today=dt.date.today(),
+                                  event="birth")
+    assert expression.evaluate_text(activation) == token
+
+    logged = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
+    assert token not in logged and token.split(".")[1] not in logged

@@ -1,6 +1,6 @@
 """Privacy scenario (issue 8): declarations, QR scans, verifications, a UIN confirmation and an
-e-Signet login, all at DEBUG logging — then no name, UIN, VID or PSUT may appear in clear in any
-log file or in the raw database files."""
+e-Signet login, all at DEBUG logging — then no name, UIN, VID, PSUT or userinfo JWT may appear in
+clear in any log file or in the raw database files."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ import sys
 import threading
 from pathlib import Path
 
+from app.device import Device
+from app.records.service import userinfo_jwt_name
+from app.security.secrets import SecretStore
 from mosip_emulator.server import EmulatorServer
 from tests.esignet.conftest import Browser
 from tests.sync.conftest import AGENT_PIN, REGISTRAR_PIN, link, person, section_values
@@ -84,6 +87,14 @@ def test_no_personal_data_in_logs_or_database(tmp_path: Path) -> None:
         psut = json.loads(linked.cli("records", "show", draft_id, "--json", user="ana",
                                      pin=AGENT_PIN).stdout)["persons"]["mother"]["psut"]
         needles.add(psut)
+        # the verified userinfo JWT kept for MOSIP's packets: in the encrypted store, nowhere else
+        device = Device.open(linked.data_dir, user="ana", pin=AGENT_PIN)
+        try:
+            userinfo_jwt = SecretStore(device.db).get(userinfo_jwt_name(draft_id, "mother"))
+        finally:
+            device.close()
+        assert userinfo_jwt is not None
+        needles |= set(userinfo_jwt.decode().split("."))   # header, claims, signature, each
 
     logs = sorted((linked.data_dir / "logs").glob("*"))
     assert logs and sum(p.stat().st_size for p in logs) > 0, "the scenario should have logged something"
