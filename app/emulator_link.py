@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from app.config.loader import LoadedCountry
+from app.mosip.esignet import loopback_redirect_uris
 from app.records.service import Actor
 from app.security.secrets import SecretStore
 
@@ -58,7 +59,7 @@ def link_device(country: LoadedCountry, store: SecretStore, base_url: str,
     if esignet is not None and esignet.client_key.file:
         public_path = country.resolve(esignet.client_key.file.replace(".jwk.json", ".pub.jwk.json"))
         body: dict[str, Any] = {"client_id": esignet.client_id, "public_jwks": {"keys": [json.loads(
-            public_path.read_text())]}, "redirect_uris": ["http://127.0.0.1/callback"],
+            public_path.read_text())]}, "redirect_uris": loopback_redirect_uris(esignet.redirect_ports),
             "userinfo_response_type": "JWS"}
         if esignet.encryption_key and esignet.encryption_key.file:
             enc_public = country.resolve(esignet.encryption_key.file.replace(".jwk.json", ".pub.jwk.json"))

@@ -38,7 +38,8 @@ DEFAULT_PACKET_CLIENT = {"client_id": "crvs-field-client", "secret_key": "crvs-f
                          "app_id": "regproc"}
 DEFAULT_ESIGNET_CLIENT_ID = "crvs-field-esignet-client"
 # a loopback redirect matches any port (RFC 8252 §7.3), as the e-Signet part implements it
-DEFAULT_ESIGNET_REDIRECT_URIS = ["http://127.0.0.1/callback", "http://[::1]/callback"]
+# e-Signet matches redirect URIs exactly (as URL patterns): the demo client's loopback ports
+DEFAULT_ESIGNET_REDIRECT_URIS = [f"http://127.0.0.1:{port}/callback" for port in (53141, 53142, 53143)]
 
 
 _THUMBPRINTS: dict[str, bytes] = {}

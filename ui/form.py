@@ -30,7 +30,13 @@ from PySide6.QtWidgets import (
 
 from app.records import DeclarationInvalid, FieldError, WorkflowError
 from app.records.provenance import DataSource, Prefill
-from app.records.validation import check_value, validate_declaration, visible_fields, with_defaults
+from app.records.validation import (
+    check_value,
+    identity_applies,
+    validate_declaration,
+    visible_fields,
+    with_defaults,
+)
 from app.store.models import Record
 from ui.context import AppContext
 from ui.i18n import declaration_title, field_error_text, pick
@@ -222,12 +228,9 @@ class DeclarationForm(QWidget):
             grid.setRowVisible(row, fid in shown)
         for section in self.form.sections:
             self.cards[section.id].setVisible(any(f.id in shown for f in section.fields))
-        # identity tools apply where the person's ID number does: not for a father whose details
-        # are not given, nor for a newborn who has no ID yet
-        id_name = self.ctx.country.config.identity.fields["individual_id"]
         for section_id, bar in self.identity_bars.items():
-            id_field = f"{section_id}.{id_name}"
-            bar.setVisible(id_field in shown or self.form.field(id_field) is None)
+            bar.setVisible(identity_applies(self.ctx.country, self.event_type, section_id, {}, self.ctx.today(),
+                                            visible=shown))
 
     def field_errors(self, complete: bool = True) -> list[FieldError]:
         values = self.values()

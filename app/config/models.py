@@ -285,6 +285,20 @@ class ESignetConfig(Strict):
     claims: dict[str, Literal["essential", "voluntary"]] = Field(
         default_factory=lambda: {"name": "essential", "birthdate": "essential"})
     timeout_seconds: float = Field(default=120, gt=0, le=900)
+    redirect_ports: list[int] = Field(
+        default_factory=lambda: [53141, 53142, 53143], min_length=1, max_length=10,
+        description="loopback ports the login listens on, first free one wins; register "
+                    "http://127.0.0.1:<port>/callback for each with e-Signet, which matches redirect "
+                    "URIs exactly")
+
+    @field_validator("redirect_ports")
+    @classmethod
+    def _unprivileged_distinct_ports(cls, ports: list[int]) -> list[int]:
+        if any(not 1024 < port < 65536 for port in ports):
+            raise ValueError("redirect ports must be between 1025 and 65535")
+        if len(set(ports)) != len(ports):
+            raise ValueError("redirect ports must be distinct")
+        return ports
 
 
 class QrFormat(StrEnum):

@@ -33,7 +33,7 @@ from app.mosip.esignet import (
     load_private_key,
 )
 from app.records.service import Actor, RecordNotFound, RecordService
-from app.records.validation import DeclarationInvalid
+from app.records.validation import DeclarationInvalid, identity_applies
 from app.records.workflow import ActionType, WorkflowError, check_permission
 from app.security.secrets import MAX_SECRET_BYTES, MissingSecret, SecretStore
 from app.store import Database
@@ -187,6 +187,7 @@ def relying_party(country: LoadedCountry, config: ESignetConfig, db: Database | 
         claims={name: kind == "essential" for name, kind in config.claims.items()},
         claims_locales=tuple(dict.fromkeys(claims_locale(c) for c in country.config.mosip_languages)),
         timeout_seconds=config.timeout_seconds,
+        redirect_ports=tuple(config.redirect_ports),
     )
 
 
@@ -284,6 +285,10 @@ class ESignetLoginService:
         form_section = self.country.config.form(record.event).section(section)
         if form_section is None or not form_section.identity:
             raise WorkflowError(f"'{section}' is not a person section of this {record.event} form")
+        if not identity_applies(self.country, record.event, section, record.declaration,
+                                self.records.clock().date()):
+            raise WorkflowError(f"'{section}' has no national ID on this record (e.g. a newborn): "
+                                "e-Signet does not apply")
         return record.event
 
     @staticmethod

@@ -186,6 +186,7 @@ class RelyingParty:
     claims: Mapping[str, bool] = field(default_factory=dict)
     claims_locales: tuple[str, ...] = ()
     timeout_seconds: float = 120.0
+    redirect_ports: tuple[int, ...] = (53141, 53142, 53143)   # each registered with e-Signet
     scope: str | None = None   # default: "openid" when claims are listed, else "openid profile"
 
     def claims_parameter(self) -> str:
@@ -259,14 +260,41 @@ def callback_page(language: str, ok: bool) -> bytes:
     return page.encode("utf-8")
 
 
+def loopback_redirect_uris(ports: Sequence[int], host: str = "127.0.0.1", path: str = CALLBACK_PATH
+                           ) -> list[str]:
+    """The redirect URIs to register with e-Signet for these listener ports, one each."""
+    shown = f"[{host}]" if ":" in host else host
+    return [f"http://{shown}:{port}{path}" for port in ports]
+
+
+def _bind_first(host: str, ports: Sequence[int], handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
+    failure: OSError | None = None
+    for port in ports:
+        try:
+            return ThreadingHTTPServer((host, port), handler)
+        except OSError as exc:
+            failure = exc
+    assert failure is not None
+    raise OSError(failure.errno, f"ports {', '.join(map(str, ports))} on {host} are all in use") from None
+
+
 class LoopbackListener:
-    """The RFC 8252 §7.3 redirect receiver: 127.0.0.1, an ephemeral port, one expected path.
+    """The RFC 8252 §7.3 redirect receiver: 127.0.0.1, one expected path, on the first free port of
+    ``ports``. e-Signet compares the redirect URI with the registered ones as URL patterns
+    (mosip/esignet IdentityProviderUtil.matchUri) and a port wildcard is not a valid URL there, so
+    a native client must listen on a port it registered: a country registers one redirect URI per
+    port (``loopback_redirect_uris``) and several ports let a second login on the same computer,
+    or a port some other program holds, fall through to the next. Port 0 (ephemeral) is for tests
+    of the listener alone.
 
     Answers the browser a short page in ``language`` ("you can close this window"); keeps the
     first callback's query parameters for ``wait()``. Nothing it receives is logged.
     """
 
-    def __init__(self, *, language: str = "en", host: str = "127.0.0.1", path: str = CALLBACK_PATH):
+    def __init__(self, *, ports: Sequence[int], language: str = "en", host: str = "127.0.0.1",
+                 path: str = CALLBACK_PATH):
+        if not ports:
+            raise ValueError("the e-Signet loopback listener needs at least one port")
         self.language = language
         self.path = path
         self._result: dict[str, str] | None = None
@@ -311,7 +339,7 @@ class LoopbackListener:
 
             do_PUT = do_DELETE = do_PATCH = do_POST
 
-        self._server = ThreadingHTTPServer((host, 0), Handler)
+        self._server = _bind_first(host, ports, Handler)
         self._server.daemon_threads = True
         self._server.request_queue_size = 8
         self._thread: threading.Thread | None = None
@@ -617,7 +645,9 @@ class ESignetClient:
         if iss is not None and not _same_issuer(iss, meta.issuer):
             raise ESignetVerificationError("The answer came from another identity provider "
                                            "(iss mismatch); nothing was changed.")
-        if iss is None and meta.iss_parameter_supported:
+        # e-Signet's login UI adds iss to a success redirect only (mosip/esignet oidc-ui
+        # Consent.js; redirectOnError.js sends error, error_description and state)
+        if iss is None and meta.iss_parameter_supported and "code" in params:
             raise ESignetVerificationError("The answer from e-Signet lacks its issuer (iss); nothing was changed.")
         error = params.get("error")
         if error:
@@ -802,7 +832,7 @@ class ESignetClient:
 
         meta = self.discover(timeout=remaining(10.0))
         try:
-            listener = LoopbackListener(language=page_language)
+            listener = LoopbackListener(ports=self.rp.redirect_ports, language=page_language)
         except OSError as exc:
             raise ESignetError(f"this computer cannot receive e-Signet's answer on 127.0.0.1 ({exc.strerror})",
                                reason="loopback") from None

@@ -117,6 +117,22 @@ def visible_fields(country: LoadedCountry, event: str, values: Mapping[str, str]
     return visible
 
 
+def identity_applies(country: LoadedCountry, event: str, section_id: str, values: Mapping[str, str],
+                     today: dt.date, *, visible: set[str] | None = None) -> bool:
+    """Whether a person section offers identity tools (QR, e-Signet) for these values: where the
+    person's ID number field is shown, e.g. not for a newborn without an ID or a father whose
+    details are not given. `visible`: the visible fields, when the caller has them already."""
+    form = country.config.form(event)
+    section = form.section(section_id)
+    if section is None or not section.identity:
+        return False
+    id_field = f"{section_id}.{country.config.identity.fields['individual_id']}"
+    if form.field(id_field) is None:
+        return True
+    shown = visible if visible is not None else visible_fields(country, event, values, today)
+    return id_field in shown
+
+
 def _safe_bool(expr: Any, activation: Any) -> bool:
     try:
         return expr.evaluate_bool(activation)

@@ -72,7 +72,7 @@ def test_a_newborn_registered_through_mosip_can_log_in(emulator: EmulatorServer,
     private = RSAKey.import_key(json.loads(Path(rp["private_jwk_path"]).read_text()))
     verifier = secrets.token_urlsafe(48)
     challenge = b64url(hashlib.sha256(verifier.encode()).digest())
-    redirect = "http://127.0.0.1:49152/callback"      # any port on the registered loopback redirect
+    redirect = rp["redirect_uris"][0]                  # e-Signet matches the registered URI exactly
     with httpx.Client(base_url=emulator.base_url) as http:
         q = login_code(http, rp["client_id"], redirect, uin, client_config["esignet"]["otp"], challenge)
         assert q["state"] == "st-1" and q["iss"] == emulator.base_url

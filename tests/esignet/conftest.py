@@ -17,6 +17,7 @@ import pytest
 
 from app.config.loader import LoadedCountry, load_country
 from app.identity.esignet_login import ESignetLoginService
+from app.mosip.esignet import loopback_redirect_uris
 from app.records import Actor, RecordService, Role
 from app.store import Database, new_data_key
 from mosip_emulator.server import EmulatorServer
@@ -30,7 +31,8 @@ AGENT = Actor("ana", Role.AGENT)
 CLIENT = "crvs-field-farajaland"            # the demo country's client id
 CLIENT_B = "crvs-field-farajaland-b"        # a second relying party (same key, other client id)
 CLIENT_JWE = "crvs-field-farajaland-jwe"    # registered for encrypted userinfo
-REDIRECTS = ["http://127.0.0.1/callback"]   # any port (RFC 8252 §7.3)
+# e-Signet matches redirect URIs exactly: one per port the country's client listens on
+REDIRECTS = loopback_redirect_uris(load_country(FARAJALAND_DIR).config.identity.esignet.redirect_ports)
 
 TRANSACTION_RE = re.compile(r'name="transaction_id" value="([^"]+)"')
 STEP_RE = re.compile(r'<main data-step="([a-z]+)" data-error="([^"]*)"')

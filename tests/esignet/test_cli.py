@@ -112,7 +112,7 @@ def test_cli_refusal_exits_1_with_the_reason(device_dir, emulator, monkeypatch, 
     assert code == 1
     assert json.loads(capsys.readouterr().out) == {
         "state": "failed", "section": "child", "fields": {}, "psut_stored": False,
-        "message": "'child' is not a person section of this birth form"}
+        "message": "'child' has no national ID on this record (e.g. a newborn): e-Signet does not apply"}
 
 
 def test_cli_show_and_export_never_print_the_userinfo_jwt(device_dir, emulator, jane):

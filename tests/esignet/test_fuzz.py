@@ -98,7 +98,7 @@ def test_a_matching_redirect_with_an_error_is_never_a_success(description: str):
 
 @pytest.fixture(scope="module")
 def listener() -> Iterator[LoopbackListener]:
-    unstarted = LoopbackListener()   # parsing only: never started
+    unstarted = LoopbackListener(ports=(0,))   # parsing only: never started
     yield unstarted
     unstarted.close()
 

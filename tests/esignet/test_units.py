@@ -104,7 +104,7 @@ def test_address_formatting():
 
 
 def test_the_listener_answers_only_the_callback_path_and_keeps_the_first_answer():
-    with LoopbackListener(language="fr") as listener:
+    with LoopbackListener(ports=(0,), language="fr") as listener:
         assert listener.redirect_uri.startswith("http://127.0.0.1:") and listener.redirect_uri.endswith("/callback")
         base = listener.redirect_uri.rsplit("/", 1)[0]
         with httpx.Client(timeout=5) as http:
@@ -121,14 +121,14 @@ def test_the_listener_answers_only_the_callback_path_and_keeps_the_first_answer(
 
 
 def test_repeated_parameters_are_malformed():
-    with LoopbackListener() as listener, httpx.Client(timeout=5) as http:
+    with LoopbackListener(ports=(0,)) as listener, httpx.Client(timeout=5) as http:
         http.get(listener.redirect_uri + "?code=a&code=b&state=s")
         with pytest.raises(ESignetVerificationError):
             listener.wait(time.monotonic() + 5)
 
 
 def test_waiting_ends_on_cancel_or_deadline():
-    with LoopbackListener() as listener:
+    with LoopbackListener(ports=(0,)) as listener:
         with pytest.raises(ESignetTimeout):
             listener.wait(time.monotonic() + 0.1)
         cancel = threading.Event()

@@ -44,7 +44,7 @@ def test_verify_register_confirm_correct_and_deactivate(linked: LinkedDevice, tm
     view = show(linked, record_id)
     assert view["status"] == "verification_failed"
     assert view["persons"]["mother"]["verification"] == "verified"
-    assert view["persons"]["father"] == {"verification": "failed", "failed_attributes": ["name"]}
+    assert view["persons"]["father"] == {"verification": "failed", "failed_attributes": ["name"], "source": "typed"}
 
     # an eligible birth whose parents match: registered, UIN requested, confirmed by WebSub
     good = declare(linked, tmp_path, "birth", {**birth, **section_values("father", father)})
