@@ -19,6 +19,7 @@ Names an expression may use:
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -28,6 +29,10 @@ from typing import Any
 import celpy
 from celpy import celtypes
 from lark import Token, Tree
+
+# celpy logs each evaluation's whole activation (a declaration's names, dates, IDs) at DEBUG:
+# never let it through, whatever level the application or a support session logs at
+logging.getLogger("celpy").setLevel(logging.WARNING)
 
 CONTEXT_NAMES = frozenset(
     {"today", "event", "action", "registration_number", "corrected_fields", "correction"})

@@ -105,3 +105,20 @@ def test_no_personal_data_in_logs_or_database(tmp_path: Path) -> None:
         for needle in needles:
             for encoded in (needle.encode(), needle.encode("utf-16-le")):
                 assert encoded not in content, f"{needle!r} in clear in {path.name}"
+
+
+def test_rule_evaluation_logs_no_declaration_even_at_debug(caplog) -> None:
+    """celpy logs each evaluation's activation at DEBUG; a support session at DEBUG must not see
+    the names and dates it holds."""
+    import datetime as dt
+    import logging
+
+    from app.config.loader import load_country
+    from app.records.validation import visible_fields
+    from tests.core.conftest import COUNTRIES, farajaland_birth
+
+    caplog.set_level(logging.DEBUG)
+    values = farajaland_birth(**{"mother.firstname": "Chisomo-Privacy"})
+    visible_fields(load_country(COUNTRIES / "farajaland"), "birth", values, dt.date(2026, 12, 1))
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "Chisomo-Privacy" not in logged and values["mother.dob"] not in logged
