@@ -97,9 +97,9 @@ class EmulatorProcess:
 
 def link_device(data_dir: Path, base_url: str) -> tuple[Any, dict[str, Any]]:
     """A fresh device pointed at the emulator (what `crvs-field demo` and the sync tests do)."""
-    from app.emulator_link import emulator_environment, fetch_client_config, link_device
     from app.security.secrets import SecretStore
     from bench._common import new_device
+    from crvs_field.emulator_link import emulator_environment, fetch_client_config, link_device
 
     config = fetch_client_config(base_url)
     os.environ.update(emulator_environment(base_url, config, callback_port=9))  # no WebSub here

@@ -1,4 +1,4 @@
-"""The real entry point (`crvs-field` = `app.cli.main.main`) driven through the start-up trace's hook.
+"""The real entry point (`crvs-field` = `crvs_field.cli.main.main`) driven through the start-up trace's hook.
 
     BENCH_PIN=... CRVS_FIELD_STARTUP_TRACE=FILE python -m bench.ui._app_driver DATA_DIR USER [SWITCHES]
 
@@ -165,7 +165,7 @@ def main() -> int:
         module.listen(on_milestone)
 
     when_imported("ui.startup_trace", hook)
-    from app.cli.main import main as crvs_field
+    from crvs_field.cli.main import main as crvs_field
 
     code = crvs_field(["--data-dir", data_dir])
     print(json.dumps({"exit_code": code, **RESULT}), flush=True)

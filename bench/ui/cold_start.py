@@ -7,7 +7,7 @@ no agent key: the device is locked and a user's PIN opens their key slot), an ag
 PIN, then `--records` synthetic records bulk-inserted (bench.workqueue_page.populate).
 
 Timed, in a fresh process per run (QT_QPA_PLATFORM=offscreen, OS file cache warm), through the
-real entry point (`app.cli.main.main`, what `crvs-field` runs) with the opt-in start-up trace
+real entry point (`crvs_field.cli.main.main`, what `crvs-field` runs) with the opt-in start-up trace
 (CRVS_FIELD_STARTUP_TRACE, ui/startup_trace.py) and a benchmark-only listener
 (bench/ui/_app_driver.py) that signs in the moment the sign-in window is painted:
 (a) process start (this script's clock just before spawning) → sign-in window painted;

@@ -9,7 +9,7 @@ from pathlib import Path
 
 
 def test_headless_demo_syncs_its_demo_records(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "app.cli.main", "--data-dir", str(tmp_path / "demo"), "demo",
+    result = subprocess.run([sys.executable, "-m", "crvs_field", "--data-dir", str(tmp_path / "demo"), "demo",
                              "--headless", "--seconds", "12", "--credential-delay", "0"],
                             capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr
@@ -27,6 +27,6 @@ def test_headless_demo_syncs_its_demo_records(tmp_path: Path) -> None:
 
 def test_demo_refuses_a_used_directory(tmp_path: Path) -> None:
     (tmp_path / "something").write_text("x")
-    result = subprocess.run([sys.executable, "-m", "app.cli.main", "--data-dir", str(tmp_path), "demo", "--headless"],
+    result = subprocess.run([sys.executable, "-m", "crvs_field", "--data-dir", str(tmp_path), "demo", "--headless"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "not empty" in result.stderr

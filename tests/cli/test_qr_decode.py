@@ -13,7 +13,7 @@ SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "qr"
 
 
 def decode(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "app.cli.main", "qr", "decode", *args],
+    return subprocess.run([sys.executable, "-m", "crvs_field", "qr", "decode", *args],
                           capture_output=True, text=True, timeout=120)
 
 
@@ -47,7 +47,7 @@ def test_unsigned_formats_the_demo_country_accepts(sample: str, fmt: str) -> Non
 
 def test_unsigned_formats_refused_where_the_country_does_not_accept_them() -> None:
     tongatapu = Path(__file__).resolve().parents[2] / "resources" / "countries" / "tongatapu"
-    result = subprocess.run([sys.executable, "-m", "app.cli.main", "--country", str(tongatapu), "qr", "decode",
+    result = subprocess.run([sys.executable, "-m", "crvs_field", "--country", str(tongatapu), "qr", "decode",
                              str(SAMPLES / "opencrvs.png")], capture_output=True, text=True, timeout=120)
     assert result.returncode == 4
     assert result.stderr.startswith("rejected:")

@@ -19,7 +19,7 @@ def run(data_dir: Path, *args: str, user: str | None = None, pin: str | None = N
     full_env.pop("CRVS_FIELD_PIN", None)
     if pin:
         full_env["CRVS_FIELD_PIN"] = pin
-    cmd = [sys.executable, "-m", "app.cli.main", "--data-dir", str(data_dir)]
+    cmd = [sys.executable, "-m", "crvs_field", "--data-dir", str(data_dir)]
     if user:
         cmd += ["--user", user]
     return subprocess.run(cmd + list(args), capture_output=True, text=True, env=full_env, timeout=120)

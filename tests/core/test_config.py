@@ -15,7 +15,7 @@ from tests.core.conftest import COUNTRIES
 
 
 def crvs(*args: str, **kw) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "app.cli.main", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "crvs_field", *args], capture_output=True, text=True,
                           timeout=60, **kw)
 
 

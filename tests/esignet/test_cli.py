@@ -48,7 +48,7 @@ def run_cli(data_dir: Path, emulator: Any, record: str, section: str, browser: B
            "CRVS_FIELD_PIN": PIN, "PYTHONPATH": str(ROOT)}
     env.pop("CRVS_FIELD_DB_KEY", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli.main", "--data-dir", str(data_dir), "--user", "ana",
+        [sys.executable, "-m", "crvs_field", "--data-dir", str(data_dir), "--user", "ana",
          "esignet", "login", "--record", record, "--section", section, "--no-browser"],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
     stderr_lines: list[str] = []
@@ -101,7 +101,7 @@ def test_cli_login_prefills_and_stores_the_psut(device_dir, emulator, jane):
 
 
 def test_cli_refusal_exits_1_with_the_reason(device_dir, emulator, monkeypatch, capsys):
-    from app.cli.main import main
+    from crvs_field.cli.main import main
 
     record_id = new_draft(device_dir, {"child.firstname": "Tiwonge"})
     monkeypatch.setenv("CRVS_ESIGNET_ISSUER", emulator.base_url)
@@ -136,7 +136,7 @@ def test_cli_show_and_export_never_print_the_userinfo_jwt(device_dir, emulator, 
     env.pop("CRVS_FIELD_DB_KEY", None)
 
     def cli(*args: str) -> str:
-        done = subprocess.run([sys.executable, "-m", "app.cli.main", "--data-dir", str(device_dir), "--user", "ana",
+        done = subprocess.run([sys.executable, "-m", "crvs_field", "--data-dir", str(device_dir), "--user", "ana",
                                *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
         assert done.returncode == 0, done.stderr
         assert token_text not in done.stderr

@@ -285,11 +285,11 @@ def test_the_verified_userinfo_jwt_is_kept_for_rules_and_never_logged(farajaland
     in its encrypted store, and rules reach it as `<section>.userinfo_jwt`."""
     import datetime as dt
 
-    from app.cli.main import record_json
     from app.records.service import userinfo_jwt_name
     from app.rules import RuleEnvironment, build_activation
     from app.rules.context import vocabulary_for
     from app.security.secrets import SecretStore
+    from crvs_field.cli.main import record_json
 
     verified: list[tuple[str, str]] = []
     verify = ESignetClient._verify_jws

@@ -39,7 +39,7 @@ def raw(device_dir: Path) -> sqlcipher3.Connection:
 
 
 def verify(device_dir: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "app.cli.main", "--data-dir", str(device_dir), "audit", "verify"],
+    return subprocess.run([sys.executable, "-m", "crvs_field", "--data-dir", str(device_dir), "audit", "verify"],
                           capture_output=True, text=True, timeout=60, env={**os.environ})
 
 
@@ -81,7 +81,7 @@ def test_export_of_a_records_history(device_dir: Path, tmp_path: Path) -> None:
     record_id = conn.execute("SELECT id FROM record WHERE status = 'rejected'").fetchone()[0]
     conn.close()
     out = tmp_path / "history.json"
-    result = subprocess.run([sys.executable, "-m", "app.cli.main", "--data-dir", str(device_dir), "--user", "root",
+    result = subprocess.run([sys.executable, "-m", "crvs_field", "--data-dir", str(device_dir), "--user", "root",
                              "audit", "export", record_id, "--out", str(out)], capture_output=True, text=True,
                             timeout=60, env={**os.environ, "CRVS_FIELD_PIN": "root-pin-1"})
     assert result.returncode == 0, result.stderr

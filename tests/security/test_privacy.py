@@ -65,7 +65,7 @@ def test_no_personal_data_in_logs_or_database(tmp_path: Path) -> None:
         needles.add("Chikondi")
         browser = Browser(other["uin"])
         env = {**os.environ, **linked.env, "CRVS_FIELD_PIN": AGENT_PIN}
-        process = subprocess.Popen([sys.executable, "-m", "app.cli.main", "--data-dir", str(linked.data_dir),
+        process = subprocess.Popen([sys.executable, "-m", "crvs_field", "--data-dir", str(linked.data_dir),
                                     "--user", "ana", "esignet", "login", "--record", draft_id, "--section",
                                     "mother", "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    stdin=subprocess.DEVNULL, text=True, env=env)

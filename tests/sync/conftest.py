@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from app.emulator_link import emulator_environment, link_device
+from crvs_field.emulator_link import emulator_environment, link_device
 from mosip_emulator.fixtures import load_identities
 from mosip_emulator.server import EmulatorServer
 
@@ -62,7 +62,7 @@ class LinkedDevice:
         env.pop("CRVS_FIELD_PIN", None)
         if pin:
             env["CRVS_FIELD_PIN"] = pin
-        cmd = [sys.executable, "-m", "app.cli.main", "--data-dir", str(self.data_dir)]
+        cmd = [sys.executable, "-m", "crvs_field", "--data-dir", str(self.data_dir)]
         if user:
             cmd += ["--user", user]
         return subprocess.run(cmd + list(args), capture_output=True, text=True, env=env, timeout=timeout)

@@ -51,7 +51,7 @@ def test_faulty_network_and_killed_agent(tmp_path: Path) -> None:
 
         emulator.add_fault(FAULTS)
         env = {**os.environ, **linked.env}
-        command = [sys.executable, "-m", "app.cli.main", "--data-dir", str(linked.data_dir), "sync", "--once"]
+        command = [sys.executable, "-m", "crvs_field", "--data-dir", str(linked.data_dir), "sync", "--once"]
         key = (linked.data_dir / "agent.key").read_text().strip()
         watcher = Database(linked.data_dir / "crvs.db", bytes.fromhex(key))
 

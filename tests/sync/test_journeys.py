@@ -70,7 +70,7 @@ def esignet_login(linked: LinkedDevice, record_id: str, section: str, individual
     env = {**os.environ, **linked.env, "CRVS_FIELD_PIN": AGENT_PIN, "PYTHONPATH": str(ROOT)}
     browser = Browser(individual_id)
     process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli.main", "--data-dir", str(linked.data_dir), "--user", "ana",
+        [sys.executable, "-m", "crvs_field", "--data-dir", str(linked.data_dir), "--user", "ana",
          "esignet", "login", "--record", record_id, "--section", section, "--no-browser"],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
 
@@ -94,7 +94,7 @@ def run_agent_until(linked: LinkedDevice, done: Any, timeout: float = 60) -> Any
     """The headless agent as a field office runs it (`crvs-field sync`), until `done()` holds."""
     env = {**os.environ, **linked.env}
     env.pop("CRVS_FIELD_PIN", None)
-    agent = subprocess.Popen([sys.executable, "-m", "app.cli.main", "--data-dir", str(linked.data_dir), "sync"],
+    agent = subprocess.Popen([sys.executable, "-m", "crvs_field", "--data-dir", str(linked.data_dir), "sync"],
                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                              text=True, env=env)
     try:

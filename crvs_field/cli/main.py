@@ -375,9 +375,9 @@ def cmd_records_show(args: argparse.Namespace) -> int:
 def cmd_records_prefill(args: argparse.Namespace) -> int:
     """Fill a draft's person section from an ID QR code, as the scan dialog does: a signed code
     whose issuer is trusted is a signed source; an unsigned one the country accepts is unverified."""
-    from app.cli.qr import QrCommandError, decode_identity
     from app.identity.mapping import identity_to_fields
     from app.records.provenance import DataSource
+    from crvs_field.cli.qr import QrCommandError, decode_identity
 
     device = _open_device(args)
     try:
@@ -534,13 +534,13 @@ def cmd_audit_export(args: argparse.Namespace) -> int:
 
 
 def cmd_qr_decode(args: argparse.Namespace) -> int:
-    from app.cli.qr import decode_command
+    from crvs_field.cli.qr import decode_command
 
     return decode_command(args)
 
 
 def cmd_esignet_login(args: argparse.Namespace) -> int:
-    from app.cli.esignet import login_command
+    from crvs_field.cli.esignet import login_command
 
     device = _open_device(args)
     try:
@@ -550,7 +550,7 @@ def cmd_esignet_login(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from app.cli.demo import run_demo
+    from crvs_field.demo import run_demo
 
     return run_demo(args)
 

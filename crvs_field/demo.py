@@ -65,9 +65,9 @@ def _seed(device: Any, identities: list[dict[str, Any]]) -> dict[str, str]:
 
 def run_demo(args: argparse.Namespace) -> int:
     from app.device import Device
-    from app.emulator_link import emulator_environment, link_device
     from app.mosip.settings import load_settings
     from app.security.secrets import SecretStore
+    from crvs_field.emulator_link import emulator_environment, link_device
     from mosip_emulator.fixtures import load_identities
     from mosip_emulator.server import EmulatorServer
     from sync.agent import SyncAgent

@@ -1,0 +1,1 @@
+"""The `crvs-field` command line: argument parsing and one function per command."""
