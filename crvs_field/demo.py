@@ -67,11 +67,11 @@ def run_demo(args: argparse.Namespace) -> int:
     from app.device import Device
     from app.mosip.settings import load_settings
     from app.security.secrets import SecretStore
+    from app.sync_status import SyncStatusHub
     from crvs_field.emulator_link import emulator_environment, link_device
     from mosip_emulator.fixtures import load_identities
     from mosip_emulator.server import EmulatorServer
     from sync.agent import SyncAgent
-    from sync.status import SyncStatusHub
 
     root = Path(args.data_dir) if args.data_dir else Path(tempfile.mkdtemp(prefix="crvs-field-demo-"))
     if root.exists() and any(root.iterdir()):

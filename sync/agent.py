@@ -24,8 +24,8 @@ from app.mosip.websub import IssuedCredential, SubscriptionRefused, subscribe, w
 from app.outbox import Backoff, OutboxLedger
 from app.records import RecordService
 from app.store.models import utcnow
+from app.sync_status import SyncStatusHub
 from sync.connectivity import Connectivity
-from sync.status import SyncStatusHub
 from sync.websub_receiver import WebSubReceiver
 from sync.worker import DrainSummary, OutboxWorker
 

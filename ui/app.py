@@ -26,7 +26,7 @@ from app.device import (
 from app.identity.esignet_api import ESignetLogin, ESignetOutcome
 from app.records import Actor
 from app.store.models import User
-from sync.status import SyncStatusHub
+from app.sync_status import SyncStatusHub
 from ui import i18n, startup_trace
 from ui.context import AppContext
 from ui.idle import IdleLock

@@ -14,7 +14,7 @@ from app.identity.esignet_api import ESignetLogin
 from app.records import Actor, RecordService
 from app.records.workflow import Role
 from app.security.users import UserService
-from sync.status import SyncStatusHub
+from app.sync_status import SyncStatusHub
 from ui.i18n import pick
 
 CAMERA_ENV = "CRVS_FIELD_CAMERA"   # a camera index, or a video/image file (demo, tests)

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from app.records import DeclarationInvalid, RecordDetail, WorkflowError
 from app.records.workflow import ActionType, Role
 from app.store.models import Record
-from sync.status import SyncStatus
+from app.sync_status import SyncStatus
 from ui.context import AppContext
 from ui.dialogs import ApproveCorrectionDialog, CorrectionDialog
 from ui.form import DeclarationForm

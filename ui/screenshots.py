@@ -68,7 +68,7 @@ def capture(language: str, out: Path) -> list[Path]:
 
     from app.device import Device
     from app.records import Actor, RecordService, Role
-    from sync.status import SyncStatusHub
+    from app.sync_status import SyncStatusHub
     from ui import i18n
     from ui.app import application, build_context
     from ui.main_window import MainWindow

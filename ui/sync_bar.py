@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from sync.status import SyncStatus, SyncStatusHub
+from app.sync_status import SyncStatus, SyncStatusHub
 from ui.operations import run_read
 from ui.qt_compat import emit
 from ui.widgets import Pill

@@ -157,10 +157,10 @@ def run(seconds: float, backlog: int, records: int, fake_load: bool, freeze: boo
     from app.mosip.settings import load_settings
     from app.records import Actor, Role
     from app.security.secrets import SecretStore
+    from app.sync_status import SyncStatusHub
     from bench.sync_throughput import EmulatorProcess, declare, link_device
     from bench.workqueue_page import populate
     from sync.agent import SyncAgent
-    from sync.status import SyncStatusHub
     from ui.app import application, build_context, freeze_startup_objects
     from ui.main_window import MainWindow
     from ui.operations import run_read, run_write, wait_idle

@@ -561,8 +561,8 @@ def cmd_app(args: argparse.Namespace) -> int:
     from app.device import Device, DeviceError
     from app.mosip.settings import load_settings
     from app.security.secrets import MissingSecret, SecretStore
+    from app.sync_status import SyncStatusHub
     from sync.agent import SyncAgent
-    from sync.status import SyncStatusHub
     from ui.app import main as ui_main
 
     data_dir = _data_dir(args)

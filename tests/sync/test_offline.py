@@ -9,9 +9,9 @@ from pathlib import Path
 from app.mosip.settings import load_settings
 from app.records import Actor, Role
 from app.security.secrets import SecretStore
+from app.sync_status import SyncStatus, SyncStatusHub
 from mosip_emulator.server import EmulatorServer
 from sync.agent import SyncAgent
-from sync.status import SyncStatus, SyncStatusHub
 from tests.sync.conftest import fast_country, free_port, link, person, section_values
 
 

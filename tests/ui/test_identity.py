@@ -216,7 +216,7 @@ def test_esignet_is_disabled_offline_and_a_failed_login_keeps_what_was_typed(
 def test_esignet_follows_the_devices_connectivity_and_can_be_cancelled(make_window, records, qtbot, monkeypatch):
     from PySide6.QtGui import QDesktopServices
 
-    from sync.status import SyncStatusHub
+    from app.sync_status import SyncStatusHub
     from tests.ui.test_sync_and_login import publish
 
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: True)

@@ -8,7 +8,7 @@ import threading
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from sync.status import SyncStatusHub
+from app.sync_status import SyncStatusHub
 from tests.ui.conftest import AGENT, PIN, birth_data
 
 

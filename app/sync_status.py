@@ -2,6 +2,8 @@
 
 The agent publishes an immutable `SyncStatus` snapshot after every change; subscribers are called
 on the agent's thread and must hand the snapshot over to their own (the UI does it with a signal).
+It lives in the core so that the publisher (`sync`) and the watchers (`ui`) share it while `ui`
+never imports `sync`; the composition root (`crvs_field`) hands the same hub to both.
 """
 
 from __future__ import annotations
