@@ -12,6 +12,8 @@ import asyncio
 import datetime as dt
 import logging
 import threading
+import time
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
@@ -35,6 +37,17 @@ log = logging.getLogger("crvs_field.sync.agent")
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}/"
+
+
+@dataclass(frozen=True)
+class OnceReport:
+    """What one `run_once` did: offline (nothing sent, `queued` stays), or a drain's summary
+    (None when another drain was already running)."""
+
+    online: bool
+    queued: int
+    summary: DrainSummary | None = None
+    callback_error: str | None = None   # why the WebSub callback could not listen (confirmations wait)
 
 
 class SyncAgent:
@@ -106,6 +119,47 @@ class SyncAgent:
             self._scheduler.add_job(self.drain_if_online, id="drain-now", replace_existing=True)
         else:
             self.drain_if_online()
+
+    def run_once(self, *, linger: float = 0.0, probes: int = 3) -> OnceReport:
+        """One headless pass (`crvs-field sync --once`): listen for confirmations, probe, subscribe,
+        drain, then keep listening up to `linger` seconds while records still await one. One probe
+        can meet a dropped connection on a poor line, so it tries `probes` times before calling the
+        device offline."""
+        callback_error = self._start_receiver()
+        try:
+            for attempt in range(probes):
+                if self.connectivity.probe_once():
+                    self.connectivity.observe(True)
+                    break
+                time.sleep(0.5 * (attempt + 1))
+            if not self.connectivity.online:
+                return OnceReport(online=False, queued=self.queued(), callback_error=callback_error)
+            self.resubscribe()
+            summary = self.drain()
+            deadline = time.monotonic() + max(0.0, linger)
+            while time.monotonic() < deadline and self.records.awaiting_confirmation():
+                time.sleep(0.2)
+            return OnceReport(online=True, queued=self.queued(), summary=summary, callback_error=callback_error)
+        finally:
+            if self.receiver is not None:
+                self.receiver.stop()
+
+    def _start_receiver(self) -> str | None:
+        """Start the WebSub callback; on a port that cannot be bound, go on without it."""
+        if self.receiver is None:
+            return None
+        try:
+            self.receiver.start()
+        except OSError as exc:
+            log.warning("WebSub callback not started: %s", exc.strerror)
+            self.receiver = None
+            return exc.strerror or type(exc).__name__
+        return None
+
+    def queued(self) -> int:
+        """Outbox items still to send (pending or in flight)."""
+        counts = self.ledger.counts()
+        return counts["pending"] + counts["in_flight"]
 
     # ------------------------------------------------------------------ jobs
 
