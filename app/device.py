@@ -15,15 +15,18 @@ from functools import cached_property
 from pathlib import Path
 
 import platformdirs
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from app.config.loader import LoadedCountry, load_country
 from app.device_settings import DeviceSettingsService, write_mosip_device_ids
+from app.errors import ConfigurationFault, Refused
 from app.records.service import Actor, RecordService
 from app.records.workflow import Role
 from app.security.keyslots import KeySlots, SlotError
-from app.security.users import AuthenticationError, UserError, UserService
+from app.security.secrets import SecretStore
+from app.security.users import AuthenticationError, UserError, UserService, check_pin
 from app.store import Database, DatabaseError, new_data_key, read_key_file, write_key_file
-from app.store.database import KEY_ENV
+from app.store.database import KEY_ENV, replace_key_file
 
 DB_FILE = "crvs.db"
 KEY_FILE = "agent.key"
@@ -43,8 +46,33 @@ def default_data_dir() -> Path:
     return Path(os.environ.get("CRVS_FIELD_DATA_DIR") or platformdirs.user_data_dir("crvs-field"))
 
 
-class DeviceError(Exception):
-    pass
+class DeviceError(ConfigurationFault):
+    default_code = "device.unusable"
+
+
+PRIVATE_FILES = (DB_FILE, f"{DB_FILE}-wal", f"{DB_FILE}-shm", SETTINGS_FILE, KEY_FILE, "keyslots.json",
+                 ".keyslots.lock")
+
+
+def secure_data_dir(data_dir: Path, *, create: bool) -> None:
+    """The data directory is its owner's only (0700) and so are its files (0600) — enforced on an
+    existing directory too, whatever umask or copy made it."""
+    if data_dir.exists() and not data_dir.is_dir():
+        raise DeviceError(f"{data_dir} is not a directory", code="device.data_dir_not_a_directory")
+    if not data_dir.exists():
+        if not create:
+            return
+        try:
+            data_dir.mkdir(parents=True, mode=0o700)
+        except OSError as exc:
+            raise DeviceError(f"cannot create {data_dir} ({exc.strerror})") from None
+    try:
+        os.chmod(data_dir, 0o700)
+        for name in PRIVATE_FILES:
+            if (data_dir / name).is_file():
+                os.chmod(data_dir / name, 0o600)
+    except OSError as exc:
+        raise DeviceError(f"cannot make {data_dir} private ({exc.strerror})") from None
 
 
 @dataclass
@@ -54,6 +82,7 @@ class Device:
     db: Database
     data_key: bytes | None = None  # held in memory while open, to wrap new users' slots
     actor: Actor | None = None     # the user who unlocked the device with a PIN, if any
+    admin_key: Ed25519PrivateKey | None = None  # when an admin unlocked it: signs grants and secrets
 
     @property
     def slots(self) -> KeySlots:
@@ -65,7 +94,11 @@ class Device:
 
     @cached_property
     def users(self) -> UserService:
-        return UserService(self.db)
+        return UserService(self.db, slots=self.slots, pin_policy=self.country.config.security)
+
+    @property
+    def secrets(self) -> SecretStore:
+        return SecretStore(self.db, signer=self.admin_key)
 
     @cached_property
     def settings(self) -> DeviceSettingsService:
@@ -77,12 +110,9 @@ class Device:
     @staticmethod
     def _agent_key(data_dir: Path) -> bytes:
         """The key provisioned for unattended use: environment, key file, then OS keyring."""
-        env = os.environ.get(KEY_ENV)
+        env = Device._env_key()
         if env:
-            try:
-                return bytes.fromhex(env.strip())
-            except ValueError:
-                raise DeviceError(f"{KEY_ENV} is not hex") from None
+            return env
         key_file = data_dir / KEY_FILE
         if key_file.exists():
             return read_key_file(key_file)
@@ -100,15 +130,19 @@ class Device:
         With `admin` and `pin`, the first account and its key slot; with `agent_key`, an agent key
         file for unattended use (tests and headless deployments). `center_id` / `machine_id`: the
         device's MOSIP ids (`app.device_settings`), by default the country file's."""
-        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        secure_data_dir(data_dir, create=True)
         if (data_dir / DB_FILE).exists():
             raise DeviceError(f"{data_dir} already holds a device database")
         country = load_country(country_dir or default_country_dir())
+        if admin is not None:
+            if pin is None:
+                raise DeviceError("the first admin needs a PIN")
+            check_pin(pin, country.config.security)
         packets = country.config.mosip.packets
         for name, value in (("centre id", center_id), ("machine id", machine_id)):
             if value is not None and not (len(value) == 5 and value.isascii() and value.isdigit()):
                 raise DeviceError(f"the MOSIP {name} is five digits")
-        key = bytes.fromhex(os.environ[KEY_ENV]) if os.environ.get(KEY_ENV) else new_data_key()
+        key = Device._env_key() or new_data_key()
         (data_dir / SETTINGS_FILE).write_text(json.dumps({"country_dir": _portable(country.directory)}, indent=1))
         db = Database(data_dir / DB_FILE, key)
         db.migrate()
@@ -117,8 +151,7 @@ class Device:
                                    machine_id=machine_id or packets.machine_id)
         device = cls(data_dir, country, db, data_key=key)
         if admin is not None:
-            if pin is None:
-                raise DeviceError("the first admin needs a PIN")
+            assert pin is not None
             device.add_user(None, admin, Role.ADMIN, pin)
             device.actor = Actor(admin, Role.ADMIN)
         if agent_key and not os.environ.get(KEY_ENV):
@@ -126,24 +159,69 @@ class Device:
         return device
 
     def add_user(self, by: Actor | None, name: str, role: Role | str, pin: str, language: str = "en") -> None:
-        """An account and its key slot: the new user's PIN opens the device from now on."""
+        """An account and its key slot, with a role grant signed by the admin key: the new user's
+        PIN opens the device from now on. The first user of a new device creates the admin key."""
+        role = Role(role)
+        check_pin(pin, self.country.config.security)
         if self.data_key is None:
             raise UserError("adding a user needs a device unlocked by an admin")
+        first = by is None and not self.slots.exists()
+        if not first and (by is None or by.role is not Role.ADMIN):
+            raise Refused("only an admin can add users", code="user.admin_only")
+        if not first and self.admin_key is None:
+            raise Refused("adding a user needs the device unlocked with an admin's PIN (the admin key "
+                          "signs the new user's role)", code="user.admin_key_needed")
         self.users.add(by, name, role, pin, language=language)
-        self.slots.add(name, pin, self.data_key, replace=True)
+        if first:
+            self.admin_key = self.slots.create(name, pin, self.data_key)
+        else:
+            assert self.admin_key is not None
+            self.slots.add(name, role.value, pin, self.data_key, self.admin_key, replace=True)
 
-    def remove_user(self, by: Actor, name: str) -> None:
-        """Destroy the user's key slot and disable the account (its history stays)."""
+    def remove_user(self, by: Actor, name: str) -> str:
+        """Destroy the user's key slot, disable the account (its history stays) and re-key the
+        database, so a copy of the old data key the user may have kept opens nothing from now on.
+        Returns where the new agent key went ("" when there was none to update)."""
         if by.role is not Role.ADMIN:
-            raise UserError("only an admin can remove users")
+            raise Refused("only an admin can remove users", code="user.admin_only")
+        if self.admin_key is None or self.data_key is None:
+            raise Refused("removing a user needs the device unlocked with an admin's PIN",
+                          code="user.admin_key_needed")
+        if name == by.name:
+            raise UserError("an admin cannot remove their own account")
         self.users.disable(by, name)
         self.slots.remove(name)
+        return self._rekey()
+
+    def _rekey(self) -> str:
+        assert self.admin_key is not None
+        new_key = new_data_key()
+        # pending boxes first: a crash after the re-key still leaves every user able to open
+        self.slots.reseal(new_key, self.admin_key, pending=True)
+        self.db.rekey(new_key)
+        self.slots.reseal(new_key, self.admin_key, pending=False)
+        self.data_key = new_key
+        updated = []
+        if (self.data_dir / KEY_FILE).exists():
+            replace_key_file(self.data_dir / KEY_FILE, new_key)
+            updated.append(str(self.data_dir / KEY_FILE))
+        if _keyring_get(self.data_dir):
+            try:
+                import keyring
+
+                keyring.set_password(KEYRING_SERVICE, str(self.data_dir.resolve()), new_key.hex())
+                updated.append("OS keyring")
+            except Exception:
+                updated.append("OS keyring (update failed: provision the agent key again)")
+        return ", ".join(updated)
 
     def change_pin(self, name: str, old_pin: str, new_pin: str) -> None:
+        """Validate the new PIN first; only then re-seal the slot and update the account."""
+        check_pin(new_pin, self.country.config.security)
         try:
             self.slots.change_pin(name, old_pin, new_pin)
         except SlotError as exc:
-            raise AuthenticationError(str(exc)) from None
+            raise AuthenticationError(str(exc), code=exc.code, params=exc.params) from None
         self.users.set_pin(name, new_pin)
 
     def provision_agent_key(self, by: Actor, *, key_file: Path | None = None, use_keyring: bool = False) -> str:
@@ -162,7 +240,15 @@ class Device:
                                 "use an agent key file instead") from None
             return "OS keyring"
         target = key_file or self.data_dir / KEY_FILE
-        write_key_file(target, self.data_key)
+        if target.exists():
+            raise UserError(f"{target} already exists: remove it first to provision a new agent key",
+                            code="device.agent_key_exists")
+        if not target.parent.is_dir():
+            raise UserError(f"{target.parent} is not a folder", code="device.agent_key_folder")
+        try:
+            write_key_file(target, self.data_key)
+        except OSError as exc:
+            raise UserError(f"cannot write {target} ({exc.strerror})", code="device.agent_key_write") from None
         return str(target)
 
     @classmethod
@@ -171,14 +257,17 @@ class Device:
         """Open with a user's PIN (key slot), or with the provisioned agent key. `country`: the
         configuration already loaded by the caller (the sign-in window has it), else it is loaded
         — after the key is found, so that a locked device is reported without loading it."""
-        if not (data_dir / DB_FILE).exists():
+        secure_data_dir(data_dir, create=False)
+        if not (data_dir / DB_FILE).is_file():
             raise DeviceError(f"no device database in {data_dir} (run `crvs-field init --admin NAME`)")
-        actor = None
+        unlocked = next_key = None
+        slots = KeySlots(data_dir)
         if user is not None:
             try:
-                key = KeySlots(data_dir).unlock(user, pin or "")
+                unlocked, next_key = slots.unlock_all(user, pin or "")
             except SlotError as exc:
-                raise AuthenticationError(str(exc)) from None
+                raise AuthenticationError(str(exc), code=exc.code, params=exc.params) from None
+            key = unlocked.data_key
         else:
             key = cls._agent_key(data_dir)
         if country is None:
@@ -186,16 +275,34 @@ class Device:
         try:
             db = Database(data_dir / DB_FILE, key)
         except DatabaseError as exc:
-            raise DeviceError(str(exc)) from None
+            if next_key is None:
+                raise DeviceError(str(exc)) from None
+            db, key = Database(data_dir / DB_FILE, next_key), next_key  # a re-key was interrupted
         db.migrate()
         device = cls(data_dir, country, db, data_key=key)
-        if user is not None:
-            actor = device.users.actor(user)
-            if actor is None:
+        if unlocked is not None:
+            try:
+                device.actor = device.users.actor_for_grant(unlocked.user, unlocked.role)
+            except Refused:
                 device.close()
-                raise AuthenticationError("unknown user or wrong PIN")
-            device.actor = actor
+                raise
+            device.admin_key = unlocked.admin_key
+            if next_key is not None and key == next_key and unlocked.admin_key is not None:
+                slots.reseal(next_key, unlocked.admin_key, pending=False)
         return device
+
+    @staticmethod
+    def _env_key() -> bytes | None:
+        env = os.environ.get(KEY_ENV)
+        if not env:
+            return None
+        try:
+            key = bytes.fromhex(env.strip())
+        except ValueError:
+            raise DeviceError(f"{KEY_ENV} is not hex") from None
+        if len(key) != 32:
+            raise DeviceError(f"{KEY_ENV} holds 64 hex digits")
+        return key
 
 
 BUNDLED = "bundled:"

@@ -282,6 +282,9 @@ class ESignetConfig(Strict):
     client_key_id: str | None = None
     encryption_key: SecretRef | None = Field(default=None, description="for JWE userinfo")
     acr_values: list[str] = Field(default_factory=lambda: ["mosip:idp:acr:generated-code"])
+    accepted_acr: list[str] | None = Field(
+        default=None, description="authentication classes (the id_token's acr) that mark a person "
+                                  "authenticated; default: acr_values")
     claims: dict[str, Literal["essential", "voluntary"]] = Field(
         default_factory=lambda: {"name": "essential", "birthdate": "essential"})
     timeout_seconds: float = Field(default=120, gt=0, le=900)
@@ -397,6 +400,16 @@ class SyncConfig(Strict):
                                  "another may take it over (a crashed agent's items come back after this)")
 
 
+MIN_PIN_LENGTH = 6
+
+
+class SecurityConfig(Strict):
+    min_pin_length: int = Field(default=MIN_PIN_LENGTH, ge=MIN_PIN_LENGTH, le=64,
+                                description="shortest PIN accepted; a country may raise it, never lower it")
+    min_distinct_pin_characters: int = Field(default=3, ge=2, le=64,
+                                             description="a PIN like 111111 or 121212 is refused")
+
+
 class Country(Strict):
     country: str = Field(pattern=IDENT)
     languages: list[str] = Field(min_length=1, description="UI languages; the first is the default")
@@ -408,6 +421,7 @@ class Country(Strict):
     integration: Integration = Field(default_factory=Integration)
     identity: IdentityConfig
     sync: SyncConfig = Field(default_factory=SyncConfig)
+    security: SecurityConfig = Field(default_factory=SecurityConfig)
 
     def form(self, event: EventType | str) -> Form:
         return self.forms[EventType(event)]

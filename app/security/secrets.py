@@ -1,52 +1,116 @@
 """Secrets in the encrypted store (keys, certificates, client secrets), and resolving a country's
-secret references: `{secret: name}` reads the store, `{file: path}` a demo file beside the config."""
+secret references: `{secret: name}` reads the store, `{file: path}` a demo file beside the config.
+
+Storing secrets is an admin's job, and the database cannot say who is an admin (every user holds
+its key): on a device with signed key slots each stored secret carries the admin key's signature
+over its name and value, verified at every read. A secret an agent writes into the database
+directly has no valid signature and is refused as if it were missing."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlmodel import select
 
 from app.config.loader import LoadedCountry
 from app.config.models import SecretRef
+from app.errors import ConfigurationFault, Invalid, Refused
 from app.records.service import Actor
 from app.records.workflow import PermissionDenied, Role
+from app.security.files import read_bounded
+from app.security.keyslots import KeySlots
 from app.store import Database
 from app.store.models import Secret, utcnow
 
 MAX_SECRET_BYTES = 64 * 1024
+MAX_NAME = 64
+SIGNED = b"CRVS-SIGNED-1\0"  # envelope: marker, 64-byte Ed25519 signature, value
 
 
-class MissingSecret(LookupError):
+class MissingSecret(ConfigurationFault, LookupError):
+    default_code = "secret.missing"
+
     def __init__(self, name: str):
         super().__init__(f"secret '{name}' is not in this device's store "
-                         "(import it with `crvs-field secrets import`)")
+                         "(import it with `crvs-field secrets import`)", params={"name": name})
         self.name = name
 
 
+class InvalidSecret(Invalid, ValueError):
+    default_code = "secret.invalid"
+
+
+class UnsignedSecret(Refused):
+    default_code = "secret.unsigned"
+
+
+def check_secret(name: str, value: bytes) -> None:
+    """A name and value the store accepts; callers importing many check all before storing any."""
+    if not isinstance(name, str) or not 1 <= len(name) <= MAX_NAME or not name.isprintable() \
+            or any(0xD800 <= ord(c) <= 0xDFFF for c in name):
+        raise InvalidSecret(f"a secret name has 1–{MAX_NAME} printable characters", code="secret.bad_name")
+    if len(value) > MAX_SECRET_BYTES:
+        raise InvalidSecret(f"secret '{name}' is larger than {MAX_SECRET_BYTES} bytes", code="secret.too_large")
+
+
+def _message(name: str, value: bytes) -> bytes:
+    return b"crvs-field secret v1\0" + name.encode() + b"\0" + value
+
+
 class SecretStore:
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, *, signer: Ed25519PrivateKey | None = None):
         self.db = db
+        self.signer = signer
+
+    def _admin_public(self) -> Ed25519PublicKey | None:
+        return KeySlots(Path(self.db.path).parent).admin_public()
 
     def put(self, name: str, value: bytes, *, actor: Actor) -> None:
-        """Store a secret (admin only): keys and credentials are a device administrator's job."""
+        self.put_many({name: value}, actor=actor)
+
+    def put_many(self, secrets: dict[str, bytes], *, actor: Actor) -> None:
+        """Store secrets (admin only), all or none: every one is checked before any is written."""
         if actor.role is not Role.ADMIN:
             raise PermissionDenied("storing secrets needs the role admin")
-        if not name or len(name) > 64:
-            raise ValueError("a secret name has 1–64 characters")
-        if len(value) > MAX_SECRET_BYTES:
-            raise ValueError(f"secret '{name}' is larger than {MAX_SECRET_BYTES} bytes")
+        for name, value in secrets.items():
+            check_secret(name, value)
+        admin_public = self._admin_public()
+        if admin_public is not None and (self.signer is None or self.signer.public_key() != admin_public):
+            raise Refused("storing secrets needs the device unlocked with an admin's PIN (the admin key "
+                          "signs them)", code="secret.admin_key_needed")
         with self.db.write() as session:
-            row = session.get(Secret, name) or Secret(name=name, value=b"")
-            row.value = value
-            row.updated_at = utcnow()
-            session.add(row)
             from app import audit
 
-            audit.append(session, actor=actor.name, kind="secret-stored", details={"name": name})
+            for name, value in secrets.items():
+                stored = value if self.signer is None else SIGNED + self.signer.sign(_message(name, value)) + value
+                row = session.get(Secret, name) or Secret(name=name, value=b"")
+                row.value = stored
+                row.updated_at = utcnow()
+                session.add(row)
+                audit.append(session, actor=actor.name, kind="secret-stored", details={"name": name})
 
     def get(self, name: str) -> bytes | None:
         with self.db.read() as session:
             row = session.get(Secret, name)
-            return bytes(row.value) if row else None
+            stored = bytes(row.value) if row else None
+        if stored is None:
+            return None
+        admin_public = self._admin_public()
+        if not stored.startswith(SIGNED):
+            if admin_public is not None:
+                raise UnsignedSecret(f"secret '{name}' carries no admin signature: it was not stored by an "
+                                     "admin of this device", params={"name": name})
+            return stored
+        signature, value = stored[len(SIGNED):len(SIGNED) + 64], stored[len(SIGNED) + 64:]
+        if admin_public is not None:
+            try:
+                admin_public.verify(signature, _message(name, value))
+            except InvalidSignature:
+                raise UnsignedSecret(f"secret '{name}' has an invalid admin signature: the database was "
+                                     "altered", params={"name": name}) from None
+        return value
 
     def names(self) -> list[str]:
         with self.db.read() as session:
@@ -54,7 +118,7 @@ class SecretStore:
 
     def resolve(self, country: LoadedCountry, ref: SecretRef) -> bytes:
         if ref.file is not None:
-            return country.resolve(ref.file).read_bytes()
+            return read_bounded(country.resolve(ref.file), MAX_SECRET_BYTES, what="a key file")
         assert ref.secret is not None
         value = self.get(ref.secret)
         if value is None:

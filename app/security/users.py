@@ -1,4 +1,8 @@
-"""Local accounts: PIN hashes (argon2id), roles, lockout with growing back-off after failures."""
+"""Local accounts: PIN hashes (argon2id), roles, lockout with growing back-off after failures.
+
+On a device with signed key slots (`app.security.keyslots`), a login is a slot unlock: the PIN
+opens the user's slot, the role is the admin's signed grant, and a database role that differs
+from it is refused — an agent who rewrites her role in the database gains nothing."""
 
 from __future__ import annotations
 
@@ -11,24 +15,48 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlmodel import func, select
 
 from app import audit
+from app.config.models import MIN_PIN_LENGTH, SecurityConfig  # noqa: F401  (MIN_PIN_LENGTH re-exported)
+from app.errors import Invalid, Refused
 from app.records.service import Actor
 from app.records.workflow import Role
+from app.security.keyslots import REFUSAL, GrantForged, KeySlots, SlotError
 from app.store import Database
 from app.store.models import User, utcnow
 
 _NAME = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
-MIN_PIN_LENGTH = 6
 FREE_ATTEMPTS = 3
 MAX_LOCKOUT = dt.timedelta(hours=1)
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 
-class AuthenticationError(Exception):
+class AuthenticationError(Refused):
     """Login refused; the message never says whether the user exists."""
 
+    default_code = "login.refused"
 
-class UserError(ValueError):
-    pass
+
+class UserError(Invalid, ValueError):
+    default_code = "user.invalid"
+
+
+class WeakPin(UserError):
+    default_code = "user.weak_pin"
+
+
+def check_pin(pin: str, policy: SecurityConfig | None = None) -> None:
+    """Refuse a PIN before anything is written: too short, too few distinct characters, or holding
+    control or other unprintable characters (a terminal could not type it back)."""
+    policy = policy or SecurityConfig()
+    if len(pin) < policy.min_pin_length:
+        raise WeakPin(f"a PIN has at least {policy.min_pin_length} characters",
+                      params={"min_length": policy.min_pin_length})
+    if len(pin) > 128:
+        raise WeakPin("a PIN has at most 128 characters")
+    if not pin.isprintable() or any(0xD800 <= ord(c) <= 0xDFFF for c in pin):
+        raise WeakPin("a PIN holds printable characters only (no control characters)")
+    if len(set(pin)) < policy.min_distinct_pin_characters:
+        raise WeakPin(f"a PIN has at least {policy.min_distinct_pin_characters} different characters",
+                      params={"min_distinct": policy.min_distinct_pin_characters})
 
 
 def lockout_for(failures: int) -> dt.timedelta:
@@ -39,9 +67,12 @@ def lockout_for(failures: int) -> dt.timedelta:
 
 
 class UserService:
-    def __init__(self, db: Database, clock: Callable[[], dt.datetime] = utcnow):
+    def __init__(self, db: Database, clock: Callable[[], dt.datetime] = utcnow, *,
+                 slots: KeySlots | None = None, pin_policy: SecurityConfig | None = None):
         self.db = db
         self.clock = clock
+        self.slots = slots
+        self.pin_policy = pin_policy or SecurityConfig()
 
     def count(self) -> int:
         with self.db.read() as session:
@@ -54,8 +85,7 @@ class UserService:
             raise UserError("'system' is not a role for people")
         if not _NAME.match(name):
             raise UserError("user names are 2–64 lowercase letters, digits, '.', '_' or '-'")
-        if len(pin) < MIN_PIN_LENGTH or not pin.isprintable():
-            raise UserError(f"a PIN has at least {MIN_PIN_LENGTH} characters")
+        check_pin(pin, self.pin_policy)
         with self.db.write() as session:
             first = session.exec(select(func.count()).select_from(User)).one() == 0
             if not first and (by is None or by.role is not Role.ADMIN):
@@ -85,8 +115,7 @@ class UserService:
             audit.append(session, actor=by.name, kind="user-removed", details={"user": name})
 
     def set_pin(self, name: str, pin: str) -> None:
-        if len(pin) < MIN_PIN_LENGTH or not pin.isprintable():
-            raise UserError(f"a PIN has at least {MIN_PIN_LENGTH} characters")
+        check_pin(pin, self.pin_policy)
         with self.db.write() as session:
             user = session.get(User, name)
             if user is None:
@@ -95,14 +124,35 @@ class UserService:
             session.add(user)
             audit.append(session, actor=name, kind="pin-changed", details={"user": name})
 
+    def signed(self) -> bool:
+        return self.slots is not None and self.slots.admin_public() is not None
+
+    def actor_for_grant(self, name: str, granted_role: str) -> Actor:
+        """The database's account for a verified grant: enabled, and with the granted role."""
+        with self.db.read() as session:
+            user = session.get(User, name)
+        if user is None or user.disabled:
+            raise AuthenticationError(REFUSAL)
+        if user.role != granted_role:
+            raise GrantForged(f"the database gives {name!r} the role {user.role!r} but the admin granted "
+                              f"{granted_role!r}: the database was altered", code="keyslot.role_mismatch")
+        return Actor(user.name, Role(user.role))
+
     def authenticate(self, name: str, pin: str) -> Actor:
+        if self.signed():
+            assert self.slots is not None
+            try:
+                unlocked, _ = self.slots.unlock_all(name, pin)
+            except SlotError as exc:
+                raise AuthenticationError(str(exc), code=exc.code, params=exc.params) from None
+            return self.actor_for_grant(name, unlocked.role)
         refusal: str | None = None
         with self.db.write() as session:  # failures are counted even though the login is refused
             user = session.get(User, name)
             now = self.clock()
             if user is None or user.disabled:
                 _hasher.hash(pin)  # same cost either way: no user enumeration by timing
-                refusal = "unknown user or wrong PIN"
+                refusal = REFUSAL
             else:
                 locked_until = user.locked_until
                 if locked_until is not None and locked_until.tzinfo is None:

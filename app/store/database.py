@@ -25,6 +25,8 @@ from sqlalchemy.dialects.sqlite.pysqlcipher import SQLiteDialect_pysqlcipher
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
+from app.errors import ConfigurationFault
+
 KEY_BYTES = 32
 KEY_ENV = "CRVS_FIELD_DB_KEY"
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -42,7 +44,7 @@ class _RawKeyDialect(SQLiteDialect_pysqlcipher):
 registry.register("sqlite.crvs_sqlcipher", __name__, "_RawKeyDialect")
 
 
-class DatabaseError(Exception):
+class DatabaseError(ConfigurationFault):
     """The database cannot be opened (wrong key, not a database, newer schema, …)."""
 
 
@@ -51,6 +53,10 @@ def new_data_key() -> bytes:
 
 
 def _connect(path: Path, key: bytes) -> Any:
+    if not path.exists():
+        # SQLite creates the file with the umask's mode (often 0644) and its -wal/-shm files with
+        # the database file's: create it 0600 first so all three are the owner's only.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     conn = sqlcipher3.connect(str(path), check_same_thread=False, timeout=30)
     conn.execute("PRAGMA cipher_log_level = NONE")  # a wrong key is reported below, not on stderr
     # raw key: no passphrase KDF on every open; the key itself is random (DESIGN §6)
@@ -111,15 +117,22 @@ class Database:
         self.engine.dispose()
 
     def rekey(self, new_key: bytes) -> None:
-        """Re-encrypt the whole database with a new key (used when key slots change)."""
+        """Re-encrypt the whole database with a new key (SQLCipher `PRAGMA rekey`; used when a
+        user is removed). The WAL is checkpointed into the database first, so no page is left
+        under the old key."""
+        if len(new_key) != KEY_BYTES:
+            raise DatabaseError("the database key must be 32 bytes")
         with self._write_lock:
             self.engine.dispose()
             conn = _connect(self.path, self._key)
             try:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                 conn.execute(f"PRAGMA rekey = \"x'{new_key.hex()}'\"")
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             finally:
                 conn.close()
             self._key = new_key
+            _connect(self.path, new_key).close()  # the new key opens it, or this raises
 
     # -- sessions --------------------------------------------------------------------------
 
@@ -163,7 +176,11 @@ def alembic_config() -> Config:
 
 
 def read_key_file(path: str | os.PathLike[str]) -> bytes:
-    data = Path(path).read_bytes().strip()
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(256).strip()  # a key file is 65 bytes; /dev/zero must not fill memory
+    except OSError as exc:
+        raise DatabaseError(f"{path}: cannot read ({exc.strerror})") from None
     try:
         key = bytes.fromhex(data.decode("ascii"))
     except (UnicodeDecodeError, ValueError):
@@ -171,6 +188,15 @@ def read_key_file(path: str | os.PathLike[str]) -> bytes:
     if len(key) != KEY_BYTES:
         raise DatabaseError(f"{path}: a key file holds 64 hex digits")
     return key
+
+
+def replace_key_file(path: str | os.PathLike[str], key: bytes) -> None:
+    """Atomically replace a key file (after a re-key), keeping it 0600."""
+    target = Path(path)
+    temp = target.with_name(f".{target.name}.new")
+    temp.unlink(missing_ok=True)
+    write_key_file(temp, key)
+    os.replace(temp, target)
 
 
 def write_key_file(path: str | os.PathLike[str], key: bytes) -> None:

@@ -11,7 +11,8 @@ import pytest
 from app.device import Device, DeviceError
 from app.records import Actor, Role
 from app.security.keyslots import KeySlots, SlotError, lockout_seconds
-from app.security.users import AuthenticationError, UserError
+from app.errors import Refused
+from app.security.users import AuthenticationError
 from app.store import Database, DatabaseError
 from tests.core.conftest import farajaland_birth
 
@@ -28,7 +29,7 @@ def device_dir(tmp_path: Path) -> Path:
 
 
 def test_nothing_opens_without_a_pin_or_agent_key(device_dir: Path, tmp_path: Path) -> None:
-    assert sorted(p.name for p in device_dir.iterdir() if "key" in p.name) == ["keyslots.json"]
+    assert sorted(p.name for p in device_dir.iterdir() if "key" in p.name) == [".keyslots.lock", "keyslots.json"]
     with pytest.raises(DeviceError, match="is locked"):
         Device.open(device_dir)
     copy = tmp_path / "stolen"
@@ -49,7 +50,7 @@ def test_nothing_opens_without_a_pin_or_agent_key(device_dir: Path, tmp_path: Pa
 def test_only_an_unlocked_admin_adds_users(device_dir: Path) -> None:
     device = Device.open(device_dir, user="ana", pin="ana-pin-1")
     try:
-        with pytest.raises(UserError, match="only an admin"):
+        with pytest.raises(Refused, match="only an admin"):
             device.add_user(device.actor, "eve", "registrar", "eve-pin-1")
     finally:
         device.close()
@@ -115,3 +116,81 @@ def test_a_bundled_country_survives_moving_the_installation(device_dir: Path) ->
     recorded = json.loads((device_dir / "device.json").read_text())["country_dir"]
     assert recorded == "bundled:countries/farajaland"      # not an absolute path into the install
     assert recorded_country_dir(device_dir) == resources_dir() / "countries" / "farajaland"
+
+
+def test_a_weak_pin_change_writes_nothing(device_dir: Path) -> None:
+    from app.security.users import WeakPin
+
+    before = (device_dir / "keyslots.json").read_bytes()
+    device = Device.open(device_dir, user="ana", pin="ana-pin-1")
+    try:
+        for weak in ("1", "ana\x07pin1", "111111"):
+            with pytest.raises(WeakPin):
+                device.change_pin("ana", "ana-pin-1", weak)
+    finally:
+        device.close()
+    assert (device_dir / "keyslots.json").read_bytes() == before
+    Device.open(device_dir, user="ana", pin="ana-pin-1").close()
+
+
+def test_a_role_written_into_the_database_is_refused(device_dir: Path) -> None:
+    """The agent opens the database with her own PIN and makes herself admin: the grant says agent."""
+    from sqlalchemy import text
+
+    from app.security.keyslots import GrantForged, KeySlots
+
+    key = KeySlots(device_dir).unlock("ana", "ana-pin-1")
+    db = Database(device_dir / "crvs.db", key)
+    with db.write() as session:
+        session.execute(text("UPDATE user SET role = 'admin' WHERE name = 'ana'"))
+    db.close()
+    with pytest.raises(GrantForged, match="database was altered"):
+        Device.open(device_dir, user="ana", pin="ana-pin-1")
+
+
+def test_a_grant_edited_in_the_slot_file_is_refused(device_dir: Path) -> None:
+    import json
+
+    from app.security.keyslots import GrantForged
+
+    data = json.loads((device_dir / "keyslots.json").read_text())
+    data["slots"]["ana"]["role"] = "admin"
+    (device_dir / "keyslots.json").write_text(json.dumps(data))
+    with pytest.raises(GrantForged):
+        Device.open(device_dir, user="ana", pin="ana-pin-1")
+
+
+def test_removing_a_user_rekeys_the_database(device_dir: Path) -> None:
+    old_key = KeySlots(device_dir).unlock("ana", "ana-pin-1")
+    admin = Device.open(device_dir, user="root", pin="root-pin-1")
+    try:
+        admin.add_user(admin.actor, "rex", "registrar", "rex-pin-1")
+        admin.remove_user(admin.actor, "ana")
+    finally:
+        admin.close()
+    with pytest.raises(DatabaseError):
+        Database(device_dir / "crvs.db", old_key)  # the key ana may have kept opens nothing now
+    device = Device.open(device_dir, user="rex", pin="rex-pin-1")  # re-sealed without rex's PIN
+    try:
+        assert len(device.records.list_records()) == 1
+    finally:
+        device.close()
+
+
+def test_parallel_wrong_pins_are_all_counted(device_dir: Path) -> None:
+    import json
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(6) as pool:
+        outcomes = list(pool.map(_try_wrong_pin, [str(device_dir)] * 6))
+    assert all(outcomes)
+    slot = json.loads((device_dir / "keyslots.json").read_text())["slots"]["ana"]
+    assert slot["failures"] >= 3 and slot["locked_until"]
+
+
+def _try_wrong_pin(directory: str) -> bool:
+    try:
+        KeySlots(Path(directory)).unlock("ana", "wrong-pin-0")
+    except SlotError:
+        return True
+    return False
