@@ -27,6 +27,8 @@ class ESignetOutcome:
     fields: dict[str, str] = field(default_factory=dict)   # form field id -> value (prefill)
     psut: str | None = None
     message: str | None = None   # for people: what happened, no personal data
+    code: str | None = None      # stable code of the message (see app/errors.py) for the UI's wording
+    params: dict[str, str | int] = field(default_factory=dict)   # fill the worded message; no personal data
 
 
 class ESignetLogin(Protocol):

@@ -14,15 +14,18 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from app.config.loader import LoadedCountry
 from app.config.models import ESignetConfig, SecretRef
 from app.identity.esignet_api import ESignetOutcome, ESignetState
+from app.identity.esignet_loopback import LoopbackListener
 from app.identity.mapping import identity_to_fields
 from app.identity.model import Identity, LocalizedName, normalise_gender, parse_date
 from app.mosip.esignet import (
+    Authentication,
     ESignetClient,
     ESignetConfigurationError,
     ESignetError,
@@ -31,6 +34,7 @@ from app.mosip.esignet import (
     iter_localized,
     load_encryption_key,
     load_private_key,
+    time_left,
 )
 from app.records.service import Actor, RecordNotFound, RecordService
 from app.records.validation import DeclarationInvalid, identity_applies
@@ -184,11 +188,36 @@ def relying_party(country: LoadedCountry, config: ESignetConfig, db: Database | 
         signing_key=signing,
         encryption_key=encryption,
         acr_values=tuple(config.acr_values),
+        accepted_acr=tuple(config.accepted_acr) if config.accepted_acr is not None else (),
         claims={name: kind == "essential" for name, kind in config.claims.items()},
         claims_locales=tuple(dict.fromkeys(claims_locale(c) for c in country.config.mosip_languages)),
         timeout_seconds=config.timeout_seconds,
         redirect_ports=tuple(config.redirect_ports),
     )
+
+
+def browser_login(client: ESignetClient, *, open_url: Callable[[str], object],
+                  cancel: threading.Event | None = None, ui_locales: Sequence[str] = (),
+                  page_language: str = "en") -> Authentication:
+    """Blocking, within the relying party's timeout: listen on loopback, open the system browser at
+    the authorization URL, wait for the redirect, then let the protocol client verify it."""
+    deadline = time.monotonic() + client.rp.timeout_seconds
+    meta = client.discover(timeout=time_left(deadline, 10.0))
+    try:
+        listener = LoopbackListener(ports=client.rp.redirect_ports, language=page_language)
+    except OSError as exc:
+        raise ESignetConfigurationError(f"this computer cannot receive e-Signet's answer on 127.0.0.1 "
+                                        f"({exc.strerror})", code="esignet.loopback_unavailable") from None
+    with listener:
+        request = client.authorization_request(meta, listener.redirect_uri, ui_locales=ui_locales)
+        try:
+            open_url(request.url)
+        except Exception as exc:  # a browser launcher can fail in many ways
+            raise ESignetConfigurationError(f"the browser could not be opened ({type(exc).__name__})",
+                                            code="esignet.browser_unavailable") from None
+        log.debug("e-Signet authorization started; waiting for the redirect")
+        params = listener.wait(deadline, cancel)
+    return client.complete(meta, request, params, deadline=deadline, cancel=cancel)
 
 
 class ESignetLoginService:
@@ -241,20 +270,20 @@ class ESignetLoginService:
         try:
             event = self._check_target(record_id, section)
         except (RecordNotFound, WorkflowError) as exc:
-            return self._failed(record_id, section, "refused", str(exc))
+            return self._failed(record_id, section, "refused", str(exc), exc.code, exc.params)
         try:
             client = self.client()
-            result = client.authenticate(open_url=open_url, cancel=cancel, ui_locales=[self.language],
-                                         page_language=self.language)
+            result = browser_login(client, open_url=open_url, cancel=cancel, ui_locales=[self.language],
+                                   page_language=self.language)
         except ESignetUnavailable as exc:
             log.info("e-Signet login (record %s, section %s): offline", record_id, section)
             return ESignetOutcome(ESignetState.OFFLINE, message=f"{exc.message}. Enter the details by hand "
-                                  "or scan the ID card; nothing was changed.")
+                                  "or scan the ID card; nothing was changed.", code=exc.code, params=exc.params)
         except ESignetError as exc:  # timeout, cancelled, provider error, verification, configuration
             message = exc.message
             if "nothing was changed" not in message:
                 message = f"{message[:1].upper()}{message[1:]}; nothing was changed."
-            return self._failed(record_id, section, exc.reason, message)
+            return self._failed(record_id, section, exc.reason, message, exc.code, exc.params)
 
         identity = identity_from_claims(result.claims, self.country.config.mosip_languages)
         try:
@@ -264,17 +293,22 @@ class ESignetLoginService:
         except DeclarationInvalid as exc:
             reasons = ", ".join(sorted({e.field for e in exc.errors}))
             return self._failed(record_id, section, "invalid_data",
-                                f"e-Signet's data does not fit the form ({reasons}); nothing was changed.")
+                                f"e-Signet's data does not fit the form ({reasons}); nothing was changed.",
+                                "esignet.data_does_not_fit", {"fields": reasons})
         except (RecordNotFound, WorkflowError) as exc:
-            return self._failed(record_id, section, "refused", f"{exc}; nothing was changed.")
+            return self._failed(record_id, section, "refused", f"{exc}; nothing was changed.", exc.code,
+                                exc.params)
         log.info("e-Signet login (record %s, section %s): authenticated, %d fields mapped",
                  record_id, section, len(fields))
         if record.status == "draft":
+            code = "esignet.authenticated"
             message = f"Authenticated with e-Signet; {len(fields)} fields filled in."
         else:  # record_authentication writes a prefill into drafts only
+            code = "esignet.authenticated_not_draft"
             message = (f"Authenticated with e-Signet; the record is no longer a draft, so its {len(fields)} "
                        "fields from e-Signet were not written into it.")
-        return ESignetOutcome(ESignetState.AUTHENTICATED, fields=fields, psut=result.subject, message=message)
+        return ESignetOutcome(ESignetState.AUTHENTICATED, fields=fields, psut=result.subject, message=message,
+                              code=code, params={"count": len(fields)})
 
     # ------------------------------------------------------------------ helpers
     def _check_target(self, record_id: str, section: str) -> str:
@@ -292,6 +326,7 @@ class ESignetLoginService:
         return record.event
 
     @staticmethod
-    def _failed(record_id: str, section: str, reason: str, message: str) -> ESignetOutcome:
+    def _failed(record_id: str, section: str, reason: str, message: str, code: str | None = None,
+                params: Mapping[str, str | int] | None = None) -> ESignetOutcome:
         log.info("e-Signet login (record %s, section %s): failed (%s)", record_id, section, reason)
-        return ESignetOutcome(ESignetState.FAILED, message=message)
+        return ESignetOutcome(ESignetState.FAILED, message=message, code=code, params=dict(params or {}))

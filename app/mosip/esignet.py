@@ -1,36 +1,39 @@
 """e-Signet relying party for a native desktop app (RFC 8252, OIDC Core, PROTOCOLS.md §1).
 
-Pure protocol over httpx, no database: discover the provider, open the system browser at an
-authorization URL carrying ``state``, ``nonce``, PKCE S256, ``acr_values``, ``claims`` and
-``ui_locales``, receive the redirect on a loopback listener (``http://127.0.0.1:<port>/callback``),
-exchange the code at the ``/v2`` token endpoint with ``private_key_jwt``, verify the id_token and the
-userinfo JWT (JWS, or a nested JWE decrypted first) against the provider's JWKS, and hand back the
-verified claims. authlib builds the authorization URL and the token request (PKCE, client
-assertion); joserfc verifies and decrypts.
+Pure protocol over httpx — no database, no secret store, no listener: discover the provider, build
+the authorization URL carrying ``state``, ``nonce``, PKCE S256, ``acr_values``, ``claims`` and
+``ui_locales`` for a redirect URI the caller listens on, then from the redirect's parameters
+exchange the code at the ``/v2`` token endpoint with ``private_key_jwt``, verify the id_token (and
+its ``acr``) and the userinfo JWT (JWS, or a nested JWE decrypted first) against the provider's
+JWKS, and hand back the verified claims. authlib builds the authorization URL and the token
+request (PKCE, client assertion); joserfc verifies and decrypts. The loopback listener and the
+browser live with the login flow (`app.identity.esignet_loopback`, `app.identity.esignet_login`).
 
     client = ESignetClient(RelyingParty(issuer=…, client_id=…, signing_key=load_private_key(…)))
-    result = client.authenticate(open_url=webbrowser.open, cancel=threading.Event(), ui_locales=["fr"])
+    meta = client.discover()
+    request = client.authorization_request(meta, redirect_uri, ui_locales=["fr"])
+    result = client.complete(meta, request, redirect_params, deadline=…, cancel=threading.Event())
     result.subject   # the PSUT
     result.claims    # verified userinfo claims (personal data: never log them)
 
-Every expected failure is an ``ESignetError`` subclass whose message is for people and carries no
-personal data and no token. Nothing here logs a token, a code, a claim value or a URL with a query.
+Every expected failure is an ``ESignetError`` (one of the four bases of `app.errors`, with a
+stable code) whose message is for people and carries no personal data and no token. Nothing here
+logs a token, a code, a claim value or a URL with a query.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import re
 import secrets
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import httpx
 from authlib.oauth2.auth import ClientAuth
@@ -48,6 +51,8 @@ from joserfc.errors import (
 )
 from joserfc.jwk import ECKey, KeySet, RSAKey
 
+from app.errors import ConfigurationFault, CrvsError, Invalid, Refused, Unavailable
+
 log = logging.getLogger(__name__)
 
 SIGNING_ALGS = ("PS256", "RS256", "ES256")          # never none, never HS*
@@ -58,63 +63,67 @@ DISCOVERY_TTL_SECONDS = 3600.0
 JWKS_TTL_SECONDS = 3600.0
 MAX_METADATA_BYTES = 256 * 1024
 MAX_USERINFO_BYTES = 2 * 1024 * 1024                  # a picture claim can be large
-CALLBACK_PATH = "/callback"
-MAX_CALLBACK_TARGET = 8192
+MAX_TOKEN_BYTES = 64 * 1024                           # two JWTs and a few fields
 MIN_RSA_BITS = 2048
 _LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 # ------------------------------------------------------------------------------------------ errors
 
 
-class ESignetError(Exception):
-    """A login that did not succeed. ``reason`` is a stable code, the message is for people."""
+class ESignetError(CrvsError):
+    """A login that did not succeed; each subclass is one of the four bases of `app.errors`.
 
-    reason = "error"
+    ``code`` is stable (``esignet.acr_insufficient`` …) and ``reason`` names the family for the
+    logs (``timeout``, ``verification_failed`` …); the message is for people and never carries a
+    token, a claim value or provider text that was not reduced by `_safe_text`."""
 
-    def __init__(self, message: str, *, reason: str | None = None):
-        super().__init__(message)
-        if reason is not None:
-            self.reason = reason
-
-    @property
-    def message(self) -> str:
-        return str(self)
+    reason: ClassVar[str] = "error"
 
 
-class ESignetUnavailable(ESignetError):
+class ESignetUnavailable(ESignetError, Unavailable):
     """e-Signet cannot be reached (no network, DNS, refused, discovery broken): work offline."""
 
     reason = "offline"
+    default_code = "esignet.unavailable"
 
 
-class ESignetTimeout(ESignetError):
+class ESignetTimeout(ESignetError, Unavailable):
     reason = "timeout"
+    default_code = "esignet.timeout"
 
 
-class ESignetCancelled(ESignetError):
+class ESignetCancelled(ESignetError, Refused):
     """The agent cancelled, or the person cancelled the login or refused consent (access_denied)."""
 
     reason = "cancelled"
+    default_code = "esignet.cancelled"
 
 
-class ESignetProviderError(ESignetError):
+class ESignetProviderError(ESignetError, Refused):
     """e-Signet answered with an OAuth error (redirect or token endpoint)."""
 
     reason = "provider_error"
+    default_code = "esignet.provider_refused"
 
-    def __init__(self, message: str, *, error: str | None = None):
-        super().__init__(message)
+    def __init__(self, message: str, *, error: str | None = None, code: str | None = None,
+                 params: Mapping[str, str | int] | None = None):
+        merged = dict(params or {})
+        if error:
+            merged.setdefault("error", error)
+        super().__init__(message, code=code, params=merged)
         self.error = error
 
 
-class ESignetVerificationError(ESignetError):
-    """An answer failed a security check (signature, issuer, audience, nonce, state …)."""
+class ESignetVerificationError(ESignetError, Invalid):
+    """An answer failed a security check (signature, issuer, audience, nonce, state, acr …)."""
 
     reason = "verification_failed"
+    default_code = "esignet.verification_failed"
 
 
-class ESignetConfigurationError(ESignetError):
+class ESignetConfigurationError(ESignetError, ConfigurationFault):
     reason = "configuration"
+    default_code = "esignet.configuration"
 
 
 _SAFE = re.compile(r"[^A-Za-z0-9 _.:,;'()/-]")
@@ -186,6 +195,7 @@ class RelyingParty:
     claims: Mapping[str, bool] = field(default_factory=dict)
     claims_locales: tuple[str, ...] = ()
     timeout_seconds: float = 120.0
+    accepted_acr: tuple[str, ...] = ()    # the id_token's acr must be one of these; empty: acr_values
     redirect_ports: tuple[int, ...] = (53141, 53142, 53143)   # each registered with e-Signet
     scope: str | None = None   # default: "openid" when claims are listed, else "openid profile"
 
@@ -235,169 +245,6 @@ class Authentication:
     userinfo_jwt: str | None = field(default=None, repr=False)
 
 
-# ------------------------------------------------------------------------------------------ loopback
-
-_PAGES = {
-    "en": ("crvs-field — e-Signet", "You can close this window",
-           "e-Signet's answer was passed to crvs-field. Return to the application to continue.",
-           "Login not completed", "You can close this window and return to crvs-field."),
-    "fr": ("crvs-field — e-Signet", "Vous pouvez fermer cette fenêtre",
-           "La réponse d'e-Signet a été transmise à crvs-field. Revenez à l'application pour continuer.",
-           "Connexion non aboutie", "Vous pouvez fermer cette fenêtre et revenir à crvs-field."),
-}
-
-
-def callback_page(language: str, ok: bool) -> bytes:
-    lang = (language or "en").replace("_", "-").split("-")[0].lower()
-    lang = {"fra": "fr", "fre": "fr", "eng": "en"}.get(lang, lang)
-    title, ok_head, ok_text, err_head, err_text = _PAGES.get(lang, _PAGES["en"])
-    if lang not in _PAGES:
-        lang = "en"
-    head, text = (ok_head, ok_text) if ok else (err_head, err_text)
-    page = (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
-            f"<title>{html.escape(title)}</title></head><body><main>"
-            f"<h1>{html.escape(head)}</h1><p>{html.escape(text)}</p></main></body></html>")
-    return page.encode("utf-8")
-
-
-def loopback_redirect_uris(ports: Sequence[int], host: str = "127.0.0.1", path: str = CALLBACK_PATH
-                           ) -> list[str]:
-    """The redirect URIs to register with e-Signet for these listener ports, one each."""
-    shown = f"[{host}]" if ":" in host else host
-    return [f"http://{shown}:{port}{path}" for port in ports]
-
-
-def _bind_first(host: str, ports: Sequence[int], handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
-    failure: OSError | None = None
-    for port in ports:
-        try:
-            return ThreadingHTTPServer((host, port), handler)
-        except OSError as exc:
-            failure = exc
-    assert failure is not None
-    raise OSError(failure.errno, f"ports {', '.join(map(str, ports))} on {host} are all in use") from None
-
-
-class LoopbackListener:
-    """The RFC 8252 §7.3 redirect receiver: 127.0.0.1, one expected path, on the first free port of
-    ``ports``. e-Signet compares the redirect URI with the registered ones as URL patterns
-    (mosip/esignet IdentityProviderUtil.matchUri) and a port wildcard is not a valid URL there, so
-    a native client must listen on a port it registered: a country registers one redirect URI per
-    port (``loopback_redirect_uris``) and several ports let a second login on the same computer,
-    or a port some other program holds, fall through to the next. Port 0 (ephemeral) is for tests
-    of the listener alone.
-
-    Answers the browser a short page in ``language`` ("you can close this window"); keeps the
-    first callback's query parameters for ``wait()``. Nothing it receives is logged.
-    """
-
-    def __init__(self, *, ports: Sequence[int], language: str = "en", host: str = "127.0.0.1",
-                 path: str = CALLBACK_PATH):
-        if not ports:
-            raise ValueError("the e-Signet loopback listener needs at least one port")
-        self.language = language
-        self.path = path
-        self._result: dict[str, str] | None = None
-        self._malformed = False
-        self._arrived = threading.Event()
-        self._lock = threading.Lock()
-        listener = self
-
-        class Handler(BaseHTTPRequestHandler):
-            timeout = 10                       # a silent client cannot hold a thread for long
-            server_version = "crvs-field"
-            sys_version = ""
-
-            def log_message(self, format: str, *args: Any) -> None:  # the URL holds the code: never logged
-                return
-
-            def _send(self, status: int, body: bytes, content_type: str = "text/html; charset=utf-8") -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.send_header("Cache-Control", "no-store")
-                self.send_header("Referrer-Policy", "no-referrer")
-                self.send_header("X-Content-Type-Options", "nosniff")
-                self.send_header("Content-Security-Policy", "default-src 'none'")
-                self.send_header("Connection", "close")
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_GET(self) -> None:
-                if len(self.path) > MAX_CALLBACK_TARGET:
-                    self._send(414, b"URI too long", "text/plain")
-                    return
-                parts = urlsplit(self.path)
-                if parts.path != listener.path:
-                    self._send(404, b"not found", "text/plain")
-                    return
-                ok = listener._deliver(parts.query)
-                self._send(200 if ok else 400, callback_page(listener.language, ok))
-
-            def do_POST(self) -> None:
-                self._send(405, b"method not allowed", "text/plain")
-
-            do_PUT = do_DELETE = do_PATCH = do_POST
-
-        self._server = _bind_first(host, ports, Handler)
-        self._server.daemon_threads = True
-        self._server.request_queue_size = 8
-        self._thread: threading.Thread | None = None
-        port = self._server.server_address[1]
-        shown = f"[{host}]" if ":" in host else host
-        self.redirect_uri = f"http://{shown}:{port}{path}"
-
-    def _deliver(self, query: str) -> bool:
-        try:
-            pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=False, max_num_fields=20)
-        except ValueError:
-            pairs = None
-        with self._lock:
-            if self._arrived.is_set():
-                return self._result is not None and "code" in self._result
-            if not pairs:
-                return False  # a stray visit (no parameters) does not end the login
-            values: dict[str, str] = {}
-            for key, value in pairs:
-                if key in values:            # RFC 6749 §3.1: parameters MUST NOT repeat
-                    self._malformed = True
-                values[key] = value[:4096]
-            self._result = values
-            self._arrived.set()
-            return "code" in values and not self._malformed
-
-    def start(self) -> LoopbackListener:
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="esignet-loopback", daemon=True)
-        self._thread.start()
-        return self
-
-    def wait(self, deadline: float, cancel: threading.Event | None = None) -> dict[str, str]:
-        """Block until the redirect arrives; ``deadline`` is a ``time.monotonic()`` value."""
-        while not self._arrived.wait(0.05):
-            if cancel is not None and cancel.is_set():
-                raise ESignetCancelled("The login was cancelled; nothing was changed.")
-            if time.monotonic() >= deadline:
-                raise ESignetTimeout("The e-Signet login took too long and was stopped; nothing was changed.")
-        with self._lock:
-            if self._malformed or self._result is None:
-                raise ESignetVerificationError("The answer from e-Signet was malformed; nothing was changed.")
-            return dict(self._result)
-
-    def close(self) -> None:
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join(timeout=5)
-            self._thread = None
-        self._server.server_close()
-
-    def __enter__(self) -> LoopbackListener:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
 # ------------------------------------------------------------------------------------------ client
 
 
@@ -437,6 +284,29 @@ def _same_issuer(a: str, b: str) -> bool:
     return a.rstrip("/") == b.rstrip("/")
 
 
+@dataclass(frozen=True)
+class _Answer:
+    status_code: int
+    headers: httpx.Headers
+    body: bytes
+
+
+def _too_large(limit: int) -> ESignetVerificationError:
+    return ESignetVerificationError("e-Signet sent an answer that is too large",
+                                    code="esignet.answer_too_large", params={"limit": limit})
+
+
+def _shut_down(streams: Sequence[Any]) -> None:
+    """Wake a thread blocked reading these connections (closing the descriptor would not)."""
+    for stream in streams:
+        try:
+            sock = stream.get_extra_info("socket")
+            if sock is not None:
+                sock.shutdown(socket.SHUT_RDWR)
+        except (OSError, AttributeError, ValueError):
+            continue
+
+
 class ESignetClient:
     """One relying party against one e-Signet. Thread-safe; caches discovery and the JWKS."""
 
@@ -469,13 +339,75 @@ class ESignetClient:
 
     def _bounded_get(self, url: str, limit: int, timeout: float, headers: Mapping[str, str] | None = None
                      ) -> tuple[httpx.Response, bytes]:
+        """A GET over the shared pool, read by streaming: at most ``limit`` bytes and ``timeout``
+        seconds overall (httpx's own timeout bounds each read, not the whole answer)."""
+        deadline = time.monotonic() + timeout
         with self._http().stream("GET", url, headers=headers, timeout=httpx.Timeout(timeout)) as response:
             body = bytearray()
             for chunk in response.iter_bytes():
                 body.extend(chunk)
                 if len(body) > limit:
-                    raise ESignetVerificationError("e-Signet sent an answer that is too large")
+                    raise _too_large(limit)
+                if time.monotonic() >= deadline:
+                    raise httpx.ReadTimeout("the answer did not end in time")
             return response, bytes(body)
+
+    def _interruptible(self, method: str, url: str, *, limit: int, timeout: float,
+                       cancel: threading.Event | None, headers: Mapping[str, str] | None = None,
+                       content: bytes | None = None) -> _Answer:
+        """One request that ends within ``timeout`` seconds whatever the server does, keeps at most
+        ``limit`` bytes of its body, and stops as soon as ``cancel`` is set.
+
+        It runs on its own thread with its own connection; the caller waits for it, the deadline or
+        the cancel event, and on the last two shuts the socket down so the reader wakes at once.
+        Raises httpx.TimeoutException on the deadline, ESignetCancelled on cancel, httpx.HTTPError
+        when the connection fails, and the too-large refusal past ``limit``."""
+        deadline = time.monotonic() + timeout
+        streams: list[Any] = []
+        result: dict[str, Any] = {}
+        finished = threading.Event()
+
+        def keep_stream(event: str, info: Mapping[str, Any]) -> None:
+            if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+                stream = info.get("return_value")
+                if stream is not None:
+                    streams.append(stream)
+
+        def run() -> None:
+            try:
+                with httpx.Client(verify=self.verify, follow_redirects=False, trust_env=False,
+                                  headers={"User-Agent": "crvs-field"}) as http, \
+                        http.stream(method, url, headers=headers, content=content,
+                                    timeout=httpx.Timeout(max(0.1, deadline - time.monotonic())),
+                                    extensions={"trace": keep_stream}) as response:
+                    body = bytearray()
+                    for chunk in response.iter_bytes():
+                        body.extend(chunk)
+                        if len(body) > limit:
+                            raise _too_large(limit)
+                        if finished.is_set():          # the caller gave up: stop reading
+                            return
+                    result["answer"] = _Answer(response.status_code, response.headers, bytes(body))
+            except BaseException as exc:  # handed to the caller's thread
+                result["error"] = exc
+            finally:
+                finished.set()
+
+        worker = threading.Thread(target=run, name="esignet-request", daemon=True)
+        worker.start()
+        try:
+            while not finished.wait(0.02):
+                if cancel is not None and cancel.is_set():
+                    raise ESignetCancelled("The login was cancelled; nothing was changed.")
+                if time.monotonic() >= deadline:
+                    raise httpx.ReadTimeout("the answer did not end in time")
+        finally:
+            if not finished.is_set():
+                finished.set()
+                _shut_down(streams)
+        if "error" in result:
+            raise result["error"]
+        return result["answer"]
 
     def _get_json(self, url: str, timeout: float, what: str) -> dict[str, Any]:
         try:
@@ -678,8 +610,10 @@ class ESignetClient:
         raise ESignetConfigurationError("e-Signet accepts no signature algorithm our client key can make")
 
     def exchange_code(self, meta: ProviderMetadata, request: AuthorizationRequest, code: str,
-                      timeout: float) -> dict[str, Any]:
-        """POST the code to the token endpoint with private_key_jwt and the PKCE verifier."""
+                      timeout: float, cancel: threading.Event | None = None) -> dict[str, Any]:
+        """POST the code to the token endpoint with private_key_jwt and the PKCE verifier; the
+        answer is read by streaming, at most MAX_TOKEN_BYTES within ``timeout``, and ``cancel``
+        stops it in flight."""
         kid = self.rp.signing_key.kid
         assert kid is not None
         assertion = _ShortLivedAssertion(meta.token_endpoint, kid, self._assertion_alg(meta),
@@ -690,15 +624,16 @@ class ESignetClient:
         _, headers, body = ClientAuth(self.rp.client_id, self.rp.signing_key, assertion).prepare(
             "POST", meta.token_endpoint, headers, body)
         try:
-            response = self._http().post(meta.token_endpoint, content=body.encode("utf-8"), headers=headers,
-                                         timeout=httpx.Timeout(timeout))
+            response = self._interruptible("POST", meta.token_endpoint, limit=MAX_TOKEN_BYTES, timeout=timeout,
+                                           cancel=cancel, headers=headers, content=body.encode("utf-8"))
         except httpx.TimeoutException:
-            raise ESignetTimeout("e-Signet did not answer the token request in time; nothing was changed.") from None
+            raise ESignetTimeout("e-Signet did not answer the token request in time; nothing was changed.",
+                                 code="esignet.token_timeout") from None
         except httpx.HTTPError as exc:
-            raise ESignetProviderError(f"the connection to e-Signet was lost ({type(exc).__name__}); "
-                                       "nothing was changed.") from None
+            raise ESignetUnavailable(f"the connection to e-Signet was lost ({type(exc).__name__})",
+                                     code="esignet.connection_lost") from None
         try:
-            token = response.json()
+            token = json.loads(response.body)
         except ValueError:
             token = None
         if isinstance(token, dict) and token.get("error"):
@@ -706,16 +641,18 @@ class ESignetClient:
             description = _safe_text(token.get("error_description"))
             detail = f"{error}: {description}" if description and description != error else error
             raise ESignetProviderError(f"e-Signet refused the token request ({detail}); nothing was changed.",
-                                       error=error)
+                                       error=error, code="esignet.token_refused")
         if response.status_code != 200 or not isinstance(token, dict):
             raise ESignetProviderError(f"e-Signet's token endpoint failed (HTTP {response.status_code}); "
-                                       "nothing was changed.")
+                                       "nothing was changed.", code="esignet.token_failed",
+                                       params={"status": response.status_code})
         token = dict(token)
         if str(token.get("token_type", "")).lower() != "bearer":
             raise ESignetVerificationError("e-Signet's token answer is not a bearer token")
         for name in ("access_token", "id_token"):
             if not isinstance(token.get(name), str) or not token[name]:
-                raise ESignetVerificationError(f"e-Signet's token answer has no {name}")
+                raise ESignetVerificationError(f"e-Signet's token answer has no {name}",
+                                               code="esignet.token_incomplete", params={"name": name})
         log.debug("e-Signet token request answered")
         return token
 
@@ -764,45 +701,85 @@ class ESignetClient:
 
     # -------------------------------------------------------------------- userinfo
     def fetch_userinfo(self, meta: ProviderMetadata, access_token: str, *, subject: str,
-                       timeout: float) -> dict[str, Any]:
+                       timeout: float, cancel: threading.Event | None = None) -> dict[str, Any]:
         """GET userinfo; accept only a JWT (JWS, or nested JWE → JWS), verified, with our subject."""
-        return self.fetch_userinfo_jwt(meta, access_token, subject=subject, timeout=timeout)[1]
+        return self.fetch_userinfo_jwt(meta, access_token, subject=subject, timeout=timeout, cancel=cancel)[1]
 
     def fetch_userinfo_jwt(self, meta: ProviderMetadata, access_token: str, *, subject: str,
-                           timeout: float) -> tuple[str, dict[str, Any]]:
+                           timeout: float, cancel: threading.Event | None = None) -> tuple[str, dict[str, Any]]:
         """As `fetch_userinfo`, also returning the verified compact JWS as received (decrypted
-        first when it came as a JWE)."""
+        first when it came as a JWE).
+
+        With an encryption key configured the client is registered for JWE userinfo, so a plain
+        JWS is refused: it would mean the person's data crossed the network readable. An ``iss``
+        in the userinfo must be e-Signet's: the identity system stamps it with e-Signet's issuer id
+        (mosip/esignet-mock-services mock-identity-system AuthenticationServiceImpl.kycExchange)."""
         try:
-            response, body = self._bounded_get(
-                meta.userinfo_endpoint, MAX_USERINFO_BYTES, timeout,
+            response = self._interruptible(
+                "GET", meta.userinfo_endpoint, limit=MAX_USERINFO_BYTES, timeout=timeout, cancel=cancel,
                 headers={"Authorization": f"Bearer {access_token}", "Accept": "application/jwt"})
         except httpx.TimeoutException:
-            raise ESignetTimeout("e-Signet did not send the person's data in time; nothing was changed.") from None
+            raise ESignetTimeout("e-Signet did not send the person's data in time; nothing was changed.",
+                                 code="esignet.userinfo_timeout") from None
         except httpx.HTTPError as exc:
-            raise ESignetProviderError(f"the connection to e-Signet was lost ({type(exc).__name__}); "
-                                       "nothing was changed.") from None
+            raise ESignetUnavailable(f"the connection to e-Signet was lost ({type(exc).__name__})",
+                                     code="esignet.connection_lost") from None
         if response.status_code != 200:
             raise ESignetProviderError(f"e-Signet refused to send the person's data (HTTP {response.status_code});"
-                                       " nothing was changed.")
+                                       " nothing was changed.", code="esignet.userinfo_refused",
+                                       params={"status": response.status_code})
         content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-        text = body.decode("ascii", errors="replace").strip()
+        text = response.body.decode("ascii", errors="replace").strip()
         if content_type != "application/jwt" and not re.fullmatch(r"[A-Za-z0-9_\-.]+", text or "!"):
-            raise ESignetVerificationError("e-Signet sent the person's data unsigned; it was not used")
+            raise ESignetVerificationError("e-Signet sent the person's data unsigned; it was not used",
+                                           code="esignet.userinfo_unsigned")
         if text.count(".") == 4:
             text = self._decrypt_userinfo(text)
+        elif self.rp.encryption_key is not None:
+            raise ESignetVerificationError("e-Signet sent the person's data unencrypted although this device "
+                                           "requires encryption; it was not used",
+                                           code="esignet.userinfo_not_encrypted")
         _, claims = self._verify_jws(meta, text, timeout, "userinfo")
         sub = claims.get("sub")
         if not isinstance(sub, str) or not secrets.compare_digest(sub.encode(), subject.encode()):
-            raise ESignetVerificationError("the person's data is about someone else (sub differs from the id_token)")
+            raise ESignetVerificationError("the person's data is about someone else (sub differs from the id_token)",
+                                           code="esignet.userinfo_subject_mismatch")
+        iss = claims.get("iss")
+        if iss is not None and not (isinstance(iss, str) and _same_issuer(iss, meta.issuer)):
+            raise ESignetVerificationError("the person's data was issued by another provider (iss)",
+                                           code="esignet.userinfo_issuer_mismatch")
         aud = claims.get("aud")
         if aud is not None:
             auds = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
             if self.rp.client_id not in auds:
-                raise ESignetVerificationError("the person's data was issued to another client (aud)")
+                raise ESignetVerificationError("the person's data was issued to another client (aud)",
+                                               code="esignet.userinfo_audience_mismatch")
         exp = claims.get("exp")
         if isinstance(exp, int | float) and not isinstance(exp, bool) and exp <= self.clock() - self.leeway:
-            raise ESignetVerificationError("the person's data has expired")
+            raise ESignetVerificationError("the person's data has expired", code="esignet.userinfo_expired")
         return text, claims
+
+    def check_acr(self, id_claims: Mapping[str, Any]) -> str:
+        """The id_token's ``acr`` must name an accepted authentication class, or the person is not
+        authenticated. e-Signet joins with spaces every ACR the login's factors satisfy
+        (mosip/esignet oidc-service-impl TokenServiceImpl.buildIDToken, AuthenticationContextClassRefUtil
+        .getACRs) and, when none of the requested ``acr_values`` is registered for the client, falls
+        back to the registered ones (AuthorizationServiceImpl.resolveACRClaim) — so what was asked
+        for is not necessarily what was done."""
+        accepted = self.rp.accepted_acr or self.rp.acr_values
+        acr = id_claims.get("acr")
+        values = acr.split() if isinstance(acr, str) else []
+        if not accepted:
+            return " ".join(values)
+        if not values:
+            raise ESignetVerificationError("e-Signet did not say how the person was authenticated (no acr); "
+                                           "the person is not marked authenticated", code="esignet.acr_missing")
+        if not any(value in accepted for value in values):
+            raise ESignetVerificationError(
+                "the person was authenticated by a method this country does not accept "
+                f"({_safe_text(' '.join(values), 120)}); the person is not marked authenticated",
+                code="esignet.acr_insufficient", params={"acr": _safe_text(" ".join(values), 120)})
+        return " ".join(values)
 
     def _decrypt_userinfo(self, token: str) -> str:
         key = self.rp.encryption_key
@@ -818,47 +795,34 @@ class ESignetClient:
             raise ESignetVerificationError("the person's encrypted data does not hold a signed JWT")
         return plaintext
 
-    # -------------------------------------------------------------------- the whole login
-    def authenticate(self, *, open_url: Callable[[str], object], cancel: threading.Event | None = None,
-                     ui_locales: Sequence[str] = (), page_language: str = "en") -> Authentication:
-        """Blocking: browser → loopback redirect → token → id_token → userinfo, within the timeout."""
-        deadline = time.monotonic() + self.rp.timeout_seconds
-
-        def remaining(cap: float = 30.0) -> float:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise ESignetTimeout("The e-Signet login took too long and was stopped; nothing was changed.")
-            return max(0.5, min(cap, left))
-
-        meta = self.discover(timeout=remaining(10.0))
-        try:
-            listener = LoopbackListener(ports=self.rp.redirect_ports, language=page_language)
-        except OSError as exc:
-            raise ESignetError(f"this computer cannot receive e-Signet's answer on 127.0.0.1 ({exc.strerror})",
-                               reason="loopback") from None
-        with listener:
-            request = self.authorization_request(meta, listener.redirect_uri, ui_locales=ui_locales)
-            try:
-                open_url(request.url)
-            except Exception as exc:  # a browser launcher can fail in many ways
-                raise ESignetError(f"the browser could not be opened ({type(exc).__name__})",
-                                   reason="browser") from None
-            log.debug("e-Signet authorization started; waiting for the redirect")
-            params = listener.wait(deadline, cancel)
+    # -------------------------------------------------------------------- after the redirect
+    def complete(self, meta: ProviderMetadata, request: AuthorizationRequest, params: Mapping[str, str], *,
+                 deadline: float, cancel: threading.Event | None = None) -> Authentication:
+        """The authorization response → a verified login: code, token, id_token, acr, userinfo,
+        all before ``deadline`` (a ``time.monotonic()`` value) and stopped by ``cancel``."""
         if cancel is not None and cancel.is_set():
             raise ESignetCancelled("The login was cancelled; nothing was changed.")
         code = self.check_redirect(meta, request, params)
-        tokens = self.exchange_code(meta, request, code, remaining())
+        tokens = self.exchange_code(meta, request, code, time_left(deadline), cancel)
         id_claims = self.verify_id_token(meta, tokens["id_token"], nonce=request.nonce,
-                                         access_token=tokens["access_token"], timeout=remaining())
+                                         access_token=tokens["access_token"], timeout=time_left(deadline))
+        acr = self.check_acr(id_claims)
         userinfo_jwt, claims = self.fetch_userinfo_jwt(meta, tokens["access_token"], subject=id_claims["sub"],
-                                                       timeout=remaining())
+                                                       timeout=time_left(deadline), cancel=cancel)
         if cancel is not None and cancel.is_set():
             raise ESignetCancelled("The login was cancelled; nothing was changed.")
         log.debug("e-Signet login verified")
-        acr = id_claims.get("acr") if isinstance(id_claims.get("acr"), str) else None
-        return Authentication(subject=id_claims["sub"], claims=claims, id_token_claims=id_claims, acr=acr,
+        return Authentication(subject=id_claims["sub"], claims=claims, id_token_claims=id_claims, acr=acr or None,
                               userinfo_jwt=userinfo_jwt)
+
+
+def time_left(deadline: float, cap: float | None = None) -> float:
+    """Seconds until ``deadline`` (``time.monotonic()``), at most ``cap``; ESignetTimeout once past."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise ESignetTimeout("The e-Signet login took too long and was stopped; nothing was changed.",
+                             code="esignet.login_timeout")
+    return left if cap is None else min(cap, left)
 
 
 def iter_localized(claims: Mapping[str, Any], name: str) -> Iterable[tuple[str | None, Any]]:

@@ -17,7 +17,7 @@ import pytest
 
 from app.config.loader import LoadedCountry, load_country
 from app.identity.esignet_login import ESignetLoginService
-from app.mosip.esignet import loopback_redirect_uris
+from app.identity.esignet_loopback import loopback_redirect_uris
 from app.records import Actor, RecordService, Role
 from app.store import Database, new_data_key
 from mosip_emulator.server import EmulatorServer
@@ -48,8 +48,14 @@ def farajaland() -> LoadedCountry:
 
 
 def with_esignet(country: LoadedCountry, **changes: Any) -> LoadedCountry:
-    """The country with its `identity.esignet` settings changed (issuer, client_id, timeout …)."""
+    """The country with its `identity.esignet` settings changed (issuer, client_id, timeout …).
+
+    Only CLIENT_JWE is registered for encrypted userinfo; the other clients get plain signed
+    userinfo, which the device refuses while it holds an encryption key, so they have none unless
+    a test gives one."""
     assert country.config.identity.esignet is not None
+    if changes.get("client_id") != CLIENT_JWE:
+        changes.setdefault("encryption_key", None)
     esignet = country.config.identity.esignet.model_copy(update=changes)
     identity = country.config.identity.model_copy(update={"esignet": esignet})
     return dataclasses.replace(country, config=country.config.model_copy(update={"identity": identity}))

@@ -24,7 +24,7 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -70,6 +70,7 @@ class HostileProvider:
 
     def reset(self, defect: str | None = None) -> None:
         self.defect = defect
+        self.token_started = threading.Event()
         self.jwks_fetches = 0
         self.sessions: dict[str, dict[str, str]] = {}
         self.tokens: dict[str, str] = {}
@@ -139,8 +140,15 @@ class HostileProvider:
 
     async def token(self, request: Request) -> Response:
         form = await request.form()
+        self.token_started.set()
         if self.defect == "token_slow":
             await asyncio.sleep(4)
+        elif self.defect == "token_hang":          # answers long after any login would have given up
+            await asyncio.sleep(30)
+        elif self.defect == "token_endless":       # a body that never ends, as fast as it can go
+            return StreamingResponse(self._endless(), media_type="application/json")
+        elif self.defect == "token_trickle":       # a byte at a time: every read is quick, the answer never ends
+            return StreamingResponse(self._trickle(), media_type="application/json")
         session = self.sessions.pop(str(form.get("code")), None)
         if session is None:
             return self._refuse("invalid_grant", "unknown code")
@@ -173,6 +181,20 @@ class HostileProvider:
                              "id_token": self.id_token(session["nonce"], access_token)},
                             headers={"Cache-Control": "no-store"})
 
+    @staticmethod
+    async def _endless() -> Any:
+        yield b'{"access_token": "'
+        chunk = b"A" * 65536
+        while True:
+            yield chunk
+            await asyncio.sleep(0)
+
+    @staticmethod
+    async def _trickle() -> Any:
+        while True:
+            yield b" "
+            await asyncio.sleep(0.2)
+
     def id_token(self, nonce: str, access_token: str) -> str:
         now = int(time.time())
         claims: dict[str, Any] = {
@@ -192,6 +214,12 @@ class HostileProvider:
             claims["nonce"] = "n-" + secrets.token_urlsafe(16)
         elif d == "id_missing_nonce":
             del claims["nonce"]
+        elif d == "acr_weak":                        # a factor the country did not ask for
+            claims["acr"] = "mosip:idp:acr:static-code"
+        elif d == "acr_missing":
+            del claims["acr"]
+        elif d == "acr_several":                     # e-Signet joins every satisfied ACR with spaces
+            claims["acr"] = "mosip:idp:acr:static-code mosip:idp:acr:generated-code"
         elif d == "id_at_hash":
             claims["at_hash"] = b64url(hashlib.sha256(b"another token").digest()[:16])
         elif d == "id_alg_none":
@@ -216,7 +244,10 @@ class HostileProvider:
         if scheme.lower() != "bearer" or token not in self.tokens:
             return Response(status_code=401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
         claims = dict(self.userinfo_claims)
+        claims["iss"] = self.issuer                  # as the identity system stamps it
         d = self.defect
+        if d == "ui_wrong_iss":
+            claims["iss"] = "https://attacker.example"
         if d == "ui_sub_mismatch":
             claims["sub"] = "psut-of-someone-else"
         if d == "ui_unsigned":

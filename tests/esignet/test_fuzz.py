@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.identity.esignet_login import identity_from_claims
+from app.identity.esignet_loopback import LoopbackListener
 from app.identity.mapping import identity_to_fields
 from app.identity.model import Identity
 from app.mosip.esignet import (
@@ -20,7 +21,6 @@ from app.mosip.esignet import (
     ESignetConfigurationError,
     ESignetError,
     ESignetProviderError,
-    LoopbackListener,
     ProviderMetadata,
     load_private_key,
 )

@@ -6,6 +6,7 @@ Each defect must end the login with a clear message, and the record must stay ex
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -164,4 +165,106 @@ def test_timeouts_are_failures_that_change_nothing(farajaland, records, draft, h
     outcome = run_login(farajaland, records, hostile, draft.id, timeout_seconds=timeout)
     assert outcome.state is ESignetState.FAILED
     assert words in outcome.message
+    assert snapshot(records, draft.id) == before
+
+
+# ------------------------------------------------------------------ what was authenticated, and by whom
+
+@pytest.mark.parametrize("defect, words, code", [
+    ("acr_weak", "a method this country does not accept (mosip:idp:acr:static-code)", "esignet.acr_insufficient"),
+    ("acr_missing", "did not say how the person was authenticated (no acr)", "esignet.acr_missing"),
+    ("ui_wrong_iss", "issued by another provider (iss)", "esignet.userinfo_issuer_mismatch"),
+])
+def test_a_weak_or_unsaid_acr_and_a_foreign_userinfo_issuer_are_refused(farajaland, records, draft, hostile,
+                                                                         defect, words, code):
+    hostile.reset(defect)
+    before = snapshot(records, draft.id)
+    outcome = run_login(farajaland, records, hostile, draft.id)
+    assert outcome.state is ESignetState.FAILED
+    assert words in outcome.message and outcome.code == code
+    assert outcome.psut is None and outcome.fields == {}
+    assert snapshot(records, draft.id) == before            # the person is not marked authenticated
+    assert records.get(draft.id).persons.get("mother", {}).get("verification") != "authenticated"
+
+
+def test_the_country_chooses_the_acceptable_acr(farajaland, records, draft, hostile):
+    hostile.reset("acr_weak")
+    outcome = run_login(farajaland, records, hostile, draft.id,
+                        accepted_acr=["mosip:idp:acr:static-code", "mosip:idp:acr:generated-code"])
+    assert outcome.state is ESignetState.AUTHENTICATED, outcome.message
+
+
+def test_one_accepted_acr_among_the_satisfied_ones_is_enough(farajaland, records, draft, hostile):
+    hostile.reset("acr_several")
+    outcome = run_login(farajaland, records, hostile, draft.id)
+    assert outcome.state is ESignetState.AUTHENTICATED, outcome.message
+
+
+def test_plain_signed_userinfo_is_refused_when_encryption_is_configured(farajaland, records, draft, hostile):
+    encryption_key = farajaland.config.identity.esignet.encryption_key
+    assert encryption_key is not None
+    before = snapshot(records, draft.id)
+    outcome = run_login(farajaland, records, hostile, draft.id, encryption_key=encryption_key)
+    assert outcome.state is ESignetState.FAILED
+    assert "unencrypted" in outcome.message and outcome.code == "esignet.userinfo_not_encrypted"
+    assert snapshot(records, draft.id) == before
+
+
+# ------------------------------------------------------------------ the token answer, bounded
+
+def test_an_endless_token_answer_is_read_no_further_than_the_cap(farajaland, records, draft, hostile, monkeypatch):
+    from app.mosip.esignet import MAX_TOKEN_BYTES
+
+    read: list[int] = []
+    iter_bytes = httpx.Response.iter_bytes
+
+    def counting(self: httpx.Response, *args: Any, **kwargs: Any) -> Any:
+        for chunk in iter_bytes(self, *args, **kwargs):
+            read.append(len(chunk))
+            yield chunk
+
+    monkeypatch.setattr(httpx.Response, "iter_bytes", counting)
+    hostile.reset("token_endless")
+    before = snapshot(records, draft.id)
+    outcome = run_login(farajaland, records, hostile, draft.id, timeout_seconds=20.0)
+    assert outcome.state is ESignetState.FAILED
+    assert "too large" in outcome.message and outcome.code == "esignet.answer_too_large"
+    largest_chunk = max(read)
+    assert MAX_TOKEN_BYTES < sum(read) <= MAX_TOKEN_BYTES + largest_chunk   # stopped at the cap
+    assert snapshot(records, draft.id) == before
+
+
+def test_a_trickled_token_answer_is_stopped_at_the_login_deadline(farajaland, records, draft, hostile):
+    hostile.reset("token_trickle")
+    before = snapshot(records, draft.id)
+    started = time.monotonic()
+    outcome = run_login(farajaland, records, hostile, draft.id, timeout_seconds=2.0)
+    elapsed = time.monotonic() - started
+    assert outcome.state is ESignetState.FAILED
+    assert "did not answer the token request in time" in outcome.message
+    assert elapsed < 3.5                                     # the login's 2 s, not one read's timeout
+    assert snapshot(records, draft.id) == before
+
+
+def test_cancel_interrupts_the_token_request_in_flight(farajaland, records, draft, hostile):
+    hostile.reset("token_hang")
+    cancel = threading.Event()
+    country = with_esignet(farajaland, issuer=hostile.issuer, client_id=CLIENT, timeout_seconds=60.0)
+    before = snapshot(records, draft.id)
+
+    def cancel_once_the_token_request_waits() -> None:
+        if hostile.token_started.wait(20):
+            time.sleep(0.3)                                  # well inside the request
+            cancel.set()
+
+    threading.Thread(target=cancel_once_the_token_request_waits, daemon=True).start()
+    browser = RedirectingBrowser()
+    started = time.monotonic()
+    outcome = make_login(country, records).login(draft.id, "mother", open_url=browser, cancel=cancel)
+    elapsed_after_cancel = time.monotonic() - started
+    browser.join()
+    assert hostile.token_started.is_set()
+    assert outcome.state is ESignetState.FAILED and "cancelled" in outcome.message
+    assert outcome.code == "esignet.cancelled"
+    assert elapsed_after_cancel < 5                          # the provider would answer after 30 s
     assert snapshot(records, draft.id) == before

@@ -20,14 +20,13 @@ from app.identity.esignet_login import (
     relying_party,
     resolve_secret,
 )
+from app.identity.esignet_loopback import LoopbackListener, callback_page
 from app.identity.mapping import identity_to_fields
 from app.mosip.esignet import (
     ESignetCancelled,
     ESignetConfigurationError,
     ESignetTimeout,
     ESignetVerificationError,
-    LoopbackListener,
-    callback_page,
     load_private_key,
 )
 from app.records import Actor, Role
