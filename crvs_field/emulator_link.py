@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from app.config.loader import LoadedCountry
-from app.mosip.esignet import loopback_redirect_uris
+from app.identity.esignet_loopback import loopback_redirect_uris
 from app.records.service import Actor
 from app.security.secrets import SecretStore
 
