@@ -42,6 +42,16 @@ CEL_GLOBAL_FUNCTIONS = frozenset(
 HELPER_FUNCTIONS = frozenset({"age_in_days", "age_in_years", "days_between", "full_name", "mosip_date",
                               "mosip_gender"})
 _MACROS = frozenset({"exists", "all", "exists_one", "map", "filter"})
+# CEL words that are never variable names (cel-spec langdef.md "Syntax": reserved identifiers)
+_LITERALS: dict[str, Any] = {"true": celtypes.BoolType(True), "false": celtypes.BoolType(False), "null": None}
+_RESERVED = frozenset({"in", "as", "break", "const", "continue", "else", "for", "function", "if", "import",
+                       "let", "loop", "package", "namespace", "return", "var", "void", "while"})
+# Evaluation budget, enforced when the configuration is loaded (`config check`): celpy evaluates
+# recursively and cannot be interrupted, so what it may be asked to do is bounded up front.
+MAX_SOURCE_CHARS = 4096
+MAX_NESTING = 32          # brackets of any kind: 3,000 nested parentheses exhaust Python's stack
+MAX_COMPREHENSIONS = 8    # macros (exists, all, map, …) in one expression
+MAX_COMPREHENSION_NESTING = 1  # no comprehension inside another: n² (or worse) iterations per record
 _FIELD_REF = re.compile(r"^([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)$")
 
 
@@ -202,12 +212,15 @@ class RuleEnvironment:
         return celtypes.StringType(" ".join(" ".join(parts).split()))
 
     def compile(self, source: str, vocabulary: Vocabulary) -> Expression:
+        _check_size(source)
         try:
             tree = self._env.compile(source)
         except celpy.CELParseError as exc:
             first = str(exc).splitlines()[0] if str(exc) else "syntax error"
             raise ExpressionError(f"does not parse: {first}") from None
-        problems = list(_check_tree(tree, vocabulary))
+        except RecursionError:
+            raise ExpressionError("is nested too deeply") from None
+        problems = list(_check_budget(tree)) or list(_check_tree(tree, vocabulary))
         if problems:
             raise ExpressionError("; ".join(dict.fromkeys(problems)))
         program = self._env.program(tree, functions=self._functions)
@@ -262,6 +275,13 @@ def _simple_access(source: str, functions: Mapping[str, Callable[..., Any]]
     function_name, name, attribute = match.groups()
     if function_name is not None and function_name not in functions:
         return None
+    if name in _LITERALS or name in _RESERVED:
+        if attribute is not None or function_name is not None:
+            return None  # `true.x`, `f(null)`: celpy's own answer
+        constant = _LITERALS.get(name)
+        if name not in _LITERALS:
+            return None
+        return lambda activation: constant
     function = functions.get(function_name) if function_name else None
 
     def evaluate(activation: Mapping[str, Any]) -> Any:
@@ -294,6 +314,56 @@ class _FastExpression(_BoundExpression):
             raise EvaluationError(str(exc)) from None
         finally:
             self._rule_env._local.today = None
+
+
+def _check_size(source: str) -> None:
+    """Length and bracket nesting, before the parser (which recurses) sees the text."""
+    if len(source) > MAX_SOURCE_CHARS:
+        raise ExpressionError(f"is longer than {MAX_SOURCE_CHARS} characters")
+    depth = deepest = 0
+    quote: str | None = None
+    escaped = False
+    for char in source:
+        if quote:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = None
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]}":
+            depth -= 1
+    if deepest > MAX_NESTING:
+        raise ExpressionError(f"nests brackets {deepest} deep; at most {MAX_NESTING}")
+
+
+def _is_macro(node: Tree) -> bool:
+    return node.data == "member_dot_arg" and len(node.children) >= 2 and str(node.children[1]) in _MACROS
+
+
+def _check_budget(tree: Tree) -> Iterable[str]:
+    """Comprehensions: how many, and none inside another (their cost multiplies)."""
+    macros = 0
+    deepest = 0
+    stack: list[tuple[Tree | Token, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if not isinstance(node, Tree):
+            continue
+        if _is_macro(node):
+            macros += 1
+            depth += 1
+            deepest = max(deepest, depth)
+        stack.extend((child, depth) for child in node.children)
+    if macros > MAX_COMPREHENSIONS:
+        yield f"uses {macros} comprehensions (exists, all, map, filter…); at most {MAX_COMPREHENSIONS}"
+    if deepest > MAX_COMPREHENSION_NESTING:
+        yield "nests a comprehension inside another; its cost grows with the product of the lists"
 
 
 def _tokens(node: Tree | Token) -> Iterable[Token]:
