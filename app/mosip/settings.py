@@ -1,16 +1,27 @@
-"""Everything the MOSIP clients need, resolved from the country config and the device's secrets."""
+"""Everything the MOSIP clients need, from the country config and secrets the caller resolves.
+
+Pure data: no database, no secret store. The caller (the runtime, the CLI, a test) hands in a
+`SecretSource` — the device's `SecretStore` is one — and its errors pass through unchanged.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from app.config.loader import LoadedCountry
+from app.config.models import SecretRef
 from app.mosip.ida import IdaCredentials
 from app.mosip.packets import PacketCredentials
 from app.mosip.websub import load_private_key
-from app.security.secrets import SecretStore
+
+
+class SecretSource(Protocol):
+    """Whatever reads a secret reference of the country (``{secret: name}`` or ``{file: path}``)."""
+
+    def resolve(self, country: LoadedCountry, ref: SecretRef) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -40,11 +51,11 @@ class MosipSettings:
     packets_timeout: float
 
 
-def load_settings(country: LoadedCountry, secrets: SecretStore) -> MosipSettings:
-    """Raises MissingSecret naming the first secret the device lacks."""
+def load_settings(country: LoadedCountry, secrets: SecretSource) -> MosipSettings:
+    """Raises what ``secrets`` raises for the first secret it lacks (MissingSecret for the store)."""
     mosip = country.config.mosip
 
-    def get(ref) -> bytes:  # type: ignore[no-untyped-def]
+    def get(ref: SecretRef) -> bytes:
         return secrets.resolve(country, ref)
 
     ida = IdaCredentials.from_pem(
