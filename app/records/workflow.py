@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from app.errors import Refused
+
 
 class Status(StrEnum):
     DRAFT = "draft"
@@ -100,18 +102,21 @@ USER_ACTIONS = (ActionType.VALIDATE, ActionType.REGISTER, ActionType.REQUEST_COR
                 ActionType.REMOVE_FROM_QUEUE)
 
 
-class WorkflowError(Exception):
+class WorkflowError(Refused):
     """An action that is not allowed now; the message says why, for the person who tried."""
+
+    default_code = "workflow.not_allowed"
 
 
 class PermissionDenied(WorkflowError):
-    pass
+    default_code = "workflow.permission_denied"
 
 
 def check_permission(action: ActionType, role: Role) -> None:
     if role not in PERMISSIONS[action]:
         allowed = ", ".join(sorted(r.value for r in PERMISSIONS[action]))
-        raise PermissionDenied(f"'{action.value}' needs the role {allowed}; you are {role.value}")
+        raise PermissionDenied(f"'{action.value}' needs the role {allowed}; you are {role.value}",
+                               params={"action": action.value, "roles": allowed, "role": role.value})
 
 
 def allowed_targets(action: ActionType, current: Status | None) -> frozenset[Status]:
@@ -119,7 +124,9 @@ def allowed_targets(action: ActionType, current: Status | None) -> frozenset[Sta
     if targets is None:
         where = f"a record in status '{current.value}'" if current else "a new record"
         starts = ", ".join(sorted(s.value if s else "new" for s in TRANSITIONS[action]))
-        raise WorkflowError(f"cannot {action.value} {where} (only from: {starts})")
+        raise WorkflowError(f"cannot {action.value} {where} (only from: {starts})", code="workflow.wrong_status",
+                            params={"action": action.value, "status": current.value if current else "new",
+                                    "from": starts})
     return targets
 
 
