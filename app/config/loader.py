@@ -22,11 +22,23 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
 from app.config.models import Country, EventType, Form, Rule, SecretRef
+from app.errors import ConfigurationFault, Invalid
 from app.rules import Expression, ExpressionError, RuleEnvironment, vocabulary_for
+from app.security.files import read_bounded, read_text_bounded
 
 COUNTRY_FILE = "country.yaml"
 MAX_CONFIG_BYTES = 2 * 1024 * 1024
 _ENV_REF = re.compile(r"\$\{([A-Z][A-Z0-9_]*)(?::-([^}]*))?\}")
+# A country file is untrusted input: `${VAR}` reads only variables meant for configuration
+# (CRVS_*), never one that holds a key, a PIN or a credential — a hostile file could otherwise put
+# the database key into a MOSIP URL and send it away.
+_ENV_PREFIX = "CRVS_"
+_SECRET_ENV = frozenset({"CRVS_FIELD_DB_KEY", "CRVS_FIELD_PIN", "CRVS_FIELD_NEW_PIN"})
+_SECRET_WORDS = re.compile(r"(KEY|PIN|SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE)")
+# YAML budget: anchors/aliases let a 1 KB file describe billions of nodes ("billion laughs").
+MAX_ALIASES = 64
+MAX_NODES = 200_000
+MAX_DEPTH = 64
 _RECORD_STATUSES = frozenset({
     "draft", "declared", "verification_failed", "validated", "awaiting_external_validation",
     "registered", "correction_requested", "rejected"})
@@ -46,10 +58,12 @@ class ConfigIssue:
         return f"{where}: {self.path or '(top)'}: {self.message}"
 
 
-class ConfigError(Exception):
+class ConfigError(ConfigurationFault):
+    default_code = "config.invalid"
+
     def __init__(self, issues: list[ConfigIssue]):
         self.issues = issues
-        super().__init__("\n".join(str(i) for i in issues))
+        super().__init__("\n".join(str(i) for i in issues), params={"issues": len(issues)})
 
 
 @dataclass(frozen=True)
@@ -79,18 +93,42 @@ class LoadedCountry:
         return self.config.country
 
     def resolve(self, relative: str) -> Path:
-        return (self.directory / relative).resolve()
+        """A file the configuration names, confined to the country folder (symlinks resolved)."""
+        return confined(self.directory, relative)
 
     def compiled_rules(self, event: str, action: str) -> list[CompiledRule]:
         return [self.rules[r.id] for r in self.config.rules_for(event, action)]
 
 
+class OutsideCountryFolder(ConfigurationFault):
+    default_code = "config.file_outside_country"
+
+
+def confined(directory: Path, relative: str) -> Path:
+    """`relative` inside `directory`: no absolute path, and nothing that resolves (`..`, a
+    symlink) outside it — a country file names its own files, never the device's."""
+    root = directory.resolve()
+    if Path(relative).is_absolute() or "\0" in relative:
+        raise OutsideCountryFolder(f"{relative}: a file is named relative to the country folder")
+    target = (root / relative).resolve()
+    if target != root and root not in target.parents:
+        raise OutsideCountryFolder(f"{relative}: outside the country folder")
+    return target
+
+
 # ---------------------------------------------------------------------------------------- YAML
+
+
+class _UnsafeVariable(KeyError):
+    pass
 
 
 def _interpolate(text: str) -> str:
     def sub(match: re.Match[str]) -> str:
-        value = os.environ.get(match[1])
+        name = match[1]
+        if not name.startswith(_ENV_PREFIX) or name in _SECRET_ENV or _SECRET_WORDS.search(name[len(_ENV_PREFIX):]):
+            raise _UnsafeVariable(name)
+        value = os.environ.get(name)
         if value:
             return value
         if match[2] is not None:
@@ -100,9 +138,23 @@ def _interpolate(text: str) -> str:
     return _ENV_REF.sub(sub, text)
 
 
+class _Budget:
+    def __init__(self) -> None:
+        self.nodes = 0
+
+
+class _OverBudget(Exception):
+    pass
+
+
 def _to_plain(node: Any, path: Path_, lines: dict[Path_, int], file: str,
-              issues: list[ConfigIssue]) -> Any:
-    """Plain Python data from ruamel nodes, remembering the line of every path."""
+              issues: list[ConfigIssue], budget: _Budget | None = None) -> Any:
+    """Plain Python data from ruamel nodes, remembering the line of every path. Shared nodes
+    (aliases) are copied here, so the copy is counted against a node budget."""
+    budget = budget or _Budget()
+    budget.nodes += 1
+    if budget.nodes > MAX_NODES or len(path) > MAX_DEPTH:
+        raise _OverBudget
     if isinstance(node, CommentedMap):
         out: dict[str, Any] = {}
         for key, value in node.items():
@@ -113,7 +165,7 @@ def _to_plain(node: Any, path: Path_, lines: dict[Path_, int], file: str,
                 line = lines.get(path)
             if line:
                 lines[child] = line
-            out[str(key)] = _to_plain(value, child, lines, file, issues)
+            out[str(key)] = _to_plain(value, child, lines, file, issues, budget)
         return out
     if isinstance(node, CommentedSeq):
         items = []
@@ -124,11 +176,16 @@ def _to_plain(node: Any, path: Path_, lines: dict[Path_, int], file: str,
             except (KeyError, TypeError, AttributeError, IndexError):
                 if path in lines:
                     lines[child] = lines[path]
-            items.append(_to_plain(value, child, lines, file, issues))
+            items.append(_to_plain(value, child, lines, file, issues, budget))
         return items
     if isinstance(node, str):
         try:
             return _interpolate(str(node))
+        except _UnsafeVariable as name:
+            issues.append(ConfigIssue(file, lines.get(path), _dotted(path),
+                                      f"${{{name.args[0]}}}: only variables named CRVS_* that hold no key, "
+                                      "PIN or credential can be used in a country file"))
+            return str(node)
         except KeyError as missing:
             issues.append(ConfigIssue(file, lines.get(path), _dotted(path),
                                       f"environment variable {missing} is not set and has no default"))
@@ -147,6 +204,26 @@ def _line_for(path: Path_, lines: Mapping[Path_, int]) -> int | None:
     return None
 
 
+def _check_aliases(yaml: YAML, text: str, file: str) -> None:
+    """Count aliases and nesting in the event stream, before anything is composed."""
+    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
+
+    aliases = depth = 0
+    for event in yaml.parse(text):
+        if isinstance(event, AliasEvent):
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                line = event.start_mark.line + 1 if event.start_mark else None
+                raise ConfigError([ConfigIssue(file, line, "", f"more than {MAX_ALIASES} YAML aliases")])
+        elif isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = event.start_mark.line + 1 if event.start_mark else None
+                raise ConfigError([ConfigIssue(file, line, "", f"YAML nested deeper than {MAX_DEPTH} levels")])
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+
+
 def read_yaml(path: Path) -> tuple[Any, dict[Path_, int]]:
     """Parse one YAML file into plain data and a path → line index; raises ConfigError."""
     file = str(path)
@@ -159,18 +236,31 @@ def read_yaml(path: Path) -> tuple[Any, dict[Path_, int]]:
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"))
+        text = read_text_bounded(path, MAX_CONFIG_BYTES, what="the configuration")
+    except Invalid as exc:
+        raise ConfigError([ConfigIssue(file, None, "", exc.message)]) from None
+    try:
+        _check_aliases(yaml, text, file)
+        document = yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise ConfigError([ConfigIssue(file, line, "", f"invalid YAML: {exc.problem or exc}")]) from None
     except UnicodeDecodeError:
         raise ConfigError([ConfigIssue(file, None, "", "file is not UTF-8 text")]) from None
+    except ConfigError:
+        raise
+    except RecursionError:
+        raise ConfigError([ConfigIssue(file, None, "", f"YAML nested deeper than {MAX_DEPTH} levels")]) from None
     except Exception as exc:  # ruamel raises several unrelated types for duplicate keys etc.
-        raise ConfigError([ConfigIssue(file, None, "", f"invalid YAML: {exc}")]) from None
+        raise ConfigError([ConfigIssue(file, None, "", f"invalid YAML: {str(exc)[:300]}")]) from None
     lines: dict[Path_, int] = {}
     issues: list[ConfigIssue] = []
-    data = _to_plain(document, (), lines, file, issues)
+    try:
+        data = _to_plain(document, (), lines, file, issues)
+    except (_OverBudget, RecursionError):
+        raise ConfigError([ConfigIssue(file, None, "", f"YAML expands to more than {MAX_NODES} nodes or "
+                                       f"{MAX_DEPTH} levels (anchors and aliases count every use)")]) from None
     if issues:
         raise ConfigError(issues)
     return data, lines
@@ -213,7 +303,11 @@ class _Checker:
             return None
 
     def existing_file(self, relative: str, path: Path_) -> Path | None:
-        target = (self.directory / relative).resolve()
+        try:
+            target = confined(self.directory, relative)
+        except ConfigurationFault as exc:
+            self.issue(path, exc.message)
+            return None
         if not target.is_file():
             self.issue(path, f"file not found: {relative}")
             return None
@@ -286,10 +380,10 @@ def load_country(directory: str | os.PathLike[str]) -> LoadedCountry:
     schema_fields: set[str] | None = None
     if schema_path:
         try:
-            loaded.id_schema_text = schema_path.read_text(encoding="utf-8")
+            loaded.id_schema_text = read_text_bounded(schema_path, MAX_CONFIG_BYTES, what="the ID schema")
             loaded.id_schema = json.loads(loaded.id_schema_text)
             schema_fields = set(loaded.id_schema["properties"]["identity"]["properties"])
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError, Invalid):
             check.issue(("mosip", "packets", "id_schema_file"),
                         "not a MOSIP ID schema (JSON with properties.identity.properties)",
                         file=str(schema_path))
@@ -325,7 +419,10 @@ def load_country(directory: str | os.PathLike[str]) -> LoadedCountry:
         path = ("identity", "qr", "trusted_issuers", i_index, "public_key_file")
         key_file = check.existing_file(issuer.public_key_file, path)
         if key_file:
-            problem = _check_public_key(key_file.read_bytes(), issuer.alg)
+            try:
+                problem = _check_public_key(read_bounded(key_file, 64 * 1024, what="a public key file"), issuer.alg)
+            except Invalid as exc:
+                problem = exc.message
             if problem:
                 check.issue(path, problem)
 

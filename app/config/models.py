@@ -8,7 +8,6 @@ ID-schema names) are checked by `app.config.loader`, which knows the whole docum
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -101,10 +100,12 @@ class FormField(Strict):
     @classmethod
     def _pattern_compiles(cls, value: str | None) -> str | None:
         if value is not None:
+            from app.config.patterns import PatternError, compile_pattern
+
             try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"invalid regular expression: {exc}") from exc
+                compile_pattern(value)
+            except PatternError as exc:
+                raise ValueError(str(exc)) from None
         return value
 
     @model_validator(mode="after")
