@@ -64,14 +64,10 @@ def _seed(device: Any, identities: list[dict[str, Any]]) -> dict[str, str]:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from app.device import Device
-    from app.mosip.settings import load_settings
-    from app.security.secrets import SecretStore
-    from app.sync_status import SyncStatusHub
     from crvs_field.emulator_link import emulator_environment, link_device
+    from crvs_field.runtime import Runtime
     from mosip_emulator.fixtures import load_identities
     from mosip_emulator.server import EmulatorServer
-    from sync.agent import SyncAgent
 
     root = Path(args.data_dir) if args.data_dir else Path(tempfile.mkdtemp(prefix="crvs-field-demo-"))
     if root.exists() and any(root.iterdir()):
@@ -82,34 +78,25 @@ def run_demo(args: argparse.Namespace) -> int:
         config = emulator.client_config()
         os.environ.update(emulator_environment(emulator.base_url, config, callback_port=_free_port()))
         admin_name, _, admin_pin = DEMO_USERS[0]
-        device = Device.initialise(root / "device", Path(args.country) if args.country else None,
-                                   admin=admin_name, pin=admin_pin)
-        try:
+        with Runtime(root / "device", Path(args.country) if args.country else None) as runtime:
+            device = runtime.initialise(admin=admin_name, pin=admin_pin)
             for name, role, pin in DEMO_USERS[1:]:
                 device.add_user(device.actor, name, role, pin)
-            store = SecretStore(device.db)
-            link_device(device.country, store, emulator.base_url, config, actor=device.actor)
+            link_device(device.country, device.secrets, emulator.base_url, config, actor=device.actor)
             _seed(device, load_identities())
-            hub = SyncStatusHub()
-            agent = SyncAgent(device.records, device.country, load_settings(device.country, store), hub)
             print(json.dumps({"emulator": emulator.base_url, "data_dir": str(root / "device"),
                               "users": {name: {"role": role, "pin": pin} for name, role, pin in DEMO_USERS}},
                              indent=2), flush=True)
-            agent.start()
-            try:
-                if args.headless:
-                    deadline = time.monotonic() + args.seconds if args.seconds else float("inf")
-                    while time.monotonic() < deadline:
-                        time.sleep(0.5)
-                    status = hub.status
-                    print(json.dumps({"online": status.online, "queued": status.queued,
-                                      "quarantined": status.quarantined,
-                                      "queues": device.records.queue_counts()}, indent=2))
-                    return 0
-                from ui.app import main as ui_main
+            runtime.start_agent()
+            if args.headless:
+                deadline = time.monotonic() + args.seconds if args.seconds else float("inf")
+                while time.monotonic() < deadline:
+                    time.sleep(0.5)
+                status = runtime.hub.status
+                print(json.dumps({"online": status.online, "queued": status.queued,
+                                  "quarantined": status.quarantined,
+                                  "queues": device.records.queue_counts()}, indent=2))
+                return 0
+            from ui.app import main as ui_main
 
-                return ui_main(root / "device", None, sync_hub=hub, sync_now=agent.sync_now)
-            finally:
-                agent.stop()
-        finally:
-            device.close()
+            return ui_main(runtime.data_dir, None, sync_hub=runtime.hub, sync_now=runtime.sync_now)

@@ -1,130 +1,45 @@
-"""`crvs-field`: the command line, the composition root (DESIGN §9).
+"""`crvs-field`: the command line (DESIGN §9).
 
-Thin by design: parse, open the device, call a service, print. It is the one module allowed to
-import `ui/` and `sync/`, and does so lazily inside the commands that need them.
+Thin by design: parse, open the device, call a service, print. Each command declares what it needs
+with `@command` (crvs_field/cli/command.py); `main` is the one error boundary.
 Exit codes: 0 done, 1 refused (workflow, login), 2 bad input or configuration, 3 no QR code found,
-4 QR code rejected.
+4 QR code rejected, 5 a service unavailable, 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_NO_CODE, EXIT_REJECTED = 0, 1, 2, 3, 4
-MAX_DATA_FILE = 1024 * 1024
+from crvs_field.cli.command import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    CliError,
+    command,
+    country_dir,
+    data_dir,
+    print_json,
+    read_data_file,
+    report_failure,
+    secret_input,
+)
+from crvs_field.cli.records import (
+    cmd_records_act,
+    cmd_records_declare,
+    cmd_records_list,
+    cmd_records_prefill,
+    cmd_records_show,
+)
 
-
-class CliError(Exception):
-    def __init__(self, message: str, code: int = EXIT_USAGE):
-        super().__init__(message)
-        self.code = code
-
-
-# ------------------------------------------------------------------------------------ helpers
-
-
-def _stdin_lines() -> Callable[[], str | None]:
-    lines: list[str] | None = None
-
-    def next_line() -> str | None:
-        nonlocal lines
-        if lines is None:
-            lines = [] if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read().splitlines()
-        return lines.pop(0).strip() if lines else None
-
-    return next_line
-
-
-_read_stdin_line = _stdin_lines()
-
-
-def _secret_input(env: str, prompt: str) -> str:
-    value = os.environ.get(env)
-    if value:
-        return value
-    if sys.stdin is not None and sys.stdin.isatty():
-        import getpass
-
-        return getpass.getpass(prompt)
-    line = _read_stdin_line()
-    if not line:
-        raise CliError(f"no PIN given: set {env} or pass it on standard input")
-    return line
-
-
-def read_data_file(path: str) -> Any:
-    """A JSON data file: bounded, UTF-8, an object. Nothing is written if it is bad."""
-    try:
-        file = Path(path)
-        if file.stat().st_size > MAX_DATA_FILE:
-            raise CliError(f"{path}: larger than {MAX_DATA_FILE} bytes")
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CliError(f"{path}: cannot read ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise CliError(f"{path}: not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise CliError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
-    if not isinstance(data, dict):
-        raise CliError(f"{path}: expected a JSON object of form field ids to values")
-    return data
-
-
-def _print_json(value: Any) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str))
-
-
-def _data_dir(args: argparse.Namespace) -> Path:
-    from app.device import default_data_dir
-
-    return Path(args.data_dir) if args.data_dir else default_data_dir()
-
-
-def _user_and_pin(args: argparse.Namespace) -> tuple[str | None, str | None]:
-    name = args.user or os.environ.get("CRVS_FIELD_USER")
-    if not name:
-        return None, None
-    if getattr(args, "_pin", None) is None:
-        args._pin = _secret_input("CRVS_FIELD_PIN", f"PIN for {name}: ")
-    return name, args._pin
-
-
-def _open_device(args: argparse.Namespace) -> Any:
-    """With --user: unlock the device with that user's PIN (key slot). Without: the agent key."""
+if TYPE_CHECKING:
     from app.device import Device
-    from app.security.users import AuthenticationError
-
-    country = Path(args.country) if args.country else None
-    name, pin = _user_and_pin(args)
-    if name is not None:
-        from app.security.keyslots import KeySlots
-
-        if KeySlots(_data_dir(args)).has(name):
-            try:
-                return Device.open(_data_dir(args), country, user=name, pin=pin)
-            except AuthenticationError as exc:
-                raise CliError(str(exc), EXIT_REFUSED) from None
-    return Device.open(_data_dir(args), country)
-
-
-def _login(args: argparse.Namespace, device: Any) -> Any:
-    from app.security.users import AuthenticationError
-
-    if device.actor is not None:
-        return device.actor
-    name, pin = _user_and_pin(args)
-    if not name:
-        raise CliError("this command needs --user NAME (or CRVS_FIELD_USER)")
-    try:
-        return device.users.authenticate(name, pin or "")
-    except AuthenticationError as exc:
-        raise CliError(str(exc), EXIT_REFUSED) from None
+    from app.records import Actor
+    from crvs_field.runtime import Runtime
 
 
 # ------------------------------------------------------------------------------------ commands
@@ -134,7 +49,7 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     from app.config.loader import ConfigError, load_country
     from app.device import default_country_dir
 
-    path = Path(args.path) if args.path else (Path(args.country) if args.country else default_country_dir())
+    path = Path(args.path) if args.path else (country_dir(args) or default_country_dir())
     try:
         country = load_country(path)
     except ConfigError as exc:
@@ -150,269 +65,83 @@ def cmd_config_check(args: argparse.Namespace) -> int:
 def cmd_config_schema(args: argparse.Namespace) -> int:
     from app.config.loader import country_json_schema
 
-    _print_json(country_json_schema())
+    print_json(country_json_schema())
     return EXIT_OK
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from app.device import Device
-
-    pin = _secret_input("CRVS_FIELD_PIN", f"New PIN for {args.admin}: ")
     from app.security.users import MIN_PIN_LENGTH
+    from crvs_field.runtime import Runtime
 
+    pin = secret_input("CRVS_FIELD_PIN", f"New PIN for {args.admin}: ")
     if len(pin) < MIN_PIN_LENGTH:
         raise CliError(f"a PIN has at least {MIN_PIN_LENGTH} characters")
-    device = Device.initialise(_data_dir(args), Path(args.country) if args.country else None,
-                               admin=args.admin, pin=pin, agent_key=args.agent_key,
-                               center_id=args.center_id, machine_id=args.machine_id)
-    ids = device.settings.mosip_ids()
-    device.close()
+    with Runtime(data_dir(args), country_dir(args)) as runtime:
+        device = runtime.initialise(admin=args.admin, pin=pin, agent_key=args.agent_key,
+                                    center_id=args.center_id, machine_id=args.machine_id)
+        ids = device.settings.mosip_ids()
     where = " and an agent key file (0600)" if args.agent_key else ""
     print(f"device initialised in {device.data_dir} for {device.country.name}; admin {args.admin} "
           f"with a key slot{where}; MOSIP centre {ids.center_id}, machine {ids.machine_id}")
     return EXIT_OK
 
 
-def cmd_device_set(args: argparse.Namespace) -> int:
+@command(needs_user=True)
+def cmd_device_set(args: argparse.Namespace, device: Device, actor: Actor) -> int:
     from app.device_settings import DeviceSettingError
 
-    device = _open_device(args)
     try:
-        admin = _login(args, device)
-        try:
-            ids = device.settings.set_mosip_ids(admin, center_id=args.center_id, machine_id=args.machine_id)
-        except DeviceSettingError as exc:
-            raise CliError(str(exc), EXIT_REFUSED if "admin" in str(exc) else EXIT_USAGE) from None
-    finally:
-        device.close()
+        ids = device.settings.set_mosip_ids(actor, center_id=args.center_id, machine_id=args.machine_id)
+    except DeviceSettingError as exc:
+        raise CliError(str(exc), EXIT_REFUSED if "admin" in str(exc) else EXIT_USAGE) from None
     print(f"MOSIP centre {ids.center_id}, machine {ids.machine_id}")
     return EXIT_OK
 
 
-def cmd_device_show(args: argparse.Namespace) -> int:
-    device = _open_device(args)
-    try:
-        ids = device.settings.mosip_ids()
-    finally:
-        device.close()
-    _print_json({"center_id": ids.center_id, "machine_id": ids.machine_id})
+@command(needs_device=True)
+def cmd_device_show(args: argparse.Namespace, device: Device) -> int:
+    ids = device.settings.mosip_ids()
+    print_json({"center_id": ids.center_id, "machine_id": ids.machine_id})
     return EXIT_OK
 
 
-def cmd_users_add(args: argparse.Namespace) -> int:
-    device = _open_device(args)
-    try:
-        admin = _login(args, device)
-        pin = _secret_input("CRVS_FIELD_NEW_PIN", f"New PIN for {args.name}: ")
-        device.add_user(admin, args.name, args.role, pin, language=args.language)
-    finally:
-        device.close()
+@command(needs_user=True)
+def cmd_users_add(args: argparse.Namespace, device: Device, actor: Actor) -> int:
+    pin = secret_input("CRVS_FIELD_NEW_PIN", f"New PIN for {args.name}: ")
+    device.add_user(actor, args.name, args.role, pin, language=args.language)
     print(f"user {args.name} added as {args.role}")
     return EXIT_OK
 
 
-def cmd_users_remove(args: argparse.Namespace) -> int:
-    device = _open_device(args)
-    try:
-        device.remove_user(_login(args, device), args.name)
-    finally:
-        device.close()
+@command(needs_user=True)
+def cmd_users_remove(args: argparse.Namespace, device: Device, actor: Actor) -> int:
+    device.remove_user(actor, args.name)
     print(f"user {args.name} removed; their key slot is destroyed")
     return EXIT_OK
 
 
-def cmd_users_pin(args: argparse.Namespace) -> int:
-    device = _open_device(args)
-    try:
-        actor = _login(args, device)
-        new_pin = _secret_input("CRVS_FIELD_NEW_PIN", "New PIN: ")
-        device.change_pin(actor.name, args._pin, new_pin)
-    finally:
-        device.close()
+@command(needs_user=True)
+def cmd_users_pin(args: argparse.Namespace, device: Device, actor: Actor) -> int:
+    new_pin = secret_input("CRVS_FIELD_NEW_PIN", "New PIN: ")
+    device.change_pin(actor.name, args._pin, new_pin)
     print("PIN changed")
     return EXIT_OK
 
 
-def cmd_agent_key(args: argparse.Namespace) -> int:
-    device = _open_device(args)
-    try:
-        where = device.provision_agent_key(_login(args, device), key_file=Path(args.file) if args.file else None,
-                                           use_keyring=args.keyring)
-    finally:
-        device.close()
+@command(needs_user=True)
+def cmd_agent_key(args: argparse.Namespace, device: Device, actor: Actor) -> int:
+    where = device.provision_agent_key(actor, key_file=Path(args.file) if args.file else None,
+                                       use_keyring=args.keyring)
     print(f"agent key provisioned in {where}: whoever can read it can open the database")
     return EXIT_OK
 
 
-def record_summary(record: Any) -> dict[str, Any]:
-    return {"id": record.id, "tracking_id": record.tracking_id, "event": record.event,
-            "status": record.status, "requires_attention": record.requires_attention,
-            "registration_number": record.registration_number,
-            "updated_at": record.updated_at.isoformat() if record.updated_at else None}
-
-
-# a person's data source, for people reading the CLI (app.records.provenance.DataSource)
-DATA_SOURCE_TEXT = {"qr_signed": "signed QR code", "qr_unsigned": "unsigned QR code (unverified)",
-                    "esignet": "e-Signet", "typed": "typed by hand"}
-
-
-def data_source_text(source: str | None, edited: bool = False) -> str:
-    text = DATA_SOURCE_TEXT.get(source or "", source or "unknown")
-    return f"edited by hand after {text}" if edited else text
-
-
-def record_json(detail: Any) -> dict[str, Any]:
-    record = detail.record
-    # a whitelist: the person's state holds nothing else worth showing, and tokens stay out
-    persons = {section: {"verification": state.get("verification", "none"),
-                         "failed_attributes": state.get("failed_attributes", []),
-                         **{k: state[k] for k in ("psut", "vid", "uin", "source") if state.get(k)},
-                         **({"source_edited": True} if state.get("source_edited") else {})}
-               for section, state in record.persons.items()}
-    return {
-        **record_summary(record),
-        "attention_reason": record.attention_reason,
-        "declaration": record.declaration,
-        "persons": persons,
-        "mosip": record.mosip,
-        "correction": record.correction,
-        "outbox": [{"kind": o.kind, "state": o.state, "attempts": o.attempts, "last_error": o.last_error,
-                    "idempotency_key": o.idempotency_key} for o in detail.outbox],
-        "history": [{"seq": h.seq, "at": h.at.isoformat(), "actor": h.actor, "kind": h.kind,
-                     "details": h.details} for h in detail.history],
-        "available_actions": [a.value for a in detail.available],
-    }
-
-
-def cmd_records_declare(args: argparse.Namespace) -> int:
-    data = read_data_file(args.data)
-    device = _open_device(args)
-    try:
-        actor = _login(args, device)
-        if args.draft:
-            record = device.records.create_draft(actor, args.event, data)
-        else:
-            record = device.records.declare(actor, event=args.event, data=data)
-    finally:
-        device.close()
-    if args.json:
-        _print_json(record_summary(record))
-    else:
-        print(record.id)
-    return EXIT_OK
-
-
-def cmd_records_act(args: argparse.Namespace) -> int:
-    data = read_data_file(args.data) if args.data else None
-    device = _open_device(args)
-    try:
-        actor = _login(args, device)
-        record = device.records.act(actor, args.id, args.action, data=data, reason=args.reason)
-    finally:
-        device.close()
-    if args.json:
-        _print_json(record_summary(record))
-    else:
-        print(f"{record.tracking_id}: {record.status}")
-    return EXIT_OK
-
-
-def cmd_records_list(args: argparse.Namespace) -> int:
-    device = _open_device(args)
-    try:
-        _login(args, device)
-        records = device.records.list_records(args.queue, args.search, limit=args.limit)
-        counts = device.records.queue_counts()
-    finally:
-        device.close()
-    if args.json:
-        _print_json({"records": [record_summary(r) for r in records], "queues": counts})
-        return EXIT_OK
-    for r in records:
-        flag = " !" if r.requires_attention else ""
-        print(f"{r.tracking_id}  {r.event:<5}  {r.status:<28}{flag}  {r.id}")
-    print("queues: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    return EXIT_OK
-
-
-def cmd_records_show(args: argparse.Namespace) -> int:
-    device = _open_device(args)
-    try:
-        actor = _login(args, device)
-        detail = device.records.detail(args.id, role=actor.role)
-    finally:
-        device.close()
-    view = record_json(detail)
-    if args.json:
-        _print_json(view)
-        return EXIT_OK
-    print(f"{view['tracking_id']} ({view['event']}): {view['status']}"
-          + (f"  registration {view['registration_number']}" if view["registration_number"] else ""))
-    if view["requires_attention"]:
-        print(f"  requires attention: {view['attention_reason']}")
-    for section, person in view["persons"].items():
-        failed = person["failed_attributes"]
-        extra = f" ({', '.join(failed)} did not match)" if failed else ""
-        ids = " ".join(f"{k.upper()} {v[:6]}…" for k, v in person.items() if k in ("psut", "vid", "uin"))
-        source = (f" — data: {data_source_text(person['source'], person.get('source_edited', False))}"
-                  if person.get("source") else "")
-        print(f"  {section}: {person['verification']}{extra} {ids}".rstrip() + source)
-    for key, value in view["mosip"].items():
-        print(f"  MOSIP {key}: {value}")
-    for item in view["outbox"]:
-        print(f"  outbox {item['kind']}: {item['state']} (attempts {item['attempts']})"
-              + (f" — {item['last_error']}" if item["last_error"] else ""))
-    print("  history:")
-    for h in view["history"]:
-        details = json.dumps(h["details"], ensure_ascii=False)
-        print(f"    {h['at'][:19]}  {h['actor']:<12} {h['kind']:<22} {details}")
-        for section, change in (h["details"].get("data_sources") or {}).items():
-            print(f"    {'':19}  {'':<12} {'data-source':<22} {section}: "
-                  f"{data_source_text(change.get('source'), bool(change.get('edited')))}")
-    return EXIT_OK
-
-
-def cmd_records_prefill(args: argparse.Namespace) -> int:
-    """Fill a draft's person section from an ID QR code, as the scan dialog does: a signed code
-    whose issuer is trusted is a signed source; an unsigned one the country accepts is unverified."""
-    from app.identity.mapping import identity_to_fields
-    from app.records.provenance import DataSource
-    from crvs_field.cli.qr import QrCommandError, decode_identity
-
-    device = _open_device(args)
-    try:
-        actor = _login(args, device)
-        try:
-            decoded = decode_identity(device.country, args.qr, args.trusted_key)
-        except QrCommandError as exc:
-            print(str(exc), file=sys.stderr)
-            return exc.code
-        record = device.records.get(args.id)
-        fields = identity_to_fields(device.country, record.event, args.section, decoded.identity)
-        if not fields:
-            raise CliError(f"the code holds no details the section '{args.section}' can use", EXIT_REFUSED)
-        source = DataSource.QR_SIGNED if decoded.signature == "valid" else DataSource.QR_UNSIGNED
-        record = device.records.prefill(actor, record.id, args.section, source, fields)
-    finally:
-        device.close()
-    summary = {**record_summary(record), "section": args.section, "source": source.value, "fields": sorted(fields)}
-    if args.json:
-        _print_json(summary)
-    else:
-        print(f"{record.tracking_id}: {args.section} filled from a {data_source_text(source.value)} "
-              f"({len(fields)} fields)")
-    return EXIT_OK
-
-
-def cmd_audit_verify(args: argparse.Namespace) -> int:
+@command(needs_device=True)
+def cmd_audit_verify(args: argparse.Namespace, device: Device) -> int:
     from app import audit
 
-    device = _open_device(args)
-    try:
-        with device.db.read() as session:
-            broken = audit.verify(session)
-    finally:
-        device.close()
+    with device.db.read() as session:
+        broken = audit.verify(session)
     if broken is None:
         print("audit chain holds")
         return EXIT_OK
@@ -421,104 +150,14 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return EXIT_REFUSED
 
 
-def cmd_secrets_import(args: argparse.Namespace) -> int:
-    from app.records import Role
-    from app.security.secrets import SecretStore
-
-    data = read_data_file(args.file)
-    if not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
-        raise CliError(f"{args.file}: expected an object of secret name -> text (PEM, key, secret)")
-    device = _open_device(args)
-    try:
-        actor = _login(args, device)
-        if actor.role is not Role.ADMIN:
-            raise CliError("importing secrets needs an admin", EXIT_REFUSED)
-        store = SecretStore(device.db)
-        for name, value in data.items():
-            store.put(name, value.encode(), actor=actor)
-    finally:
-        device.close()
-    print(f"imported {len(data)} secrets: {', '.join(sorted(data))}")
-    return EXIT_OK
-
-
-def cmd_sync(args: argparse.Namespace) -> int:
-    import signal
-    import threading
-    import time
-
-    from app.mosip.settings import load_settings
-    from app.security.secrets import MissingSecret, SecretStore
-    from sync.agent import SyncAgent
-
-    device = _open_device(args)
-    try:
-        try:
-            settings = load_settings(device.country, SecretStore(device.db))
-        except MissingSecret as exc:
-            raise CliError(str(exc)) from None
-        agent = SyncAgent(device.records, device.country, settings)
-        if not args.once:
-            stop = threading.Event()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                signal.signal(sig, lambda *_: stop.set())
-            agent.start()
-            print("sync agent running (Ctrl+C to stop)", flush=True)
-            stop.wait()
-            agent.stop()
-            return EXIT_OK
-        try:
-            if agent.receiver is not None:
-                agent.receiver.start()
-        except OSError as exc:
-            print(f"warning: WebSub callback not started ({exc.strerror}); confirmations wait for the agent",
-                  file=sys.stderr)
-            agent.receiver = None
-        try:
-            # one probe can meet a dropped connection on a poor line: three tries before "offline"
-            for attempt in range(3):
-                if agent.connectivity.probe_once():
-                    agent.connectivity.observe(True)
-                    break
-                time.sleep(0.5 * (attempt + 1))
-            if not agent.connectivity.online:
-                counts = agent.ledger.counts()
-                print(f"offline: MOSIP is unreachable; {counts['pending'] + counts['in_flight']} items stay queued")
-                return EXIT_OK
-            agent.resubscribe()
-            summary = agent.drain()
-            deadline = time.monotonic() + max(0.0, args.linger)
-            while time.monotonic() < deadline and device.records.awaiting_confirmation():
-                time.sleep(0.2)
-        finally:
-            if agent.receiver is not None:
-                agent.receiver.stop()
-        if summary is None:
-            raise CliError("another drain is running", EXIT_REFUSED)
-        result = summary.as_dict()
-        if args.json:
-            _print_json(result)
-        else:
-            print(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.items() if k != "alert"))
-            if summary.alert:
-                print(f"stopped: {summary.alert}", file=sys.stderr)
-        return EXIT_REFUSED if summary.quarantined or summary.alert else EXIT_OK
-    finally:
-        device.close()
-
-
-def cmd_audit_export(args: argparse.Namespace) -> int:
+@command(needs_user=True)
+def cmd_audit_export(args: argparse.Namespace, device: Device, actor: Actor) -> int:
     """A record's whole history as JSON (with each event's hash and the chain check)."""
     from app import audit
 
-    device = _open_device(args)
-    try:
-        actor = _login(args, device)
-        detail = device.records.detail(args.id, role=actor.role)
-        with device.db.read() as session:
-            broken = audit.verify(session)
-    finally:
-        device.close()
+    detail = device.records.detail(args.id, role=actor.role)
+    with device.db.read() as session:
+        broken = audit.verify(session)
     export = {"record": {"id": detail.record.id, "tracking_id": detail.record.tracking_id,
                          "event": detail.record.event, "status": detail.record.status},
               "chain_holds": broken is None,
@@ -533,20 +172,66 @@ def cmd_audit_export(args: argparse.Namespace) -> int:
     return EXIT_OK if broken is None else EXIT_REFUSED
 
 
+def cmd_secrets_import(args: argparse.Namespace) -> int:
+    data = read_data_file(args.file)
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+        raise CliError(f"{args.file}: expected an object of secret name -> text (PEM, key, secret)")
+    return _import_secrets(args, data=data)
+
+
+@command(needs_user=True, roles=("admin",), action="importing secrets")
+def _import_secrets(args: argparse.Namespace, data: dict[str, str], device: Device, actor: Actor) -> int:
+    device.secrets.put_many({name: value.encode() for name, value in data.items()}, actor=actor)
+    print(f"imported {len(data)} secrets: {', '.join(sorted(data))}")
+    return EXIT_OK
+
+
+@command(needs_device=True)
+def cmd_sync(args: argparse.Namespace, runtime: Runtime) -> int:
+    if not args.once:
+        import signal
+        import threading
+
+        agent = runtime.new_agent()
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        agent.start()
+        print("sync agent running (Ctrl+C to stop)", flush=True)
+        stop.wait()
+        agent.stop()
+        return EXIT_OK
+    report = runtime.sync_once(linger=args.linger)
+    if report.callback_error:
+        print(f"warning: WebSub callback not started ({report.callback_error}); confirmations wait for the agent",
+              file=sys.stderr)
+    if not report.online:
+        print(f"offline: MOSIP is unreachable; {report.queued} items stay queued")
+        return EXIT_OK
+    summary = report.summary
+    if summary is None:
+        raise CliError("another drain is running", EXIT_REFUSED)
+    result = summary.as_dict()
+    if args.json:
+        print_json(result)
+    else:
+        print(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.items() if k != "alert"))
+        if summary.alert:
+            print(f"stopped: {summary.alert}", file=sys.stderr)
+    return EXIT_REFUSED if summary.quarantined or summary.alert else EXIT_OK
+
+
 def cmd_qr_decode(args: argparse.Namespace) -> int:
     from crvs_field.cli.qr import decode_command
 
     return decode_command(args)
 
 
-def cmd_esignet_login(args: argparse.Namespace) -> int:
+@command(needs_user=True)
+def cmd_esignet_login(args: argparse.Namespace, device: Device, actor: Actor) -> int:
     from crvs_field.cli.esignet import login_command
 
-    device = _open_device(args)
-    try:
-        return login_command(args, device, _login(args, device))
-    finally:
-        device.close()
+    return login_command(args, device, actor)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -558,53 +243,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_app(args: argparse.Namespace) -> int:
     """No command: the desktop app, with the sync agent beside it once the device is open (at once
     with a provisioned agent key; otherwise when a user's PIN unlocks it, until sign-out)."""
-    from app.device import Device, DeviceError
-    from app.mosip.settings import load_settings
-    from app.security.secrets import MissingSecret, SecretStore
-    from app.sync_status import SyncStatusHub
-    from sync.agent import SyncAgent
+    from app.device import DeviceError
+    from crvs_field.runtime import Runtime
     from ui.app import main as ui_main
 
-    data_dir = _data_dir(args)
-    country = Path(args.country) if args.country else None
-    hub = SyncStatusHub()
-    running: dict[str, Any] = {}
-
-    def start_agent(device: Any) -> None:
-        if "agent" in running:
-            return
+    with Runtime(data_dir(args), country_dir(args)) as runtime:
         try:
-            settings = load_settings(device.country, SecretStore(device.db))
-        except MissingSecret as exc:
-            print(f"warning: sync is off: {exc}", file=sys.stderr)
-            return
-        agent = SyncAgent(device.records, device.country, settings, hub)
-        agent.start()
-        running["agent"] = agent
-
-    def stop_agent() -> None:
-        agent = running.pop("agent", None)
-        if agent is not None:
-            agent.stop()
-
-    def sync_now() -> None:
-        if "agent" in running:
-            running["agent"].sync_now()
-
-    agent_device = None
-    try:
-        agent_device = Device.open(data_dir, country)
-        start_agent(agent_device)
-    except (DeviceError, OSError):
-        agent_device = None  # locked: the agent starts when a user signs in
-    try:
-        return ui_main(data_dir, country, sync_hub=hub, sync_now=sync_now,
-                       on_unlocked=None if agent_device else start_agent,
-                       on_locked=None if agent_device else stop_agent)
-    finally:
-        stop_agent()
-        if agent_device is not None:
-            agent_device.close()
+            runtime.start_agent(runtime.open())
+            locked = False
+        except (DeviceError, OSError):
+            locked = True      # the agent starts when a user's PIN unlocks the device
+        return ui_main(runtime.data_dir, runtime.country_dir, sync_hub=runtime.hub, sync_now=runtime.sync_now,
+                       on_unlocked=runtime.start_agent if locked else None,
+                       on_locked=runtime.stop_agent if locked else None)
 
 
 # ------------------------------------------------------------------------------------ parser
@@ -747,36 +398,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command not in ("config", "demo"):
         from app.logs import configure
 
-        configure(_data_dir(args))
-    from app.config.loader import ConfigError
-    from app.device import DeviceError
-    from app.records import DeclarationInvalid, WorkflowError
-    from app.security.users import AuthenticationError, UserError
-
+        configure(data_dir(args))
     try:
         return int(args.func(args))
-    except CliError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.code
-    except DeclarationInvalid as exc:
-        for error in exc.errors:
-            print(f"error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except ConfigError as exc:
-        for issue in exc.issues:
-            print(issue, file=sys.stderr)
-        return EXIT_USAGE
-    except AuthenticationError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_REFUSED
-    except (DeviceError, UserError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except WorkflowError as exc:
-        print(f"refused: {exc}", file=sys.stderr)
-        return EXIT_REFUSED
-    except KeyboardInterrupt:
-        return 130
+    except (Exception, KeyboardInterrupt) as exc:
+        code = report_failure(exc)
+        if code is None:
+            raise
+        return code
 
 
 if __name__ == "__main__":

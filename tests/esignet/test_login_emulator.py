@@ -289,7 +289,7 @@ def test_the_verified_userinfo_jwt_is_kept_for_rules_and_never_logged(farajaland
     from app.rules import RuleEnvironment, build_activation
     from app.rules.context import vocabulary_for
     from app.security.secrets import SecretStore
-    from crvs_field.cli.main import record_json
+    from crvs_field.cli.records import record_json
 
     verified: list[tuple[str, str]] = []
     verify = ESignetClient._verify_jws
