@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from app import audit
 from app.config.loader import LoadedCountry
+from app.errors import Invalid
 from app.store.database import Database
 from app.store.models import DeviceSetting, utcnow
 
@@ -30,8 +31,8 @@ MACHINE_ID = "mosip.machine_id"
 _FIVE_DIGITS = re.compile(r"^[0-9]{5}$")
 
 
-class DeviceSettingError(ValueError):
-    pass
+class DeviceSettingError(Invalid, ValueError):
+    default_code = "device.setting_invalid"
 
 
 @dataclass(frozen=True)

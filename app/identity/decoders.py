@@ -19,13 +19,17 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from app.errors import ConfigurationFault
+
 log = logging.getLogger(__name__)
 
 BACKENDS = ("zxing", "pyzbar")
 
 
-class DecoderUnavailable(RuntimeError):
+class DecoderUnavailable(ConfigurationFault, RuntimeError):
     """The backend cannot run on this machine (library missing); `reason` says why."""
+
+    default_code = "qr.decoder_unavailable"
 
 
 class QrDecoder(Protocol):

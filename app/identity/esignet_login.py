@@ -20,6 +20,7 @@ from typing import Any
 
 from app.config.loader import LoadedCountry
 from app.config.models import ESignetConfig, SecretRef
+from app.errors import ConfigurationFault
 from app.identity.esignet_api import ESignetOutcome, ESignetState
 from app.identity.esignet_loopback import LoopbackListener
 from app.identity.mapping import identity_to_fields
@@ -51,8 +52,10 @@ _LANG_3 = {"en": "eng", "fr": "fra", "ar": "ara", "es": "spa", "pt": "por", "sw"
 _LANG_2 = {v: k for k, v in _LANG_3.items()} | {"fre": "fr"}
 
 
-class SecretUnavailable(Exception):
+class SecretUnavailable(ConfigurationFault):
     """A secret reference that cannot be read (the message names the reference, never the value)."""
+
+    default_code = "secret.unavailable"
 
 
 def resolve_secret(country: LoadedCountry, ref: SecretRef, db: Database | None) -> bytes:

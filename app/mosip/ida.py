@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from app.errors import Unavailable
 from app.mosip.ida_errors import ErrorClass, classify, explain
 
 IV_BYTES = 16
@@ -37,9 +38,10 @@ _ATTRIBUTE_CODES = frozenset({"IDA-DEA-001", "IDA-DEA-003"})
 _PRINTABLE_CODE = re.compile(r"[^A-Za-z0-9_\-]")
 
 
-class IdaProtocolError(Exception):
+class IdaProtocolError(Unavailable):
     """The answer is not IDA's (bad signature, not JSON, too large …): never trusted."""
 
+    default_code = "ida.bad_answer"
     error_class = ErrorClass.TRANSIENT
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 
+from app.errors import ConfigurationFault, Unavailable
 from app.mosip.ida import ErrorClass, request_time
 
 AUTH_CODES = frozenset({"KER-ATH-401", "KER-ATH-403", "KER-ATH-001", "KER-ATH-007"})
@@ -54,8 +55,10 @@ class PacketOutcome:
     message: str | None = None
 
 
-class MosipAnswerError(Exception):
+class MosipAnswerError(Unavailable):
     """An answer that cannot be understood (not JSON, too large): transient."""
+
+    default_code = "mosip.bad_answer"
 
 
 def _envelope(request_id: str, request: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
@@ -80,8 +83,9 @@ def _errors(response: httpx.Response) -> tuple[dict[str, Any], list[tuple[str, s
     return data, errors
 
 
-class AuthenticationFailed(Exception):
+class AuthenticationFailed(ConfigurationFault):
     error_class = ErrorClass.CONFIGURATION
+    default_code = "mosip.authentication_failed"
 
 
 class PacketClient:

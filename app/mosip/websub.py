@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from app.errors import ConfigurationFault
 from app.mosip.packets import PacketClient, PacketCredentials
 
 MAX_DELIVERY_BYTES = 512 * 1024
@@ -52,12 +53,13 @@ class DeliveryNotReadYet(Exception):
     so the hub delivers it again. The message is safe to log."""
 
 
-class SubscriptionRefused(Exception):
+class SubscriptionRefused(ConfigurationFault):
     """The hub refused the subscription (HTTP 500 ``hub.mode=denied``): a configuration fault — the
     WEBSUB client is not the topic's partner, lacks the role, or its token is not in the Cookie."""
 
     def __init__(self, reason: str):
-        super().__init__(f"MOSIP's WebSub hub refused the subscription: {reason}")
+        super().__init__(f"MOSIP's WebSub hub refused the subscription: {reason}",
+                         code="websub.subscription_refused")
         self.reason = reason
 
 

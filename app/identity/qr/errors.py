@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from app.errors import Invalid
 
-class QrRejected(Exception):
+
+class QrRejected(Invalid):
     """A QR code was read but refused: malformed, over a limit, unsigned where a signature is
     required, signed by an untrusted key, or with a signature that does not verify.
 
@@ -11,16 +13,17 @@ class QrRejected(Exception):
     `code` is a stable machine-readable category (see `REJECTION_CODES`)."""
 
     def __init__(self, reason: str, code: str = "invalid") -> None:
-        super().__init__(reason)
+        super().__init__(reason, code=code)
         self.reason = reason
-        self.code = code
 
     def __str__(self) -> str:
         return self.reason
 
 
-class NoCodeFound(Exception):
+class NoCodeFound(Invalid):
     """No QR code could be read from the image or video (CLI exit 3)."""
+
+    default_code = "qr.no_code"
 
 
 REJECTION_CODES = frozenset({
