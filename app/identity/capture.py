@@ -19,6 +19,7 @@ deterministic. A file paced in real time stands in for a camera and is live.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -38,7 +39,9 @@ log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".pgm", ".ppm"})
 MAX_IMAGE_BYTES = 64 * 1024 * 1024
-MAX_IMAGE_PIXELS = 64_000_000       # a 48 Mpx phone photo fits; a decompression bomb does not
+MAX_IMAGE_PIXELS = 40_000_000       # a 12–40 Mpx phone photo fits; a decompression bomb does not
+# OpenCV's own ceiling (read when cv2 first decodes), in case any path reaches it unchecked
+os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_IMAGE_PIXELS))
 
 
 class FrameSourceError(OSError):
@@ -93,6 +96,10 @@ class CameraSource(FrameSource):
         if self.width and self.height:
             cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
             cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
+        width, height = cap.get(cv2.CAP_PROP_FRAME_WIDTH), cap.get(cv2.CAP_PROP_FRAME_HEIGHT)
+        if width * height > MAX_IMAGE_PIXELS:
+            cap.release()
+            raise FrameSourceError(f"video frames larger than {MAX_IMAGE_PIXELS // 1_000_000} Mpx: {self.path.name}")
         self.fps = cap.get(cv2.CAP_PROP_FPS) or None
         self._cap = cap
 
@@ -138,6 +145,10 @@ class VideoFileSource(FrameSource):
         if not cap.isOpened():
             cap.release()
             raise FrameSourceError(f"cannot read video file: {self.path.name}")
+        width, height = cap.get(cv2.CAP_PROP_FRAME_WIDTH), cap.get(cv2.CAP_PROP_FRAME_HEIGHT)
+        if width * height > MAX_IMAGE_PIXELS:
+            cap.release()
+            raise FrameSourceError(f"video frames larger than {MAX_IMAGE_PIXELS // 1_000_000} Mpx: {self.path.name}")
         self.fps = cap.get(cv2.CAP_PROP_FPS) or None
         self._cap = cap
         self._next_at = time.monotonic()
@@ -187,33 +198,60 @@ class ImageSource(FrameSource):
 def read_image(path: Path) -> np.ndarray:
     import cv2
 
+    from app.errors import Invalid
+    from app.security.files import read_bounded
+
     if not path.is_file():
         raise FrameSourceError(f"no such image file: {path}")
-    if path.stat().st_size > MAX_IMAGE_BYTES:
-        raise FrameSourceError(f"image file larger than {MAX_IMAGE_BYTES // 2**20} MiB: {path.name}")
-    raw = path.read_bytes()
+    try:
+        raw = read_bounded(path, MAX_IMAGE_BYTES, what="the image")
+    except Invalid as exc:
+        raise FrameSourceError(exc.message) from None
     size = image_dimensions(raw)
-    if size is not None and size[0] * size[1] > MAX_IMAGE_PIXELS:
-        raise FrameSourceError(f"image larger than {MAX_IMAGE_PIXELS // 1_000_000} Mpx: {path.name}")
-    if size is None and raw[:2] not in (b"BM", b"P5", b"P6"):
-        raise FrameSourceError(f"unsupported image format: {path.name}")
+    if size is None:
+        raise FrameSourceError(f"unsupported image format (PNG, JPEG, WebP, BMP, PGM or PPM): {path.name}")
+    if size[0] <= 0 or size[1] <= 0 or size[0] * size[1] > MAX_IMAGE_PIXELS:
+        raise FrameSourceError(f"image larger than {MAX_IMAGE_PIXELS // 1_000_000} Mpx (or without a size): "
+                               f"{path.name}")
     frame = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_COLOR)
     if frame is None:
         raise FrameSourceError(f"cannot read image file: {path.name}")
     return frame
 
 
+_OVER = (1 << 16, 1 << 16)  # an unreadable header counts as over the limit
+
+
 def image_dimensions(data: bytes) -> tuple[int, int] | None:
-    """(width, height) from a PNG, JPEG or WebP header, read before decoding so that a small file
-    declaring a huge image (a decompression bomb) is refused without allocating it. None for
-    other formats (uncompressed BMP/PGM/PPM are bounded by the file size)."""
+    """(width, height) from the header of an allowed format — PNG, JPEG, WebP, BMP, PGM/PPM —
+    read before decoding, so that a small file declaring a huge image (a decompression bomb, e.g.
+    an RLE-compressed BMP) is refused without allocating it. None for any other format: only
+    these reach OpenCV, whose other decoders (TIFF, EXR, HDR, …) are never offered a file."""
+    if data[:2] == b"BM":
+        if len(data) < 26:
+            return _OVER
+        header = int.from_bytes(data[14:18], "little")
+        if header == 12:  # BITMAPCOREHEADER
+            return int.from_bytes(data[18:20], "little"), int.from_bytes(data[20:22], "little")
+        return (abs(int.from_bytes(data[18:22], "little", signed=True)),
+                abs(int.from_bytes(data[22:26], "little", signed=True)))
+    if data[:2] in (b"P5", b"P6"):
+        tokens: list[int] = []
+        for line in data[2:512].split(b"\n"):
+            for token in line.split(b"#", 1)[0].split():
+                if not token.isdigit():
+                    return _OVER
+                tokens.append(int(token))
+            if len(tokens) >= 2:
+                return tokens[0], tokens[1]
+        return _OVER
     if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
         return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     if data[:2] == b"\xff\xd8":
         pos = 2
         while pos + 9 <= len(data):
             if data[pos] != 0xFF:
-                return (1 << 16, 1 << 16)          # corrupt: treat as over the limit
+                return _OVER          # corrupt: treat as over the limit
             marker = data[pos + 1]
             if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7 or marker == 0xFF:
                 pos += 1 if marker == 0xFF else 2
