@@ -1,1 +1,2 @@
-"""When and how work leaves the device: the APScheduler agent, connectivity, outbox, WebSub."""
+"""When and how work leaves the device: the APScheduler agent, the connectivity probe, the outbox
+deliveries and WebSub confirmations. No Qt; imports only `app`."""

@@ -92,10 +92,10 @@ def park_synthetic_outbox(device: Any) -> int:
 
 
 def cpu_probe(interval_ms: int) -> Any:
-    """ui.stall.StallProbe that also notes the UI thread's own CPU time across each late tick: a
+    """bench.ui.stall.StallProbe that also notes the UI thread's own CPU time across each late tick: a
     70 ms stall with 5 ms of UI-thread CPU was spent waiting (for the GIL or for a core), not
     working on the UI thread."""
-    from ui.stall import StallProbe
+    from bench.ui.stall import StallProbe
 
     class CpuStallProbe(StallProbe):
         def __init__(self) -> None:

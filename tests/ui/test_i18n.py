@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import xml.etree.ElementTree as ET
 
-from ui import i18n_build
+from tools import i18n_build
 
 
 def _messages(path):

@@ -8,7 +8,7 @@ from PySide6.QtCore import QTimer
 
 
 def test_probe_reports_a_blocked_event_loop(qtbot):
-    from ui.stall import StallProbe
+    from bench.ui.stall import StallProbe
 
     probe = StallProbe(5).start()
     QTimer.singleShot(50, lambda: time.sleep(0.25))      # the UI thread busy for 250 ms
@@ -23,9 +23,9 @@ def test_probe_reports_a_blocked_event_loop(qtbot):
 def test_the_main_window_stays_live_while_the_camera_runs(make_window, qtbot):
     """Camera pipeline from a video file + DB reads on workers: the probe keeps ticking (the
     figure itself is measured by bench/ui/bench_stall.py, not asserted here)."""
+    from bench.ui.stall import StallProbe
     from tests.ui.conftest import QR_FIXTURES
     from ui.qr_dialog import QrScanDialog
-    from ui.stall import StallProbe
 
     window = make_window(camera=str(QR_FIXTURES / "opencrvs_after_1s.avi"))
     probe = StallProbe(5).start()

@@ -1,4 +1,4 @@
-"""Regenerate the Qt Linguist catalogues: `python -m ui.i18n_build [--check]`.
+"""Regenerate the Qt Linguist catalogues: `python -m tools.i18n_build [--check]`.
 
 1. `pyside6-lupdate` collects every `self.tr(…)` / `QCoreApplication.translate(…)` of ui/*.py into
    resources/translations/crvs_field_{en,fr}.ts (existing translations are kept; English only
