@@ -1,4 +1,4 @@
-"""Regenerate docs/screenshots/*.png: `xvfb-run -a python -m ui.screenshots` (or offscreen).
+"""Regenerate docs/screenshots/*.png: `xvfb-run -a python -m tools.screenshots` (or offscreen).
 
 Builds a throw-away device with demo records in several states, then captures in English and
 French: the main window, a birth declaration form, the QR scan dialog (reading the QR fixture
