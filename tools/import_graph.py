@@ -94,7 +94,7 @@ def upward(a: str, b: str) -> bool:
 
 def main() -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    graph = grimp.build_graph(*LAYERS, *SEPARATE, include_external_packages=False)
+    graph = grimp.build_graph(*LAYERS, *SEPARATE, include_external_packages=False, cache_dir=None)
     edges, example = package_edges(graph)
     top: Counter[tuple[str, str]] = Counter()
     for (a, b), count in edges.items():
