@@ -8,7 +8,7 @@ CLI call it: load the record, check the workflow, allocate the registration numb
 country's integration rules (CEL), freeze the UIN request into an outbox item plus its external
 request, write the action row and the hash-chained audit event — one committed SQLCipher
 transaction (WAL, synchronous=NORMAL). Records are prepared beforehand: declared (which queues the
-mother's IDA verification) and verified with `apply_verification_result`, so they sit in
+mother's IDA verification) and verified with `DeliveryOutcomes.apply_verification_result`, so they sit in
 "Ready to register" and the Farajaland rule `birth-register-new-uin` matches (child under a year,
 mother verified).
 
@@ -48,6 +48,7 @@ def prepare(device: Any, count: int) -> list[str]:
     """`count` records in "Ready to register" (declared, mother verified)."""
     from sqlmodel import select
 
+    from app.delivery import DeliveryOutcomes
     from app.records import Actor, Role
     from app.store.models import Verification
 
@@ -59,8 +60,9 @@ def prepare(device: Any, count: int) -> list[str]:
            for n in range(count)]
     with device.db.read() as session:
         txns = session.exec(select(Verification.transaction_id).where(Verification.status == "pending")).all()
+    delivery = DeliveryOutcomes.of(device.records)
     for txn in txns:
-        device.records.apply_verification_result(txn, verified=True)
+        delivery.apply_verification_result(txn, verified=True)
     return ids
 
 

@@ -171,12 +171,12 @@ def drain_child(args: argparse.Namespace) -> int:
     """The agent's process: open the device with its agent key, drain once, print one JSON line."""
     import logging
 
+    from app.delivery import DeliveryOutcomes
     from app.device import Device
     from app.mosip import ida
     from app.mosip.settings import load_settings
     from app.outbox import Backoff, OutboxLedger
     from app.security.secrets import SecretStore
-    from sync import worker as worker_module
     from sync.agent import SyncAgent
     from sync.worker import OutboxWorker
 
@@ -199,7 +199,7 @@ def drain_child(args: argparse.Namespace) -> int:
     sent: dict[str, float] = {}
     committed: dict[str, float] = {}
     authenticate = ida.IdaClient.authenticate
-    commit = worker_module.OutboxWorker._commit_outcomes
+    commit = DeliveryOutcomes.verifications_answered
 
     answered: dict[str, float] = {}
 
@@ -230,7 +230,7 @@ def drain_child(args: argparse.Namespace) -> int:
             writer_cpu[0] += time.thread_time() - c0
 
     ida.IdaClient.authenticate = timed_authenticate  # type: ignore[method-assign]
-    worker_module.OutboxWorker._commit_outcomes = timed_commit  # type: ignore[method-assign]
+    DeliveryOutcomes.verifications_answered = timed_commit  # type: ignore[method-assign]
     OutboxLedger.lease_due = timed_lease  # type: ignore[method-assign]
 
     import asyncio
@@ -333,7 +333,7 @@ def _strip_latencies(phases: dict[str, list[dict[str, Any]]]) -> dict[str, list[
 _CATEGORIES: list[tuple[str, tuple[str, ...]]] = [
     ("ida_crypto", ("build_request (app/mosip/ida.py", "parse_answer (app/mosip/ida.py",
                     "parse_response (app/mosip/ida.py")),
-    ("database", ("OutboxWorker._commit_outcomes", "OutboxLedger.", "Database.", "RecordService.",
+    ("database", ("DeliveryOutcomes.", "RecordWriter.", "OutboxLedger.", "Database.", "RecordService.",
                   "sqlalchemy/", "sqlmodel/", "sqlcipher3")),
     ("http", ("httpx/", "httpcore/", "h11/", "anyio/", "asyncio/selector_events.py",
               "asyncio/streams.py", "ssl.py", "certifi/")),

@@ -282,7 +282,7 @@ def what_if(device: Any, runs: int) -> dict[str, Any]:
     from sqlalchemy import event, text
     from sqlmodel import col, select
 
-    from app.records.service import _fold
+    from app.records.writer import fold as _fold
     from app.store.models import Record
 
     service = device.records
@@ -342,7 +342,7 @@ def query_plans(device: Any) -> dict[str, list[str]]:
     from sqlalchemy.dialects import sqlite
     from sqlmodel import col, func, select
 
-    from app.records.service import _fold
+    from app.records.writer import fold as _fold
     from app.store.models import Record
 
     service = device.records

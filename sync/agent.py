@@ -64,6 +64,7 @@ class SyncAgent:
                                    backoff=Backoff(sync_cfg.backoff_base_seconds, sync_cfg.backoff_max_seconds),
                                    lease_seconds=sync_cfg.lease_seconds,
                                    on_progress=self._progress)
+        self.delivery = self.worker.outcomes  # what MOSIP answers is written there, with its record change
         self.connectivity = Connectivity({_origin(settings.ida.base_url), _origin(settings.packets.base_url),
                                           _origin(settings.websub.hub_url)})
         self.receiver = WebSubReceiver(settings.websub, self._credential_issued, self._delivery_rejected,
@@ -275,8 +276,8 @@ class SyncAgent:
             log.info("credential for %s carries no UIN/VID (e.g. a death confirmation): nothing to store",
                      credential.registration_id)
             return
-        record = self.records.confirm_registration(credential.registration_id, vid=credential.vid,
-                                                   uin=credential.uin)
+        record = self.delivery.confirm_registration(credential.registration_id, vid=credential.vid,
+                                                    uin=credential.uin)
         if record is not None:
             log.info("credential issued for %s: record %s registered", credential.registration_id, record.id)
             self._publish(changed_records=(record.id,))

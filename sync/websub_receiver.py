@@ -10,7 +10,7 @@ restart), which then sends the same event again. So:
 - 5xx when it may succeed later (the database write failed, the data share is unreachable), and
   ``on_retry_needed`` asks the agent to re-subscribe soon so that the hub sends it again;
 - 401 for a bad ``X-Hub-Signature``.
-Deliveries may repeat: the record service ignores a registration id it already confirmed.
+Deliveries may repeat: `app.delivery` ignores a registration id it already confirmed.
 The hub of MOSIP 1.2.0.x posts to the callback path plus ``/``: both are served.
 """
 

@@ -35,6 +35,7 @@ def _people() -> list[dict[str, str]]:
 def populate(records, agent, registrar) -> dict[str, str]:
     from sqlmodel import select
 
+    from app.delivery import DeliveryOutcomes
     from app.store.models import Verification
 
     def txn(record_id: str, section: str) -> str:
@@ -44,20 +45,21 @@ def populate(records, agent, registrar) -> dict[str, str]:
                 Verification.status == "pending")).one()
 
     people = _people()
+    delivery = DeliveryOutcomes.of(records)
     ids: dict[str, str] = {}
     ready = records.declare(agent, event="birth", data=people[0] | {"child.middlename": "Grace"})
-    records.apply_verification_result(txn(ready.id, "mother"), verified=True)
+    delivery.apply_verification_result(txn(ready.id, "mother"), verified=True)
     ids["ready"] = ready.id
     failed = records.declare(agent, event="birth", data=people[1])
-    records.apply_verification_result(txn(failed.id, "mother"), verified=False, failed_attributes=["name", "dob"])
+    delivery.apply_verification_result(txn(failed.id, "mother"), verified=False, failed_attributes=["name", "dob"])
     ids["failed"] = failed.id
     for data in people[2:4]:
         records.declare(agent, event="birth", data=data)
     awaiting = records.declare(agent, event="birth", data=people[4])
-    records.apply_verification_result(txn(awaiting.id, "mother"), verified=True)
+    delivery.apply_verification_result(txn(awaiting.id, "mother"), verified=True)
     records.act(registrar, awaiting.id, "register")
     another = records.declare(agent, event="birth", data=people[5])
-    records.apply_verification_result(txn(another.id, "mother"), verified=True)
+    delivery.apply_verification_result(txn(another.id, "mother"), verified=True)
     records.create_draft(agent, "death", {"deceased.firstname": "Yohane", "deceased.surname": "Banda"})
     return ids
 

@@ -1,8 +1,11 @@
-"""Declarations, the actions on them and the workflow they follow."""
+"""Declarations, the actions on them and the workflow they follow: commands (`commands`), queries
+(`queries`), the shared write primitives (`writer`), held together by `RecordService`."""
 
-from app.records.service import SYSTEM, Actor, RecordDetail, RecordNotFound, RecordService
+from app.records.queries import RecordDetail
+from app.records.service import RecordService
 from app.records.validation import DeclarationInvalid, FieldError
 from app.records.workflow import ActionType, PermissionDenied, Role, Status, WorkflowError
+from app.records.writer import SYSTEM, Actor, RecordNotFound
 
 __all__ = ["SYSTEM", "ActionType", "Actor", "DeclarationInvalid", "FieldError", "PermissionDenied",
            "RecordDetail", "RecordNotFound", "RecordService", "Role", "Status", "WorkflowError"]

@@ -6,6 +6,7 @@ import json
 
 from sqlmodel import select
 
+from app.delivery import DeliveryOutcomes
 from app.records import RecordService
 from app.store.models import AuditEvent, OutboxItem
 from tests.core.conftest import AGENT, REGISTRAR, SUPERVISOR, farajaland_birth, farajaland_death, years_ago
@@ -21,7 +22,7 @@ def verify_all(service: RecordService, record_id: str, failed: dict[str, list[st
     failed = failed or {}
     for item in outbox(service, record_id, "verify"):
         section = item.payload["section"]
-        service.apply_verification_result(item.idempotency_key, verified=section not in failed,
+        DeliveryOutcomes.of(service).apply_verification_result(item.idempotency_key, verified=section not in failed,
                                           failed_attributes=failed.get(section))
 
 
@@ -140,9 +141,10 @@ def test_tongatapu_death_needs_a_checked_informant(tonga_service: RecordService)
             "informant.given_names": "Ana", "informant.family_name": "Fifita"}
     record = tonga_service.declare(AGENT, event="death", data=data)
     items = outbox(tonga_service, record.id, "verify")
+    delivery = DeliveryOutcomes.of(tonga_service)
     for item in items:  # the informant's check fails: the death is registered, MOSIP is not told
-        tonga_service.apply_verification_result(item.idempotency_key, verified=item.payload["section"] != "informant",
-                                                failed_attributes=["name"])
+        delivery.apply_verification_result(item.idempotency_key, verified=item.payload["section"] != "informant",
+                                           failed_attributes=["name"])
     assert tonga_service.get(record.id).status == "verification_failed"
 
     record = tonga_service.declare(AGENT, event="death", data=data)
@@ -213,7 +215,7 @@ def test_removing_after_sending_keeps_the_request_and_says_so(service: RecordSer
     ledger = OutboxLedger(service.db)
     leased = ledger.lease_due("agent-test", limit=10, lease_seconds=60)
     assert [i.id for i in leased if i.kind == "create_uin"] == [item.id]
-    ledger.complete(item.id)
+    DeliveryOutcomes.of(service).packet_delivered(item, already_started=False)
 
     service.act(SUPERVISOR, record_id, "remove-from-queue", reason="stalled for three weeks")
 
@@ -221,7 +223,7 @@ def test_removing_after_sending_keeps_the_request_and_says_so(service: RecordSer
     assert item.state == "done"
     event = last_audit(service, record_id)
     assert event.details["cancelled_unsent"] == [] and event.details["already_sent"] == [item.idempotency_key]
-    late = service.confirm_registration(item.idempotency_key, vid="1234567890123456", uin=None)
+    late = DeliveryOutcomes.of(service).confirm_registration(item.idempotency_key, vid="1234567890123456", uin=None)
     assert late is not None and late.status == "registered" and late.mosip["vid"] == "1234567890123456"
 
 

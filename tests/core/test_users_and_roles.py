@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from app.delivery import DeliveryOutcomes
 from app.records import PermissionDenied, RecordService, WorkflowError
 from app.security.users import AuthenticationError, UserError, UserService, lockout_for
 from app.store import Database
@@ -19,7 +20,7 @@ def test_wrong_role_is_refused_by_the_service(service: RecordService) -> None:
     with pytest.raises(PermissionDenied):
         service.act(ADMIN, record.id, "validate")
     with pytest.raises(PermissionDenied):
-        service.apply_verification_result("ABCDEFGHIJ", verified=True, actor=REGISTRAR)
+        DeliveryOutcomes.of(service).apply_verification_result("ABCDEFGHIJ", verified=True, actor=REGISTRAR)
     assert service.act(REGISTRAR, record.id, "register").status == "registered"
 
 

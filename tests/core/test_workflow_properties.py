@@ -13,6 +13,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from sqlmodel import func, select
 
 from app.config.loader import load_country
+from app.delivery import DeliveryOutcomes
 from app.records import Actor, RecordService, Role, Status, WorkflowError
 from app.records.validation import DeclarationInvalid
 from app.records.workflow import TRANSITIONS, ActionType
@@ -90,8 +91,8 @@ class RecordLifecycle(RuleBasedStateMachine):
         if items:
             item = items[pick % len(items)]
             before = self._count(AuditEvent)
-            self.service.apply_verification_result(item.idempotency_key, verified=verified,
-                                                   failed_attributes=[] if verified else ["dob"])
+            DeliveryOutcomes.of(self.service).apply_verification_result(
+                item.idempotency_key, verified=verified, failed_attributes=[] if verified else ["dob"])
             with self.db.write() as session:  # the agent would mark it done
                 stored = session.get(OutboxItem, item.id)
                 stored.state = "done"
@@ -105,7 +106,8 @@ class RecordLifecycle(RuleBasedStateMachine):
             rids = [r.mosip["rid"] for r in session.exec(select(Record)).all() if r.mosip.get("rid")]
         if rids:
             before = self._count(AuditEvent)
-            self.service.confirm_registration(rids[pick % len(rids)], vid="1234567890123456", uin=None)
+            DeliveryOutcomes.of(self.service).confirm_registration(rids[pick % len(rids)], vid="1234567890123456",
+                                                                   uin=None)
             self.late_or_accepted(before)
 
     def late_or_accepted(self, audit_before: int) -> None:

@@ -12,12 +12,13 @@ from sqlmodel import func, select
 
 from app import audit
 from app.config.loader import load_country
+from app.delivery import DeliveryOutcomes, VerificationAnswer
 from app.outbox import Backoff, OutboxLedger
 from app.records import RecordService
 from app.records.verification import VerificationOutcome
 from app.store import Database, new_data_key
 from app.store.models import Action, OutboxItem, Verification
-from sync.worker import OutboxWorker, _Answered
+from sync.worker import OutboxWorker
 from tests.core.conftest import AGENT, COUNTRIES, NOW, farajaland_birth
 
 
@@ -33,13 +34,14 @@ def setup(tmp_path: Path) -> Any:
     db.close()
 
 
-def answers(items: list[OutboxItem], failed_section: str | None = None) -> list[_Answered]:
+def answers(items: list[OutboxItem], failed_section: str | None = None) -> list[VerificationAnswer]:
     out = []
     for item in items:
         failed = item.payload["section"] == failed_section
         codes = ("IDA-DEA-001",) if failed else ()
-        out.append(_Answered(item, VerificationOutcome(item.idempotency_key, not failed,
-                                                       ("name",) if failed else (), codes)))
+        assert item.id is not None
+        out.append(VerificationAnswer(item.id, VerificationOutcome(item.idempotency_key, not failed,
+                                                                   ("name",) if failed else (), codes)))
     return out
 
 
@@ -51,7 +53,7 @@ def test_a_group_commits_every_outcome_with_its_effects(setup: Any) -> None:
     assert len(items) == 6  # mother and father of each
     with db.read() as session:
         actions_before = session.exec(select(func.count()).select_from(Action)).one()
-    worker._commit_outcomes(answers(items, failed_section="father"))
+    worker.outcomes.verifications_answered(answers(items, failed_section="father"))
 
     with db.read() as session:
         assert {i.state for i in session.exec(select(OutboxItem))} == {"done"}
@@ -65,7 +67,7 @@ def test_a_group_commits_every_outcome_with_its_effects(setup: Any) -> None:
         assert record.persons["father"] == {"verification": "failed", "failed_attributes": ["name"], "source": "typed"}
 
     # the same answers again (a re-sent item whose first outcome was committed): nothing changes
-    worker._commit_outcomes(answers(items, failed_section="father"))
+    worker.outcomes.verifications_answered(answers(items, failed_section="father"))
     with db.read() as session:
         assert session.exec(select(func.count()).select_from(Action)).one() == actions_before + 6
         assert audit.verify(session) is None
@@ -77,16 +79,16 @@ def test_a_failing_group_is_written_item_by_item(setup: Any, monkeypatch: pytest
         service.declare(AGENT, event="birth", data=farajaland_birth(**{"child.firstname": f"C{n}"}))
     items = ledger.lease_due("me", limit=10, lease_seconds=60)
     bad = items[2].idempotency_key
-    apply = service.apply_verification_results
+    apply = worker.outcomes.apply_verification_results
 
     def flaky(outcomes: list[VerificationOutcome], **kw: Any) -> Any:
         if any(o.transaction_id == bad for o in outcomes):
             raise RuntimeError("a defect in one outcome")
         return apply(outcomes, **kw)
 
-    monkeypatch.setattr(service, "apply_verification_results", flaky)
+    monkeypatch.setattr(worker.outcomes, "apply_verification_results", flaky)
     with pytest.raises(RuntimeError):
-        worker._commit_outcomes(answers(items))
+        worker.outcomes.verifications_answered(answers(items))
     with db.read() as session:
         states = {i.idempotency_key: i.state for i in session.exec(select(OutboxItem))}
         assert audit.verify(session) is None
@@ -115,12 +117,12 @@ def test_when_outcomes_cannot_be_committed_the_drain_stops_and_gives_back_what_i
     def broken(self: Any, group: list[Any]) -> None:
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(worker_module.OutboxWorker, "_commit_outcomes", broken)
+    monkeypatch.setattr(DeliveryOutcomes, "verifications_answered", broken)
     monkeypatch.setattr(worker_module, "GROUP_MIN", 4)
     summary = worker_module.DrainSummary()
-    drain = worker_module._Drain(worker, cast(Any, FakeIda()), cast(Any, None), summary)
+    clients = worker_module.MosipClients(cast(Any, FakeIda()), cast(Any, None))
     with pytest.raises(RuntimeError):
-        asyncio.run(drain.run(max_rounds=10))
+        asyncio.run(worker.drain_with(clients, summary, max_rounds=10))
     with db.read() as session:
         states = [i.state for i in session.exec(select(OutboxItem))]
     assert len(sent) < 80, "the drain went on sending after its outcomes could not be committed"

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from app.delivery import DeliveryOutcomes
 from app.mosip.ida import ErrorClass, IdaProtocolError, IdaResult, classify, detached_jws, parse_response
 from app.mosip.settings import WebSubSettings, load_settings
 from app.mosip.websub import DeliveryRejected, load_private_key, read_delivery
@@ -133,8 +134,9 @@ def test_repeated_confirmation_changes_nothing(linked: LinkedDevice) -> None:
             "informant.relation": "mother", "mother.firstname": "Eve", "mother.surname": "Lungu"})
         device.records.record_authentication(ana, record.id, "mother", psut="p")
         rid = device.records.act(rex, record.id, "register").mosip["rid"]
-        assert device.records.confirm_registration(rid, vid="1111222233334444", uin="9999") is not None
-        assert device.records.confirm_registration(rid, vid="5555666677778888", uin=None) is None
+        delivery = DeliveryOutcomes.of(device.records)
+        assert delivery.confirm_registration(rid, vid="1111222233334444", uin="9999") is not None
+        assert delivery.confirm_registration(rid, vid="5555666677778888", uin=None) is None
         stored = device.records.get(record.id)
         assert stored.mosip["vid"] == "1111222233334444" and "uin" not in stored.mosip
         assert [h.kind for h in device.records.detail(record.id).history].count("confirm-registration") == 1

@@ -97,7 +97,7 @@ def test_a_data_share_delivery_is_read_with_the_websub_token(linked: LinkedDevic
 def test_a_failed_database_write_is_answered_5xx_and_applied_once_on_redelivery(linked: LinkedDevice) -> None:
     emulator = linked.emulator
     with running_agent(linked) as (device, agent):
-        original = device.records.confirm_registration
+        original = agent.delivery.confirm_registration
         calls: list[str] = []
 
         def flaky_confirm(rid: str, **kw: Any) -> Any:
@@ -106,7 +106,7 @@ def test_a_failed_database_write_is_answered_5xx_and_applied_once_on_redelivery(
                 raise OperationalError("UPDATE record", {}, Exception("database is locked"))
             return original(rid, **kw)
 
-        device.records.confirm_registration = flaky_confirm  # type: ignore[method-assign]
+        agent.delivery.confirm_registration = flaky_confirm  # type: ignore[method-assign]
         agent.start()
         assert wait_for(lambda: subscription_state(linked) == "RUNNING")
         record_id = register_newborn(device, agent)

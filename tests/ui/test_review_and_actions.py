@@ -7,6 +7,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QTableWidget
 from sqlmodel import select
 
+from app.delivery import DeliveryOutcomes
 from app.store.models import Verification
 from tests.ui.conftest import AGENT, REGISTRAR, SUPERVISOR, birth_data
 
@@ -20,7 +21,7 @@ def txn_of(device, record_id: str, section: str) -> str:
 
 def failed_record(records, device):
     record = records.declare(AGENT, event="birth", data=birth_data())
-    records.apply_verification_result(txn_of(device, record.id, "mother"), verified=False,
+    DeliveryOutcomes.of(records).apply_verification_result(txn_of(device, record.id, "mother"), verified=False,
                                       failed_attributes=["name"])
     return records.get(record.id)
 
@@ -91,7 +92,7 @@ def test_supervisor_rejection_needs_a_reason(make_window, records, device, qtbot
 
 def test_a_stalled_uin_request_is_removed_with_a_reason(make_window, records, device, qtbot, monkeypatch):
     record = records.declare(AGENT, event="birth", data=birth_data())
-    records.apply_verification_result(txn_of(device, record.id, "mother"), verified=True)
+    DeliveryOutcomes.of(records).apply_verification_result(txn_of(device, record.id, "mother"), verified=True)
     records.act(REGISTRAR, record.id, "register")
     assert records.get(record.id).status == "awaiting_external_validation"
     window = make_window(SUPERVISOR)
@@ -126,7 +127,7 @@ def test_correction_requested_then_approved_shows_what_changed(make_window, make
 
     record = records.declare(AGENT, event="death", data=farajaland_death())
     for section in ("deceased", "informant"):
-        records.apply_verification_result(txn_of(device, record.id, section), verified=True)
+        DeliveryOutcomes.of(records).apply_verification_result(txn_of(device, record.id, section), verified=True)
     records.act(REGISTRAR, record.id, "register")
     assert records.get(record.id).status == "registered"
 
@@ -191,7 +192,7 @@ def test_a_flagged_record_shows_why_and_its_deliveries_can_be_retried(make_windo
 
 def test_no_review_button_on_a_record_whose_checks_passed(make_window, records, device, qtbot):
     record = records.declare(AGENT, event="birth", data=birth_data())
-    records.apply_verification_result(txn_of(device, record.id, "mother"), verified=True)
+    DeliveryOutcomes.of(records).apply_verification_result(txn_of(device, record.id, "mother"), verified=True)
     window = make_window(REGISTRAR)
     window.select_record(record.id)
     qtbot.waitUntil(lambda: window.view.record_id == record.id, timeout=5000)
@@ -219,7 +220,7 @@ def test_actions_still_run_after_switching_between_records_with_other_buttons(
     The view kept the previous record's (deleted) buttons, so the action died on a
     RuntimeError after its dialog closed and the user saw nothing happen."""
     ready = records.declare(AGENT, event="birth", data=birth_data())
-    records.apply_verification_result(txn_of(device, ready.id, "mother"), verified=True)
+    DeliveryOutcomes.of(records).apply_verification_result(txn_of(device, ready.id, "mother"), verified=True)
     failed = failed_record(records, device)
     window = make_window(SUPERVISOR)
     for record_id, buttons in ((failed.id, {"retry", "reject"}), (ready.id, {"reject"})):

@@ -20,7 +20,7 @@ down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# open = app.records.service.OPEN_OUTBOX_STATES; the statements are spelt out (no SQL built here)
+# open = pending, in_flight, quarantined (app.vocabulary.OutboxState); the statements are spelt out (no SQL built here)
 REFRESH_NEW = ("UPDATE record SET outbox_open = EXISTS (SELECT 1 FROM outbox WHERE outbox.record_id = new.record_id "
                "AND outbox.state IN ('pending', 'in_flight', 'quarantined')) WHERE id = new.record_id;")
 REFRESH_OLD = ("UPDATE record SET outbox_open = EXISTS (SELECT 1 FROM outbox WHERE outbox.record_id = old.record_id "

@@ -1,0 +1,239 @@
+"""What became of a delivery, written with its effect on the record: the one place the sync agent
+(and the WebSub confirmations) change records, outbox items and audit.
+
+Each outcome is one transaction: the outbox item's new state, the record's change and its audit
+event commit together or not at all (DESIGN §5). IDA answers are idempotent on the transaction id
+and recording an answer twice changes nothing, so a crash between sending and committing only
+means the item is sent again once its lease expires. The leasing itself (who holds which item
+until when) is `app.outbox.OutboxLedger`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from app.outbox import Backoff
+from app.records.verification import VerificationOutcome
+from app.records.workflow import ActionType, Status, check_permission
+from app.records.writer import ACTIVE_STATUSES, SYSTEM, Actor, RecordWriter
+from app.store.models import ExternalRequest, OutboxItem, Record, Verification
+from app.vocabulary import OutboxState
+
+log = logging.getLogger("crvs_field.delivery")
+_CHUNK = 500  # ids per IN (...): well under SQLite's bound on parameters
+
+
+@dataclass(frozen=True)
+class VerificationAnswer:
+    """IDA's answer to the verification outbox item `item_id`."""
+
+    item_id: int
+    outcome: VerificationOutcome
+
+
+class DeliveryOutcomes(RecordWriter):
+    @classmethod
+    def of(cls, records: RecordWriter) -> DeliveryOutcomes:
+        """The delivery outcomes of the device `records` writes to (same database, country, clock)."""
+        return cls(records.db, records.country, records.clock)
+
+    # ------------------------------------------------------------------ identity checks (IDA)
+
+    def verifications_answered(self, answers: Sequence[VerificationAnswer]) -> None:
+        """A group of answers in one transaction, each with its outbox completion, record change and
+        audit event (all or nothing: a kill before the commit leaves the items in flight, their
+        leases expire and they are sent again). Should the group fail, its answers are written one
+        by one so that one bad answer does not hold back the others; the first failure is raised."""
+        try:
+            self._write_verifications(answers)
+        except Exception:
+            if len(answers) == 1:
+                raise
+            log.warning("a group of %d verification outcomes failed to commit: writing them one by one",
+                        len(answers), exc_info=True)
+            failure: Exception | None = None
+            for answer in answers:
+                try:
+                    self._write_verifications([answer])
+                except Exception as exc:
+                    failure = failure or exc
+            if failure is not None:
+                raise failure from None
+
+    def _write_verifications(self, answers: Sequence[VerificationAnswer]) -> None:
+        with self.db.write() as session:
+            self.apply_verification_results([answer.outcome for answer in answers])
+            self._complete(session, [answer.item_id for answer in answers])
+
+    def apply_verification_result(self, transaction_id: str, *, verified: bool,
+                                  failed_attributes: list[str] | None = None,
+                                  error_codes: list[str] | None = None,
+                                  actor: Actor = SYSTEM) -> Record | None:
+        """Record IDA's answer. Idempotent: a repeated answer changes nothing."""
+        outcome = VerificationOutcome(transaction_id, verified, tuple(failed_attributes or ()),
+                                      tuple(error_codes or ()))
+        return self.apply_verification_results([outcome], actor=actor)[0]
+
+    def apply_verification_results(self, outcomes: Sequence[VerificationOutcome], *,
+                                   actor: Actor = SYSTEM) -> list[Record | None]:
+        """Several answers in one transaction, each recorded exactly as `apply_verification_result`
+        records one; None for an answer already recorded. The verifications and records are read
+        in two queries, not two per answer."""
+        check_permission(ActionType.VERIFICATION_RESULT, actor.role)
+        with self.db.write() as session:
+            txns = list(dict.fromkeys(o.transaction_id for o in outcomes))
+            verifications: dict[str, Verification] = {}
+            for chunk in range(0, len(txns), _CHUNK):
+                verifications.update((v.transaction_id, v) for v in session.exec(select(Verification).where(
+                    col(Verification.transaction_id).in_(txns[chunk:chunk + _CHUNK]))))
+            record_ids = sorted({v.record_id for v in verifications.values() if v.status == "pending"})
+            records: list[Record] = []  # held, so the session's (weak) identity map keeps them for _load
+            for chunk in range(0, len(record_ids), _CHUNK):
+                records += session.exec(select(Record).where(col(Record.id).in_(record_ids[chunk:chunk + _CHUNK])))
+            return [self._apply_verification(session, verifications.get(o.transaction_id), o, actor)
+                    for o in outcomes]
+
+    def _apply_verification(self, session: Session, verification: Verification | None,
+                            outcome: VerificationOutcome, actor: Actor) -> Record | None:
+        if verification is None or verification.status != "pending":
+            return None
+        verification.status = "verified" if outcome.verified else "failed"
+        verification.failed_attributes = sorted(set(outcome.failed_attributes))
+        verification.error_codes = list(outcome.error_codes)
+        verification.completed_at = self.clock()
+        session.add(verification)
+        record = self._load(session, verification.record_id)
+        person = dict(record.persons.get(verification.section) or {})
+        person.update({"verification": verification.status,
+                       "failed_attributes": verification.failed_attributes})
+        record.persons = {**record.persons, verification.section: person}
+        current = Status(record.status)
+        details = {"section": verification.section, "outcome": verification.status,
+                   "failed_attributes": verification.failed_attributes,
+                   "error_codes": verification.error_codes, "transaction_id": outcome.transaction_id}
+        if current in ACTIVE_STATUSES:
+            pending, failed = self._pending_or_failed(record)
+            if failed:
+                target = Status.VERIFICATION_FAILED
+            elif not pending:
+                target = Status.VALIDATED
+            else:
+                target = current
+            self._commit_action(session, record, actor, ActionType.VERIFICATION_RESULT, target,
+                                payload=details, audit_details=details)
+        else:  # the record moved on (e.g. rejected): keep the person's state, note it
+            self._touch(record)
+            session.add(record)
+            self._note(session, record.id, "verification-result-late", details, actor=actor)
+        return record
+
+    # ------------------------------------------------------------------ packets (packet manager)
+
+    def packet_delivered(self, item: OutboxItem, *, already_started: bool) -> None:
+        """MOSIP took the packet (its workflow started, perhaps by an earlier send whose answer was
+        lost: RPR-WIS-001, `app.mosip.packets`)."""
+        with self.db.write() as session:
+            self._complete(session, [item.id] if item.id is not None else [])
+            self._note(session, item.record_id, "mosip-delivered",
+                       {"operation": item.kind, "rid": item.idempotency_key,
+                        "process": item.payload.get("process"), "workflow_already_started": already_started})
+
+    # ------------------------------------------------------------------ any kind
+
+    def retry_later(self, item_id: int, reason: str, backoff: Backoff, *, max_attempts: int | None = None,
+                    count_attempt: bool = True) -> OutboxState | None:
+        """A transient failure: due again after a back-off. Once `max_attempts` tries have failed,
+        the item is quarantined instead (and its record flagged). `count_attempt=False` gives the
+        item back due now, its attempts unchanged (the batch stopped on a configuration fault).
+        The item's new state, or None if it no longer exists."""
+        with self.db.write() as session:
+            item = session.get(OutboxItem, item_id)
+            if item is None:
+                return None
+            now = self.clock()
+            if count_attempt:
+                item.attempts += 1
+            if max_attempts is not None and item.attempts >= max_attempts:
+                self._quarantine(session, item, f"gave up after {item.attempts} attempts: {reason}")
+                return OutboxState.QUARANTINED
+            item.state, item.lease_owner, item.leased_until = OutboxState.PENDING.value, None, None
+            item.next_attempt_at = now + (backoff.delay(item.attempts) if count_attempt else dt.timedelta(0))
+            item.last_error, item.updated_at = reason[:300], now
+            session.add(item)
+            return OutboxState.PENDING
+
+    def quarantine(self, item_id: int, reason: str) -> str | None:
+        """Stop trying (the data was refused); the record is flagged so a person sees why. Returns
+        the record id."""
+        with self.db.write() as session:
+            item = session.get(OutboxItem, item_id)
+            if item is None:
+                return None
+            item.attempts += 1
+            self._quarantine(session, item, reason)
+            return item.record_id
+
+    def _quarantine(self, session: Session, item: OutboxItem, reason: str) -> None:
+        now = self.clock()
+        item.state, item.lease_owner, item.leased_until = OutboxState.QUARANTINED.value, None, None
+        item.last_error, item.updated_at = reason[:300], now
+        session.add(item)
+        record = session.get(Record, item.record_id)
+        if record is not None:
+            record.requires_attention = True
+            record.attention_reason = f"{item.kind}: {reason}"[:500]
+            record.updated_at = now
+            session.add(record)
+            self._note(session, record.id, "delivery-quarantined",
+                       {"kind": item.kind, "key": item.idempotency_key, "reason": reason[:300]})
+
+    def _complete(self, session: Session, item_ids: list[int]) -> None:
+        """Delivered: one UPDATE for all of them, in the transaction that records their outcomes."""
+        now = self.clock()
+        for start in range(0, len(item_ids), _CHUNK):
+            session.execute(
+                update(OutboxItem).where(col(OutboxItem.id).in_(item_ids[start:start + _CHUNK]))
+                .values(state=OutboxState.DONE.value, done_at=now, updated_at=now, lease_owner=None,
+                        leased_until=None, attempts=col(OutboxItem.attempts) + 1, last_error=None)
+                .execution_options(synchronize_session=False))
+
+    # ------------------------------------------------------------------ confirmations (WebSub)
+
+    def confirm_registration(self, rid: str, *, vid: str | None, uin: str | None,
+                             actor: Actor = SYSTEM) -> Record | None:
+        """MOSIP issued the credential for `rid`. Idempotent: a repeated delivery changes nothing."""
+        check_permission(ActionType.CONFIRM_REGISTRATION, actor.role)
+        with self.db.write() as session:
+            request = session.get(ExternalRequest, rid)
+            if request is None or request.status == "confirmed":
+                return None
+            record = self._load(session, request.record_id)
+            late = request.status == "removed"
+            request.status = "confirmed"
+            request.confirmed_at = self.clock()
+            session.add(request)
+            keep_uin = self.country.config.mosip.store_uin
+            ids = {k: v for k, v in {"vid": vid, "uin": uin if keep_uin else None}.items() if v}
+            record.mosip = dict(record.mosip) | ids
+            person = dict(record.persons.get(request.subject) or {})
+            person.update(ids)
+            record.persons = {**record.persons, request.subject: person}
+            id_field = f"{request.subject}.{self.country.config.identity.fields['individual_id']}"
+            form = self.country.config.form(record.event)
+            if form.field(id_field) is not None and (vid or (keep_uin and uin)):
+                record.declaration = dict(record.declaration) | {id_field: vid or uin}
+            details = {"rid": rid, "rule": request.rule_id, "stored": sorted(ids)}
+            if not late and Status(record.status) is Status.AWAITING_EXTERNAL_VALIDATION:
+                self._commit_action(session, record, actor, ActionType.CONFIRM_REGISTRATION,
+                                    Status.REGISTERED, audit_details=details)
+            else:
+                self._touch(record)
+                session.add(record)
+                self._note(session, record.id, "confirm-registration-late", details, actor=actor)
+            return record

@@ -1,0 +1,115 @@
+"""Reading records: one record with its history, work queues, their counts, and search. Reads
+never write; what changes a record is in `app.records.commands` and `app.delivery`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, text
+from sqlmodel import col, select
+
+from app import audit
+from app.config.loader import LoadedCountry
+from app.config.models import WorkQueue
+from app.records.workflow import ActionType, Role, Status, WorkflowError, available_actions
+from app.records.writer import fold, load_record
+from app.store import Database
+from app.store.models import Action, ExternalRequest, OutboxItem, Record, Verification, utcnow
+
+
+@dataclass
+class RecordDetail:
+    record: Record
+    actions: list[Action]
+    verifications: list[Verification]
+    outbox: list[OutboxItem]
+    history: list[Any]
+    available: list[ActionType] = field(default_factory=list)
+
+
+def _search_filter(statement: Any, words: list[str]) -> Any:
+    """Words of 3+ characters through the trigram index (record_search, migration 0003); shorter
+    ones as substrings of the matched rows' search text."""
+    long_words = [w for w in words if len(w) >= 3]
+    if long_words:
+        query = " AND ".join('"' + w.replace('"', '""') + '"' for w in long_words)
+        statement = statement.where(text("record.rowid IN (SELECT rowid FROM record_search "
+                                         "WHERE record_search MATCH :fts)").bindparams(fts=query))
+    for word in words:
+        if len(word) < 3:
+            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            statement = statement.where(col(Record.search_text).like(f"%{escaped}%", escape="\\"))
+    return statement
+
+
+class RecordQueries:
+    def __init__(self, db: Database, country: LoadedCountry,
+                 clock: Callable[[], dt.datetime] = utcnow):
+        self.db = db
+        self.country = country
+        self.clock = clock
+
+    def get(self, record_id: str) -> Record:
+        with self.db.read() as session:
+            return load_record(session, record_id)
+
+    def detail(self, record_id: str, role: Role | None = None) -> RecordDetail:
+        with self.db.read() as session:
+            record = load_record(session, record_id)
+            actions = list(session.exec(select(Action).where(Action.record_id == record.id)
+                                        .order_by(col(Action.id))))
+            verifications = list(session.exec(select(Verification).where(
+                Verification.record_id == record.id).order_by(col(Verification.id))))
+            outbox = list(session.exec(select(OutboxItem).where(OutboxItem.record_id == record.id)
+                                       .order_by(col(OutboxItem.id))))
+            history = audit.history(session, record.id)
+        available = available_actions(Status(record.status), role) if role else []
+        return RecordDetail(record, actions, verifications, outbox, history, available)
+
+    def _queue_filter(self, queue: WorkQueue) -> Any:
+        if queue.statuses:
+            return col(Record.status).in_(queue.statuses)
+        if queue.requires_attention:
+            return col(Record.requires_attention).is_(True)
+        return col(Record.outbox_open).is_(True)   # kept by triggers from the outbox's states
+
+    def queue(self, queue_id: str) -> WorkQueue:
+        for queue in self.country.config.workqueues:
+            if queue.id == queue_id:
+                return queue
+        raise WorkflowError(f"unknown queue {queue_id!r}; queues: "
+                            + ", ".join(q.id for q in self.country.config.workqueues))
+
+    def list_records(self, queue_id: str | None = None, search: str | None = None, *,
+                     limit: int = 50, offset: int = 0) -> list[Record]:
+        with self.db.read() as session:
+            statement = select(Record)
+            if queue_id:
+                statement = statement.where(self._queue_filter(self.queue(queue_id)))
+            if search and search.strip():
+                statement = _search_filter(statement, fold(search).split()[:5])
+            statement = statement.order_by(col(Record.updated_at).desc()).offset(offset).limit(limit)
+            return list(session.exec(statement))
+
+    def awaiting_confirmation(self) -> int:
+        with self.db.read() as session:
+            return session.exec(select(func.count()).select_from(ExternalRequest)
+                                .where(ExternalRequest.status == "awaiting")).one()
+
+    def queue_counts(self) -> dict[str, int]:
+        """All queues' counts in three queries: statuses grouped once, the flag, the outbox."""
+        queues = self.country.config.workqueues
+        with self.db.read() as session:
+            by_status = dict(session.exec(select(Record.status, func.count()).group_by(Record.status)).all())
+            flagged = outbox = 0
+            if any(q.requires_attention for q in queues):
+                flagged = session.exec(select(func.count()).select_from(Record)
+                                       .where(col(Record.requires_attention).is_(True))).one()
+            if any(q.outbox for q in queues):
+                outbox = session.exec(select(func.count()).select_from(Record)
+                                      .where(col(Record.outbox_open).is_(True))).one()
+        return {q.id: (sum(by_status.get(s, 0) for s in q.statuses) if q.statuses
+                       else flagged if q.requires_attention else outbox) for q in queues}

@@ -1,0 +1,188 @@
+"""How a record is written, shared by its two writers: the record commands (`app.records.commands`,
+what people do) and the delivery outcomes (`app.delivery`, what MOSIP answers).
+
+Every change of status goes through `_commit_action`: transition check, action row, one audit
+event. A change that is not an action (an answer that arrives after the record moved on) is noted
+with `_note`. The caller holds the write transaction, so the change, its outbox items and its
+audit event commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, select
+
+from app import audit
+from app.config.loader import LoadedCountry
+from app.config.models import FieldType
+from app.records.validation import DeclarationInvalid, normalise_values
+from app.records.verification import build_verification_payload, new_transaction_id
+from app.records.workflow import ActionType, Role, Status, WorkflowError, check_transition
+from app.store import Database
+from app.store.models import Action, OutboxItem, Record, Secret, Verification, utcnow
+from app.vocabulary import OutboxKind, OutboxState
+
+ACTIVE_STATUSES = (Status.DECLARED, Status.VALIDATED, Status.VERIFICATION_FAILED)
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str
+    role: Role
+
+
+SYSTEM = Actor("system", Role.SYSTEM)
+
+
+class RecordNotFound(WorkflowError):
+    default_code = "record.not_found"  # once WorkflowError is one of app.errors' bases
+
+
+def userinfo_jwt_name(record_id: str, section: str) -> str:
+    """The secret-store name of a person's userinfo JWT. Country secret names are identifiers
+    (no ':'), so these never collide with a key or a credential; within the 64-character names."""
+    name = f"userinfo:{record_id}:{section}"
+    if len(name) <= 64:
+        return name
+    return f"userinfo:{record_id}:{hashlib.sha256(section.encode()).hexdigest()[:20]}"
+
+
+def fold(value: str) -> str:
+    """Lower case without accents: how search text is stored and searched."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def load_record(session: Session, record_id: str) -> Record:
+    """By id, or by tracking id (what a person reads off a receipt)."""
+    record = session.get(Record, record_id)
+    if record is None:
+        record = session.exec(select(Record).where(Record.tracking_id == record_id.upper())).first()
+    if record is None:
+        raise RecordNotFound(f"no record {record_id!r}")
+    return record
+
+
+class RecordWriter:
+    def __init__(self, db: Database, country: LoadedCountry,
+                 clock: Callable[[], dt.datetime] = utcnow):
+        self.db = db
+        self.country = country
+        self.clock = clock
+
+    def _today(self) -> dt.date:
+        return self.clock().date()
+
+    def _load(self, session: Session, record_id: str) -> Record:
+        return load_record(session, record_id)
+
+    def _search_text(self, record: Record) -> str:
+        form = self.country.config.form(record.event)
+        parts = [record.tracking_id, record.registration_number or ""]
+        for fid, value in record.declaration.items():
+            form_field = form.field(fid)
+            if form_field and form_field.type in (FieldType.TEXT, FieldType.ID):
+                parts.append(value)
+        return fold(" ".join(p for p in parts if p))
+
+    def _touch(self, record: Record) -> None:
+        """JSON columns are only ever reassigned (never mutated in place), so SQLAlchemy writes
+        just the ones that changed; the search text follows the declaration."""
+        record.updated_at = self.clock()
+        record.version += 1
+        search_text = self._search_text(record)
+        if search_text != record.search_text:
+            record.search_text = search_text
+
+    def _commit_action(self, session: Session, record: Record, actor: Actor, action: ActionType,
+                       target: Status, *, reason: str | None = None,
+                       payload: dict[str, Any] | None = None,
+                       audit_details: dict[str, Any] | None = None) -> None:
+        """The single way a state change is recorded: transition check, action row, audit event."""
+        current = Status(record.status) if record.status else None
+        check_transition(action, current, target)
+        record.status = target.value
+        self._touch(record)
+        session.add(record)
+        session.add(Action(record_id=record.id, type=action.value, actor=actor.name, at=self.clock(),
+                           reason=reason, payload=payload or {}))
+        details = {"from": current.value if current else None, "to": target.value, "role": actor.role.value}
+        if reason:
+            details["reason"] = reason[:500]
+        details.update(audit_details or {})
+        audit.append(session, actor=actor.name, kind=action.value, record_id=record.id, details=details)
+
+    def _note(self, session: Session, record_id: str | None, kind: str, details: dict[str, Any], *,
+              actor: Actor = SYSTEM) -> None:
+        """An audit event that is not an action on the record (its status does not change)."""
+        audit.append(session, actor=actor.name, kind=kind, record_id=record_id, details=details)
+
+    def _parse(self, event: str, data: Mapping[str, Any] | None) -> dict[str, str]:
+        values, errors = normalise_values(self.country.config.form(event), data or {})
+        if errors:
+            raise DeclarationInvalid(errors)
+        return values
+
+    @staticmethod
+    def _pending_or_failed(record: Record) -> tuple[list[str], list[str]]:
+        pending = [s for s, p in record.persons.items() if p.get("verification") == "pending"]
+        failed = [s for s, p in record.persons.items() if p.get("verification") == "failed"]
+        return pending, failed
+
+    # ------------------------------------------------------------------ identity checks
+
+    def _queue_verifications(self, session: Session, record: Record, sections: set[str] | None) -> list[str]:
+        """One IDA check per identity section with an ID number and a name, unless the person was
+        authenticated with e-Signet (that is stronger than an offline check)."""
+        queued = []
+        form = self.country.config.form(record.event)
+        for section in form.sections:
+            if not section.identity or (sections is not None and section.id not in sections):
+                continue
+            person = dict(record.persons.get(section.id) or {})
+            if person.get("verification") == "authenticated":
+                continue
+            payload = build_verification_payload(self.country, section, record.declaration)
+            if payload is None:
+                continue
+            self._cancel_pending(session, record.id, section.id)
+            txn = new_transaction_id()
+            verification = Verification(record_id=record.id, section=section.id, transaction_id=txn,
+                                        payload=payload, created_at=self.clock())
+            session.add(verification)
+            session.add(OutboxItem(idempotency_key=txn, kind=OutboxKind.VERIFY.value, record_id=record.id,
+                                   payload={**payload, "transaction_id": txn, "section": section.id},
+                                   created_at=self.clock(), next_attempt_at=self.clock()))
+            person.update({"verification": "pending", "failed_attributes": []})
+            record.persons = {**record.persons, section.id: person}
+            queued.append(section.id)
+        return queued
+
+    def _cancel_pending(self, session: Session, record_id: str, section: str) -> None:
+        for old in session.exec(select(Verification).where(
+                Verification.record_id == record_id, Verification.section == section,
+                Verification.status == "pending")):
+            old.status = "cancelled"
+            session.add(old)
+            item = session.exec(select(OutboxItem).where(
+                OutboxItem.idempotency_key == old.transaction_id)).first()
+            if item and item.state in (OutboxState.PENDING, OutboxState.QUARANTINED):
+                item.state = OutboxState.CANCELLED.value
+                session.add(item)
+
+    def _persons_for_rules(self, session: Session, record: Record) -> dict[str, Any]:
+        """The persons as rules see them: with each authenticated person's userinfo JWT."""
+        persons = dict(record.persons)
+        for section, person in record.persons.items():
+            if person.get("verification") != "authenticated":
+                continue
+            row = session.get(Secret, userinfo_jwt_name(record.id, section))
+            if row is not None:
+                persons[section] = {**person, "userinfo_jwt": bytes(row.value).decode("ascii")}
+        return persons

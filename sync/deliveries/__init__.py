@@ -1,0 +1,22 @@
+"""One delivery class per kind of outbox item, registered by kind: verifications go to IDA,
+MOSIP operations go to the packet manager as packets."""
+
+from __future__ import annotations
+
+from app.vocabulary import OutboxKind
+from sync.deliveries.base import (
+    BatchStopped,
+    Delivery,
+    DrainContext,
+    DrainSummary,
+    MosipClients,
+    RetryPolicy,
+)
+from sync.deliveries.packet import PacketDelivery
+from sync.deliveries.verification import VerificationDelivery, count_committed
+
+DELIVERY_CLASSES: tuple[type[Delivery], ...] = (VerificationDelivery, PacketDelivery)
+DELIVERIES: dict[OutboxKind, type[Delivery]] = {kind: cls for cls in DELIVERY_CLASSES for kind in cls.kinds}
+
+__all__ = ["DELIVERIES", "BatchStopped", "Delivery", "DrainContext", "DrainSummary", "MosipClients",
+           "PacketDelivery", "RetryPolicy", "VerificationDelivery", "count_committed"]
