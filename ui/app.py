@@ -14,7 +14,7 @@ from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
-from app.config.loader import ConfigError, load_country
+from app.config.loader import load_country
 from app.device import (
     DB_FILE,
     Device,
@@ -23,12 +23,14 @@ from app.device import (
     recorded_country_dir,
     resources_dir,
 )
+from app.errors import CrvsError
 from app.identity.esignet_api import ESignetLogin, ESignetOutcome
 from app.records import Actor
 from app.store.models import User
 from app.sync_status import SyncStatusHub
 from ui import i18n, startup_trace
 from ui.context import AppContext
+from ui.errors import error_text
 from ui.idle import IdleLock
 from ui.login import LoginDialog
 from ui.main_window import MainWindow
@@ -246,9 +248,9 @@ def main(data_dir: Path, country_dir: Path | None = None, sync_hub: SyncStatusHu
     try:
         session = DeviceSession(Path(data_dir), country_dir)
         startup_trace.mark("device_session", locked=session.device is None)
-    except (DeviceError, ConfigError) as exc:
+    except CrvsError as exc:        # the device or the country configuration must be fixed
         i18n.install(language or "en")
-        QMessageBox.critical(None, "crvs-field", str(exc))
+        QMessageBox.critical(None, "crvs-field", error_text(exc))
         return 2
     language = language or str(settings.value("language", "")) or session.country.config.languages[0]
     i18n.install(language)

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.records import DeclarationInvalid, FieldError, WorkflowError
+from app.records import DeclarationInvalid, FieldError
 from app.records.provenance import DataSource, Prefill
 from app.records.validation import (
     check_value,
@@ -39,6 +39,7 @@ from app.records.validation import (
 )
 from app.store.models import Record
 from ui.context import AppContext
+from ui.errors import error_text
 from ui.i18n import declaration_title, field_error_text, pick
 from ui.identity import IdentityBar
 from ui.operations import run_write
@@ -505,9 +506,8 @@ class DeclarationForm(QWidget):
             self.problems.show()
             self.submit_button.setEnabled(False)
         else:
-            message = str(exc) if isinstance(exc, WorkflowError) else type(exc).__name__
             self.review_title.setText(QCoreApplication.translate("DeclarationForm", "Not submitted: %1")
-                                      .replace("%1", message))
+                                      .replace("%1", error_text(exc)))
 
     def close_form(self) -> None:
         self.save_now(then=emitter(self.closed))

@@ -81,17 +81,6 @@ def field_error_text(code: str, message: str) -> str:
     return known.get(code, message)
 
 
-def auth_error_text(message: str) -> str:
-    """AuthenticationError messages of app.security.users, translated when recognised."""
-    if message.startswith("too many wrong PINs"):
-        seconds = "".join(ch for ch in message.split("in", 1)[-1] if ch.isdigit())
-        return QCoreApplication.translate("Messages", "Too many wrong PINs: try again in %1 s").replace(
-            "%1", seconds or "?")
-    if message == "unknown user or wrong PIN":
-        return QCoreApplication.translate("Messages", "Unknown user or wrong PIN")
-    return message
-
-
 def status_text(status: str) -> str:
     names = {
         "draft": QCoreApplication.translate("Status", "Draft"),

@@ -15,6 +15,7 @@ from app.config.models import Section
 from app.identity.esignet_api import ESignetOutcome, ESignetState
 from app.records.provenance import DataSource
 from ui.context import AppContext
+from ui.errors import code_text
 from ui.operations import run_read
 from ui.qt_compat import emit, emitter
 from ui.widgets import Pill
@@ -114,7 +115,7 @@ class ESignetButton(QWidget):
             self.button.setEnabled(True)
             self.button.setText(self.tr("Try e-Signet again"))
             self.note.setText(self.tr("e-Signet login did not complete: %1. Everything typed is kept.")
-                              .replace("%1", message or self.tr("unknown error")))
+                              .replace("%1", (message or self.tr("unknown error")).rstrip(".")))
         else:
             self.button.setEnabled(True)
             self.button.setText(self.tr("Authenticate with e-Signet"))
@@ -145,9 +146,9 @@ class ESignetButton(QWidget):
         if outcome.state is ESignetState.AUTHENTICATED:
             self.set_state(ESignetState.AUTHENTICATED)
         elif outcome.state is ESignetState.OFFLINE:
-            self.set_state(ESignetState.OFFLINE, outcome.message)
+            self.set_state(ESignetState.OFFLINE, code_text(outcome.code, outcome.params, outcome.message or ""))
         else:
-            self.set_state(ESignetState.FAILED, outcome.message)
+            self.set_state(ESignetState.FAILED, code_text(outcome.code, outcome.params, outcome.message or ""))
         emit(self.outcome, outcome)
 
 

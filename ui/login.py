@@ -18,9 +18,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.config.loader import LoadedCountry
+from app.errors import CrvsError
 from app.records import Actor
-from app.security.users import AuthenticationError
 from ui import i18n
+from ui.errors import error_text
 from ui.operations import run_write
 
 SignIn = Callable[[str, str, str], Actor]   # (user name, PIN, language) -> Actor; runs on a worker
@@ -117,7 +118,7 @@ class LoginDialog(QDialog):
         self.sign_in.setEnabled(True)
         self.pin.clear()
         self.pin.setFocus()
-        if isinstance(exc, AuthenticationError):
-            self.error.setText(i18n.auth_error_text(str(exc)))
+        if isinstance(exc, CrvsError):
+            self.error.setText(error_text(exc))
         else:
             self.error.setText(self.tr("Sign-in failed: %1").replace("%1", type(exc).__name__))

@@ -30,12 +30,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.records import DeclarationInvalid, RecordDetail, WorkflowError
+from app.records import RecordDetail
 from app.records.workflow import ActionType, Role
 from app.store.models import Record
 from app.sync_status import SyncStatus
 from ui.context import AppContext
 from ui.dialogs import ApproveCorrectionDialog, CorrectionDialog
+from ui.errors import error_text
 from ui.form import DeclarationForm
 from ui.i18n import event_text, new_declaration_text, pick, status_text
 from ui.operations import run_read, run_write
@@ -272,14 +273,7 @@ class MainWindow(QMainWindow):
         self.banner.show()
 
     def fail(self, exc: BaseException) -> None:
-        if isinstance(exc, DeclarationInvalid):
-            text = "; ".join(str(e) for e in exc.errors)
-        elif isinstance(exc, WorkflowError):
-            text = str(exc)
-        else:
-            log.error("operation failed: %s", type(exc).__name__)
-            text = self.tr("Something went wrong (%1). Nothing was changed.").replace("%1", type(exc).__name__)
-        self.notify(text, "error")
+        self.notify(error_text(exc), "error")
 
     # ------------------------------------------------------------------ queues and list
     def refresh(self) -> None:

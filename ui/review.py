@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from app.records import DeclarationInvalid, RecordDetail
 from app.records.validation import check_value
 from ui.context import AppContext
+from ui.errors import error_text
 from ui.i18n import field_error_text, pick
 from ui.qt_compat import emit
 from ui.widgets import FieldEditor, verification_pill
@@ -187,7 +188,7 @@ class SupervisorReview(QWidget):
                     self.editors[error.field].set_error(field_error_text(error.code, error.message))
             self.message.setText(self.tr("The declaration is not complete: fix the fields shown."))
         else:
-            self.message.setText(str(exc))
+            self.message.setText(error_text(exc))
 
     def current(self) -> dict[str, Any]:
         return {fid: e.value() for fid, e in self.editors.items()}

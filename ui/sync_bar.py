@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from app.sync_status import SyncStatus, SyncStatusHub
+from ui.errors import error_text
 from ui.operations import run_read
 from ui.qt_compat import emit
 from ui.widgets import Pill
@@ -109,7 +110,8 @@ class SyncStatusWidget(QWidget):
             return
         self.button.setEnabled(False)
         run_read(self, self.sync_now, lambda _r: self.button.setEnabled(True),
-                 lambda exc: (self.button.setEnabled(True), self.alert.setText(str(exc)), self.alert.show()))
+                 lambda exc: (self.button.setEnabled(True), self.alert.setText(error_text(exc)),
+                                  self.alert.show()))
 
     def show_status(self, status: SyncStatus) -> None:
         if self.no_agent:

@@ -173,6 +173,121 @@
     </message>
 </context>
 <context>
+    <name>Errors</name>
+    <message>
+        <source>This record does not exist on this device.</source>
+        <translation>Ce dossier n&apos;existe pas sur cet appareil.</translation>
+    </message>
+    <message>
+        <source>“{action}” needs the role {roles}; you are {role}.</source>
+        <translation>« {action} » demande le rôle {roles} ; vous êtes {role}.</translation>
+    </message>
+    <message>
+        <source>“{action}” is not possible for a record in status “{status}”.</source>
+        <translation>« {action} » n&apos;est pas possible pour un dossier au statut « {status} ».</translation>
+    </message>
+    <message>
+        <source>Unknown user or wrong PIN</source>
+        <translation>Utilisateur inconnu ou code PIN erroné</translation>
+    </message>
+    <message>
+        <source>Too many wrong PINs: try again in {seconds} s</source>
+        <translation>Trop de codes PIN erronés : réessayez dans {seconds} s</translation>
+    </message>
+    <message>
+        <source>This PIN is too weak: use at least {min_length} characters, not all alike.</source>
+        <translation>Ce code PIN est trop faible : utilisez au moins {min_length} caractères, pas tous identiques.</translation>
+    </message>
+    <message>
+        <source>Only an administrator can do this.</source>
+        <translation>Seul un administrateur peut faire cela.</translation>
+    </message>
+    <message>
+        <source>The device lacks the secret “{name}”: ask an administrator to import it.</source>
+        <translation>Il manque à l&apos;appareil le secret « {name} » : demandez à un administrateur de l&apos;importer.</translation>
+    </message>
+    <message>
+        <source>MOSIP refused this device&apos;s credentials: ask an administrator.</source>
+        <translation>MOSIP a refusé les identifiants de cet appareil : adressez-vous à un administrateur.</translation>
+    </message>
+    <message>
+        <source>MOSIP&apos;s answer could not be read; it will be tried again later.</source>
+        <translation>La réponse de MOSIP n&apos;a pas pu être lue ; un nouvel essai aura lieu plus tard.</translation>
+    </message>
+    <message>
+        <source>No QR code was found in the picture.</source>
+        <translation>Aucun code QR n&apos;a été trouvé dans l&apos;image.</translation>
+    </message>
+    <message>
+        <source>e-Signet cannot be reached. Enter the details by hand or scan the ID card; nothing was changed.</source>
+        <translation>e-Signet est injoignable. Saisissez les informations à la main ou scannez la carte d&apos;identité ; rien n&apos;a été modifié.</translation>
+    </message>
+    <message>
+        <source>The connection to e-Signet was lost. Enter the details by hand or scan the ID card; nothing was changed.</source>
+        <translation>La connexion à e-Signet a été perdue. Saisissez les informations à la main ou scannez la carte d&apos;identité ; rien n&apos;a été modifié.</translation>
+    </message>
+    <message>
+        <source>The login was cancelled; nothing was changed.</source>
+        <translation>La connexion a été annulée ; rien n&apos;a été modifié.</translation>
+    </message>
+    <message>
+        <source>The e-Signet login took too long and was stopped; nothing was changed.</source>
+        <translation>La connexion e-Signet a pris trop de temps et a été arrêtée ; rien n&apos;a été modifié.</translation>
+    </message>
+    <message>
+        <source>e-Signet did not answer in time; nothing was changed.</source>
+        <translation>e-Signet n&apos;a pas répondu à temps ; rien n&apos;a été modifié.</translation>
+    </message>
+    <message>
+        <source>e-Signet did not send the person&apos;s data in time; nothing was changed.</source>
+        <translation>e-Signet n&apos;a pas envoyé les données de la personne à temps ; rien n&apos;a été modifié.</translation>
+    </message>
+    <message>
+        <source>e-Signet sent an answer that is too large; nothing was changed.</source>
+        <translation>e-Signet a envoyé une réponse trop volumineuse ; rien n&apos;a été modifié.</translation>
+    </message>
+    <message>
+        <source>e-Signet did not say how the person was authenticated, so the person is not marked authenticated; nothing was changed.</source>
+        <translation>e-Signet n&apos;a pas indiqué comment la personne a été authentifiée : elle n&apos;est donc pas marquée comme authentifiée ; rien n&apos;a été modifié.</translation>
+    </message>
+    <message>
+        <source>The person was authenticated by a method this country does not accept ({acr}), so the person is not marked authenticated; nothing was changed.</source>
+        <translation>La personne a été authentifiée par une méthode que ce pays n&apos;accepte pas ({acr}) : elle n&apos;est donc pas marquée comme authentifiée ; rien n&apos;a été modifié.</translation>
+    </message>
+    <message>
+        <source>e-Signet sent the person&apos;s data unencrypted although this device requires encryption; nothing was changed.</source>
+        <translation>e-Signet a envoyé les données de la personne sans chiffrement alors que cet appareil l&apos;exige ; rien n&apos;a été modifié.</translation>
+    </message>
+    <message>
+        <source>The person&apos;s data was issued by another provider; nothing was changed.</source>
+        <translation>Les données de la personne ont été émises par un autre fournisseur ; rien n&apos;a été modifié.</translation>
+    </message>
+    <message>
+        <source>This computer cannot receive e-Signet&apos;s answer: its ports are in use. Nothing was changed.</source>
+        <translation>Cet ordinateur ne peut pas recevoir la réponse d&apos;e-Signet : ses ports sont occupés. Rien n&apos;a été modifié.</translation>
+    </message>
+    <message>
+        <source>The browser could not be opened; nothing was changed.</source>
+        <translation>Le navigateur n&apos;a pas pu être ouvert ; rien n&apos;a été modifié.</translation>
+    </message>
+    <message>
+        <source>e-Signet&apos;s data does not fit the form ({fields}); nothing was changed.</source>
+        <translation>Les données d&apos;e-Signet ne correspondent pas au formulaire ({fields}) ; rien n&apos;a été modifié.</translation>
+    </message>
+    <message>
+        <source>Authenticated with e-Signet; {count} fields filled in.</source>
+        <translation>Authentifié avec e-Signet ; {count} champs remplis.</translation>
+    </message>
+    <message>
+        <source>Authenticated with e-Signet; the record is no longer a draft, so its {count} fields from e-Signet were not written into it.</source>
+        <translation>Authentifié avec e-Signet ; le dossier n&apos;est plus un brouillon, ses {count} champs venant d&apos;e-Signet n&apos;y ont donc pas été écrits.</translation>
+    </message>
+    <message>
+        <source>Something went wrong (%1). Nothing was changed.</source>
+        <translation>Une erreur s&apos;est produite (%1). Rien n&apos;a été modifié.</translation>
+    </message>
+</context>
+<context>
     <name>FieldEditor</name>
     <message>
         <source>YYYY-MM-DD</source>
@@ -291,10 +406,6 @@
         <source>Sign out</source>
         <translation>Se déconnecter</translation>
     </message>
-    <message>
-        <source>Something went wrong (%1). Nothing was changed.</source>
-        <translation>Une erreur s&apos;est produite (%1). Rien n&apos;a été modifié.</translation>
-    </message>
     <message numerus="yes">
         <source>%n record(s)</source>
         <translation>
@@ -396,14 +507,6 @@
     <message>
         <source>This must be text</source>
         <translation>Ce champ doit contenir du texte</translation>
-    </message>
-    <message>
-        <source>Too many wrong PINs: try again in %1 s</source>
-        <translation>Trop de codes PIN erronés : réessayez dans %1 s</translation>
-    </message>
-    <message>
-        <source>Unknown user or wrong PIN</source>
-        <translation>Utilisateur inconnu ou code PIN erroné</translation>
     </message>
 </context>
 <context>
