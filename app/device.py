@@ -98,7 +98,7 @@ class Device:
 
     @property
     def secrets(self) -> SecretStore:
-        return SecretStore(self.db, signer=self.admin_key)
+        return SecretStore(self.db)
 
     @cached_property
     def settings(self) -> DeviceSettingsService:
@@ -173,7 +173,7 @@ class Device:
                           "signs the new user's role)", code="user.admin_key_needed")
         self.users.add(by, name, role, pin, language=language)
         if first:
-            self.admin_key = self.slots.create(name, pin, self.data_key)
+            self.admin_key = self.db.admin_signer = self.slots.create(name, pin, self.data_key)
         else:
             assert self.admin_key is not None
             self.slots.add(name, role.value, pin, self.data_key, self.admin_key, replace=True)
@@ -286,7 +286,7 @@ class Device:
             except Refused:
                 device.close()
                 raise
-            device.admin_key = unlocked.admin_key
+            device.admin_key = device.db.admin_signer = unlocked.admin_key
             if next_key is not None and key == next_key and unlocked.admin_key is not None:
                 slots.reseal(next_key, unlocked.admin_key, pending=False)
         return device

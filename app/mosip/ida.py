@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from app.errors import Unavailable
+from app.mosip.http import read_answer
 from app.mosip.ida_errors import ErrorClass, classify, explain
 
 IV_BYTES = 16
@@ -265,5 +266,6 @@ class IdaClient:
     async def authenticate(self, payload: Mapping[str, Any], transaction_id: str,
                            now: dt.datetime | None = None) -> IdaResult:
         body, headers = build_request(self.credentials, payload, transaction_id, now or dt.datetime.now(dt.UTC))
-        response = await self.http.post(auth_url(self.credentials), content=body, headers=headers)
+        response = await read_answer(self.http, "POST", auth_url(self.credentials), content=body, headers=headers,
+                                     max_bytes=MAX_RESPONSE_BYTES, what="IDA's answer")
         return parse_response(self.credentials, response, transaction_id)

@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 
 from app.errors import ConfigurationFault, Unavailable
+from app.mosip.http import read_answer
 from app.mosip.ida import ErrorClass, request_time
 
 AUTH_CODES = frozenset({"KER-ATH-401", "KER-ATH-403", "KER-ATH-001", "KER-ATH-007"})
@@ -109,12 +110,18 @@ class PacketClient:
                                     "secretKey": self.credentials.secret_key,
                                     "appId": self.credentials.app_id}, dt.datetime.now(dt.UTC))
         body["version"] = "string"
-        response = await self.http.post(self._url("/v1/authmanager/authenticate/clientidsecretkey"), json=body)
+        response = await read_answer(self.http, "POST", self._url("/v1/authmanager/authenticate/clientidsecretkey"),
+                                     json=body, max_bytes=MAX_RESPONSE_BYTES, what="the auth manager's answer")
         if response.status_code >= 500:
             raise httpx.HTTPStatusError("auth manager unavailable", request=response.request, response=response)
         token = response.cookies.get("Authorization")
         if not token:
-            _, errors = _errors(response)
+            try:
+                _, errors = _errors(response)
+            except MosipAnswerError:
+                raise AuthenticationFailed(f"MOSIP's auth manager answered HTTP {response.status_code} with "
+                                           "neither a token nor a MOSIP JSON answer (check the base URL)",
+                                           code="mosip.auth_manager_not_json") from None
             code = errors[0][0] if errors else f"HTTP {response.status_code}"
             raise AuthenticationFailed(f"MOSIP refused the client credentials ({code})")
         self._token = token
@@ -123,8 +130,9 @@ class PacketClient:
     async def _call(self, method: str, path: str, body: dict[str, Any]) -> httpx.Response:
         for attempt in (0, 1):
             token = await self.token(refresh=attempt == 1)
-            response = await self.http.request(method, self._url(path), json=body,
-                                               headers={"Cookie": f"Authorization={token}"})
+            response = await read_answer(self.http, method, self._url(path), json=body,
+                                         headers={"Cookie": f"Authorization={token}"},
+                                         max_bytes=MAX_RESPONSE_BYTES, what="MOSIP's answer")
             if response.status_code != 401:
                 return response
         raise AuthenticationFailed("MOSIP refused the access token twice")

@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from app.errors import ConfigurationFault
+from app.mosip.http import AnswerTooLarge, read_answer, read_answer_sync
 from app.mosip.packets import PacketClient, PacketCredentials
 
 MAX_DELIVERY_BYTES = 512 * 1024
@@ -96,11 +97,11 @@ async def subscribe(http: httpx.AsyncClient, *, hub_url: str, topic: str, callba
 
     Raises SubscriptionRefused on the hub's ``hub.mode=denied`` answer, httpx errors otherwise."""
     headers = {"Cookie": f"Authorization={token}"} if token else {}
-    response = await http.post(hub_url, headers=headers, data={
+    response = await read_answer(http, "POST", hub_url, headers=headers, data={
         "hub.mode": mode, "hub.topic": topic, "hub.callback": callback_url, "hub.secret": secret,
-        "hub.lease_seconds": str(lease_seconds)})
+        "hub.lease_seconds": str(lease_seconds)}, max_bytes=4096, what="the WebSub hub's answer")
     if response.status_code >= 300:
-        text = response.text[:300] if len(response.content) <= 4096 else ""
+        text = response.text[:300]
         if text.startswith("hub.mode=denied") and response.status_code < 502:
             reason = text.partition("hub.reason=")[2].split("&")[0] or f"HTTP {response.status_code}"
             raise SubscriptionRefused("".join(ch for ch in reason if ch.isprintable())[:120])
@@ -185,18 +186,15 @@ def fetch_data_share(http: httpx.Client, uri: str, token: str, *, timeout: float
     DeliveryNotReadYet when another read may succeed (unreachable, 5xx, token refused, other errors);
     DeliveryRejected when the share is gone for good (DAT-SER-006 used up / expired, -008 not found)."""
     try:
-        with http.stream("GET", uri, headers={"Cookie": f"Authorization={token}"}, timeout=timeout) as response:
-            if response.status_code != 200:
-                raise DeliveryNotReadYet(f"data share answered HTTP {response.status_code}")
-            chunks, size = [], 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > max_bytes:
-                    raise DeliveryRejected("data share too large")
-                chunks.append(chunk)
+        response = read_answer_sync(http, "GET", uri, headers={"Cookie": f"Authorization={token}"},
+                                    deadline=timeout, max_bytes=max_bytes, what="the data share")
+    except AnswerTooLarge:
+        raise DeliveryRejected("data share too large") from None
     except httpx.HTTPError as exc:
         raise DeliveryNotReadYet(f"data share unreachable ({type(exc).__name__})") from None
-    content = b"".join(chunks).strip()
+    if response.status_code != 200:
+        raise DeliveryNotReadYet(f"data share answered HTTP {response.status_code}")
+    content = response.content.strip()
     if content.startswith(b"{"):   # the service answers its errors with HTTP 200 and a JSON body
         try:
             errors = json.loads(content).get("errors") or []

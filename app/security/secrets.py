@@ -62,7 +62,8 @@ def _message(name: str, value: bytes) -> bytes:
 class SecretStore:
     def __init__(self, db: Database, *, signer: Ed25519PrivateKey | None = None):
         self.db = db
-        self.signer = signer
+        # the admin key of the session that unlocked this database, if an admin did (Device.open)
+        self.signer = signer or db.admin_signer
 
     def _admin_public(self) -> Ed25519PublicKey | None:
         return KeySlots(Path(self.db.path).parent).admin_public()

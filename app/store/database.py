@@ -89,6 +89,9 @@ class Database:
             raise DatabaseError("the database key must be 32 bytes")
         self.path = Path(path)
         self._key = key
+        # Set by the device when an admin's PIN unlocked it: signs what only an admin may write
+        # (secrets); never stored.
+        self.admin_signer: Any = None
         self._write_lock = threading.RLock()
         self._local = threading.local()
         _connect(self.path, key).close()  # fail fast on a wrong key

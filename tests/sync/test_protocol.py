@@ -186,9 +186,13 @@ def test_configuration_fault_stops_the_batch_without_burning_attempts(linked: Li
             device.records.declare(ana, event="birth", data={
                 "child.firstname": f"C{n}", "child.surname": "X", "child.gender": "male", "child.dob": "2026-11-25",
                 "informant.relation": "mother", **section_values("mother", mother)})
-        store = SecretStore(device.db)
+        from app.security.keyslots import KeySlots
         from tests.core.conftest import ADMIN
+        from tests.sync.conftest import ADMIN_PIN
 
+        # a secret is signed by the admin key, which only an admin's PIN unseals
+        device.db.admin_signer = KeySlots(device.data_dir).unlock_all("root", ADMIN_PIN)[0].admin_key
+        store = SecretStore(device.db)
         store.put("partner_api_key", b"revoked-key", actor=ADMIN)
         agent = SyncAgent(device.records, device.country, load_settings(device.country, store), websub=False)
         agent.connectivity.online = True
