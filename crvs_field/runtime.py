@@ -35,7 +35,9 @@ class Runtime:
     def open(self, user: str | None = None, pin: str | None = None) -> Device:
         """A user with a key slot unlocks the device with their PIN; anyone else needs the agent
         key (a provisioned key file or keyring entry) and then signs in with `sign_in`."""
-        if user is not None and KeySlots(self.data_dir).has(user):
+        # on a device with key slots every named user goes through them — an unknown name gets the
+        # same answer, after the same work, as a wrong PIN (no user enumeration)
+        if user is not None and KeySlots(self.data_dir).exists():
             self.device = Device.open(self.data_dir, self.country_dir, user=user, pin=pin)
         else:
             self.device = Device.open(self.data_dir, self.country_dir)

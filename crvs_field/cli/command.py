@@ -84,21 +84,31 @@ def secret_input(env: str, prompt: str) -> str:
 
 
 def read_data_file(path: str) -> Any:
-    """A JSON data file: bounded, UTF-8, an object. Nothing is written if it is bad."""
-    try:
-        file = Path(path)
-        if file.stat().st_size > MAX_DATA_FILE:
-            raise CliError(f"{path}: larger than {MAX_DATA_FILE} bytes")
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CliError(f"{path}: cannot read ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise CliError(f"{path}: not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise CliError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+    """A JSON data file: bounded in size and nesting, a regular file, UTF-8, an object. Nothing is
+    written if it is bad (`app.security.files` raises Invalid, which the boundary reports)."""
+    from app.security.files import read_json_bounded
+
+    data = read_json_bounded(path, MAX_DATA_FILE, what="the data file")
     if not isinstance(data, dict):
         raise CliError(f"{path}: expected a JSON object of form field ids to values")
     return data
+
+
+def bounded_int(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: an integer in [low, high], refused with argparse's usage error otherwise."""
+
+    def parse(text: str) -> int:
+        if len(text) > 12:
+            raise argparse.ArgumentTypeError(f"expected an integer from {low} to {high}")
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer from {low} to {high}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected an integer from {low} to {high}")
+        return value
+
+    return parse
 
 
 def print_json(value: Any) -> None:

@@ -20,6 +20,7 @@ from crvs_field.cli.command import (
     EXIT_REFUSED,
     EXIT_USAGE,
     CliError,
+    bounded_int,
     command,
     country_dir,
     data_dir,
@@ -337,7 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing = records.add_parser("list", help="records of a work queue")
     listing.add_argument("--queue")
     listing.add_argument("--search")
-    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--limit", type=bounded_int(1, 10_000), default=50)
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=cmd_records_list)
     prefill = records.add_parser("prefill", help="fill a draft's person section from an ID QR code")

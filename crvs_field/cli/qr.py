@@ -24,16 +24,18 @@ class QrCommandError(Exception):
 def decode_identity(country: Any, path: str, trusted_key_paths: list[str], backend: str = "zxing") -> Any:
     """The country's QR policy (plus extra trusted keys) applied to the code in an image or video
     file; raises QrCommandError with the message and exit status otherwise."""
+    from app.errors import Invalid
     from app.identity.capture import decode_file
     from app.identity.mapping import qr_policy
     from app.identity.qr import NoCodeFound, QrRejected
+    from app.security.files import read_bounded
 
     extra = []
     for pem_path in trusted_key_paths:
         try:
-            extra.append(Path(pem_path).read_bytes())
-        except OSError as exc:
-            raise QrCommandError(f"error: {pem_path}: {exc.strerror}", EXIT_USAGE) from None
+            extra.append(read_bounded(pem_path, 64 * 1024, what="the trusted key"))
+        except Invalid as exc:
+            raise QrCommandError(f"error: {exc.message}", EXIT_USAGE) from None
     try:
         policy = qr_policy(country, extra)
     except ValueError as exc:
