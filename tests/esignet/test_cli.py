@@ -17,7 +17,7 @@ import pytest
 from app.device import Device
 from app.records import Actor, Role
 
-from .conftest import CLIENT, FARAJALAND_DIR, ROOT, Browser
+from .conftest import CLIENT_JWE, FARAJALAND_DIR, ROOT, Browser
 
 PIN = "4827-1593"
 
@@ -44,7 +44,7 @@ def new_draft(data_dir: Path, data: dict[str, str]) -> str:
 
 def run_cli(data_dir: Path, emulator: Any, record: str, section: str, browser: Browser | None
             ) -> tuple[int, dict[str, Any], str]:
-    env = {**os.environ, "CRVS_ESIGNET_ISSUER": emulator.base_url, "CRVS_ESIGNET_CLIENT_ID": CLIENT,
+    env = {**os.environ, "CRVS_ESIGNET_ISSUER": emulator.base_url, "CRVS_ESIGNET_CLIENT_ID": CLIENT_JWE,
            "CRVS_FIELD_PIN": PIN, "PYTHONPATH": str(ROOT)}
     env.pop("CRVS_FIELD_DB_KEY", None)
     process = subprocess.Popen(
