@@ -15,6 +15,7 @@ from typing import Any
 
 from app.config.loader import LoadedCountry
 from app.config.models import FieldType, Form, FormField
+from app.errors import Invalid
 from app.rules import EvaluationError, build_activation
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{5,19}$")
@@ -32,10 +33,15 @@ class FieldError:
         return f"{self.field}: {self.message}"
 
 
-class DeclarationInvalid(Exception):
+class DeclarationInvalid(Invalid):
+    """The declaration breaks the form's rules; ``errors`` names each field with its own code."""
+
+    default_code = "declaration.invalid"
+
     def __init__(self, errors: list[FieldError]):
         self.errors = errors
-        super().__init__("; ".join(str(e) for e in errors))
+        super().__init__("; ".join(str(e) for e in errors),
+                         params={"fields": ", ".join(dict.fromkeys(e.field for e in errors))})
 
 
 def _label(form_field: FormField, language: str) -> str:
