@@ -26,6 +26,15 @@ class OursOrWarnings(logging.Filter):
         return record.levelno >= logging.WARNING or record.name.split(".", 1)[0] in OUR_LOGGERS
 
 
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Log files are their owner's only (0600), the first one and every one after a rotation."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        stream = super()._open()
+        os.chmod(self.baseFilename, 0o600)
+        return stream
+
+
 def configure(data_dir: Path | None, level: str | None = None) -> Path | None:
     """Idempotent. Returns the log file, or None when there is no data directory yet."""
     root = logging.getLogger()
@@ -45,7 +54,8 @@ def configure(data_dir: Path | None, level: str | None = None) -> Path | None:
     logs.mkdir(mode=0o700, exist_ok=True)
     path = logs / LOG_FILE
     if str(path) not in _configured:
-        handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=5, encoding="utf-8")
+        os.chmod(logs, 0o700)
+        handler = _PrivateRotatingFileHandler(path, maxBytes=1_000_000, backupCount=5, encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         handler.addFilter(OursOrWarnings())
         root.addHandler(handler)

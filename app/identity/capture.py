@@ -38,6 +38,9 @@ from .qr.policy import QrPolicy
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".pgm", ".ppm"})
+# OpenCV hands any other file to FFmpeg, which also opens TIFF, EXR and a hundred other formats:
+# only these containers are offered to it (and their frame size is checked when opened)
+VIDEO_SUFFIXES = frozenset({".avi", ".mp4", ".m4v", ".mov", ".mkv", ".webm"})
 MAX_IMAGE_BYTES = 64 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000       # a 12–40 Mpx phone photo fits; a decompression bomb does not
 # OpenCV's own ceiling (read when cv2 first decodes), in case any path reaches it unchecked
@@ -282,7 +285,10 @@ def open_source(spec: str | int | Path, *, realtime: bool = False) -> FrameSourc
     path = Path(spec)
     if path.suffix.lower() in IMAGE_SUFFIXES:
         return ImageSource(path)
-    return VideoFileSource(path, realtime=realtime)
+    if path.suffix.lower() in VIDEO_SUFFIXES:
+        return VideoFileSource(path, realtime=realtime)
+    raise FrameSourceError(f"unsupported image format: {path.name} (images: "
+                           f"{', '.join(sorted(IMAGE_SUFFIXES))}; videos: {', '.join(sorted(VIDEO_SUFFIXES))})")
 
 
 # ------------------------------------------------------------------------------ consensus

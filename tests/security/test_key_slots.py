@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from app.device import Device, DeviceError
+from app.errors import Refused
 from app.records import Actor, Role
 from app.security.keyslots import KeySlots, SlotError, lockout_seconds
-from app.errors import Refused
 from app.security.users import AuthenticationError
 from app.store import Database, DatabaseError
 from tests.core.conftest import farajaland_birth
