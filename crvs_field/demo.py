@@ -13,7 +13,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.device import Device
 
 DEMO_USERS = (("admin", "admin", "admin-2026"), ("ana", "agent", "ana-2026"),
               ("sam", "supervisor", "sam-2026"), ("rex", "registrar", "rex-2026"))
@@ -25,7 +28,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _seed(device: Any, identities: list[dict[str, Any]]) -> dict[str, str]:
+def _seed(device: Device, identities: list[dict[str, Any]]) -> dict[str, str]:
     """A handful of records in different states, so every queue has something to show."""
     from app.records import Actor, Role
 

@@ -13,16 +13,20 @@ import json
 import sys
 import threading
 import webbrowser
-from typing import Any
+from typing import TYPE_CHECKING
 
 from app.identity.esignet_api import ESignetState
 from app.identity.esignet_login import ESignetLoginService
 from app.store.models import User
 
+if TYPE_CHECKING:
+    from app.device import Device
+    from app.records import Actor
+
 EXIT_OK, EXIT_REFUSED = 0, 1
 
 
-def _user_language(device: Any, name: str) -> str | None:
+def _user_language(device: Device, name: str) -> str | None:
     with device.db.read() as session:
         user = session.get(User, name)
         return user.language if user is not None else None
@@ -45,7 +49,7 @@ def _open_browser(url: str) -> None:
         print("Waiting for the e-Signet login in the browser…", file=sys.stderr, flush=True)
 
 
-def login_command(args: argparse.Namespace, device: Any, actor: Any) -> int:
+def login_command(args: argparse.Namespace, device: Device, actor: Actor) -> int:
     service = ESignetLoginService(device.country, device.records, actor,
                                   language=_user_language(device, actor.name))
     open_url = _print_url if getattr(args, "no_browser", False) else _open_browser

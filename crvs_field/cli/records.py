@@ -12,10 +12,11 @@ from crvs_field.cli.command import EXIT_OK, EXIT_REFUSED, CliError, command, pri
 
 if TYPE_CHECKING:
     from app.device import Device
-    from app.records import Actor
+    from app.records import Actor, RecordDetail
+    from app.store.models import Record
 
 
-def record_summary(record: Any) -> dict[str, Any]:
+def record_summary(record: Record) -> dict[str, Any]:
     return {"id": record.id, "tracking_id": record.tracking_id, "event": record.event,
             "status": record.status, "requires_attention": record.requires_attention,
             "registration_number": record.registration_number,
@@ -32,7 +33,7 @@ def data_source_text(source: str | None, edited: bool = False) -> str:
     return f"edited by hand after {text}" if edited else text
 
 
-def record_json(detail: Any) -> dict[str, Any]:
+def record_json(detail: RecordDetail) -> dict[str, Any]:
     record = detail.record
     # a whitelist: the person's state holds nothing else worth showing, and tokens stay out
     persons = {section: {"verification": state.get("verification", "none"),
