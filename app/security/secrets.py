@@ -55,6 +55,12 @@ def check_secret(name: str, value: bytes) -> None:
         raise InvalidSecret(f"secret '{name}' is larger than {MAX_SECRET_BYTES} bytes", code="secret.too_large")
 
 
+def is_admin_secret(name: str) -> bool:
+    """Keys and credentials a country names are identifiers; names with ':' are data the device
+    itself keeps per record (e.g. `userinfo:<record>:<section>`), written by the record writer."""
+    return ":" not in name
+
+
 def _message(name: str, value: bytes) -> bytes:
     return b"crvs-field secret v1\0" + name.encode() + b"\0" + value
 
@@ -98,7 +104,7 @@ class SecretStore:
             stored = bytes(row.value) if row else None
         if stored is None:
             return None
-        admin_public = self._admin_public()
+        admin_public = self._admin_public() if is_admin_secret(name) else None
         if not stored.startswith(SIGNED):
             if admin_public is not None:
                 raise UnsignedSecret(f"secret '{name}' carries no admin signature: it was not stored by an "
