@@ -15,6 +15,7 @@ from typing import Any
 
 from app.config.loader import LoadedCountry
 from app.config.models import FieldType, Form, FormField
+from app.config.patterns import full_match
 from app.errors import Invalid
 from app.rules import EvaluationError, build_activation
 
@@ -103,7 +104,7 @@ def check_value(form_field: FormField, value: str) -> FieldError | None:
             float(value)
         except ValueError:
             return FieldError(fid, "invalid_number", "must be a number")
-    if form_field.pattern and not re.fullmatch(form_field.pattern, value):
+    if form_field.pattern and not full_match(form_field.pattern, value):  # RE2: linear time
         return FieldError(fid, "invalid_format", "does not have the expected format")
     return None
 
