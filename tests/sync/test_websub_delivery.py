@@ -86,6 +86,8 @@ def test_a_data_share_delivery_is_read_with_the_websub_token(linked: LinkedDevic
         emulator.clear_faults()
         # the agent re-subscribes; the hub restarts the consumer and sends the same event again
         assert wait_for(lambda: device.records.get(record_id).status == "registered", 30)
+        # the hub counts a delivery once it has read the 200, just after the record was stored
+        assert wait_for(lambda: emulator.counters().get("deliveries_succeeded"))
         counters = emulator.counters()
         rid = device.records.get(record_id).mosip["rid"]
         assert counters["deliveries_succeeded"] == {rid: 1}
@@ -111,6 +113,7 @@ def test_a_failed_database_write_is_answered_5xx_and_applied_once_on_redelivery(
         assert wait_for(lambda: subscription_state(linked) == "RUNNING")
         record_id = register_newborn(device, agent)
         assert wait_for(lambda: device.records.get(record_id).status == "registered", 30)
+        assert wait_for(lambda: emulator.counters().get("deliveries_succeeded"))
         rid = device.records.get(record_id).mosip["rid"]
         counters = emulator.counters()
         assert counters["deliveries_failed"] == {rid: 1}         # the 500 answer: not a delivery
