@@ -5,7 +5,9 @@ rules and codes — never personal data."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+from enum import StrEnum
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -57,3 +59,26 @@ def verify(session: Session) -> AuditEvent | None:
 def history(session: Session, record_id: str) -> list[AuditEvent]:
     return list(session.exec(select(AuditEvent).where(AuditEvent.record_id == record_id)
                              .order_by(col(AuditEvent.seq))))
+
+
+def head(session: Session) -> tuple[int, str]:
+    """(seq, hash) of the newest event — what the relay keeps as this device's anchor — or (0, GENESIS)."""
+    row = session.exec(select(AuditEvent.seq, AuditEvent.hash).order_by(col(AuditEvent.seq).desc()).limit(1)).first()
+    return (row[0], row[1]) if row else (0, GENESIS)
+
+
+class AnchorMismatch(StrEnum):
+    MISSING = "missing"       # the chain ends before the anchored event: the newest events were deleted
+    REWRITTEN = "rewritten"   # the anchored event's hash differs: the chain was rewritten
+
+
+def compare_anchor(session: Session, seq: int, digest: str) -> AnchorMismatch | None:
+    """Compare the local chain with a head acknowledged outside the device: the event `seq` must
+    still exist with hash `digest`. Together with `verify` (each event chains onto the one before),
+    no event up to the anchor can have been changed, deleted or rewritten unseen."""
+    if seq == 0:
+        return None
+    event = session.get(AuditEvent, seq)
+    if event is None:
+        return AnchorMismatch.MISSING
+    return None if hmac.compare_digest(event.hash, digest) else AnchorMismatch.REWRITTEN

@@ -40,8 +40,9 @@ def fetch_client_config(base_url: str) -> dict[str, Any]:
 
 
 def link_device(country: LoadedCountry, store: SecretStore, base_url: str,
-                client_config: dict[str, Any] | None = None, *, actor: Actor) -> None:
-    """Register this country's demo partner with the emulator and import what the device needs."""
+                client_config: dict[str, Any] | None = None, *, actor: Actor) -> dict[str, Any]:
+    """Register this country's demo partner with the emulator and import what the device needs.
+    Returns the partner's WEBSUB client (client_id, secret_key, app_id): a relay subscribes with it."""
     config = client_config or fetch_client_config(base_url)
     mosip = country.config.mosip
     signing_cert = store.resolve(country, mosip.ida.signing_certificate).decode()
@@ -77,3 +78,9 @@ def link_device(country: LoadedCountry, store: SecretStore, base_url: str,
     }
     for name, value in values.items():
         store.put(name, value.encode(), actor=actor)
+    return dict(websub_client)
+
+
+def relay_environment(relay_url: str) -> dict[str, str]:
+    """The environment variables that send a country's confirmations through a relay."""
+    return {"CRVS_CONFIRMATIONS_MODE": "relay", "CRVS_RELAY_URL": relay_url}

@@ -1,7 +1,9 @@
 """The sync agent: APScheduler 3 jobs that move queued work to MOSIP when the device is online.
 
 Jobs: connectivity probe, outbox drain (also right away on the offline→online edge and on
-"sync now"), WebSub (re)subscription, auth-token refresh. Each job runs at most once at a time;
+"sync now"), WebSub (re)subscription — or, with confirmations through the relay, a relay poll after
+every drain and on schedule while anything awaits confirmation (`sync.confirmations`) —, auth-token
+refresh. Each job runs at most once at a time;
 drains are additionally serialised by a lock so a scheduled drain and "sync now" never overlap.
 Runs inside the desktop app (status through `SyncStatusHub`) or headless (`crvs-field sync`).
 """
@@ -20,6 +22,7 @@ import httpx
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from app.config.loader import LoadedCountry
+from app.errors import ConfigurationFault, Unavailable
 from app.mosip.packets import AuthenticationFailed, PacketClient
 from app.mosip.settings import MosipSettings
 from app.mosip.websub import IssuedCredential, SubscriptionRefused, subscribe, websub_token
@@ -27,7 +30,9 @@ from app.outbox import Backoff, OutboxLedger
 from app.records import RecordService
 from app.store.models import utcnow
 from app.sync_status import SyncStatusHub
+from sync.confirmations import PollSummary, RelayConfirmations
 from sync.connectivity import Connectivity
+from sync.credentials import CredentialReader, apply_credential
 from sync.websub_receiver import WebSubReceiver
 from sync.worker import DrainSummary, OutboxWorker
 
@@ -48,6 +53,8 @@ class OnceReport:
     queued: int
     summary: DrainSummary | None = None
     callback_error: str | None = None   # why the WebSub callback could not listen (confirmations wait)
+    confirmations: PollSummary | None = None   # the last relay poll (relay mode, when it answered)
+    confirmations_alert: str | None = None     # the relay refused this device: an admin must act
 
 
 class SyncAgent:
@@ -65,11 +72,20 @@ class SyncAgent:
                                    lease_seconds=sync_cfg.lease_seconds,
                                    on_progress=self._progress)
         self.delivery = self.worker.outcomes  # what MOSIP answers is written there, with its record change
-        self.connectivity = Connectivity({_origin(settings.ida.base_url), _origin(settings.packets.base_url),
-                                          _origin(settings.websub.hub_url)})
+        # with the relay, the relay subscribes: this device neither listens for the hub nor talks to it
+        self.confirmations = RelayConfirmations(
+            settings.relay, CredentialReader(settings.websub, self._websub_token), self.delivery,
+            on_records=self._records_confirmed) if settings.relay is not None else None
+        websub = websub and self.confirmations is None
+        origins = {_origin(settings.ida.base_url), _origin(settings.packets.base_url)}
+        if websub:
+            origins.add(_origin(settings.websub.hub_url))
+        self.connectivity = Connectivity(origins)
         self.receiver = WebSubReceiver(settings.websub, self._credential_issued, self._delivery_rejected,
                                        token_source=self._websub_token, on_retry_needed=self._resubscribe_soon,
                                        on_denied=self._subscription_denied) if websub else None
+        self.confirmations_alert: str | None = None
+        self.last_poll: PollSummary | None = None
         self._websub_token_value: str | None = None
         self._websub_token_lock = threading.Lock()
         # after a non-2xx answer MOSIP's hub sends nothing more until a subscription change restarts it
@@ -95,6 +111,9 @@ class SyncAgent:
         scheduler.add_job(self.resubscribe, "interval", seconds=max(60, self.settings.websub.lease_seconds // 2),
                           id="websub")
         scheduler.add_job(self.refresh_token, "interval", minutes=20, id="token")
+        if self.confirmations is not None:
+            scheduler.add_job(self.poll_if_awaiting, "interval", id="confirmations",
+                              seconds=self.country.config.mosip.confirmations.poll_every_seconds)
         scheduler.start()
         self._scheduler = scheduler
         self._publish(running=False)
@@ -105,6 +124,8 @@ class SyncAgent:
             self._scheduler = None
         if self.receiver is not None:
             self.receiver.stop()
+        if self.confirmations is not None:
+            self.confirmations.close()
 
     def sync_now(self) -> None:
         """Ask for a drain as soon as possible (UI button); a no-op while one runs."""
@@ -136,11 +157,17 @@ class SyncAgent:
             if not self.connectivity.online:
                 return OnceReport(online=False, queued=self.queued(), callback_error=callback_error)
             self.resubscribe()
-            summary = self.drain()
+            summary = self.drain()     # polls the relay too
             deadline = time.monotonic() + max(0.0, linger)
+            next_poll = time.monotonic() + 1.0
             while time.monotonic() < deadline and self.records.awaiting_confirmation():
+                if self.confirmations is not None and time.monotonic() >= next_poll \
+                        and self.confirmations_alert is None:
+                    self.poll_confirmations()
+                    next_poll = time.monotonic() + 1.0
                 time.sleep(0.2)
-            return OnceReport(online=True, queued=self.queued(), summary=summary, callback_error=callback_error)
+            return OnceReport(online=True, queued=self.queued(), summary=summary, callback_error=callback_error,
+                              confirmations=self.last_poll, confirmations_alert=self.confirmations_alert)
         finally:
             if self.receiver is not None:
                 self.receiver.stop()
@@ -188,7 +215,9 @@ class SyncAgent:
             self._publish(running=True, done=0, total=counts["pending"] + counts["in_flight"])
             summary = asyncio.run(self.worker.drain())
             log.info("drain: %s", ", ".join(f"{k} {v}" for k, v in summary.as_dict().items() if v))
-            changes: dict[str, object] = {"running": False, "alert": summary.alert or self.subscription_alert,
+            self.poll_confirmations()
+            changes: dict[str, object] = {"running": False, "alert": summary.alert or self.subscription_alert
+                                          or self.confirmations_alert,
                                           "changed_records": tuple(sorted(summary.records))}
             if summary.alert is None and summary.sent:
                 changes["last_success"] = utcnow()
@@ -202,6 +231,45 @@ class SyncAgent:
             return None
         finally:
             self._drain_lock.release()
+
+    # ------------------------------------------------------------------ confirmations (relay)
+
+    def poll_if_awaiting(self) -> PollSummary | None:
+        """The scheduled poll: only while online and something awaits confirmation."""
+        if not self.connectivity.online or not self.records.awaiting_confirmation():
+            return None
+        return self.poll_confirmations()
+
+    def poll_confirmations(self) -> PollSummary | None:
+        """Ask the relay once; None in direct mode or when the relay cannot be reached. A refused
+        credential becomes a sticky alert until a poll succeeds."""
+        if self.confirmations is None:
+            return None
+        try:
+            summary = self.confirmations.poll()
+        except ConfigurationFault as exc:
+            log.warning("relay: %s", exc)
+            self.confirmations_alert = str(exc)
+            self._publish(alert=self.confirmations_alert)
+            return None
+        except Unavailable as exc:
+            log.info("relay: %s", exc)
+            return None
+        except Exception:   # e.g. a database write failed: not acknowledged, pulled again next time
+            log.exception("relay poll failed")
+            return None
+        if self.confirmations_alert is not None:
+            self.confirmations_alert = None
+            self._publish(alert=None)
+        self.last_poll = summary
+        if summary.pulled or summary.registered or summary.tamper_signal:
+            log.info("relay: registered %d, pulled %d, applied %d, repeated %d, rejected %d, not ready %d, "
+                     "audit head %s", summary.registered, summary.pulled, summary.applied, summary.repeated,
+                     summary.rejected, summary.not_ready, summary.head.value if summary.head else "-")
+        return summary
+
+    def _records_confirmed(self, records: set[str]) -> None:
+        self._publish(changed_records=tuple(sorted(records)))
 
     def resubscribe(self) -> bool:
         if self.receiver is None:
@@ -272,12 +340,7 @@ class SyncAgent:
     # ------------------------------------------------------------------ callbacks
 
     def _credential_issued(self, credential: IssuedCredential) -> None:
-        if not credential.uin and not credential.vid:
-            log.info("credential for %s carries no UIN/VID (e.g. a death confirmation): nothing to store",
-                     credential.registration_id)
-            return
-        record = self.delivery.confirm_registration(credential.registration_id, vid=credential.vid,
-                                                    uin=credential.uin)
+        record = apply_credential(self.delivery, credential)
         if record is not None:
             log.info("credential issued for %s: record %s registered", credential.registration_id, record.id)
             self._publish(changed_records=(record.id,))

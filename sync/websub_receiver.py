@@ -23,23 +23,11 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
-
 from app.mosip.settings import WebSubSettings
-from app.mosip.websub import (
-    MAX_DELIVERY_BYTES,
-    DeliveryNotReadYet,
-    DeliveryRejected,
-    IssuedCredential,
-    fetch_data_share,
-    open_credential,
-    parse_delivery,
-    signature_valid,
-)
+from app.mosip.websub import MAX_DELIVERY_BYTES, DeliveryNotReadYet, DeliveryRejected, IssuedCredential, signature_valid
+from sync.credentials import CredentialReader, TokenSource
 
 log = logging.getLogger("crvs_field.sync.websub")
-
-TokenSource = Callable[[bool], str]   # refresh → the WEBSUB client's token
 
 
 class WebSubReceiver:
@@ -57,7 +45,7 @@ class WebSubReceiver:
         self.path = urlsplit(settings.callback_url).path.rstrip("/") or "/"
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
-        self._http = httpx.Client(trust_env=False, follow_redirects=False)
+        self.reader = CredentialReader(settings, token_source)
         self.received = 0
 
     @property
@@ -70,25 +58,7 @@ class WebSubReceiver:
 
     def read(self, body: bytes) -> IssuedCredential:
         """Open a verified delivery, fetching its data share if it has one (token refreshed once)."""
-        delivery = parse_delivery(body)
-        credential = delivery.credential
-        if credential is None:
-            assert delivery.data_share_uri is not None
-            if self.token_source is None:
-                raise DeliveryNotReadYet("no WEBSUB credential to read a data share with")
-            try:
-                credential = self._fetch(delivery.data_share_uri, refresh=False)
-            except DeliveryNotReadYet:
-                credential = self._fetch(delivery.data_share_uri, refresh=True)
-        return open_credential(delivery, credential, self.settings.decryption_key)
-
-    def _fetch(self, uri: str, *, refresh: bool) -> str:
-        assert self.token_source is not None
-        try:
-            token = self.token_source(refresh)
-        except Exception as exc:  # the auth manager is unreachable or refuses: later, perhaps
-            raise DeliveryNotReadYet(f"no token for the data share ({type(exc).__name__})") from None
-        return fetch_data_share(self._http, uri, token, timeout=self.settings.data_share_timeout)
+        return self.reader.read(body)
 
     def start(self) -> None:
         receiver = self

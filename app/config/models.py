@@ -268,11 +268,41 @@ class WebSubConfig(Strict):
         return self
 
 
+class ConfirmationsMode(StrEnum):
+    RELAY = "relay"     # the country's relay subscribes to the hub; the device pulls from it
+    DIRECT = "direct"   # the device's own WebSub callback (only for a device the hub can reach)
+
+
+class ConfirmationsConfig(Strict):
+    """How MOSIP's CREDENTIAL_ISSUED confirmations reach the device. MOSIP's hub only pushes to a
+    callback it can reach (mosip/websub hub/start_hub.bal), which a field device behind NAT is not:
+    `relay` is the deployable answer, `direct` the device's own callback (mosip.websub.callback_*)."""
+
+    mode: ConfirmationsMode = ConfirmationsMode.DIRECT
+    relay_url: HttpUrl | None = Field(default=None, description="the relay's base URL (https://…)")
+    device_credential: SecretRef | None = Field(
+        default=None, description="this device's relay token, from `crvs-relay device add` "
+                                  "(e.g. {secret: relay_device_token})")
+    poll_every_seconds: int = Field(default=60, ge=5, le=86_400,
+                                    description="how often the relay is asked while anything awaits confirmation")
+    timeout_seconds: float = Field(default=20, gt=0, le=120)
+
+    @model_validator(mode="after")
+    def _relay_needs_url_and_credential(self) -> ConfirmationsConfig:
+        if self.mode is ConfirmationsMode.RELAY:
+            missing = [name for name in ("relay_url", "device_credential") if getattr(self, name) is None]
+            if missing:
+                raise ValueError(f"mode relay needs {' and '.join(missing)} (the relay's URL and this "
+                                 "device's credential from `crvs-relay device add`)")
+        return self
+
+
 class MosipConfig(Strict):
     partner_id: str
     ida: IdaConfig
     packets: PacketsConfig
     websub: WebSubConfig
+    confirmations: ConfirmationsConfig = Field(default_factory=ConfirmationsConfig)
     store_uin: bool = Field(default=False, description="keep only the VID unless true")
 
 

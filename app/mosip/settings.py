@@ -12,9 +12,10 @@ from typing import Protocol
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from app.config.loader import LoadedCountry
-from app.config.models import SecretRef
+from app.config.models import ConfirmationsMode, SecretRef
 from app.mosip.ida import IdaCredentials
 from app.mosip.packets import PacketCredentials
+from app.mosip.relay import RelaySettings
 from app.mosip.websub import load_private_key
 
 
@@ -49,6 +50,17 @@ class MosipSettings:
     websub: WebSubSettings
     ida_timeout: float
     packets_timeout: float
+    relay: RelaySettings | None = None   # confirmations through the relay; None: the direct callback
+
+
+def load_relay_settings(country: LoadedCountry, secrets: SecretSource) -> RelaySettings | None:
+    """The relay and this device's credential when confirmations come through one, else None."""
+    confirmations = country.config.mosip.confirmations
+    if confirmations.mode is not ConfirmationsMode.RELAY:
+        return None
+    assert confirmations.relay_url is not None and confirmations.device_credential is not None
+    token = secrets.resolve(country, confirmations.device_credential).decode().strip()
+    return RelaySettings(base_url=confirmations.relay_url, token=token, timeout=confirmations.timeout_seconds)
 
 
 def load_settings(country: LoadedCountry, secrets: SecretSource) -> MosipSettings:
@@ -79,4 +91,5 @@ def load_settings(country: LoadedCountry, secrets: SecretSource) -> MosipSetting
                             app_id=mosip.websub.app_id,
                             data_share_timeout=mosip.websub.data_share_timeout_seconds)
     return MosipSettings(ida=ida, packets=packets, websub=websub, ida_timeout=mosip.ida.timeout_seconds,
-                         packets_timeout=mosip.packets.timeout_seconds)
+                         packets_timeout=mosip.packets.timeout_seconds,
+                         relay=load_relay_settings(country, secrets))

@@ -13,7 +13,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from crvs_field.cli.command import (
     EXIT_OK,
@@ -139,16 +139,70 @@ def cmd_agent_key(args: argparse.Namespace, device: Device, actor: Actor) -> int
 
 @command(needs_device=True)
 def cmd_audit_verify(args: argparse.Namespace, device: Device) -> int:
+    """The chain on the device; then, with a relay, the last head the relay acknowledged for this
+    device must still be in it (a deleted tail or a rewritten chain is found there)."""
     from app import audit
 
     with device.db.read() as session:
         broken = audit.verify(session)
-    if broken is None:
+    if broken is not None:
+        print(f"audit chain broken at event {broken.seq} ({broken.kind}, {broken.at.isoformat()})",
+              file=sys.stderr)
+        return EXIT_REFUSED
+    anchor = _relay_anchor(device)
+    if isinstance(anchor, str):
+        print(f"audit chain holds on this device; {anchor}")
+        return EXIT_OK
+    if anchor is None:
         print("audit chain holds")
         return EXIT_OK
-    print(f"audit chain broken at event {broken.seq} ({broken.kind}, {broken.at.isoformat()})",
-          file=sys.stderr)
-    return EXIT_REFUSED
+    with device.db.read() as session:
+        mismatch = audit.compare_anchor(session, anchor.seq, anchor.hash)
+        seq, _ = audit.head(session)
+    where = f"the relay's anchor: event {anchor.seq}, hash {anchor.hash[:16]}…, acknowledged {_when(anchor)}"
+    if mismatch is audit.AnchorMismatch.MISSING:
+        print(f"audit chain disagrees with {where}: the chain ends at event {seq} (newest events deleted)",
+              file=sys.stderr)
+        return EXIT_REFUSED
+    if mismatch is audit.AnchorMismatch.REWRITTEN:
+        print(f"audit chain disagrees with {where}: event {anchor.seq} has another hash (chain rewritten)",
+              file=sys.stderr)
+        return EXIT_REFUSED
+    print(f"audit chain holds, and agrees with {where}")
+    return EXIT_OK
+
+
+def _relay_anchor(device: Device) -> Any:
+    """The relay's acknowledged head; None without a relay (or before any head); else a sentence
+    saying why it could not be checked."""
+    from app.errors import ConfigurationFault, Unavailable
+    from app.mosip.relay import RelayClient
+    from app.mosip.settings import load_relay_settings
+    from app.security.secrets import MissingSecret
+
+    try:
+        settings = load_relay_settings(device.country, device.secrets)
+    except MissingSecret:
+        return "could not check the anchor at the relay: this device has no relay credential"
+    if settings is None:
+        return None
+    try:
+        with RelayClient(settings) as client:
+            head = client.get_audit_head()
+    except Unavailable:
+        return "could not check the anchor at the relay: it is unreachable"
+    except ConfigurationFault as exc:
+        return f"could not check the anchor at the relay: {exc}"
+    return head if head is not None else "the relay holds no anchor for it yet"
+
+
+def _when(anchor: Any) -> str:
+    import datetime as dt
+
+    try:
+        return dt.datetime.fromtimestamp(float(anchor.acknowledged_at), dt.UTC).isoformat(timespec="seconds")
+    except (TypeError, ValueError, OverflowError):
+        return "at an unknown time"
 
 
 @command(needs_user=True)
@@ -213,12 +267,21 @@ def cmd_sync(args: argparse.Namespace, runtime: Runtime) -> int:
     if summary is None:
         raise CliError("another drain is running", EXIT_REFUSED)
     result = summary.as_dict()
+    polled = report.confirmations
     if args.json:
-        print_json(result)
+        print_json({**result, "confirmations": None if polled is None else {
+            "applied": polled.applied, "repeated": polled.repeated, "rejected": polled.rejected,
+            "not_ready": polled.not_ready, "acknowledged": polled.acknowledged}})
     else:
         print(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.items() if k != "alert"))
+        if polled is not None and polled.pulled:
+            print(f"confirmations from the relay: applied {polled.applied}, repeated {polled.repeated}, "
+                  f"rejected {polled.rejected}, not ready {polled.not_ready}")
         if summary.alert:
             print(f"stopped: {summary.alert}", file=sys.stderr)
+    if report.confirmations_alert:
+        print(f"confirmations: {report.confirmations_alert}", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_REFUSED if summary.quarantined or summary.alert else EXIT_OK
 
 
