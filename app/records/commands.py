@@ -57,12 +57,16 @@ class RecordCommands(RecordWriter):
         for prefill in prefills:
             section = form.section(prefill.section)
             if section is None or not section.identity:
-                raise WorkflowError(f"'{prefill.section}' is not a person section of this {event} form")
+                raise WorkflowError(f"'{prefill.section}' is not a person section of this {event} form",
+                                    code="record.not_a_person_section",
+                                    params={"section": prefill.section[:64], "event": event})
             if prefill.source not in QR_SOURCES:
-                raise WorkflowError(f"a prefill comes from a QR code, not from '{prefill.source}'")
+                raise WorkflowError(f"a prefill comes from a QR code, not from '{prefill.source}'",
+                                    code="record.prefill_not_from_qr", params={"source": str(prefill.source)[:32]})
             values = self._parse(event, prefill.values)
             if any(not k.startswith(prefill.section + ".") for k in values):
-                raise WorkflowError("prefilled fields must belong to the scanned person's section")
+                raise WorkflowError("prefilled fields must belong to the scanned person's section",
+                                    code="record.prefill_outside_section", params={"section": prefill.section[:64]})
             parsed.append(Prefill(prefill.section, prefill.source, values))
         return parsed
 
@@ -138,7 +142,8 @@ class RecordCommands(RecordWriter):
                 values = dict(record.declaration) | self._parse(record.event, data)
             else:
                 if event is None:
-                    raise WorkflowError("declare needs an event or a draft record id")
+                    raise WorkflowError("declare needs an event or a draft record id",
+                                        code="record.declare_needs_event")
                 record = self._new_record(session, actor, self._event(event))
                 values = self._parse(record.event, data)
             allowed_targets(ActionType.DECLARE, Status(record.status) if record.status else None)
@@ -158,8 +163,9 @@ class RecordCommands(RecordWriter):
 
     def _event(self, event: str) -> str:
         if event not in {e.value for e in self.country.config.forms}:
-            raise WorkflowError(f"unknown event {event!r}; this country declares: "
-                                + ", ".join(e.value for e in self.country.config.forms))
+            known = ", ".join(e.value for e in self.country.config.forms)
+            raise WorkflowError(f"unknown event {event!r}; this country declares: {known}",
+                                code="record.unknown_event", params={"event": event[:32], "known": known})
         return event
 
     def record_authentication(self, actor: Actor, record_id: str, section: str, *, psut: str,
@@ -173,10 +179,13 @@ class RecordCommands(RecordWriter):
             form = self.country.config.form(record.event)
             target_section = form.section(section)
             if target_section is None or not target_section.identity:
-                raise WorkflowError(f"'{section}' is not a person section of this {record.event} form")
+                raise WorkflowError(f"'{section}' is not a person section of this {record.event} form",
+                                    code="record.not_a_person_section",
+                                    params={"section": section[:64], "event": record.event})
             prefill = self._parse(record.event, values)
             if any(not k.startswith(section + ".") for k in prefill):
-                raise WorkflowError("prefilled fields must belong to the authenticated section")
+                raise WorkflowError("prefilled fields must belong to the authenticated section",
+                                    code="record.prefill_outside_section", params={"section": section[:64]})
             written = Status(record.status) is Status.DRAFT
             if written:
                 record.declaration = dict(record.declaration) | prefill
@@ -222,11 +231,13 @@ class RecordCommands(RecordWriter):
         try:
             action = ActionType(action)
         except ValueError:
-            raise WorkflowError(f"unknown action {action!r}") from None
+            raise WorkflowError(f"unknown action {action!r}", code="record.unknown_action",
+                                params={"action": str(action)[:32]}) from None
         check_permission(action, actor.role)
         reason = (reason or "").strip() or None
         if action in REASON_REQUIRED and not reason:
-            raise WorkflowError(f"'{action.value}' needs a reason")
+            raise WorkflowError(f"'{action.value}' needs a reason", code="record.reason_required",
+                                params={"action": action.value})
         handler = {
             ActionType.VALIDATE: self._validate,
             ActionType.REGISTER: self._register,
@@ -237,7 +248,8 @@ class RecordCommands(RecordWriter):
             ActionType.REMOVE_FROM_QUEUE: self._remove_from_queue,
         }.get(action)
         if handler is None:
-            raise WorkflowError(f"'{action.value}' is done by the device, not by a person")
+            raise WorkflowError(f"'{action.value}' is done by the device, not by a person",
+                                code="record.device_action", params={"action": action.value})
         with self.db.write() as session:
             record = self._load(session, record_id)
             handler(session, record, actor, data or {}, reason)
@@ -247,10 +259,13 @@ class RecordCommands(RecordWriter):
         pending, failed = self._pending_or_failed(record)
         if failed:
             raise WorkflowError(f"cannot {what}: identity verification failed for {', '.join(failed)}; "
-                                "a supervisor must review it first")
+                                "a supervisor must review it first", code="record.verification_failed",
+                                params={"action": what, "sections": ", ".join(failed)})
         if pending:
             raise WorkflowError(f"cannot {what}: identity verification is still pending for "
-                                f"{', '.join(pending)}; it completes when the device syncs")
+                                f"{', '.join(pending)}; it completes when the device syncs",
+                                code="record.verification_pending",
+                                params={"action": what, "sections": ", ".join(pending)})
 
     def _validate(self, session: Session, record: Record, actor: Actor, data: Mapping[str, Any],
                   reason: str | None) -> None:
@@ -287,14 +302,15 @@ class RecordCommands(RecordWriter):
                             data: Mapping[str, Any], reason: str | None) -> None:
         allowed_targets(ActionType.REQUEST_CORRECTION, Status(record.status))
         if not reason:
-            raise WorkflowError("a correction needs a reason")
+            raise WorkflowError("a correction needs a reason", code="record.reason_required",
+                                params={"action": ActionType.REQUEST_CORRECTION.value})
         changes_raw = data.get("changes", data) if isinstance(data, Mapping) else data
         requester = data.get("requester_section") if isinstance(data, Mapping) else None
         changes = self._parse(record.event, {k: v for k, v in dict(changes_raw).items()
                                              if k != "requester_section"})
         changed = {k: v for k, v in changes.items() if record.declaration.get(k) != v}
         if not changed:
-            raise WorkflowError("the correction changes nothing")
+            raise WorkflowError("the correction changes nothing", code="record.correction_changes_nothing")
         merged = dict(record.declaration) | changed
         _, errors = validate_declaration(self.country, record.event, merged, today=self._today(),
                                          complete=True)
@@ -360,7 +376,7 @@ class RecordCommands(RecordWriter):
             return
         if Status(record.status) is not Status.VERIFICATION_FAILED:
             raise WorkflowError("nothing to retry: the record's identity checks did not fail and none of "
-                                "its deliveries is stuck")
+                                "its deliveries is stuck", code="record.nothing_to_retry")
         edits = self._parse(record.event, data)
         merged = dict(record.declaration) | edits
         kept, errors = validate_declaration(self.country, record.event, merged, today=self._today(),

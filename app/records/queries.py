@@ -80,8 +80,9 @@ class RecordQueries:
         for queue in self.country.config.workqueues:
             if queue.id == queue_id:
                 return queue
-        raise WorkflowError(f"unknown queue {queue_id!r}; queues: "
-                            + ", ".join(q.id for q in self.country.config.workqueues))
+        known = ", ".join(q.id for q in self.country.config.workqueues)
+        raise WorkflowError(f"unknown queue {queue_id!r}; queues: {known}", code="record.unknown_queue",
+                            params={"queue": queue_id[:64], "known": known})
 
     def list_records(self, queue_id: str | None = None, search: str | None = None, *,
                      limit: int = 50, offset: int = 0) -> list[Record]:

@@ -41,7 +41,7 @@ SYSTEM = Actor("system", Role.SYSTEM)
 
 
 class RecordNotFound(WorkflowError):
-    default_code = "record.not_found"  # once WorkflowError is one of app.errors' bases
+    default_code = "record.not_found"
 
 
 def userinfo_jwt_name(record_id: str, section: str) -> str:
@@ -65,7 +65,7 @@ def load_record(session: Session, record_id: str) -> Record:
     if record is None:
         record = session.exec(select(Record).where(Record.tracking_id == record_id.upper())).first()
     if record is None:
-        raise RecordNotFound(f"no record {record_id!r}")
+        raise RecordNotFound(f"no record {record_id!r}", params={"record": record_id[:64]})
     return record
 
 
