@@ -258,7 +258,11 @@ class SyncAgent:
         except Exception:   # e.g. a database write failed: not acknowledged, pulled again next time
             log.exception("relay poll failed")
             return None
-        if self.confirmations_alert is not None:
+        if summary.tamper_signal:
+            self.confirmations_alert = ("the audit history no longer holds the head the relay acknowledged: "
+                                        "run `crvs-field audit verify`")
+            self._publish(alert=self.confirmations_alert)
+        elif self.confirmations_alert is not None:
             self.confirmations_alert = None
             self._publish(alert=None)
         self.last_poll = summary

@@ -12,7 +12,8 @@ the device asks (relay/README.md). One `poll`:
    it through the one writer (`DeliveryOutcomes.confirm_registration`, idempotent), then
    acknowledges it and moves the cursor. A kill between applying and acknowledging means the same
    delivery is pulled again and changes nothing;
-3. sends the audit chain head (seq, hash of the newest event), so the relay can later vouch for it.
+3. sends the audit chain head (seq, hash of the newest event), so the relay can later vouch for it
+   — only while the chain still holds the head the relay acknowledged before.
 
 The relay keeps the body but not the hub's `X-Hub-Signature`, and that HMAC is keyed with the
 relay's own hub secret: the relay checks it, the device trusts the relay's authenticated channel and
@@ -133,12 +134,23 @@ class RelayConfirmations:
                 return
 
     def _send_head(self, summary: PollSummary) -> None:
+        """Post the newest event's (seq, hash) — but first check that the chain still holds the head
+        the relay acknowledged last: the relay takes any higher sequence, so posting from a chain
+        rewritten locally would move the anchor onto the forgery."""
+        anchor = self.client.get_audit_head()
         with self.outcomes.db.read() as session:
             seq, digest = audit.head(session)
+            mismatch = audit.compare_anchor(session, anchor.seq, anchor.hash) if anchor is not None else None
+        if mismatch is not None:
+            summary.head = HeadOutcome.LOWER if mismatch is audit.AnchorMismatch.MISSING else HeadOutcome.REWRITTEN
+            log.warning("the audit chain no longer holds the relay's anchor (event %d: %s); head not sent",
+                        anchor.seq if anchor else 0, mismatch.value)
+            return
         if seq == 0:
             return
-        answer = self.client.put_audit_head(seq, digest)
-        summary.head = answer.outcome
+        if anchor is not None and (anchor.seq, anchor.hash) == (seq, digest):
+            summary.head = HeadOutcome.UNCHANGED
+            return
+        summary.head = self.client.put_audit_head(seq, digest).outcome
         if summary.tamper_signal:
-            log.warning("the relay holds another audit head for this device (%s): run `crvs-field audit verify`",
-                        answer.outcome.value)
+            log.warning("the relay refused this device's audit head (%s)", summary.head.value)
