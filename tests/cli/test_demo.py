@@ -1,4 +1,4 @@
-"""`crvs-field demo --headless`: one command brings up the emulator, a demo device and the agent."""
+"""`crvs-field demo --headless`: one command brings up the emulator, the relay, a demo device and the agent."""
 
 from __future__ import annotations
 
@@ -23,6 +23,9 @@ def test_headless_demo_syncs_its_demo_records(tmp_path: Path) -> None:
     assert queues["ready_to_register"] == 2        # the verified birth and the verified death
     assert queues["registered"] == 1 and queues["awaiting_external_validation"] == 0  # UIN confirmed
     assert queues["drafts"] == 1
+    # the confirmation came from the emulator's hub through the relay the demo runs
+    assert intro["relay"].startswith("http://127.0.0.1:")
+    assert final["newborn"] == {"status": "registered", "has_vid": True} and final["alert"] is None
 
 
 def test_demo_refuses_a_used_directory(tmp_path: Path) -> None:
