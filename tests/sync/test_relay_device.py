@@ -100,6 +100,7 @@ class AckHoldingProxy:
     def __init__(self, upstream: str) -> None:
         self.hold = threading.Event()
         self.ack_seen = threading.Event()
+        self.down = threading.Event()    # the relay is unreachable: every request answered 502
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -108,6 +109,11 @@ class AckHoldingProxy:
 
             def _forward(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if proxy.down.is_set():
+                    self.send_response(502)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 if self.path.startswith("/v1/devices/me/acks") and proxy.hold.is_set():
                     proxy.ack_seen.set()
                     time.sleep(60)       # never reaches the relay
@@ -273,6 +279,31 @@ def test_the_agent_killed_between_applying_and_acknowledging_applies_the_deliver
         office.relay.stop()
 
 
+def test_a_relay_outage_delays_confirmations_only_and_the_rid_is_registered_once_it_is_back(
+        emulator: EmulatorServer, tmp_path: Path) -> None:
+    office = make_office(emulator, tmp_path)
+    proxy = AckHoldingProxy(office.relay.base_url)
+    office.linked.env.update(relay_environment(proxy.base_url))
+    try:
+        proxy.down.set()
+        record_id, _ = declare_and_register(office)     # the packet goes; the relay cannot be told
+        assert office.relay.store.gauges()["rids_awaited"] == 0
+        emulator.process_pending()                        # the hub delivers before the device registered
+        wait_for(lambda: office.relay.store.gauges()["deliveries_unclaimed"] == 1, what="an unclaimed delivery")
+
+        proxy.down.clear()
+        result = office.sync_once()
+        assert result.returncode == 0, result.stderr
+        assert "applied 1" in result.stdout
+        record = office.record(record_id)
+        assert record.status == "registered" and record.mosip.get("vid")
+        assert office.relay.store.gauges()["rids_awaited"] == 1
+        assert office.relay.unacknowledged(office.token) == []
+    finally:
+        proxy.stop()
+        office.relay.stop()
+
+
 def test_a_revoked_device_credential_is_a_configuration_alert_and_applies_nothing(
         office: Office, emulator: EmulatorServer) -> None:
     record_id, _ = declare_and_register(office)
@@ -373,3 +404,42 @@ def test_relay_mode_without_a_url_is_a_configuration_error(tmp_path: Path) -> No
                             env={**os.environ, "CRVS_CONFIRMATIONS_MODE": "relay"})
     assert result.returncode == 2
     assert "mosip.confirmations: " in result.stderr and "mode relay needs relay_url" in result.stderr
+
+
+@pytest.mark.parametrize(("status", "headers", "body", "expected"), [
+    (200, {}, b"<html>proxy error</html>", "RelayUnavailable"),
+    (200, {"Content-Length": str(64 * 1024 * 1024)}, b"", "RelayUnavailable"),          # declared too large
+    (200, {}, b'{"items": [{"cursor": 0, "body": ""}], "next_cursor": 0, "more": false}', "RelayUnavailable"),
+    (200, {}, b'{"items": [{"cursor": 5, "body": "not base64!"}], "next_cursor": 5, "more": false}',
+     "RelayUnavailable"),
+    (401, {}, b'{"error": "unauthorised"}', "RelayCredentialRefused"),
+    (400, {}, b'{"error": "invalid_cursor"}', "RelayRefused"),
+    (503, {}, b"", "RelayUnavailable"),
+])
+def test_the_relay_client_answers_hostile_or_failing_relays_with_the_error_bases(
+        status: int, headers: dict[str, str], body: bytes, expected: str) -> None:
+    from app.errors import ConfigurationFault, Unavailable
+    from app.mosip import relay as relay_client
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *_: object) -> None:
+            return
+
+        def do_GET(self) -> None:
+            self.send_response(status)
+            for name, value in {"Content-Type": "application/json", "Content-Length": str(len(body)),
+                                **headers}.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings = relay_client.RelaySettings(f"http://127.0.0.1:{server.server_address[1]}", "token", 5)
+        with relay_client.RelayClient(settings) as client, pytest.raises((Unavailable, ConfigurationFault)) as caught:
+            client.pull(0)
+        assert type(caught.value).__name__ == expected
+    finally:
+        server.shutdown()
+        server.server_close()
