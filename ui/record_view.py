@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.records import RecordDetail
+from app.records.validation import identity_applies
 from app.records.workflow import ActionType
 from ui.context import AppContext
 from ui.i18n import (
@@ -181,7 +182,9 @@ class RecordView(QWidget):
             label = QLabel(pick(section.label, section.id), card)
             label.setProperty("role", "section")
             top.addWidget(label)
-            if section.identity:
+            checked = person.get("verification", "none") != "none"
+            if section.identity and (checked or identity_applies(
+                    self.ctx.country, record.event, section.id, record.declaration, self.ctx.today())):
                 pill = verification_pill(person.get("verification", "none"), person.get("failed_attributes"))
                 pill.setObjectName(f"pill-{section.id}")
                 top.addWidget(pill)

@@ -227,6 +227,7 @@ def test_actions_still_run_after_switching_between_records_with_other_buttons(
         window.select_record(record_id)
         qtbot.waitUntil(lambda rid=record_id: window.view.record_id == rid, timeout=5000)
         assert shown_actions(window.view) == buttons
+        assert window.view.findChild(QLabel, "pill-child") is None     # a newborn has no ID to check
     monkeypatch.setattr(window, "ask_reason", lambda title, text: "duplicate declaration")
     window.view.buttons["reject"].click()
     qtbot.waitUntil(lambda: records.get(ready.id).status == "rejected", timeout=10_000)
