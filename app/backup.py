@@ -313,8 +313,8 @@ def _extract(archive: Path, staging: Path) -> dict[str, bytes]:
                     if len(data) != info.size:
                         raise _damaged(f"{info.name} is cut short")
                     small[info.name] = data
-    except (tarfile.TarError, EOFError) as exc:
-        raise _damaged(f"not a readable archive: {type(exc).__name__}") from None
+    except (tarfile.TarError, EOFError):
+        raise _damaged("not a readable archive") from None
     except OSError as exc:
         raise BackupInvalid(f"cannot read {archive} ({exc.strerror})", code="backup.unreadable",
                             params={"path": str(archive)}) from None
@@ -390,7 +390,8 @@ def restore_backup(archive: Path, data_dir: Path, *, user: str, pin: str,
     from app.store.database import write_key_file
 
     archive, data_dir = Path(archive), Path(data_dir)
-    if data_dir.exists() and (not data_dir.is_dir() or any(data_dir.iterdir())):
+    # an empty folder, or one holding only the CLI's own logs, is new
+    if data_dir.exists() and (not data_dir.is_dir() or any(p.name != "logs" for p in data_dir.iterdir())):
         if (data_dir / SLOT_FILE).is_file():
             raise BackupForeign(f"{data_dir} already holds a device: restore into a new, empty folder",
                                 code="backup.target_in_use", params={"path": str(data_dir)})
@@ -445,8 +446,12 @@ def restore_backup(archive: Path, data_dir: Path, *, user: str, pin: str,
         device = None
         secure_data_dir(staging, create=False)
         if data_dir.exists():
-            data_dir.rmdir()
-        os.rename(staging, data_dir)
+            for part in staging.iterdir():
+                os.rename(part, data_dir / part.name)
+            staging.rmdir()
+            secure_data_dir(data_dir, create=False)
+        else:
+            os.rename(staging, data_dir)
     except BaseException:
         if device is not None:
             device.close()

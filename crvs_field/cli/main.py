@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from crvs_field.cli.backup import add_parsers as backup_parsers
 from crvs_field.cli.command import (
     EXIT_OK,
     EXIT_REFUSED,
@@ -451,6 +452,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("id")
     export.add_argument("--out")
     export.set_defaults(func=cmd_audit_export)
+    backup_parsers(sub)
     return parser
 
 
