@@ -1,0 +1,204 @@
+"""Backups (issue 19): the copy stays encrypted under the device's key, and a damaged, truncated,
+foreign or too-new archive is refused with nothing left behind; an older one is migrated."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from app import audit
+from app.backup import (
+    DB_MEMBER,
+    MANIFEST_MEMBER,
+    SLOTS_MEMBER,
+    BackupForeign,
+    BackupInvalid,
+    BackupTooNew,
+    create_backup,
+    inspect_backup,
+    restore_backup,
+)
+from app.device import Device
+from app.errors import Refused
+from app.store import Database
+from tests.core.conftest import ADMIN, AGENT, COUNTRIES, farajaland_birth
+
+PIN = "root-pin-1"
+
+
+def make_device(path: Path, records: int = 3) -> Device:
+    device = Device.initialise(path, COUNTRIES / "farajaland", admin="root", pin=PIN)
+    device.add_user(ADMIN, "ana", "agent", "ana-pin-1")
+    for n in range(records):
+        device.records.declare(AGENT, event="birth", data=farajaland_birth(**{"child.firstname": f"Wezzie{n}"}))
+    return device
+
+
+@pytest.fixture
+def device(tmp_path: Path) -> Device:
+    dev = make_device(tmp_path / "device")
+    yield dev
+    dev.close()
+
+
+def members(archive: Path) -> dict[str, bytes]:
+    with tarfile.open(archive) as tar:
+        return {info.name: tar.extractfile(info).read() for info in tar}  # type: ignore[union-attr]
+
+
+def rewrite(archive: Path, target: Path, replace: dict[str, bytes], *, fix_checksums: bool) -> Path:
+    """The archive with members replaced; with `fix_checksums` the manifest is made to match them
+    (as a forger would), so only the checks beyond the checksum can catch it."""
+    parts = members(archive) | replace
+    if fix_checksums:
+        manifest = json.loads(parts[MANIFEST_MEMBER])
+        for name, entry in manifest["files"].items():
+            entry["sha256"], entry["bytes"] = hashlib.sha256(parts[name]).hexdigest(), len(parts[name])
+        parts[MANIFEST_MEMBER] = json.dumps(manifest).encode()
+    with tarfile.open(target, "w") as tar:
+        for name, data in parts.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return target
+
+
+def test_the_copy_is_encrypted_under_the_same_key_and_opens_with_it(device: Device, tmp_path: Path) -> None:
+    result = create_backup(device.db, device.data_dir, tmp_path)
+    raw = result.path.read_bytes()
+    for needle in ("Wezzie0", "Banda", "1234567890", "CREATE TABLE", "SQLite format 3"):
+        assert needle.encode() not in raw
+        assert needle.encode("utf-16-le") not in raw
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(members(result.path)[DB_MEMBER])
+    opened = Database(copy, device.db._key)  # the live data key opens the copy
+    with opened.read() as session:
+        assert audit.head(session) == (result.manifest.audit_head_seq, result.manifest.audit_head_hash)
+    opened.close()
+    manifest = result.manifest
+    assert (manifest.records, manifest.records_by_status) == (3, {"declared": 3})
+    assert manifest.schema_revision == device.db.schema_revision()
+    assert manifest.outbox_by_state["pending"] == 6 and manifest.audit_events == 5
+    assert (manifest.center_id, manifest.machine_id) == ("10001", "10002")
+    assert inspect_backup(result.path) == manifest
+
+
+def test_restore_brings_back_every_record_and_audits_itself(device: Device, tmp_path: Path) -> None:
+    from sqlmodel import select
+
+    from app.store.models import AuditEvent, Record
+
+    result = create_backup(device.db, device.data_dir, tmp_path)
+    with device.db.read() as session:
+        live_records = {r.id: (r.status, r.declaration) for r in session.exec(select(Record))}
+        live_events = [(e.seq, e.hash) for e in session.exec(select(AuditEvent).order_by(AuditEvent.seq))]
+    restored = restore_backup(result.path, tmp_path / "new", user="root", pin=PIN, agent_key=True)
+    assert restored.in_flight_requeued == 0 and restored.schema_after == restored.schema_before
+    again = Device.open(tmp_path / "new")  # the agent key written by the restore opens it
+    try:
+        with again.db.read() as session:
+            assert {r.id: (r.status, r.declaration) for r in session.exec(select(Record))} == live_records
+            events = list(session.exec(select(AuditEvent).order_by(AuditEvent.seq)))
+            assert [(e.seq, e.hash) for e in events[:-1]] == live_events
+            assert events[-1].kind == "backup-restored"  # the restore is one more event
+            assert audit.verify(session) is None
+    finally:
+        again.close()
+
+
+def test_a_user_pin_other_than_an_admins_is_refused(device: Device, tmp_path: Path) -> None:
+    result = create_backup(device.db, device.data_dir, tmp_path)
+    with pytest.raises(Refused, match="admin"):
+        restore_backup(result.path, tmp_path / "new", user="ana", pin="ana-pin-1")
+    with pytest.raises(Refused, match="wrong PIN"):
+        restore_backup(result.path, tmp_path / "new", user="root", pin="not-the-pin-1")
+    assert not (tmp_path / "new").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".new")] == []
+
+
+@pytest.mark.parametrize("damage", ["flipped byte", "truncated", "empty", "not a tar"])
+def test_a_damaged_or_truncated_backup_is_refused(device: Device, tmp_path: Path, damage: str) -> None:
+    result = create_backup(device.db, device.data_dir, tmp_path)
+    raw = bytearray(result.path.read_bytes())
+    if damage == "flipped byte":
+        raw[len(raw) // 2] ^= 0x01  # inside the database member
+    elif damage == "truncated":
+        raw = raw[: len(raw) - 20_000]
+    elif damage == "empty":
+        raw = bytearray()
+    else:
+        raw = bytearray(b"hello" * 1000)
+    broken = tmp_path / "broken.crvsbak"
+    broken.write_bytes(bytes(raw))
+    with pytest.raises(BackupInvalid, match="damaged or truncated"):
+        restore_backup(broken, tmp_path / "new", user="root", pin=PIN)
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_foreign_devices_parts_are_refused(device: Device, tmp_path: Path) -> None:
+    other = make_device(tmp_path / "other", records=1)
+    try:
+        ours = create_backup(device.db, device.data_dir, tmp_path).path
+        theirs_dir = tmp_path / "theirs"
+        theirs_dir.mkdir()
+        theirs = members(create_backup(other.db, other.data_dir, theirs_dir).path)
+    finally:
+        other.close()
+    # the other device's key slots with our manifest: its admin key is not our device id
+    swapped_slots = rewrite(ours, tmp_path / "slots.crvsbak", {SLOTS_MEMBER: theirs[SLOTS_MEMBER]},
+                            fix_checksums=True)
+    with pytest.raises(BackupForeign, match="another device"):
+        restore_backup(swapped_slots, tmp_path / "new", user="root", pin=PIN)
+    # the other device's database under our slots and manifest: our key does not open it
+    swapped_db = rewrite(ours, tmp_path / "db.crvsbak", {DB_MEMBER: theirs[DB_MEMBER]}, fix_checksums=True)
+    with pytest.raises(BackupForeign, match="do not open"):
+        restore_backup(swapped_db, tmp_path / "new", user="root", pin=PIN)
+    # a manifest edited to claim other counts (checksums fixed): the MAC under the data key refuses it
+    manifest = json.loads(members(ours)[MANIFEST_MEMBER])
+    manifest["records"] = 999
+    edited = rewrite(ours, tmp_path / "manifest.crvsbak", {MANIFEST_MEMBER: json.dumps(manifest).encode()},
+                     fix_checksums=True)
+    with pytest.raises(BackupForeign, match="not written for this database"):
+        restore_backup(edited, tmp_path / "new", user="root", pin=PIN)
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_target_holding_a_device_is_refused(device: Device, tmp_path: Path) -> None:
+    result = create_backup(device.db, device.data_dir, tmp_path)
+    with pytest.raises(BackupForeign, match="already holds a device"):
+        restore_backup(result.path, device.data_dir, user="root", pin=PIN)
+
+
+def test_an_older_schema_is_restored_and_migrated(tmp_path: Path) -> None:
+    from alembic import command
+
+    from app.store.database import alembic_config
+
+    device = make_device(tmp_path / "device", records=2)
+    try:
+        with device.db.engine.begin() as conn:
+            cfg = alembic_config()
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0004")
+        assert device.db.schema_revision() == "0004"
+        result = create_backup(device.db, device.data_dir, tmp_path)
+    finally:
+        device.close()
+    assert result.manifest.schema_revision == "0004"
+    restored = restore_backup(result.path, tmp_path / "new", user="root", pin=PIN)
+    assert (restored.schema_before, restored.schema_after) == ("0004", "0005")
+    assert restored.manifest.records == 2
+
+
+def test_a_newer_schema_is_refused(device: Device, tmp_path: Path) -> None:
+    with device.db.write() as session:
+        session.connection().exec_driver_sql("UPDATE alembic_version SET version_num = '0999'")
+    result = create_backup(device.db, device.data_dir, tmp_path)
+    with pytest.raises(BackupTooNew, match="newer than this software"):
+        restore_backup(result.path, tmp_path / "new", user="root", pin=PIN)
+    assert not (tmp_path / "new").exists()
