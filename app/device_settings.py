@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
@@ -21,9 +20,7 @@ from app.config.loader import LoadedCountry
 from app.errors import Invalid
 from app.store.database import Database
 from app.store.models import DeviceSetting, utcnow
-
-if TYPE_CHECKING:  # app.records imports the integration engine, which reads these settings
-    from app.records import Actor
+from app.vocabulary import Actor, Role
 
 CENTER_ID = "mosip.center_id"
 MACHINE_ID = "mosip.machine_id"
@@ -92,8 +89,6 @@ class DeviceSettingsService:
     def set_mosip_ids(self, by: Actor, *, center_id: str | None = None,
                       machine_id: str | None = None) -> MosipDeviceIds:
         """An admin changes the device's centre and/or machine id (audited)."""
-        from app.records import Role
-
         if by.role is not Role.ADMIN:
             raise DeviceSettingError("only an admin can change the device's MOSIP ids")
         if center_id is None and machine_id is None:

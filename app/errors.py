@@ -60,3 +60,15 @@ class Unavailable(CrvsError):
 class ConfigurationFault(CrvsError):
     category = ErrorCategory.CONFIGURATION
     default_code = "configuration"
+
+
+class WorkflowError(Refused):
+    """An action that is not allowed now; the message says why, for the person who tried."""
+
+    default_code = "workflow.not_allowed"
+
+
+class PermissionDenied(WorkflowError):
+    """The actor's role may not do this (records, secrets, users, device settings)."""
+
+    default_code = "workflow.permission_denied"

@@ -1,9 +1,85 @@
-"""Names of concepts shared by `app/`, `sync/` and `ui/`, stored as their values. Imports nothing, so
-anything may import it."""
+"""Names of concepts shared by `app/`, `sync/` and `ui/`, stored as their values. Imports nothing of
+ours, so anything may import it; a value changed here needs a data migration of the rows holding it
+(audit events excepted: they are hash-chained and keep the spelling of their day)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
+
+
+class Status(StrEnum):
+    """Where a record stands (DESIGN §4); `app.records.workflow` says how it moves."""
+
+    DRAFT = "draft"
+    DECLARED = "declared"
+    VERIFICATION_FAILED = "verification_failed"
+    VALIDATED = "validated"
+    AWAITING_EXTERNAL_VALIDATION = "awaiting_external_validation"
+    REGISTERED = "registered"
+    CORRECTION_REQUESTED = "correction_requested"
+    REJECTED = "rejected"
+
+
+class ActionType(StrEnum):
+    """What was done to a record: `action.type`, the audit event's kind, the CLI's `records act`
+    verb and the `action` a country rule applies to, all in this one spelling."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    DECLARE = "declare"
+    VALIDATE = "validate"
+    REGISTER = "register"
+    REQUEST_CORRECTION = "request-correction"
+    APPROVE_CORRECTION = "approve-correction"
+    REJECT_CORRECTION = "reject-correction"
+    REJECT = "reject"
+    RETRY = "retry"
+    REMOVE_FROM_QUEUE = "remove-from-queue"
+    # done by the device on MOSIP's answers, never by a person
+    VERIFICATION_RESULT = "verification-result"
+    CONFIRM_REGISTRATION = "confirm-registration"
+    AUTHENTICATE = "authenticate"
+    FLAG_ATTENTION = "flag-attention"
+
+
+class Role(StrEnum):
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    REGISTRAR = "registrar"
+    ADMIN = "admin"
+    SYSTEM = "system"  # the sync agent
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who does something: a signed-in user's name and role, or the device itself (`SYSTEM`)."""
+
+    name: str
+    role: Role
+
+
+SYSTEM = Actor("system", Role.SYSTEM)
+
+
+class VerificationState(StrEnum):
+    """A person's identity check: `record.persons[section]["verification"]` (NONE until queued,
+    AUTHENTICATED after e-Signet) and `verification.status` (PENDING to VERIFIED, FAILED or CANCELLED)."""
+
+    NONE = "none"
+    PENDING = "pending"
+    VERIFIED = "verified"
+    FAILED = "failed"
+    AUTHENTICATED = "authenticated"
+    CANCELLED = "cancelled"
+
+
+class RequestState(StrEnum):
+    """A UIN request MOSIP must confirm (`external_request.status`)."""
+
+    AWAITING = "awaiting"
+    CONFIRMED = "confirmed"
+    REMOVED = "removed"     # left the queue by a supervisor; a later confirmation is a late one
 
 
 class OutboxKind(StrEnum):
@@ -25,3 +101,18 @@ class OutboxState(StrEnum):
     DONE = "done"
     QUARANTINED = "quarantined"
     CANCELLED = "cancelled"
+
+
+class PersonAttribute(StrEnum):
+    """What an identity section of a record carries besides its form fields
+    (`record.persons[section]`), as rules see it."""
+
+    VERIFICATION = "verification"
+    PSUT = "psut"
+    VID = "vid"
+    UIN = "uin"
+    FAILED_ATTRIBUTES = "failed_attributes"
+    USERINFO_JWT = "userinfo_jwt"
+
+
+PERSON_ATTRIBUTES = frozenset(PersonAttribute)

@@ -144,6 +144,7 @@ def action_text(action: str) -> str:
         "request-correction": QCoreApplication.translate("Status", "Request correction"),
         "approve-correction": QCoreApplication.translate("Status", "Approve correction"),
         "reject": QCoreApplication.translate("Status", "Reject"),
+        "reject-correction": QCoreApplication.translate("Status", "Reject correction"),
         "retry": QCoreApplication.translate("Status", "Review and re-check"),
         "remove-from-queue": QCoreApplication.translate("Status", "Remove from queue"),
         "verification-result": QCoreApplication.translate("Status", "Identity check result"),

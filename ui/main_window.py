@@ -487,6 +487,12 @@ class MainWindow(QMainWindow):
                                              "record's history."))
             if reason is None:
                 return
+        elif kind is ActionType.REJECT_CORRECTION:
+            reason = self.ask_reason(self.tr("Reject the correction of %1").replace("%1", record.tracking_id),
+                                     self.tr("Say why the correction is refused. The record stays registered "
+                                             "as it was; the reason is kept in its history."))
+            if reason is None:
+                return
         elif kind is ActionType.REMOVE_FROM_QUEUE:
             reason = self.ask_reason(
                 self.tr("Remove %1 from the queue").replace("%1", record.tracking_id),

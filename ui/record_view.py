@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.records import RecordDetail
 from app.records.validation import identity_applies
-from app.records.workflow import ActionType
+from app.records.workflow import ActionType, Status
 from ui.context import AppContext
 from ui.i18n import (
     action_text,
@@ -243,7 +243,7 @@ class RecordView(QWidget):
             return self.tr("Ready for a registrar to register.")
         if status == "awaiting_external_validation":
             return self.tr("Waiting for MOSIP to issue the UIN; the record becomes Registered when it does.")
-        if status == "correction_requested" and "approve-correction" not in available:
+        if status == Status.CORRECTION_REQUESTED and ActionType.APPROVE_CORRECTION not in available:
             return self.tr("Waiting for a registrar to approve or reject the correction.")
         return ""
 
@@ -253,6 +253,7 @@ class RecordView(QWidget):
             ActionType.REGISTER: self.tr("&Register"),
             ActionType.REQUEST_CORRECTION: self.tr("Request &correction…"),
             ActionType.APPROVE_CORRECTION: self.tr("&Approve correction…"),
+            ActionType.REJECT_CORRECTION: self.tr("Re&ject correction…"),
             ActionType.REJECT: self.tr("Re&ject…"),
             ActionType.RETRY: self.tr("Re&view failed verification…"),
             ActionType.REMOVE_FROM_QUEUE: self.tr("Re&move from queue…"),

@@ -13,10 +13,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from app.security.pins import MIN_DISTINCT_PIN_CHARACTERS, MIN_PIN_LENGTH
+from app.vocabulary import PERSON_ATTRIBUTES, ActionType
+
 IDENT = r"^[a-z][a-z0-9_]*$"
 FIELD_ID = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"
-# Attributes every identity section carries besides its form fields (see app.rules.context).
-PERSON_ATTRIBUTES = frozenset({"verification", "psut", "vid", "uin", "failed_attributes", "userinfo_jwt"})
 
 
 class Strict(BaseModel):
@@ -29,8 +30,10 @@ class EventType(StrEnum):
 
 
 class RuleAction(StrEnum):
-    REGISTER = "register"
-    APPROVE_CORRECTION = "approve_correction"
+    """The actions whose outcome a country's rules decide, spelled as the action types."""
+
+    REGISTER = ActionType.REGISTER.value
+    APPROVE_CORRECTION = ActionType.APPROVE_CORRECTION.value
 
 
 class Operation(StrEnum):
@@ -431,13 +434,10 @@ class SyncConfig(Strict):
                                  "another may take it over (a crashed agent's items come back after this)")
 
 
-MIN_PIN_LENGTH = 6
-
-
 class SecurityConfig(Strict):
     min_pin_length: int = Field(default=MIN_PIN_LENGTH, ge=MIN_PIN_LENGTH, le=64,
                                 description="shortest PIN accepted; a country may raise it, never lower it")
-    min_distinct_pin_characters: int = Field(default=3, ge=2, le=64,
+    min_distinct_pin_characters: int = Field(default=MIN_DISTINCT_PIN_CHARACTERS, ge=2, le=64,
                                              description="a PIN like 111111 or 121212 is refused")
 
 

@@ -71,7 +71,7 @@ def evaluate(country: LoadedCountry, *, event: str, action: str, values: Mapping
     """Which of the country's rules for (event, action) match this record, and what they send.
     A rule that fails on this record's data does not match; the failure is reported for audit."""
     result = Evaluation()
-    compiled = country.compiled_rules(event, action.replace("-", "_"))
+    compiled = country.compiled_rules(event, action)
     if not compiled:
         return result
     activation = build_activation(

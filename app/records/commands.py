@@ -31,7 +31,7 @@ from app.records.workflow import (
 from app.records.writer import SYSTEM, Actor, RecordWriter, userinfo_jwt_name
 from app.store.models import ExternalRequest, OutboxItem, Record, Secret
 from app.store.sequences import next_value
-from app.vocabulary import OutboxState
+from app.vocabulary import OutboxState, RequestState, VerificationState
 
 _TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 # A userinfo JWT without a picture is 1–3 KB; the bound leaves room for a small one and keeps a
@@ -191,7 +191,7 @@ class RecordCommands(RecordWriter):
                 record.declaration = dict(record.declaration) | prefill
             self._cancel_pending(session, record.id, section)
             person, source_change = esignet_provenance(
-                {"verification": "authenticated", "psut": psut, "failed_attributes": []},
+                {"verification": VerificationState.AUTHENTICATED.value, "psut": psut, "failed_attributes": []},
                 record.persons.get(section) or {}, sorted(prefill) if written else [])
             record.persons = {**record.persons, section: person}
             kept = self._keep_userinfo_jwt(session, record.id, section, userinfo_jwt)
@@ -244,6 +244,7 @@ class RecordCommands(RecordWriter):
             ActionType.REQUEST_CORRECTION: self._request_correction,
             ActionType.APPROVE_CORRECTION: self._approve_correction,
             ActionType.REJECT: self._reject,
+            ActionType.REJECT_CORRECTION: self._reject_correction,
             ActionType.RETRY: self._retry,
             ActionType.REMOVE_FROM_QUEUE: self._remove_from_queue,
         }.get(action)
@@ -280,7 +281,7 @@ class RecordCommands(RecordWriter):
         prefix = self.country.config.registration.number_prefix.get(record.event, record.event[:1].upper())
         year = self.clock().year
         record.registration_number = f"{prefix}{year}{next_value(session, f'reg:{record.event}:{year}'):06d}"
-        evaluation = evaluate(self.country, event=record.event, action="register",
+        evaluation = evaluate(self.country, event=record.event, action=ActionType.REGISTER,
                               values=record.declaration, persons=self._persons_for_rules(session, record),
                               today=self._today(),
                               registration_number=record.registration_number)
@@ -337,12 +338,12 @@ class RecordCommands(RecordWriter):
         requester = correction.get("requester_section")
         requester_state = (record.persons.get(requester) or {}) if requester else {}
         evaluation = evaluate(
-            self.country, event=record.event, action="approve_correction", values=record.declaration,
+            self.country, event=record.event, action=ActionType.APPROVE_CORRECTION, values=record.declaration,
             persons=self._persons_for_rules(session, record), today=self._today(),
             registration_number=record.registration_number,
             corrected_fields=corrected,
             correction={"reason": correction.get("reason", ""), "requester_section": requester or "",
-                        "requester_verification": requester_state.get("verification", "none")})
+                        "requester_verification": requester_state.get("verification", VerificationState.NONE.value)})
         items = enqueue(session, self.country, record_id=record.id, evaluation=evaluation,
                         officer=actor.name)
         self._remember_rid(record, items)
@@ -355,14 +356,17 @@ class RecordCommands(RecordWriter):
 
     def _reject(self, session: Session, record: Record, actor: Actor, data: Mapping[str, Any],
                 reason: str | None) -> None:
-        current = Status(record.status)
-        (target,) = allowed_targets(ActionType.REJECT, current)
-        if current is Status.CORRECTION_REQUESTED:
-            record.correction = None
-        else:
-            for section in list(record.persons):
-                self._cancel_pending(session, record.id, section)
+        (target,) = allowed_targets(ActionType.REJECT, Status(record.status))
+        for section in list(record.persons):
+            self._cancel_pending(session, record.id, section)
         self._commit_action(session, record, actor, ActionType.REJECT, target, reason=reason)
+
+    def _reject_correction(self, session: Session, record: Record, actor: Actor, data: Mapping[str, Any],
+                           reason: str | None) -> None:
+        """The correction is refused; the record stays registered as it was."""
+        (target,) = allowed_targets(ActionType.REJECT_CORRECTION, Status(record.status))
+        record.correction = None
+        self._commit_action(session, record, actor, ActionType.REJECT_CORRECTION, target, reason=reason)
 
     def _retry(self, session: Session, record: Record, actor: Actor, data: Mapping[str, Any],
                reason: str | None) -> None:
@@ -387,7 +391,7 @@ class RecordCommands(RecordWriter):
         record.declaration = kept
         sources = self._track_sources(record, before)
         edited_sections = {k.split(".", 1)[0] for k in edits}
-        failed = {s for s, p in record.persons.items() if p.get("verification") == "failed"}
+        failed = {s for s, p in record.persons.items() if p.get("verification") == VerificationState.FAILED}
         queued = self._queue_verifications(session, record, sections=failed | edited_sections)
         self._commit_action(session, record, actor, ActionType.RETRY, Status.DECLARED, reason=reason,
                             payload={"fields": sorted(edits)},
@@ -411,8 +415,8 @@ class RecordCommands(RecordWriter):
         allowed_targets(ActionType.REMOVE_FROM_QUEUE, Status(record.status))
         cancelled, already_sent = [], []
         for request in session.exec(select(ExternalRequest).where(
-                ExternalRequest.record_id == record.id, ExternalRequest.status == "awaiting")):
-            request.status = "removed"
+                ExternalRequest.record_id == record.id, ExternalRequest.status == RequestState.AWAITING)):
+            request.status = RequestState.REMOVED.value
             session.add(request)
             item = session.exec(select(OutboxItem).where(OutboxItem.idempotency_key == request.rid)).first()
             if item is not None and item.state in (OutboxState.PENDING, OutboxState.QUARANTINED):

@@ -7,47 +7,12 @@ country's rules decide) and `check_transition` refuses anything else with a clea
 
 from __future__ import annotations
 
-from enum import StrEnum
+from app.errors import PermissionDenied, WorkflowError
+from app.vocabulary import ActionType, Role, Status
 
-from app.errors import Refused
-
-
-class Status(StrEnum):
-    DRAFT = "draft"
-    DECLARED = "declared"
-    VERIFICATION_FAILED = "verification_failed"
-    VALIDATED = "validated"
-    AWAITING_EXTERNAL_VALIDATION = "awaiting_external_validation"
-    REGISTERED = "registered"
-    CORRECTION_REQUESTED = "correction_requested"
-    REJECTED = "rejected"
-
-
-class ActionType(StrEnum):
-    CREATE = "create"
-    UPDATE = "update"
-    DECLARE = "declare"
-    VALIDATE = "validate"
-    REGISTER = "register"
-    REQUEST_CORRECTION = "request-correction"
-    APPROVE_CORRECTION = "approve-correction"
-    REJECT = "reject"
-    RETRY = "retry"
-    REMOVE_FROM_QUEUE = "remove-from-queue"
-    # done by the device on MOSIP's answers, never by a person
-    VERIFICATION_RESULT = "verification-result"
-    CONFIRM_REGISTRATION = "confirm-registration"
-    AUTHENTICATE = "authenticate"
-    FLAG_ATTENTION = "flag-attention"
-
-
-class Role(StrEnum):
-    AGENT = "agent"
-    SUPERVISOR = "supervisor"
-    REGISTRAR = "registrar"
-    ADMIN = "admin"
-    SYSTEM = "system"  # the sync agent
-
+__all__ = ["PERMISSIONS", "REASON_REQUIRED", "TRANSITIONS", "USER_ACTIONS", "ActionType", "PermissionDenied",
+           "Role", "Status", "WorkflowError", "allowed_targets", "available_actions", "check_permission",
+           "check_transition"]
 
 S = Status
 _ACTIVE = (S.DECLARED, S.VERIFICATION_FAILED, S.VALIDATED)
@@ -62,10 +27,9 @@ TRANSITIONS: dict[ActionType, dict[Status | None, frozenset[Status]]] = {
     ActionType.REQUEST_CORRECTION: {S.REGISTERED: frozenset({S.CORRECTION_REQUESTED})},
     ActionType.APPROVE_CORRECTION: {
         S.CORRECTION_REQUESTED: frozenset({S.AWAITING_EXTERNAL_VALIDATION, S.REGISTERED})},
-    ActionType.REJECT: {
-        **{s: frozenset({S.REJECTED}) for s in (S.DRAFT, *_ACTIVE)},
-        S.CORRECTION_REQUESTED: frozenset({S.REGISTERED}),  # the correction is refused, not the record
-    },
+    ActionType.REJECT: {s: frozenset({S.REJECTED}) for s in (S.DRAFT, *_ACTIVE)},
+    # the correction is refused, not the record
+    ActionType.REJECT_CORRECTION: {S.CORRECTION_REQUESTED: frozenset({S.REGISTERED})},
     # from verification_failed: re-check identities; elsewhere: retry a flagged record's deliveries
     ActionType.RETRY: {S.VERIFICATION_FAILED: frozenset({S.DECLARED}),
                        **{s: frozenset({s}) for s in Status if s is not S.VERIFICATION_FAILED}},
@@ -88,6 +52,7 @@ PERMISSIONS: dict[ActionType, frozenset[Role]] = {
     ActionType.REQUEST_CORRECTION: PEOPLE,
     ActionType.APPROVE_CORRECTION: frozenset({Role.REGISTRAR}),
     ActionType.REJECT: frozenset({Role.SUPERVISOR, Role.REGISTRAR}),
+    ActionType.REJECT_CORRECTION: frozenset({Role.SUPERVISOR, Role.REGISTRAR}),
     ActionType.RETRY: frozenset({Role.SUPERVISOR, Role.REGISTRAR}),
     ActionType.REMOVE_FROM_QUEUE: frozenset({Role.SUPERVISOR}),
     ActionType.VERIFICATION_RESULT: frozenset({Role.SYSTEM}),
@@ -95,21 +60,11 @@ PERMISSIONS: dict[ActionType, frozenset[Role]] = {
     ActionType.AUTHENTICATE: PEOPLE,
     ActionType.FLAG_ATTENTION: frozenset({Role.SYSTEM}),
 }
-REASON_REQUIRED = frozenset({ActionType.REJECT, ActionType.REMOVE_FROM_QUEUE})
+REASON_REQUIRED = frozenset({ActionType.REJECT, ActionType.REJECT_CORRECTION, ActionType.REMOVE_FROM_QUEUE})
 # actions a person can ask for by name (CLI `records act`, UI buttons)
 USER_ACTIONS = (ActionType.VALIDATE, ActionType.REGISTER, ActionType.REQUEST_CORRECTION,
-                ActionType.APPROVE_CORRECTION, ActionType.REJECT, ActionType.RETRY,
+                ActionType.APPROVE_CORRECTION, ActionType.REJECT_CORRECTION, ActionType.REJECT, ActionType.RETRY,
                 ActionType.REMOVE_FROM_QUEUE)
-
-
-class WorkflowError(Refused):
-    """An action that is not allowed now; the message says why, for the person who tried."""
-
-    default_code = "workflow.not_allowed"
-
-
-class PermissionDenied(WorkflowError):
-    default_code = "workflow.permission_denied"
 
 
 def check_permission(action: ActionType, role: Role) -> None:

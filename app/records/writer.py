@@ -13,7 +13,6 @@ import datetime as dt
 import hashlib
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session, select
@@ -23,21 +22,15 @@ from app.config.loader import LoadedCountry
 from app.config.models import FieldType
 from app.records.validation import DeclarationInvalid, normalise_values
 from app.records.verification import build_verification_payload, new_transaction_id
-from app.records.workflow import ActionType, Role, Status, WorkflowError, check_transition
+from app.records.workflow import ActionType, Status, WorkflowError, check_transition
 from app.store import Database
 from app.store.models import Action, OutboxItem, Record, Secret, Verification, utcnow
-from app.vocabulary import OutboxKind, OutboxState
+from app.vocabulary import SYSTEM, Actor, OutboxKind, OutboxState, VerificationState
 
 ACTIVE_STATUSES = (Status.DECLARED, Status.VALIDATED, Status.VERIFICATION_FAILED)
 
 
-@dataclass(frozen=True)
-class Actor:
-    name: str
-    role: Role
-
-
-SYSTEM = Actor("system", Role.SYSTEM)
+__all__ = ["SYSTEM", "Actor", "RecordNotFound", "RecordWriter", "fold", "load_record", "userinfo_jwt_name"]
 
 
 class RecordNotFound(WorkflowError):
@@ -131,8 +124,8 @@ class RecordWriter:
 
     @staticmethod
     def _pending_or_failed(record: Record) -> tuple[list[str], list[str]]:
-        pending = [s for s, p in record.persons.items() if p.get("verification") == "pending"]
-        failed = [s for s, p in record.persons.items() if p.get("verification") == "failed"]
+        pending = [s for s, p in record.persons.items() if p.get("verification") == VerificationState.PENDING]
+        failed = [s for s, p in record.persons.items() if p.get("verification") == VerificationState.FAILED]
         return pending, failed
 
     # ------------------------------------------------------------------ identity checks
@@ -146,7 +139,7 @@ class RecordWriter:
             if not section.identity or (sections is not None and section.id not in sections):
                 continue
             person = dict(record.persons.get(section.id) or {})
-            if person.get("verification") == "authenticated":
+            if person.get("verification") == VerificationState.AUTHENTICATED:
                 continue
             payload = build_verification_payload(self.country, section, record.declaration)
             if payload is None:
@@ -159,7 +152,7 @@ class RecordWriter:
             session.add(OutboxItem(idempotency_key=txn, kind=OutboxKind.VERIFY.value, record_id=record.id,
                                    payload={**payload, "transaction_id": txn, "section": section.id},
                                    created_at=self.clock(), next_attempt_at=self.clock()))
-            person.update({"verification": "pending", "failed_attributes": []})
+            person.update({"verification": VerificationState.PENDING.value, "failed_attributes": []})
             record.persons = {**record.persons, section.id: person}
             queued.append(section.id)
         return queued
@@ -167,8 +160,8 @@ class RecordWriter:
     def _cancel_pending(self, session: Session, record_id: str, section: str) -> None:
         for old in session.exec(select(Verification).where(
                 Verification.record_id == record_id, Verification.section == section,
-                Verification.status == "pending")):
-            old.status = "cancelled"
+                Verification.status == VerificationState.PENDING)):
+            old.status = VerificationState.CANCELLED.value
             session.add(old)
             item = session.exec(select(OutboxItem).where(
                 OutboxItem.idempotency_key == old.transaction_id)).first()
@@ -180,7 +173,7 @@ class RecordWriter:
         """The persons as rules see them: with each authenticated person's userinfo JWT."""
         persons = dict(record.persons)
         for section, person in record.persons.items():
-            if person.get("verification") != "authenticated":
+            if person.get("verification") != VerificationState.AUTHENTICATED:
                 continue
             row = session.get(Secret, userinfo_jwt_name(record.id, section))
             if row is not None:

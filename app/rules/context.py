@@ -3,16 +3,39 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol
 
 import celpy
 
-from app.config.models import PERSON_ATTRIBUTES, Form
 from app.rules.engine import Vocabulary
+from app.vocabulary import PERSON_ATTRIBUTES, PersonAttribute, VerificationState
 
 
-def vocabulary_for(form: Form) -> Vocabulary:
+class FieldShape(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+
+
+class SectionShape(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def identity(self) -> bool: ...
+    @property
+    def fields(self) -> Sequence[FieldShape]: ...
+
+
+class FormShape(Protocol):
+    """What an activation needs of a form (`app.config.models.Form`); rules know no configuration."""
+
+    @property
+    def sections(self) -> Sequence[SectionShape]: ...
+
+
+def vocabulary_for(form: FormShape) -> Vocabulary:
     sections: dict[str, frozenset[str]] = {}
     for section in form.sections:
         names = {f.name for f in section.fields}
@@ -23,7 +46,7 @@ def vocabulary_for(form: Form) -> Vocabulary:
 
 
 def build_activation(
-    form: Form,
+    form: FormShape,
     values: Mapping[str, Any],
     *,
     persons: Mapping[str, Mapping[str, Any]] | None = None,
@@ -47,10 +70,11 @@ def build_activation(
             entries[f.name] = value
         if section.identity:
             person = persons.get(section.id, {})
-            entries["verification"] = person.get("verification") or "none"
-            for key in ("psut", "vid", "uin", "userinfo_jwt"):
+            entries["verification"] = person.get("verification") or VerificationState.NONE.value
+            for key in (PersonAttribute.PSUT, PersonAttribute.VID, PersonAttribute.UIN,
+                        PersonAttribute.USERINFO_JWT):
                 if person.get(key):
-                    entries[key] = person[key]
+                    entries[key.value] = person[key]
             entries["failed_attributes"] = list(person.get("failed_attributes") or [])
         data[section.id] = entries
     data["today"] = today.isoformat()

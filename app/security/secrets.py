@@ -9,24 +9,37 @@ directly has no valid signature and is refused as if it were missing."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlmodel import select
 
-from app.config.loader import LoadedCountry
-from app.config.models import SecretRef
-from app.errors import ConfigurationFault, Invalid, Refused
-from app.records.service import Actor
-from app.records.workflow import PermissionDenied, Role
+from app.errors import ConfigurationFault, Invalid, PermissionDenied, Refused
 from app.security.files import read_bounded
 from app.security.keyslots import KeySlots
 from app.store import Database
 from app.store.models import Secret, utcnow
+from app.vocabulary import Actor, Role
 
 MAX_SECRET_BYTES = 64 * 1024
 MAX_NAME = 64
 SIGNED = b"CRVS-SIGNED-1\0"  # envelope: marker, 64-byte Ed25519 signature, value
+
+
+class SecretReference(Protocol):
+    """A country's `{secret: name}` or `{file: path}` (`app.config.models.SecretRef`)."""
+
+    @property
+    def secret(self) -> str | None: ...
+    @property
+    def file(self) -> str | None: ...
+
+
+class CountryFiles(Protocol):
+    """Where a country's files are (`app.config.loader.LoadedCountry`)."""
+
+    def resolve(self, relative: str) -> Path: ...
 
 
 class MissingSecret(ConfigurationFault, LookupError):
@@ -123,7 +136,7 @@ class SecretStore:
         with self.db.read() as session:
             return sorted(session.exec(select(Secret.name)).all())
 
-    def resolve(self, country: LoadedCountry, ref: SecretRef) -> bytes:
+    def resolve(self, country: CountryFiles, ref: SecretReference) -> bytes:
         if ref.file is not None:
             return read_bounded(country.resolve(ref.file), MAX_SECRET_BYTES, what="a key file")
         assert ref.secret is not None

@@ -15,16 +15,17 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlmodel import func, select
 
 from app import audit
-from app.config.models import MIN_PIN_LENGTH, SecurityConfig  # noqa: F401  (MIN_PIN_LENGTH re-exported)
 from app.errors import Invalid, Refused
-from app.records.service import Actor
-from app.records.workflow import Role
 from app.security.keyslots import REFUSAL, GrantForged, KeySlots, SlotError
+from app.security.pins import MIN_PIN_LENGTH as MIN_PIN_LENGTH  # re-exported for the CLI
+from app.security.pins import DefaultPinRules, PinRules
 from app.store import Database
 from app.store.models import User, utcnow
+from app.vocabulary import Actor, Role
 
 _NAME = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
 FREE_ATTEMPTS = 3
+
 MAX_LOCKOUT = dt.timedelta(hours=1)
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
@@ -43,10 +44,10 @@ class WeakPin(UserError):
     default_code = "user.weak_pin"
 
 
-def check_pin(pin: str, policy: SecurityConfig | None = None) -> None:
+def check_pin(pin: str, policy: PinRules | None = None) -> None:
     """Refuse a PIN before anything is written: too short, too few distinct characters, or holding
     control or other unprintable characters (a terminal could not type it back)."""
-    policy = policy or SecurityConfig()
+    policy = policy or DefaultPinRules()
     if len(pin) < policy.min_pin_length:
         raise WeakPin(f"a PIN has at least {policy.min_pin_length} characters",
                       params={"min_length": policy.min_pin_length})
@@ -68,11 +69,11 @@ def lockout_for(failures: int) -> dt.timedelta:
 
 class UserService:
     def __init__(self, db: Database, clock: Callable[[], dt.datetime] = utcnow, *,
-                 slots: KeySlots | None = None, pin_policy: SecurityConfig | None = None):
+                 slots: KeySlots | None = None, pin_policy: PinRules | None = None):
         self.db = db
         self.clock = clock
         self.slots = slots
-        self.pin_policy = pin_policy or SecurityConfig()
+        self.pin_policy: PinRules = pin_policy or DefaultPinRules()
 
     def count(self) -> int:
         with self.db.read() as session:

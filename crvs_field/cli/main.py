@@ -394,7 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
     act = records.add_parser("act", help="validate, register, correct, reject, retry, remove-from-queue")
     act.add_argument("id", help="record id or tracking id")
     act.add_argument("action", choices=["validate", "register", "request-correction", "approve-correction",
-                                        "reject", "retry", "remove-from-queue"])
+                                        "reject-correction", "reject", "retry", "remove-from-queue"])
     act.add_argument("--data", help="JSON file: corrected or edited fields")
     act.add_argument("--reason")
     act.add_argument("--json", action="store_true")

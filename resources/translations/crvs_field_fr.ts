@@ -434,6 +434,14 @@
         <translation>Indiquez pourquoi la déclaration est rejetée. Le motif est conservé dans l&apos;historique du dossier.</translation>
     </message>
     <message>
+        <source>Reject the correction of %1</source>
+        <translation>Rejeter la correction de %1</translation>
+    </message>
+    <message>
+        <source>Say why the correction is refused. The record stays registered as it was; the reason is kept in its history.</source>
+        <translation>Indiquez pourquoi la correction est refusée. L’acte reste enregistré tel quel ; le motif est conservé dans son historique.</translation>
+    </message>
+    <message>
         <source>Remove %1 from the queue</source>
         <translation>Retirer %1 de la file</translation>
     </message>
@@ -736,6 +744,10 @@
         <translation>&amp;Approuver la correction…</translation>
     </message>
     <message>
+        <source>Re&amp;ject correction…</source>
+        <translation>Re&amp;jeter la correction…</translation>
+    </message>
+    <message>
         <source>Re&amp;ject…</source>
         <translation>Re&amp;jeter…</translation>
     </message>
@@ -953,6 +965,10 @@
     <message>
         <source>Reject</source>
         <translation>Rejet</translation>
+    </message>
+    <message>
+        <source>Reject correction</source>
+        <translation>Rejet de la correction</translation>
     </message>
     <message>
         <source>Review and re-check</source>

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlmodel import select
 
 from app.delivery import DeliveryOutcomes
-from app.records import RecordService
+from app.records import RecordService, WorkflowError
 from app.store.models import AuditEvent, OutboxItem
 from tests.core.conftest import AGENT, REGISTRAR, SUPERVISOR, farajaland_birth, farajaland_death, years_ago
 
@@ -88,6 +89,26 @@ def test_failed_father_blocks_registration_until_review(service: RecordService) 
     record = service.get(record.id)
     assert record.status == "verification_failed"
     assert record.persons["father"] == {"verification": "failed", "failed_attributes": ["name"], "source": "typed"}
+
+
+def test_refusing_a_correction_is_its_own_action_and_keeps_the_record(service: RecordService) -> None:
+    record = service.declare(AGENT, event="birth", data=farajaland_birth(child_dob=years_ago(4)))
+    verify_all(service, record.id)
+    service.act(REGISTRAR, record.id, "register")
+    service.act(AGENT, record.id, "request-correction", data={"child.firstname": "Amelia"}, reason="typo")
+    with pytest.raises(WorkflowError) as refused:
+        service.act(REGISTRAR, record.id, "reject", reason="not a typo")
+    assert refused.value.code == "workflow.wrong_status"
+    with pytest.raises(WorkflowError) as no_reason:
+        service.act(REGISTRAR, record.id, "reject-correction")
+    assert no_reason.value.code == "record.reason_required"
+    record = service.act(REGISTRAR, record.id, "reject-correction", reason="the certificate says Amelie")
+    assert (record.status, record.correction) == ("registered", None)
+    assert record.declaration["child.firstname"] != "Amelia"
+    assert outbox(service, record.id, "update_biographics") == []
+    event = last_audit(service, record.id)
+    assert (event.kind, event.details["from"], event.details["to"]) == (
+        "reject-correction", "correction_requested", "registered")
 
 
 def test_correction_of_an_under_ten_child_updates_mosip(service: RecordService) -> None:

@@ -23,8 +23,8 @@ from tests.core.conftest import COUNTRIES, farajaland_birth, farajaland_death, y
 
 COUNTRY = load_country(COUNTRIES / "farajaland")
 ROLES = [Role.AGENT, Role.SUPERVISOR, Role.REGISTRAR, Role.ADMIN]
-USER_ACTIONS = ["validate", "register", "request-correction", "approve-correction", "reject", "retry",
-                "remove-from-queue"]
+USER_ACTIONS = ["validate", "register", "request-correction", "approve-correction", "reject-correction", "reject",
+                "retry", "remove-from-queue"]
 
 
 def test_transition_table_only_names_defined_states() -> None:

@@ -152,7 +152,8 @@ def test_correction_requested_then_approved_shows_what_changed(make_window, make
     qtbot.waitUntil(lambda: registrar.view.record_id == record.id, timeout=5000)
     changes = registrar.view.findChild(QTableWidget, "changes")
     assert [changes.item(0, c).text() for c in range(3)] == ["First name(s)", "Kondwani", "Kondwane"]
-    assert {"approve-correction", "reject"} <= set(registrar.view.buttons)
+    assert {"approve-correction", "reject-correction"} <= set(registrar.view.buttons)
+    assert "reject" not in registrar.view.buttons      # refusing the correction is not rejecting the record
     _fill_dialog_later(qtbot, lambda dialog: dialog.accept())
     registrar.view.buttons["approve-correction"].click()
     qtbot.waitUntil(lambda: records.get(record.id).status == "registered"
