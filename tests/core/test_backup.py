@@ -176,6 +176,7 @@ def test_a_target_holding_a_device_is_refused(device: Device, tmp_path: Path) ->
 
 def test_an_older_schema_is_restored_and_migrated(tmp_path: Path) -> None:
     from alembic import command
+    from alembic.script import ScriptDirectory
 
     from app.store.database import alembic_config
 
@@ -191,7 +192,8 @@ def test_an_older_schema_is_restored_and_migrated(tmp_path: Path) -> None:
         device.close()
     assert result.manifest.schema_revision == "0004"
     restored = restore_backup(result.path, tmp_path / "new", user="root", pin=PIN)
-    assert (restored.schema_before, restored.schema_after) == ("0004", "0005")
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert (restored.schema_before, restored.schema_after) == ("0004", head)
     assert restored.manifest.records == 2
 
 
@@ -202,3 +204,26 @@ def test_a_newer_schema_is_refused(device: Device, tmp_path: Path) -> None:
     with pytest.raises(BackupTooNew, match="newer than this software"):
         restore_backup(result.path, tmp_path / "new", user="root", pin=PIN)
     assert not (tmp_path / "new").exists()
+
+
+def test_after_a_removal_the_next_backup_is_under_the_new_key(device: Device, tmp_path: Path) -> None:
+    from app.store import DatabaseError
+
+    old_key = device.db._key
+    (tmp_path / "older").mkdir()
+    older = create_backup(device.db, device.data_dir, tmp_path / "older")
+    device.remove_user(ADMIN, "ana")  # re-keys the database
+    newer_dir = tmp_path / "newer"
+    newer_dir.mkdir()
+    newer = create_backup(device.db, device.data_dir, newer_dir)
+    assert "ana" in json.loads(members(older.path)[SLOTS_MEMBER])["slots"]  # her slot stays in the old one
+    assert "ana" not in json.loads(members(newer.path)[SLOTS_MEMBER])["slots"]
+    for archive, opens_with_old_key in ((older.path, True), (newer.path, False)):
+        copy = tmp_path / f"{archive.parent.name}.db"
+        copy.write_bytes(members(archive)[DB_MEMBER])
+        if opens_with_old_key:
+            Database(copy, old_key).close()
+        else:
+            with pytest.raises(DatabaseError):
+                Database(copy, old_key)
+            Database(copy, device.db._key).close()
