@@ -45,7 +45,7 @@ def test_wal_mode_and_every_commit_synced(db: Database) -> None:
 
 
 def test_migrations_produce_the_models_schema(db: Database) -> None:
-    assert db.schema_revision() == "0005"
+    assert db.schema_revision() == "0006"
     with db.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"include_name": include_name})
         diff = compare_metadata(context, SQLModel.metadata)
@@ -54,7 +54,7 @@ def test_migrations_produce_the_models_schema(db: Database) -> None:
 
 def test_migrate_is_idempotent(db: Database) -> None:
     db.migrate()
-    assert db.schema_revision() == "0005"
+    assert db.schema_revision() == "0006"
 
 
 def test_a_failed_write_leaves_nothing(service: RecordService) -> None:
@@ -68,7 +68,7 @@ def test_a_failed_write_leaves_nothing(service: RecordService) -> None:
         assert session.get(Record, "x" * 32) is None
 
 
-@pytest.mark.parametrize("earlier", ["0002", "0003", "0004"])
+@pytest.mark.parametrize("earlier", ["0002", "0003", "0004", "0005"])
 def test_upgrade_from_every_later_schema(tmp_path: Path, earlier: str, farajaland: LoadedCountry) -> None:
     """A device on any earlier schema upgrades to the newest; with no device settings of its own
     it keeps the country file's MOSIP centre and machine ids (0005)."""
@@ -84,7 +84,7 @@ def test_upgrade_from_every_later_schema(tmp_path: Path, earlier: str, farajalan
         command.upgrade(cfg, earlier)
     assert db.schema_revision() == earlier
     db.migrate()
-    assert db.schema_revision() == "0005"
+    assert db.schema_revision() == "0006"
     packets = farajaland.config.mosip.packets
     with db.read() as session:
         ids = mosip_device_ids(session, farajaland)
@@ -115,7 +115,8 @@ def test_device_ids_are_the_devices_and_only_an_admin_changes_them(db: Database,
 
 
 def test_upgrade_from_the_first_schema_keeps_the_data(tmp_path: Path) -> None:
-    """A device on schema 0001 with records upgrades in place, data intact."""
+    """A device on schema 0001 with records upgrades in place, data intact; a stored `reject` that
+    refused a correction becomes `reject-correction` (0006), a record's rejection stays `reject`."""
     from alembic import command
     from sqlmodel import text
 
@@ -137,14 +138,23 @@ def test_upgrade_from_the_first_schema_keeps_the_data(tmp_path: Path) -> None:
         conn.execute(text("INSERT INTO outbox (idempotency_key, kind, record_id, payload, state, attempts, "
                           "next_attempt_at, created_at, updated_at) VALUES ('k2', 'verify', 'r2', '{}', 'pending', "
                           "0, '2026-01-02', '2026-01-02', '2026-01-02')"))
+        history = [("r1", "declare"), ("r1", "reject"), ("r2", "register"), ("r2", "request-correction"),
+                   ("r2", "reject"), ("r2", "request-correction"), ("r2", "approve-correction"),
+                   ("r2", "flag-attention"), ("r2", "request-correction"), ("r2", "retry"), ("r2", "reject")]
+        for record_id, action_type in history:
+            conn.execute(text("INSERT INTO action (record_id, type, status, actor, at, payload) VALUES "
+                              "(:r, :t, 'accepted', 'a', '2026-01-03', '{}')"), {"r": record_id, "t": action_type})
     assert db.schema_revision() == "0001"
     db.migrate()
-    assert db.schema_revision() == "0005"
+    assert db.schema_revision() == "0006"
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT tracking_id FROM record WHERE id = 'r1'")).scalar() == "T1"
         # 0004: the record with a pending outbox item is in the Outbox queue, the other is not
         assert dict(conn.execute(text("SELECT id, outbox_open FROM record")).all()) == {"r1": 0, "r2": 1}
         indexes = {row[1] for row in conn.execute(text("PRAGMA index_list('record')"))}
+        types = [tuple(row) for row in conn.execute(text("SELECT record_id, type FROM action ORDER BY id"))]
+    assert [t for _, t in types if t.startswith("reject")] == [
+        "reject", "reject-correction", "reject-correction"]
     assert "ix_record_status_updated" in indexes
     db.close()
 
