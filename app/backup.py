@@ -203,6 +203,9 @@ def create_backup(db: Database, data_dir: Path, destination: Path, *,
                            params={"destination": str(destination)})
     key: bytes = db._key  # the key the live database is open with at this moment
     slots_path = Path(data_dir) / SLOT_FILE
+    if not slots_path.is_file():
+        raise BackupFailed("this device has no key slots (no admin): a backup of it could never be restored",
+                           code="backup.no_key_slots")
     try:
         staging = Path(tempfile.mkdtemp(prefix=".crvs-backup-", dir=destination))
     except OSError as exc:
