@@ -227,3 +227,34 @@ def test_after_a_removal_the_next_backup_is_under_the_new_key(device: Device, tm
             with pytest.raises(DatabaseError):
                 Database(copy, old_key)
             Database(copy, device.db._key).close()
+
+
+def test_the_cli_backs_up_and_restores_with_clear_refusals(device: Device, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    def cli(*args: str, pin: str | None = None) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if k not in ("CRVS_FIELD_PIN", "CRVS_FIELD_DB_KEY")}
+        if pin:
+            env["CRVS_FIELD_PIN"] = pin
+        return subprocess.run([sys.executable, "-m", "crvs_field", *args], capture_output=True, text=True,
+                              env=env, timeout=120)
+
+    out = tmp_path / "usb"
+    out.mkdir()
+    data = str(device.data_dir)
+    as_agent = cli("--data-dir", data, "--user", "ana", "backup", "--to", str(out), pin="ana-pin-1")
+    assert as_agent.returncode == 1 and "admin" in as_agent.stderr
+    unattended = cli("--data-dir", data, "backup", "--to", str(out))  # the agent key
+    assert unattended.returncode == 0, unattended.stderr
+    archive = next(out.iterdir())
+    cut = tmp_path / "cut.crvsbak"
+    cut.write_bytes(archive.read_bytes()[:50_000])
+    refused = cli("--user", "root", "restore", str(cut), "--data-dir", str(tmp_path / "new"), pin=PIN)
+    assert refused.returncode == 2 and "damaged or truncated" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    restored = cli("--user", "root", "restore", str(archive), "--data-dir", str(tmp_path / "new"), pin=PIN)
+    assert restored.returncode == 0, restored.stderr
+    assert "3 records" in restored.stdout and "audit chain holds" in restored.stdout
+    assert "RPR-WIS-001" in restored.stdout  # why resending after the restore is safe
