@@ -13,10 +13,9 @@ from sqlmodel import col, select
 
 from app.store.database import Database
 from app.store.models import DeviceSetting, ExternalRequest, OutboxItem, utcnow
-from app.vocabulary import OutboxState
+from app.vocabulary import OutboxState, RequestState
 
 RELAY_CURSOR = "relay.cursor"
-AWAITING = "awaiting"
 
 
 class ConfirmationState:
@@ -46,6 +45,6 @@ class ConfirmationState:
             return list(session.exec(
                 select(ExternalRequest.rid)
                 .join(OutboxItem, col(OutboxItem.idempotency_key) == col(ExternalRequest.rid))
-                .where(ExternalRequest.status == AWAITING, OutboxItem.state == OutboxState.DONE.value)
+                .where(ExternalRequest.status == RequestState.AWAITING, OutboxItem.state == OutboxState.DONE.value)
                 .order_by(col(ExternalRequest.created_at))))
 

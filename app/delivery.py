@@ -23,7 +23,7 @@ from app.records.verification import VerificationOutcome
 from app.records.workflow import ActionType, Status, check_permission
 from app.records.writer import ACTIVE_STATUSES, SYSTEM, Actor, RecordWriter
 from app.store.models import ExternalRequest, OutboxItem, Record, Verification
-from app.vocabulary import OutboxState
+from app.vocabulary import OutboxState, RequestState, VerificationState
 
 log = logging.getLogger("crvs_field.delivery")
 _CHUNK = 500  # ids per IN (...): well under SQLite's bound on parameters
@@ -92,7 +92,7 @@ class DeliveryOutcomes(RecordWriter):
             for chunk in range(0, len(txns), _CHUNK):
                 verifications.update((v.transaction_id, v) for v in session.exec(select(Verification).where(
                     col(Verification.transaction_id).in_(txns[chunk:chunk + _CHUNK]))))
-            record_ids = sorted({v.record_id for v in verifications.values() if v.status == "pending"})
+            record_ids = sorted({v.record_id for v in verifications.values() if v.status == VerificationState.PENDING})
             records: list[Record] = []  # held, so the session's (weak) identity map keeps them for _load
             for chunk in range(0, len(record_ids), _CHUNK):
                 records += session.exec(select(Record).where(col(Record.id).in_(record_ids[chunk:chunk + _CHUNK])))
@@ -101,9 +101,9 @@ class DeliveryOutcomes(RecordWriter):
 
     def _apply_verification(self, session: Session, verification: Verification | None,
                             outcome: VerificationOutcome, actor: Actor) -> Record | None:
-        if verification is None or verification.status != "pending":
+        if verification is None or verification.status != VerificationState.PENDING:
             return None
-        verification.status = "verified" if outcome.verified else "failed"
+        verification.status = (VerificationState.VERIFIED if outcome.verified else VerificationState.FAILED).value
         verification.failed_attributes = sorted(set(outcome.failed_attributes))
         verification.error_codes = list(outcome.error_codes)
         verification.completed_at = self.clock()
@@ -211,11 +211,11 @@ class DeliveryOutcomes(RecordWriter):
         check_permission(ActionType.CONFIRM_REGISTRATION, actor.role)
         with self.db.write() as session:
             request = session.get(ExternalRequest, rid)
-            if request is None or request.status == "confirmed":
+            if request is None or request.status == RequestState.CONFIRMED:
                 return None
             record = self._load(session, request.record_id)
-            late = request.status == "removed"
-            request.status = "confirmed"
+            late = request.status == RequestState.REMOVED
+            request.status = RequestState.CONFIRMED.value
             request.confirmed_at = self.clock()
             session.add(request)
             keep_uin = self.country.config.mosip.store_uin

@@ -30,6 +30,7 @@ from app.outbox import Backoff, OutboxLedger
 from app.records import RecordService
 from app.store.models import utcnow
 from app.sync_status import SyncStatusHub
+from app.vocabulary import OutboxState
 from sync.confirmations import PollSummary, RelayConfirmations
 from sync.connectivity import Connectivity
 from sync.credentials import CredentialReader, apply_credential
@@ -187,7 +188,7 @@ class SyncAgent:
     def queued(self) -> int:
         """Outbox items still to send (pending or in flight)."""
         counts = self.ledger.counts()
-        return counts["pending"] + counts["in_flight"]
+        return counts[OutboxState.PENDING] + counts[OutboxState.IN_FLIGHT]
 
     # ------------------------------------------------------------------ jobs
 
@@ -212,7 +213,7 @@ class SyncAgent:
             return None  # one drain at a time
         try:
             counts = self.ledger.counts()
-            self._publish(running=True, done=0, total=counts["pending"] + counts["in_flight"])
+            self._publish(running=True, done=0, total=counts[OutboxState.PENDING] + counts[OutboxState.IN_FLIGHT])
             summary = asyncio.run(self.worker.drain())
             log.info("drain: %s", ", ".join(f"{k} {v}" for k, v in summary.as_dict().items() if v))
             self.poll_confirmations()
@@ -363,5 +364,6 @@ class SyncAgent:
 
     def _publish(self, **changes: object) -> None:
         counts = self.ledger.counts()
-        self.hub.update(online=self.connectivity.online, queued=counts["pending"] + counts["in_flight"],
-                        quarantined=counts["quarantined"], **changes)
+        self.hub.update(online=self.connectivity.online,
+                        queued=counts[OutboxState.PENDING] + counts[OutboxState.IN_FLIGHT],
+                        quarantined=counts[OutboxState.QUARANTINED], **changes)

@@ -18,6 +18,7 @@ from app.records.workflow import ActionType, Role, Status, WorkflowError, availa
 from app.records.writer import fold, load_record
 from app.store import Database
 from app.store.models import Action, ExternalRequest, OutboxItem, Record, Verification, utcnow
+from app.vocabulary import RequestState
 
 
 @dataclass
@@ -98,7 +99,7 @@ class RecordQueries:
     def awaiting_confirmation(self) -> int:
         with self.db.read() as session:
             return session.exec(select(func.count()).select_from(ExternalRequest)
-                                .where(ExternalRequest.status == "awaiting")).one()
+                                .where(ExternalRequest.status == RequestState.AWAITING)).one()
 
     def queue_counts(self) -> dict[str, int]:
         """All queues' counts in three queries: statuses grouped once, the flag, the outbox."""
