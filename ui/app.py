@@ -275,10 +275,10 @@ def main(data_dir: Path, country_dir: Path | None = None, sync_hub: SyncStatusHu
             ctx.actor = login.actor
             if on_unlocked is not None:
                 on_unlocked(session.device)
-            window = MainWindow(ctx, bridge)
+            window = MainWindow(ctx, bridge, settings=settings)
             idle = IdleLock(window, idle_lock_seconds, window.sign_out)
             app.installEventFilter(idle)
-            window.show()
+            window.show_fitted()
             if startup_trace.enabled():
                 startup_trace.mark("main_window_shown", window)
                 _trace_first_page(window)

@@ -7,7 +7,16 @@ import datetime as dt
 import logging
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSettings,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -48,6 +57,15 @@ from ui.widgets import ReasonDialog
 log = logging.getLogger(__name__)
 PAGE_SIZE = 50
 SYNC_REFRESH_MS = 300
+LAPTOP_SCREEN = QSize(1366, 768)     # the smallest screen the window is designed for
+DEFAULT_SIZE = QSize(1280, 800)
+GEOMETRY_KEY = "main_window/geometry"
+
+
+def should_maximise(available: QSize) -> bool:
+    """A laptop-sized screen (≤ 1366×768 available) gets the whole screen: the default size
+    would not fit, and the sync bar and pager would fall off its bottom edge."""
+    return available.width() <= LAPTOP_SCREEN.width() or available.height() <= LAPTOP_SCREEN.height()
 
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole.value
@@ -104,9 +122,11 @@ class RecordListModel(QAbstractTableModel):
 class MainWindow(QMainWindow):
     signed_out = Signal()
 
-    def __init__(self, ctx: AppContext, bridge: SyncBridge | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, bridge: SyncBridge | None = None, parent: QWidget | None = None,
+                 settings: QSettings | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.settings = settings
         self._own_bridge = bridge is None
         self.bridge = bridge or SyncBridge(ctx.sync_hub, self)
         self.queue_id: str | None = ctx.country.config.workqueues[0].id
@@ -127,7 +147,7 @@ class MainWindow(QMainWindow):
         self._sync_refresh.timeout.connect(self._refresh_after_sync)
         actor = ctx.actor
         self.setWindowTitle(self.tr("crvs-field — %1").replace("%1", ctx.country.name.title()))
-        self.resize(1280, 800)
+        self.resize(DEFAULT_SIZE)
 
         self._build_toolbar()
         central = QWidget(self)
@@ -262,6 +282,27 @@ class MainWindow(QMainWindow):
     def sign_out(self) -> None:
         self.wants_sign_out = True
         self.close()
+
+    # ------------------------------------------------------------------ geometry
+    def available_size(self) -> QSize:
+        screen = self.screen()
+        return screen.availableGeometry().size() if screen is not None else DEFAULT_SIZE
+
+    def show_fitted(self) -> None:
+        """Show the window as the person left it (size, position, maximised); on a laptop-sized
+        screen, always maximised."""
+        saved = self.settings.value(GEOMETRY_KEY) if self.settings is not None else None
+        if saved:
+            self.restoreGeometry(saved)      # the saved maximised state comes back with it
+        if should_maximise(self.available_size()):
+            self.showMaximized()
+        else:
+            self.show()
+
+    def _save_geometry(self) -> None:
+        if self.settings is not None:
+            self.settings.setValue(GEOMETRY_KEY, self.saveGeometry())
+            self.settings.sync()
 
     # ------------------------------------------------------------------ messages
     def notify(self, text: str, kind: str = "info") -> None:
@@ -567,6 +608,7 @@ class MainWindow(QMainWindow):
             event.ignore()                      # save what was typed, then close (a failed save: close anyway)
             form.save_now(then=self.close)
             return
+        self._save_geometry()
         if self._own_bridge:
             self.bridge.close()
         super().closeEvent(event)
