@@ -67,6 +67,12 @@ def head(session: Session) -> tuple[int, str]:
     return (row[0], row[1]) if row else (0, GENESIS)
 
 
+def hash_at(session: Session, seq: int) -> str | None:
+    """The hash of event `seq` in the local chain (None: no such event)."""
+    event = session.get(AuditEvent, seq)
+    return event.hash if event is not None else None
+
+
 class AnchorMismatch(StrEnum):
     MISSING = "missing"       # the chain ends before the anchored event: the newest events were deleted
     REWRITTEN = "rewritten"   # the anchored event's hash differs: the chain was rewritten

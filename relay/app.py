@@ -8,7 +8,9 @@ Device side (``Authorization: Bearer <token>``; anything else → 401 and nothin
   DELETE /v1/devices/me/awaited      {"rids": [...]}  no longer awaited
   GET    /v1/devices/me/deliveries?after=<cursor>&limit=N
   POST   /v1/devices/me/acks         {"cursors": [...]}
-  POST   /v1/devices/me/audit-head   {"seq": n, "hash": "…"}   (409: lower or rewritten: tamper signal)
+  POST   /v1/devices/me/audit-head   {"seq": n, "hash": "…", "prev_seq": m, "prev_hash": "…"}
+         (prev_*: the device chain at the acknowledged seq, required to move it; 409 audit_head_lower /
+         audit_head_rewritten: tamper signal; 409 audit_head_stale: the anchor moved meanwhile, read it again)
   GET    /v1/devices/me/audit-head
 Operations: GET /healthz (alive), /readyz (database reachable), /metrics (Prometheus text, counts).
 
@@ -299,6 +301,7 @@ class Relay:
         try:
             payload = await self.device_json(request)
             seq, digest = payload.get("seq"), payload.get("hash")
+            prev_seq, prev_hash = payload.get("prev_seq"), payload.get("prev_hash")
         except BodyTooLarge:
             return _error(413, "body_too_large")
         except (ValueError, AttributeError, UnicodeDecodeError):
@@ -306,11 +309,21 @@ class Relay:
         if type(seq) is not int or not 0 <= seq < 2**63 or not isinstance(digest, str) \
                 or not HASH_PATTERN.fullmatch(digest):
             return _error(400, "invalid_head", detail="seq: integer ≥ 0; hash: 8–128 hex/base64 characters")
-        outcome, head = await self.db(self.store.put_audit_head, device_id, seq, digest)
+        prev: tuple[int, str] | None = None
+        if prev_seq is not None or prev_hash is not None:
+            if type(prev_seq) is not int or not 0 <= prev_seq <= seq or not isinstance(prev_hash, str) \
+                    or not HASH_PATTERN.fullmatch(prev_hash):
+                return _error(400, "invalid_head", detail="prev_seq: integer ≤ seq; prev_hash: 8–128 "
+                                                          "hex/base64 characters; both or neither")
+            prev = (prev_seq, prev_hash)
+        outcome, head = await self.db(self.store.put_audit_head, device_id, seq, digest, prev)
+        if outcome is HeadOutcome.STALE:
+            self.counters.incr("device_requests", "outcome", "audit_head_stale")
+            return _error(409, "audit_head_stale", head=head)
         if outcome in (HeadOutcome.LOWER, HeadOutcome.REWRITTEN):
             self.counters.incr("tamper_signals", "kind", outcome)
             log.warning("audit head refused: tamper signal", extra={"fields": {
-                "device_id": device_id, "kind": outcome.value, "seq": seq,
+                "device_id": device_id, "kind": outcome.value, "seq": seq, "prev_seq": prev_seq,
                 "acknowledged_seq": head["seq"] if head else None}})
             return _error(409, f"audit_head_{outcome.value}", head=head)
         return JSONResponse({"outcome": outcome.value, "head": head})

@@ -5,6 +5,7 @@ worker threads). Each method is one transaction; nothing is cached that another 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -101,7 +102,8 @@ class HeadOutcome(StrEnum):
     ACCEPTED = "accepted"          # a new, higher head
     UNCHANGED = "unchanged"        # the same head again
     LOWER = "lower"                # a sequence below the acknowledged one: a truncated chain
-    REWRITTEN = "rewritten"        # the acknowledged sequence with another hash: a rewritten chain
+    REWRITTEN = "rewritten"        # another hash at the acknowledged sequence: a rewritten chain
+    STALE = "stale"                # a higher head vouched by an older anchor (a concurrent post): ask again
 
 
 @dataclass(frozen=True)
@@ -296,9 +298,15 @@ class Store:
             return conn.execute(delete(deliveries).where(deliveries.c.received_at < cutoff)).rowcount
 
     # ------------------------------------------------------------------------------------------ audit heads
-    def put_audit_head(self, device_id: int, seq: int, digest: str) -> tuple[HeadOutcome, dict[str, Any] | None]:
-        """Keep the device's audit chain head if it extends the acknowledged one; a lower sequence or a
-        different hash at the acknowledged sequence is refused and recorded as a tamper signal."""
+    def put_audit_head(self, device_id: int, seq: int, digest: str,
+                       prev: tuple[int, str] | None = None) -> tuple[HeadOutcome, dict[str, Any] | None]:
+        """Keep the device's audit chain head if it extends the acknowledged one. A higher head must
+        carry ``prev``: the device chain's (seq, hash) at the acknowledged sequence — so a chain
+        rewritten below the anchor cannot move the anchor onto itself by posting a higher head. A lower
+        sequence, another hash at the acknowledged sequence, or a higher head whose ``prev`` hash is not
+        the acknowledged one is refused and recorded as a tamper signal; a ``prev`` naming another
+        sequence (the device read the anchor before a concurrent post moved it) is refused as STALE,
+        which is no tamper signal."""
         now = self.clock()
         for _attempt in range(2):
             try:
@@ -312,9 +320,11 @@ class Store:
                                                                 acknowledged_at=now))
                         return HeadOutcome.ACCEPTED, {"seq": seq, "hash": digest}
                     head = {"seq": current.seq, "hash": current.hash}
-                    if seq == current.seq and digest == current.hash:
+                    if seq == current.seq and hmac.compare_digest(digest, current.hash):
                         return HeadOutcome.UNCHANGED, head
-                    if seq > current.seq:
+                    if seq > current.seq and prev is not None and prev[0] != current.seq:
+                        return HeadOutcome.STALE, head
+                    if seq > current.seq and prev is not None and hmac.compare_digest(prev[1], current.hash):
                         conn.execute(update(audit_heads).where(audit_heads.c.device_id == device_id)
                                      .values(seq=seq, hash=digest, acknowledged_at=now))
                         return HeadOutcome.ACCEPTED, {"seq": seq, "hash": digest}

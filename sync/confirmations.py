@@ -12,8 +12,8 @@ the device asks (relay/README.md). One `poll`:
    it through the one writer (`DeliveryOutcomes.confirm_registration`, idempotent), then
    acknowledges it and moves the cursor. A kill between applying and acknowledging means the same
    delivery is pulled again and changes nothing;
-3. sends the audit chain head (seq, hash of the newest event), so the relay can later vouch for it
-   — only while the chain still holds the head the relay acknowledged before.
+3. sends the audit chain head (seq, hash of the newest event) with the chain's hash at the head
+   the relay acknowledged before; the relay moves its anchor only if that hash is the one it holds.
 
 The relay keeps the body but not the hub's `X-Hub-Signature`, and that HMAC is keyed with the
 relay's own hub secret: the relay checks it, the device trusts the relay's authenticated channel and
@@ -134,23 +134,23 @@ class RelayConfirmations:
                 return
 
     def _send_head(self, summary: PollSummary) -> None:
-        """Post the newest event's (seq, hash) — but first check that the chain still holds the head
-        the relay acknowledged last: the relay takes any higher sequence, so posting from a chain
-        rewritten locally would move the anchor onto the forgery."""
-        anchor = self.client.get_audit_head()
-        with self.outcomes.db.read() as session:
-            seq, digest = audit.head(session)
-            mismatch = audit.compare_anchor(session, anchor.seq, anchor.hash) if anchor is not None else None
-        if mismatch is not None:
-            summary.head = HeadOutcome.LOWER if mismatch is audit.AnchorMismatch.MISSING else HeadOutcome.REWRITTEN
-            log.warning("the audit chain no longer holds the relay's anchor (event %d: %s); head not sent",
-                        anchor.seq if anchor else 0, mismatch.value)
-            return
-        if seq == 0:
-            return
-        if anchor is not None and (anchor.seq, anchor.hash) == (seq, digest):
-            summary.head = HeadOutcome.UNCHANGED
-            return
-        summary.head = self.client.put_audit_head(seq, digest).outcome
+        """Post the newest event's (seq, hash) together with this chain's hash at the head the relay
+        acknowledged last: the relay moves its anchor only when that hash is the one it acknowledged,
+        so a chain rewritten locally cannot carry the anchor onto the forgery; it refuses, and counts a
+        tamper signal."""
+        for _attempt in range(2):    # STALE: another post moved the anchor between our read and our post
+            anchor = self.client.get_audit_head()
+            with self.outcomes.db.read() as session:
+                seq, digest = audit.head(session)
+                prev = (anchor.seq, audit.hash_at(session, anchor.seq)) if anchor is not None else None
+            if seq == 0:
+                return
+            if anchor is not None and (anchor.seq, anchor.hash) == (seq, digest):
+                summary.head = HeadOutcome.UNCHANGED
+                return
+            summary.head = self.client.put_audit_head(seq, digest, prev).outcome
+            if summary.head is not HeadOutcome.STALE:
+                break
         if summary.tamper_signal:
-            log.warning("the relay refused this device's audit head (%s)", summary.head.value)
+            log.warning("the relay refused this device's audit head (%s): the chain no longer holds the head "
+                        "it acknowledged", summary.head.value if summary.head else "")

@@ -49,7 +49,8 @@ class HeadOutcome(StrEnum):
     ACCEPTED = "accepted"
     UNCHANGED = "unchanged"
     LOWER = "lower"           # a lower sequence than the acknowledged head: events deleted
-    REWRITTEN = "rewritten"   # another hash for the acknowledged sequence: the chain was rewritten
+    REWRITTEN = "rewritten"   # another hash at the acknowledged sequence: the chain was rewritten
+    STALE = "stale"           # the anchor moved since this device read it (a concurrent post): read it again
 
 
 @dataclass(frozen=True)
@@ -216,15 +217,19 @@ class RelayClient:
 
     # ------------------------------------------------------------------ audit chain head
 
-    def put_audit_head(self, seq: int, digest: str) -> HeadAnswer:
-        """Send the newest audit event's (seq, hash). A lower sequence or another hash for the
-        acknowledged one comes back as LOWER / REWRITTEN with the head the relay holds."""
-        status, body = self._call("POST", "/v1/devices/me/audit-head", json={"seq": seq, "hash": digest},
-                                  ok=(200, 409))
+    def put_audit_head(self, seq: int, digest: str, prev: tuple[int, str | None] | None = None) -> HeadAnswer:
+        """Send the newest audit event's (seq, hash) with ``prev``: this chain's (seq, hash) at the head
+        the relay acknowledged last (hash None: this chain no longer has that event). The relay moves
+        its anchor only if ``prev`` is what it acknowledged; a lower sequence or another hash comes back
+        as LOWER / REWRITTEN, an anchor that moved meanwhile as STALE, each with the head it holds."""
+        payload: dict[str, Any] = {"seq": seq, "hash": digest}
+        if prev is not None and prev[1] is not None:
+            payload.update(prev_seq=prev[0], prev_hash=prev[1])
+        status, body = self._call("POST", "/v1/devices/me/audit-head", json=payload, ok=(200, 409))
         if status == 409:
             error = str(body.get("error", ""))
-            outcome = {"audit_head_lower": HeadOutcome.LOWER,
-                       "audit_head_rewritten": HeadOutcome.REWRITTEN}.get(error)
+            outcome = {"audit_head_lower": HeadOutcome.LOWER, "audit_head_rewritten": HeadOutcome.REWRITTEN,
+                       "audit_head_stale": HeadOutcome.STALE}.get(error)
             if outcome is None:
                 raise RelayRefused(f"the relay refused the audit head: {error[:60]}", params={"error": error[:60]})
             return HeadAnswer(outcome, _head(body.get("head")))
@@ -232,6 +237,8 @@ class RelayClient:
             outcome = HeadOutcome(str(body.get("outcome")))
         except ValueError:
             raise RelayUnavailable("the relay's answer about the audit head is not the API's") from None
+        if outcome not in (HeadOutcome.ACCEPTED, HeadOutcome.UNCHANGED):
+            raise RelayUnavailable("the relay's answer about the audit head is not the API's")
         return HeadAnswer(outcome, _head(body.get("head")))
 
     def get_audit_head(self) -> AuditHead | None:

@@ -261,8 +261,11 @@ class Device:
     def ack(self, *cursors: int) -> httpx.Response:
         return self.http.post("/v1/devices/me/acks", json={"cursors": list(cursors)})
 
-    def put_head(self, seq: int, digest: str) -> httpx.Response:
-        return self.http.post("/v1/devices/me/audit-head", json={"seq": seq, "hash": digest})
+    def put_head(self, seq: int, digest: str, prev: tuple[int, str] | None = None) -> httpx.Response:
+        payload: dict[str, Any] = {"seq": seq, "hash": digest}
+        if prev is not None:
+            payload.update(prev_seq=prev[0], prev_hash=prev[1])
+        return self.http.post("/v1/devices/me/audit-head", json=payload)
 
     def get_head(self) -> httpx.Response:
         return self.http.get("/v1/devices/me/audit-head")

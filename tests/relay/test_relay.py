@@ -192,7 +192,9 @@ def test_device_input_is_validated(relay: Any) -> None:
     for payload in ({"cursors": [0]}, {"cursors": ["1"]}, {"cursors": [True]}, {"cursors": []}):
         assert device.http.post("/v1/devices/me/acks", json=payload).status_code == 400
     for payload in ({"seq": -1, "hash": "a" * 64}, {"seq": "1", "hash": "a" * 64}, {"seq": 1, "hash": "short"},
-                    {"seq": 1, "hash": "a b" * 10}):
+                    {"seq": 1, "hash": "a b" * 10}, {"seq": 5, "hash": "a" * 64, "prev_seq": 6, "prev_hash": "b" * 64},
+                    {"seq": 5, "hash": "a" * 64, "prev_seq": 2}, {"seq": 5, "hash": "a" * 64, "prev_hash": "b" * 64},
+                    {"seq": 5, "hash": "a" * 64, "prev_seq": 2, "prev_hash": "x"}):
         assert device.http.post("/v1/devices/me/audit-head", json=payload).status_code == 400
 
 
@@ -226,7 +228,7 @@ def test_audit_head_is_monotonic_and_refusals_are_tamper_signals(relay: Any) -> 
     assert device.get_head().json() == {"head": None}
     assert device.put_head(10, "a" * 64).json()["outcome"] == "accepted"
     assert device.put_head(10, "a" * 64).json()["outcome"] == "unchanged"
-    assert device.put_head(12, "c" * 64).json()["outcome"] == "accepted"
+    assert device.put_head(12, "c" * 64, prev=(10, "a" * 64)).json()["outcome"] == "accepted"
 
     lower = device.put_head(11, "b" * 64)
     assert lower.status_code == 409
@@ -240,6 +242,32 @@ def test_audit_head_is_monotonic_and_refusals_are_tamper_signals(relay: Any) -> 
     assert other.get_head().json() == {"head": None}                    # each device has its own
     assert relay.store.gauges()["tamper_signals"] == 2
     assert 'crvs_relay_tamper_signals_total{kind="rewritten"} 1' in httpx.get(relay.base_url + "/metrics").text
+
+
+def test_a_higher_head_moves_the_anchor_only_from_the_acknowledged_hash(relay: Any) -> None:
+    """Whoever holds the device's database key can rewrite the chain and re-hash it so that it holds
+    locally; the higher head such a chain posts carries its own hash at the acknowledged sequence,
+    which is not the one the relay acknowledged."""
+    device = new_device(relay, "office-1")
+    assert device.put_head(10, "a" * 64).json()["outcome"] == "accepted"
+
+    rewritten = device.put_head(40, "f" * 64, prev=(10, "e" * 64))
+    assert rewritten.status_code == 409
+    assert rewritten.json() == {"error": "audit_head_rewritten", "head": {"seq": 10, "hash": "a" * 64}}
+    unanchored = device.put_head(40, "f" * 64)                  # no proof at all: refused the same way
+    assert unanchored.status_code == 409 and unanchored.json()["error"] == "audit_head_rewritten"
+    assert relay.store.gauges()["tamper_signals"] == 2
+    assert 'crvs_relay_tamper_signals_total{kind="rewritten"} 2' in httpx.get(relay.base_url + "/metrics").text
+
+    # a prev naming another sequence: the device read the anchor before another post moved it
+    stale = device.put_head(40, "f" * 64, prev=(9, "a" * 64))
+    assert stale.status_code == 409 and stale.json()["error"] == "audit_head_stale"
+    assert relay.store.gauges()["tamper_signals"] == 2          # not a tamper signal
+
+    assert device.get_head().json()["head"]["seq"] == 10        # nothing moved the anchor
+    assert device.put_head(40, "f" * 64, prev=(10, "a" * 64)).json()["outcome"] == "accepted"
+    assert device.put_head(41, "9" * 64, prev=(10, "a" * 64)).json()["error"] == "audit_head_stale"
+    assert device.put_head(41, "9" * 64, prev=(40, "f" * 64)).json()["outcome"] == "accepted"
 
 
 def test_health_readiness_and_metrics_hold_no_personal_data(relay: Any) -> None:

@@ -359,7 +359,17 @@ def _anchor_seq(office: Office) -> int:
     return int(head["seq"])
 
 
-@pytest.mark.parametrize("tamper", ["tail_deleted", "chain_rewritten"])
+def _events_appended(office: Office) -> None:
+    """Ordinary work after the tampering: the chain's head moves above the relay's anchor."""
+    device = office.linked.open()
+    try:
+        for _ in range(3):
+            device.records.create_draft(ANA, "birth", {"child.firstname": "Chisomo"})
+    finally:
+        device.close()
+
+
+@pytest.mark.parametrize("tamper", ["tail_deleted", "chain_rewritten", "chain_rewritten_then_extended"])
 def test_audit_verify_fails_naming_the_relays_anchor_when_the_history_was_tampered_with(
         office: Office, tamper: str) -> None:
     declare_and_register(office)               # the sync sent the audit head; the relay acknowledged it
@@ -371,14 +381,47 @@ def test_audit_verify_fails_naming_the_relays_anchor_when_the_history_was_tamper
         _tail_deleted(office, anchor - 3)
     else:
         _chain_rewritten(office)
+    if tamper == "chain_rewritten_then_extended":
+        _events_appended(office)       # a higher head, whose chain holds locally
     result = office.linked.cli("audit", "verify")
     assert result.returncode == 1, result.stdout
     assert f"disagrees with the relay's anchor: event {anchor}" in result.stderr
     assert ("newest events deleted" if tamper == "tail_deleted" else "chain rewritten") in result.stderr
-    # the agent does not move the anchor onto the tampered chain, and says so
+    # the relay does not move the anchor onto the tampered chain — even from a higher head — and
+    # records the refusal; the agent says so
     result = office.sync_once()
     assert result.returncode == 2 and "no longer holds the head the relay acknowledged" in result.stderr
     assert _anchor_seq(office) == anchor
+    assert office.relay.store.gauges()["tamper_signals"] == 1
+
+
+def test_a_rewritten_chain_posting_a_higher_head_is_refused_by_the_relay_itself(office: Office) -> None:
+    """The relay's own check, without the agent: the device's relay client posts the rewritten chain's
+    higher head with that chain's hash at the anchor — as whoever holds the database key would."""
+    from app import audit
+    from app.mosip.relay import HeadOutcome, RelayClient, RelaySettings
+
+    declare_and_register(office)
+    anchor = _anchor_seq(office)
+    _chain_rewritten(office)
+    _events_appended(office)
+    device = office.linked.open()
+    try:
+        with device.db.read() as session:
+            seq, digest = audit.head(session)
+            prev = (anchor, audit.hash_at(session, anchor))
+    finally:
+        device.close()
+    assert seq > anchor
+    with RelayClient(RelaySettings(office.relay.base_url, office.token)) as client:
+        answer = client.put_audit_head(seq, digest, prev)
+        assert answer.outcome is HeadOutcome.REWRITTEN
+        assert answer.head is not None and answer.head.seq == anchor
+        assert client.put_audit_head(seq, digest).outcome is HeadOutcome.REWRITTEN    # no prev at all
+        stale = client.put_audit_head(seq, digest, (anchor - 1, prev[1] or ""))
+        assert stale.outcome is HeadOutcome.STALE
+    assert _anchor_seq(office) == anchor
+    assert office.relay.store.gauges()["tamper_signals"] == 2
 
 
 def test_audit_verify_offline_says_it_could_not_check_the_anchor(office: Office) -> None:
