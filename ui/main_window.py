@@ -39,8 +39,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.config.models import WorkQueue
 from app.records import RecordDetail
-from app.records.workflow import ActionType, Role
+from app.records.workflow import ActionType, Role, Status
 from app.store.models import Record
 from app.sync_status import SyncStatus
 from ui.context import AppContext
@@ -60,6 +61,17 @@ SYNC_REFRESH_MS = 300
 LAPTOP_SCREEN = QSize(1366, 768)     # the smallest screen the window is designed for
 DEFAULT_SIZE = QSize(1280, 800)
 GEOMETRY_KEY = "main_window/geometry"
+
+
+# Where each role starts: the first queue holding the records that wait for that role.
+LANDING_STATUS = {Role.AGENT: Status.DRAFT, Role.SUPERVISOR: Status.VERIFICATION_FAILED,
+                  Role.REGISTRAR: Status.VALIDATED}
+
+
+def landing_queue(queues: list[WorkQueue], role: Role | None) -> int:
+    """Index of the queue the role lands on at sign-in (the first queue when none fits)."""
+    status = LANDING_STATUS.get(role) if role is not None else None
+    return next((i for i, queue in enumerate(queues) if status is not None and status in queue.statuses), 0)
 
 
 def should_maximise(available: QSize) -> bool:
@@ -129,7 +141,8 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self._own_bridge = bridge is None
         self.bridge = bridge or SyncBridge(ctx.sync_hub, self)
-        self.queue_id: str | None = ctx.country.config.workqueues[0].id
+        landing = landing_queue(ctx.country.config.workqueues, ctx.role)
+        self.queue_id: str | None = ctx.country.config.workqueues[landing].id
         self.offset = 0
         self.has_more = False
         self.counts: dict[str, int] = {}
@@ -182,7 +195,7 @@ class MainWindow(QMainWindow):
         list_layout.setContentsMargins(0, 0, 0, 0)
         self.search = QLineEdit(list_panel)
         self.search.setObjectName("search")
-        self.search.setPlaceholderText(self.tr("Search by name or tracking ID (Ctrl+F)"))
+        self.search.setPlaceholderText(self.tr("Search all queues by name or tracking ID (Ctrl+F)"))
         self.search.setClearButtonEnabled(True)
         self.search_timer = QTimer(self)
         self.search_timer.setSingleShot(True)
@@ -247,7 +260,7 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence("Ctrl+PgUp"), self, activated=lambda: self.page(-1))
         for n in range(min(9, self.queues.count())):
             QShortcut(QKeySequence(f"Alt+{n + 1}"), self, activated=lambda n=n: self.queues.setCurrentRow(n))
-        self.queues.setCurrentRow(0)
+        self.queues.setCurrentRow(landing)
         self.refresh_counts()
 
     # ------------------------------------------------------------------ toolbar
@@ -361,7 +374,8 @@ class MainWindow(QMainWindow):
     def load_list(self) -> None:
         self._list_request += 1
         request = self._list_request
-        queue, search, offset = self.queue_id, self.search.text(), self.offset
+        search, offset = self.search.text(), self.offset
+        queue = None if search.strip() else self.queue_id     # a search looks through every record
         records = self.ctx.records
 
         def work() -> list[Record]:

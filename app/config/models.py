@@ -413,6 +413,7 @@ def default_workqueues() -> list[WorkQueue]:
         q("registered", "Registered", "Enregistré", statuses=["registered"]),
         q("correction_requested", "Correction requested", "Correction demandée",
           statuses=["correction_requested"]),
+        q("requires_updates", "Requires updates", "Mises à jour requises", statuses=["rejected"]),
         q("requires_attention", "Requires attention", "Nécessite une attention", requires_attention=True),
         q("outbox", "Outbox", "Boîte d'envoi", outbox=True),
     ]

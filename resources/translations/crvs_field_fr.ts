@@ -132,6 +132,10 @@
         <translation>e-Signet n&apos;est pas configuré sur cet appareil</translation>
     </message>
     <message>
+        <source>e-Signet cannot be reached</source>
+        <translation>e-Signet est injoignable</translation>
+    </message>
+    <message>
         <source>Waiting for e-Signet…</source>
         <translation>En attente de e-Signet…</translation>
     </message>
@@ -379,8 +383,8 @@
         <translation>crvs-field — %1</translation>
     </message>
     <message>
-        <source>Search by name or tracking ID (Ctrl+F)</source>
-        <translation>Rechercher par nom ou numéro de suivi (Ctrl+F)</translation>
+        <source>Search all queues by name or tracking ID (Ctrl+F)</source>
+        <translation>Rechercher dans toutes les files par nom ou numéro de suivi (Ctrl+F)</translation>
     </message>
     <message>
         <source>‹ Previous</source>
@@ -420,6 +424,10 @@
     <message>
         <source>No record matches the search.</source>
         <translation>Aucun dossier ne correspond à la recherche.</translation>
+    </message>
+    <message>
+        <source>“Sync now” is unavailable until then.</source>
+        <translation>« Synchroniser » reste indisponible jusque-là.</translation>
     </message>
     <message>
         <source>Declared. Tracking ID %1. Identity checks run when the device is online.</source>
@@ -1153,6 +1161,18 @@
     <message>
         <source>Not synced yet</source>
         <translation>Pas encore synchronisé</translation>
+    </message>
+    <message>
+        <source>The last sync attempt failed; it is tried again automatically.</source>
+        <translation>La dernière synchronisation a échoué ; elle sera retentée automatiquement.</translation>
+    </message>
+    <message>
+        <source>Send the waiting work now</source>
+        <translation>Envoyer maintenant le travail en attente</translation>
+    </message>
+    <message>
+        <source>The device is offline: nothing can be sent now. Work is kept on this device and sent by itself when the connection returns.</source>
+        <translation>L’appareil est hors ligne : rien ne peut être envoyé pour l’instant. Le travail est conservé sur cet appareil et envoyé automatiquement au retour de la connexion.</translation>
     </message>
 </context>
 </TS>
