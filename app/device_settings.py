@@ -10,6 +10,8 @@ stored in the encrypted database. A device without its own values uses the count
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 from dataclasses import dataclass
 
@@ -20,10 +22,12 @@ from app.config.loader import LoadedCountry
 from app.errors import Invalid
 from app.store.database import Database
 from app.store.models import DeviceSetting, utcnow
+from app.sync_status import BackupStatus
 from app.vocabulary import Actor, Role
 
 CENTER_ID = "mosip.center_id"
 MACHINE_ID = "mosip.machine_id"
+BACKUP_STATE = "backup.state"     # the scheduled backups' latest outcome (JSON, no personal data)
 # the RID layout has five digits for each (as the country configuration's pattern)
 _FIVE_DIGITS = re.compile(r"^[0-9]{5}$")
 
@@ -98,3 +102,52 @@ class DeviceSettingsService:
             if changed:
                 audit.append(session, actor=by.name, kind="device-settings-changed", details=changed)
             return mosip_device_ids(session, self.country)
+
+
+def _time(value: object) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def load_backup_status(session: Session, warn_after_hours: float) -> BackupStatus:
+    """What the device remembers of its backups; a damaged row reads as "never backed up"."""
+    row = session.get(DeviceSetting, BACKUP_STATE)
+    try:
+        raw = json.loads(row.value) if row is not None else {}
+    except ValueError:
+        raw = {}
+    if not isinstance(raw, dict):
+        raw = {}
+    dests, failures = raw.get("dests"), raw.get("failed")
+    size, seq = raw.get("bytes"), raw.get("seq")
+    return BackupStatus(
+        last_success_at=_time(raw.get("ok_at")),
+        destinations=tuple(str(d) for d in dests) if isinstance(dests, list) else (),
+        size_bytes=size if type(size) is int else 0,
+        audit_seq=seq if type(seq) is int else 0,
+        last_attempt_at=_time(raw.get("at")),
+        failures=tuple((str(k), str(v)) for k, v in failures.items()) if isinstance(failures, dict) else (),
+        warn_after_hours=warn_after_hours)
+
+
+def save_backup_status(session: Session, status: BackupStatus, by: str) -> None:
+    """Keep the outcome inside the caller's transaction (the row holds at most 256 characters)."""
+    state = {"ok_at": status.last_success_at.isoformat() if status.last_success_at else None,
+             "dests": [d[:16] for d in status.destinations[:4]], "bytes": status.size_bytes, "seq": status.audit_seq,
+             "at": status.last_attempt_at.isoformat() if status.last_attempt_at else None,
+             "failed": {d[:16]: r[:24] for d, r in status.failures[:4]}}
+    value = json.dumps(state, separators=(",", ":"))
+    while len(value) > 256 and (state["failed"] or state["dests"]):   # the newest facts matter most
+        if state["failed"]:
+            state["failed"].popitem()
+        else:
+            state["dests"].pop()
+        value = json.dumps(state, separators=(",", ":"))
+    row = session.get(DeviceSetting, BACKUP_STATE)
+    if row is None:
+        session.add(DeviceSetting(name=BACKUP_STATE, value=value, updated_by=by))
+    else:
+        row.value, row.updated_by, row.updated_at = value, by, utcnow()
+        session.add(row)

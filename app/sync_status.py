@@ -15,6 +15,23 @@ from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
+class BackupStatus:
+    """The scheduled backups' latest outcome (kept in the device_setting table, app.device_settings)."""
+
+    last_success_at: dt.datetime | None = None
+    destinations: tuple[str, ...] = ()         # where the last successful backup was written
+    size_bytes: int = 0                        # its archive's size (per destination)
+    audit_seq: int = 0                         # the audit head it holds: registrations after it are counted
+    last_attempt_at: dt.datetime | None = None
+    failures: tuple[tuple[str, str], ...] = ()  # (destination, reason code) of the last attempt
+    warn_after_hours: float = 48.0
+
+    def overdue(self, now: dt.datetime) -> bool:
+        """No backup succeeded for `warn_after_hours` (or ever)."""
+        return self.last_success_at is None or now - self.last_success_at > dt.timedelta(hours=self.warn_after_hours)
+
+
+@dataclass(frozen=True)
 class SyncStatus:
     online: bool = False
     running: bool = False            # a drain is in progress
@@ -26,6 +43,7 @@ class SyncStatus:
     last_error: str | None = None    # one line, no personal data
     alert: str | None = None         # a configuration/auth fault that stopped the batch
     changed_records: tuple[str, ...] = field(default_factory=tuple)  # ids touched by the last step
+    backup: BackupStatus | None = None  # None: no scheduled backup configured
 
     @property
     def progress(self) -> float:

@@ -3,7 +3,7 @@
 Jobs: connectivity probe, outbox drain (also right away on the offline→online edge and on
 "sync now"), WebSub (re)subscription — or, with confirmations through the relay, a relay poll after
 every drain and on schedule while anything awaits confirmation (`sync.confirmations`) —, auth-token
-refresh. Each job runs at most once at a time;
+refresh, scheduled backups (`sync.backups`). Each job runs at most once at a time;
 drains are additionally serialised by a lock so a scheduled drain and "sync now" never overlap.
 Runs inside the desktop app (status through `SyncStatusHub`) or headless (`crvs-field sync`).
 """
@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -29,8 +30,9 @@ from app.mosip.websub import IssuedCredential, SubscriptionRefused, subscribe, w
 from app.outbox import Backoff, OutboxLedger
 from app.records import RecordService
 from app.store.models import utcnow
-from app.sync_status import SyncStatusHub
+from app.sync_status import BackupStatus, SyncStatusHub
 from app.vocabulary import OutboxState
+from sync.backups import BackupSchedule
 from sync.confirmations import PollSummary, RelayConfirmations
 from sync.connectivity import Connectivity
 from sync.credentials import CredentialReader, apply_credential
@@ -60,7 +62,7 @@ class OnceReport:
 
 class SyncAgent:
     def __init__(self, records: RecordService, country: LoadedCountry, settings: MosipSettings,
-                 hub: SyncStatusHub | None = None, *, websub: bool = True):
+                 hub: SyncStatusHub | None = None, *, websub: bool = True, data_dir: Path | None = None):
         self.records = records
         self.country = country
         self.settings = settings
@@ -93,6 +95,10 @@ class SyncAgent:
         self.resubscribe_after_failure_seconds = 30.0
         self.subscription_alert: str | None = None
         self._drain_lock = threading.Lock()
+        # scheduled backups (country `backup:`); the key slots beside the database go into each one
+        self.backups = BackupSchedule(records.db, data_dir or Path(records.db.path).parent,
+                                      country.config.backup) if country.config.backup.destinations else None
+        self.backup_check_seconds = 300
         self._scheduler: BackgroundScheduler | None = None
         self.subscribed = False
 
@@ -115,9 +121,12 @@ class SyncAgent:
         if self.confirmations is not None:
             scheduler.add_job(self.poll_if_awaiting, "interval", id="confirmations",
                               seconds=self.country.config.mosip.confirmations.poll_every_seconds)
+        if self.backups is not None:
+            scheduler.add_job(self.backup_if_due, "interval", seconds=self.backup_check_seconds, id="backup",
+                              next_run_time=now + dt.timedelta(seconds=min(30, self.backup_check_seconds)))
         scheduler.start()
         self._scheduler = scheduler
-        self._publish(running=False)
+        self._publish(running=False, backup=self.backups.status() if self.backups is not None else None)
 
     def stop(self) -> None:
         if self._scheduler is not None:
@@ -272,6 +281,22 @@ class SyncAgent:
                      "audit head %s", summary.registered, summary.pulled, summary.applied, summary.repeated,
                      summary.rejected, summary.not_ready, summary.head.value if summary.head else "-")
         return summary
+
+    # ------------------------------------------------------------------ backups
+
+    def backup_if_due(self, *, force: bool = False) -> BackupStatus | None:
+        """The scheduled backup (or `force`: now); the outcome is stored and published. Offline or
+        online alike: a backup needs no network."""
+        if self.backups is None:
+            return None
+        try:
+            status = self.backups.run() if force else self.backups.run_if_due()
+        except Exception:   # e.g. the database could not be read: the next check tries again
+            log.exception("backup failed")
+            return None
+        if status is not None:
+            self._publish(backup=status)
+        return status
 
     def _records_confirmed(self, records: set[str]) -> None:
         self._publish(changed_records=tuple(sorted(records)))

@@ -435,6 +435,30 @@ class SyncConfig(Strict):
                                  "another may take it over (a crashed agent's items come back after this)")
 
 
+class BackupDestination(Strict):
+    folder: str = Field(min_length=1, max_length=4096, description="a folder, e.g. a mounted USB stick "
+                        "(${CRVS_*} variables allowed); missing when the stick is not plugged in: reported")
+    label: str | None = Field(default=None, max_length=16, description="how the UI names it (default: the "
+                              "folder's name)")
+
+    @property
+    def name(self) -> str:
+        return self.label or (self.folder.rstrip("/\\").rsplit("/", 1)[-1] or self.folder)[:16]
+
+
+class BackupConfig(Strict):
+    """Scheduled encrypted backups by the sync agent (app/backup.py writes each one)."""
+
+    every_hours: float = Field(default=24, gt=0, le=24 * 31)
+    after_registrations: int | None = Field(default=50, ge=1, description="also back up after this many "
+                                            "registrations since the last backup")
+    destinations: list[BackupDestination] = Field(default_factory=list, max_length=4,
+                                                  description="none: no scheduled backup")
+    keep: int = Field(default=14, ge=1, le=1000, description="newest archives kept per destination")
+    warn_after_hours: float = Field(default=48, gt=0, description="the UI warns when no backup succeeded "
+                                    "for this long")
+
+
 class SecurityConfig(Strict):
     min_pin_length: int = Field(default=MIN_PIN_LENGTH, ge=MIN_PIN_LENGTH, le=64,
                                 description="shortest PIN accepted; a country may raise it, never lower it")
@@ -454,6 +478,7 @@ class Country(Strict):
     identity: IdentityConfig
     sync: SyncConfig = Field(default_factory=SyncConfig)
     security: SecurityConfig = Field(default_factory=SecurityConfig)
+    backup: BackupConfig = Field(default_factory=BackupConfig)
 
     def form(self, event: EventType | str) -> Form:
         return self.forms[EventType(event)]
