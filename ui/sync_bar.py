@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from app.sync_status import SyncStatus, SyncStatusHub
+from ui.backup_status import BackupStatusLabel
 from ui.errors import error_text
 from ui.operations import run_read
 from ui.qt_compat import emit
@@ -89,6 +90,7 @@ class SyncStatusWidget(QWidget):
         self.progress.hide()
         self.last = QLabel(self)
         self.last.setProperty("role", "hint")
+        self.backup = BackupStatusLabel(self)
         self.alert = QLabel(self)
         self.alert.setObjectName("sync-alert")
         self.alert.setStyleSheet("color:#b71c1c; font-weight:600")
@@ -99,7 +101,7 @@ class SyncStatusWidget(QWidget):
         if sync_now is None:
             self.button.setEnabled(False)
             self.button.setToolTip(self.tr("The sync agent is not running in this window"))
-        for w in (self.online, self.queued, self.progress, self.last, self.alert, self.button):
+        for w in (self.online, self.queued, self.progress, self.last, self.backup, self.alert, self.button):
             layout.addWidget(w)
         self.no_agent = bridge.hub is None
         bridge.status.connect(self.show_status)
@@ -142,6 +144,7 @@ class SyncStatusWidget(QWidget):
             self.last.setText(self.tr("Last sync %1").replace("%1", when.astimezone().strftime("%H:%M")))
         else:
             self.last.setText(self.tr("Not synced yet"))
+        self.backup.show_backup(status.backup)
         problem = status.alert or status.last_error
         self.alert.setVisible(bool(problem))
         self.alert.setText("⚠ " + (problem or ""))

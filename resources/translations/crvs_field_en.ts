@@ -2,6 +2,37 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_GB">
 <context>
+    <name>BackupStatusLabel</name>
+    <message numerus="yes">
+        <source>%n min ago</source>
+        <translation>
+            <numerusform>%n min ago</numerusform>
+            <numerusform>%n min ago</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n h ago</source>
+        <translation>
+            <numerusform>%n h ago</numerusform>
+            <numerusform>%n h ago</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n day(s) ago</source>
+        <translation>
+            <numerusform>%n day ago</numerusform>
+            <numerusform>%n days ago</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>No backup succeeded for more than %n hour(s).</source>
+        <translation>
+            <numerusform>No backup succeeded for more than %n hour.</numerusform>
+            <numerusform>No backup succeeded for more than %n hours.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>DeclarationForm</name>
     <message numerus="yes">
         <source>%n problem(s) to fix before submitting</source>

@@ -21,6 +21,57 @@
     </message>
 </context>
 <context>
+    <name>BackupStatusLabel</name>
+    <message>
+        <source>just now</source>
+        <translation>à l’instant</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n min ago</source>
+        <translation>
+            <numerusform>il y a %n min</numerusform>
+            <numerusform>il y a %n min</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n h ago</source>
+        <translation>
+            <numerusform>il y a %n h</numerusform>
+            <numerusform>il y a %n h</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n day(s) ago</source>
+        <translation>
+            <numerusform>il y a %n jour</numerusform>
+            <numerusform>il y a %n jours</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No backup yet</source>
+        <translation>Aucune sauvegarde</translation>
+    </message>
+    <message>
+        <source>Last backup: %1 (%2)</source>
+        <translation>Dernière sauvegarde : %1 (%2)</translation>
+    </message>
+    <message numerus="yes">
+        <source>No backup succeeded for more than %n hour(s).</source>
+        <translation>
+            <numerusform>Aucune sauvegarde réussie depuis plus de %n heure.</numerusform>
+            <numerusform>Aucune sauvegarde réussie depuis plus de %n heures.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Last attempt to %1 failed: %2</source>
+        <translation>Dernière tentative vers %1 échouée : %2</translation>
+    </message>
+    <message>
+        <source>the folder is not there (is the USB stick plugged in?)</source>
+        <translation>le dossier est absent (la clé USB est-elle branchée ?)</translation>
+    </message>
+</context>
+<context>
     <name>CorrectionDialog</name>
     <message>
         <source>Request a correction · %1</source>
