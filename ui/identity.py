@@ -73,8 +73,7 @@ class ESignetButton(QWidget):
         if self.ctx.esignet is None or self.state in (ESignetState.LOADING, ESignetState.AUTHENTICATED):
             return
         esignet = self.ctx.esignet
-        run_read(self, esignet.availability, self._availability, lambda exc: self._availability(
-            (False, type(exc).__name__)))
+        run_read(self, esignet.availability, self._availability, lambda _exc: self._availability((False, None)))
 
     def _availability(self, answer: tuple[bool, str | None]) -> None:
         if self.state in (ESignetState.LOADING, ESignetState.AUTHENTICATED):
@@ -83,8 +82,9 @@ class ESignetButton(QWidget):
         if ok:
             if self.state is ESignetState.OFFLINE:
                 self.set_state(ESignetState.IDLE)
-        else:
-            self.set_state(ESignetState.OFFLINE, why)
+        else:   # the core's reason ("discovery: ReadError") is for the log, not for people
+            log.info("e-Signet unavailable: %s", why)
+            self.set_state(ESignetState.OFFLINE, self.tr("e-Signet cannot be reached"))
 
     def network_changed(self, online: bool) -> None:
         """The sync agent's connectivity probe: offline disables at once; online asks e-Signet again."""

@@ -52,7 +52,7 @@ from ui.i18n import event_text, new_declaration_text, pick, status_text
 from ui.operations import run_read, run_write
 from ui.record_view import RecordView, short_time
 from ui.review import SupervisorReview
-from ui.sync_bar import SyncBridge, SyncStatusWidget
+from ui.sync_bar import SyncBridge, SyncStatusWidget, offline_reason
 from ui.widgets import ReasonDialog
 
 log = logging.getLogger(__name__)
@@ -184,6 +184,13 @@ class MainWindow(QMainWindow):
         browse = QWidget(self.stack)
         browse_layout = QVBoxLayout(browse)
         browse_layout.setContentsMargins(8, 8, 8, 4)
+        self.offline_banner = QLabel(browse)
+        self.offline_banner.setObjectName("offline-banner")
+        self.offline_banner.setWordWrap(True)
+        self.offline_banner.setStyleSheet("QLabel { background:#fff3cd; color:#7a5a00; padding:6px 10px; "
+                                          "border-radius:4px; font-weight:600; }")
+        self.offline_banner.hide()
+        browse_layout.addWidget(self.offline_banner)
         self.banner = QLabel(browse)
         self.banner.setObjectName("banner")
         self.banner.setWordWrap(True)
@@ -252,6 +259,7 @@ class MainWindow(QMainWindow):
                       .replace("%2", role_text(actor.role) if actor else ""), self)
         self.statusBar().addWidget(user)
         self.bridge.status.connect(self._sync_status)
+        self._show_connectivity(self.bridge.latest.online)
 
         QShortcut(QKeySequence("Ctrl+F"), self, activated=lambda: (self.search.setFocus(), self.search.selectAll()))
         QShortcut(QKeySequence("F5"), self, activated=self.refresh)
@@ -459,10 +467,19 @@ class MainWindow(QMainWindow):
             for bar in self.form.identity_bars.values():
                 bar.esignet.network_changed(status.online)
         self._online = status.online
+        self._show_connectivity(status.online)
         if status.changed_records:
             self._sync_changed.update(status.changed_records)
             if not self._sync_refresh.isActive():
                 self._sync_refresh.start()
+
+    def _show_connectivity(self, online: bool) -> None:
+        """Offline is a state of its own, said in words above the list (not only by the status bar's pill)."""
+        offline = self.ctx.sync_hub is not None and not online
+        if offline:
+            self.offline_banner.setText("⚠ " + offline_reason() + " " + self.tr("“Sync now” is unavailable "
+                                        "until then."))
+        self.offline_banner.setVisible(offline)
 
     def _refresh_after_sync(self) -> None:
         """The agent reports every item it delivers (~100 a second while draining): one refresh for

@@ -122,7 +122,7 @@ class SyncStatusWidget(QWidget):
         elif status.online:
             self.online.set("● " + self.tr("Online"), "ok")
         else:
-            self.online.set("● " + self.tr("Offline"), "none")
+            self.online.set("● " + self.tr("Offline"), "warning")
         text = self.tr("%n item(s) waiting to send", "", status.queued)
         if status.quarantined:
             text += " · " + self.tr("%n need(s) attention", "", status.quarantined)
@@ -146,8 +146,20 @@ class SyncStatusWidget(QWidget):
             self.last.setText(self.tr("Not synced yet"))
         self.backup.show_backup(status.backup)
         problem = status.alert or status.last_error
+        if problem and problem.isidentifier():      # a bare exception name from a failed drain
+            problem = self.tr("The last sync attempt failed; it is tried again automatically.")
         self.alert.setVisible(bool(problem))
         self.alert.setText("⚠ " + (problem or ""))
         self.alert.setToolTip(problem or "")
         if self.sync_now is not None:
-            self.button.setEnabled(not status.running)
+            offline = not self.no_agent and not status.online
+            self.button.setEnabled(not status.running and not offline)
+            self.button.setToolTip(offline_reason() if offline else self.tr("Send the waiting work now"))
+
+
+def offline_reason() -> str:
+    from PySide6.QtCore import QCoreApplication
+
+    return QCoreApplication.translate(
+        "SyncStatusWidget", "The device is offline: nothing can be sent now. Work is kept on this device and "
+        "sent by itself when the connection returns.")
