@@ -80,14 +80,18 @@ def test_a_signed_code_from_the_dialog_is_a_signed_source(make_window, records, 
 
     from app.config.models import TrustedIssuer
 
+    import shutil
+
     window = make_window(AGENT, camera=str(QR_FIXTURES / "claim169_ed25519.png"))
     country = window.ctx.country
-    key = tmp_path / "issuer.pem"
-    key.write_bytes((QR_FIXTURES / "issuer_ed25519_test.pem").read_bytes())
+    folder = tmp_path / "country"          # key files are named inside the country's own folder
+    shutil.copytree(country.directory, folder)
+    (folder / "issuer.pem").write_bytes((QR_FIXTURES / "issuer_ed25519_test.pem").read_bytes())
     qr = country.config.identity.qr
-    issuers = [*qr.trusted_issuers, TrustedIssuer(kid="crvs-test-issuer", alg="EdDSA", public_key_file=str(key))]
+    issuers = [*qr.trusted_issuers, TrustedIssuer(kid="crvs-test-issuer", alg="EdDSA", public_key_file="issuer.pem")]
     identity = country.config.identity.model_copy(update={"qr": qr.model_copy(update={"trusted_issuers": issuers})})
-    window.ctx.country = dataclasses.replace(country, config=country.config.model_copy(update={"identity": identity}))
+    window.ctx.country = dataclasses.replace(country, directory=folder,
+                                             config=country.config.model_copy(update={"identity": identity}))
     window.new_declaration("birth")
     form = window.form
     bar = form.identity_bars["mother"]
