@@ -93,6 +93,9 @@ class SyncAgent:
         self._websub_token_lock = threading.Lock()
         # after a non-2xx answer MOSIP's hub sends nothing more until a subscription change restarts it
         self.resubscribe_after_failure_seconds = 30.0
+        # a delivery we answered non-2xx has not come back yet: keep restarting the hub's consumer
+        self._redelivery_wanted = False
+        self._resubscribe_delay = self.resubscribe_after_failure_seconds
         self.subscription_alert: str | None = None
         self._drain_lock = threading.Lock()
         # scheduled backups (country `backup:`); the key slots beside the database go into each one
@@ -342,14 +345,25 @@ class SyncAgent:
 
     def _resubscribe_soon(self, reason: str) -> None:
         """A delivery was answered non-2xx: re-subscribing restarts the hub's consumer, which resends it."""
+        if not self._redelivery_wanted:
+            self._resubscribe_delay = self.resubscribe_after_failure_seconds
+        self._redelivery_wanted = True
+        self._schedule_resubscribe()
+
+    def _schedule_resubscribe(self) -> None:
         if self._scheduler is not None:
-            run_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self.resubscribe_after_failure_seconds)
+            run_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self._resubscribe_delay)
             self._scheduler.add_job(self.resubscribe, "date", run_date=run_at, id="websub-retry",
                                     replace_existing=True)
 
     def _subscription_denied(self, reason: str) -> None:
         if reason == "Subscriber has already registered with the Hub":   # already delivering to us
             self.subscribed = True
+            if self._redelivery_wanted:
+                # the hub had not stopped its consumer yet (mosip/websub hub/start_hub.bal stops it
+                # after the failed delivery): until the delivery comes back, restart it again later
+                self._resubscribe_delay = min(2 * self._resubscribe_delay, 300.0)
+                self._schedule_resubscribe()
             return
         log.warning("WebSub hub denied the subscription: %s", reason)
         self.subscribed = False
@@ -371,6 +385,7 @@ class SyncAgent:
 
     def _credential_issued(self, credential: IssuedCredential) -> None:
         record = apply_credential(self.delivery, credential)
+        self._redelivery_wanted = False
         if record is not None:
             log.info("credential issued for %s: record %s registered", credential.registration_id, record.id)
             self._publish(changed_records=(record.id,))

@@ -56,6 +56,9 @@ def register_newborn(device: Any, agent: SyncAgent) -> str:
         **section_values("mother", person("Female"))})
     device.records.record_authentication(ANA, newborn.id, "mother", psut="psut-websub")
     assert device.records.act(REX, newborn.id, "register").status == "awaiting_external_validation"
+    # "sync now" is a no-op until the agent has seen MOSIP online (probe hysteresis): on a loaded
+    # machine the first probes can take longer than the registration above
+    assert wait_for(lambda: agent.connectivity.online, 60)
     agent.sync_now()
     return newborn.id
 
