@@ -77,10 +77,9 @@ def history_rows(ctx: Any, records: Any, record_id: str) -> list[tuple[str, str]
 def test_a_signed_code_from_the_dialog_is_a_signed_source(make_window, records, qtbot, tmp_path):
     """The Claim 169 sample signed by a key the country trusts (added for this test)."""
     import dataclasses
+    import shutil
 
     from app.config.models import TrustedIssuer
-
-    import shutil
 
     window = make_window(AGENT, camera=str(QR_FIXTURES / "claim169_ed25519.png"))
     country = window.ctx.country
