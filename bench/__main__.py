@@ -55,6 +55,7 @@ SUITES = [
     Suite("ui_stall", "bench.ui.bench_stall", "UI event-loop stalls while syncing and scanning", 900, "ui_stall"),
     Suite("relay", "bench.relay_bench", "Confirmations relay on PostgreSQL: store rate, 10,000-item pull", 600,
           "relay_bench"),
+    Suite("backup", "bench.backup_bench", "Backup of a 100,000-record device while it writes", 900, "backup"),
 ]
 
 

@@ -15,6 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from bench._common import machine, print_table, summary_ms, write_result
+from bench._figures import figure
+
+AREA = "Backup"
+STALL_BUDGET_MS = 50.0  # issue 19: the UI may not stall longer than this while a backup runs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,14 +69,32 @@ def main(argv: list[str] | None = None) -> int:
             result["write_wait_during_backup"] = summary_ms(during) | {"max_ms": round(max(during) * 1000, 1)}
         finally:
             device.close()
+    result["figures"] = figures(result)
     path = write_result("backup", result, args.out)
     b = result["backup"]
     print_table([(f"{b['records']:,}", f"{b['seconds']:.2f}", f"{b['archive_bytes'] / 1e6:.1f}",
                   f"{result['write_wait_idle']['median_ms']:.1f}",
                   f"{result['write_wait_during_backup']['max_ms']:.1f}")],
                 ("records", "backup s", "archive MB", "write median ms (idle)", "write max ms (during)"))
+    for f in result["figures"]:
+        print(f"{f['what']}: {f['value']} {f['unit']} ({f['verdict']})")
     print(f"written {path}")
     return 0
+
+
+def figures(result: dict[str, Any]) -> list[dict[str, Any]]:
+    b, during = result["backup"], result["write_wait_during_backup"]
+    size = f"{b['records']:,}-record"
+    return [
+        figure("backup.seconds", AREA, f"`crvs-field backup` of a {size} database (online backup API, checksum)",
+               b["seconds"], "s", note=f"database {b['db_bytes'] / 1e6:.1f} MB"),
+        figure("backup.archive_mb", AREA, f"backup archive of a {size} database", round(b["archive_bytes"] / 1e6, 1),
+               "MB", note=f"database itself {b['db_bytes'] / 1e6:.1f} MB"),
+        figure("backup.write_wait_max_ms", AREA, "longest wait of a small write transaction (a UI save, the agent) "
+               "while the backup runs", during["max_ms"], "ms", budget=STALL_BUDGET_MS, budget_text="≤ 50 ms",
+               note=f"median {during['median_ms']} ms over {during['runs']} writes; "
+                    f"idle median {result['write_wait_idle']['median_ms']} ms"),
+    ]
 
 
 if __name__ == "__main__":
