@@ -29,6 +29,8 @@ TEMPLATES: dict[str, str] = {
         "“{action}” needs the role {roles}; you are {role}."),
     "workflow.wrong_status": QT_TRANSLATE_NOOP("Errors",
         "“{action}” is not possible for a record in status “{status}”."),
+    "record.four_eyes": QT_TRANSLATE_NOOP("Errors",
+        "You requested this correction, so another registrar must approve it (four-eyes rule)."),
     "login.refused": QT_TRANSLATE_NOOP("Errors", "Unknown user or wrong PIN"),
     "keyslot.refused": QT_TRANSLATE_NOOP("Errors", "Unknown user or wrong PIN"),
     "keyslot.locked": QT_TRANSLATE_NOOP("Errors", "Too many wrong PINs: try again in {seconds} s"),

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QSizePolicy,
     QSplitter,
@@ -39,7 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.config.models import WorkQueue
+from app.config.models import Operation, WorkQueue
 from app.records import RecordDetail
 from app.records.workflow import ActionType, Role, Status
 from app.store.models import Record
@@ -553,10 +554,12 @@ class MainWindow(QMainWindow):
         if kind is ActionType.RETRY and record.status == "verification_failed":
             self.open_review(detail)
             return
-        if kind is ActionType.REJECT:
+        if kind is ActionType.REGISTER:
+            if not self.confirm_register(record):
+                return
+        elif kind is ActionType.REJECT:
             reason = self.ask_reason(self.tr("Reject %1").replace("%1", record.tracking_id),
-                                     self.tr("Say why the declaration is rejected. The reason is kept in the "
-                                             "record's history."))
+                                     self._reject_explanation())
             if reason is None:
                 return
         elif kind is ActionType.REJECT_CORRECTION:
@@ -583,6 +586,43 @@ class MainWindow(QMainWindow):
                 return
         self.act(record.id, kind, data=data, reason=reason)
 
+    def confirm_register(self, record: Record) -> bool:
+        """Registering cannot be undone: say what will happen, and whether a national ID will be
+        deactivated in MOSIP (the country's rules, evaluated without writing), before doing it."""
+        operations = self.ctx.records.preview_operations(record.id, ActionType.REGISTER)
+        deactivates = Operation.MARK_DECEASED in operations
+        lines = [self.tr("Register %1? Registration cannot be undone; the record can then only be changed "
+                         "by a correction.").replace("%1", record.tracking_id)]
+        if Operation.CREATE_UIN in operations:
+            lines.append(self.tr("MOSIP will be asked to issue a national ID number (UIN) for this person."))
+        if Operation.UPDATE_BIOGRAPHICS in operations:
+            lines.append(self.tr("The person's details will be updated in MOSIP."))
+        if deactivates:
+            lines.append(self.tr("The deceased's national ID will be deactivated in MOSIP: it can no longer "
+                                 "be used to prove their identity."))
+        return self.confirm(self.tr("Register %1").replace("%1", record.tracking_id), "\n\n".join(lines),
+                            self.tr("&Register"), dangerous=deactivates)
+
+    def confirm(self, title: str, text: str, accept_label: str, *, dangerous: bool = False) -> bool:
+        """Yes or no for an irreversible action. Enter presses the default button: the action, or
+        Cancel when the action is dangerous; Esc cancels."""
+        box = QMessageBox(QMessageBox.Icon.Warning if dangerous else QMessageBox.Icon.Question, title, text,
+                          QMessageBox.StandardButton.NoButton, self)
+        box.setObjectName("confirm-action")
+        accept = box.addButton(accept_label, QMessageBox.ButtonRole.AcceptRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel if dangerous else accept)
+        box.setEscapeButton(cancel)
+        box.exec()
+        return box.clickedButton() is accept
+
+    def _reject_explanation(self) -> str:
+        queue = next((q for q in self.ctx.country.config.workqueues if Status.REJECTED.value in q.statuses), None)
+        where = self.tr("The declaration goes to “%1”, where the agent can update and declare it again.").replace(
+            "%1", pick(queue.label, queue.id)) if queue else ""
+        return " ".join(filter(None, [self.tr("Say why the declaration is rejected. The reason is kept in the "
+                                              "record's history."), where]))
+
     def ask_reason(self, title: str, explanation: str) -> str | None:
         dialog = ReasonDialog(title, explanation, parent=self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
@@ -606,7 +646,7 @@ class MainWindow(QMainWindow):
 
         def failed(exc: BaseException) -> None:
             for button in self.view.buttons.values():
-                button.setEnabled(True)
+                button.setEnabled(not button.property("blocked"))
             if on_failure is not None:
                 on_failure(exc)
             self.fail(exc)
@@ -627,9 +667,7 @@ class MainWindow(QMainWindow):
         self.review.focus_first()
 
     def _reject_from_review(self, record_id: str) -> None:
-        reason = self.ask_reason(self.tr("Reject the declaration"),
-                                 self.tr("Say why the declaration is rejected. The reason is kept in the "
-                                         "record's history."))
+        reason = self.ask_reason(self.tr("Reject the declaration"), self._reject_explanation())
         if reason:
             self.act(record_id, ActionType.REJECT, reason=reason)
 

@@ -156,6 +156,17 @@ class RecordView(QWidget):
             self.buttons[action.value] = button
         actions.addStretch(1)
         layout.addLayout(actions)
+        four_eyes = self._four_eyes_hint(record)
+        if four_eyes and ActionType.APPROVE_CORRECTION.value in self.buttons:
+            approve = self.buttons[ActionType.APPROVE_CORRECTION.value]
+            approve.setEnabled(False)
+            approve.setProperty("blocked", True)    # stays disabled when a failed action re-enables the rest
+            approve.setToolTip(four_eyes)
+            blocked = QLabel(four_eyes, body)
+            blocked.setObjectName("four-eyes-hint")
+            blocked.setProperty("role", "hint")
+            blocked.setWordWrap(True)
+            layout.addWidget(blocked)
         hint = self._next_step(record.status, [a.value for a in detail.available])
         if hint:
             next_step = QLabel(hint, body)
@@ -246,6 +257,16 @@ class RecordView(QWidget):
         if status == Status.CORRECTION_REQUESTED and ActionType.APPROVE_CORRECTION not in available:
             return self.tr("Waiting for a registrar to approve or reject the correction.")
         return ""
+
+    def _four_eyes_hint(self, record: Any) -> str:
+        """Why this officer may not approve the pending correction (they requested it), or ""."""
+        correction = record.correction or {}
+        actor = self.ctx.actor
+        if (actor is None or not self.ctx.country.config.corrections.four_eyes
+                or correction.get("requested_by") != actor.name):
+            return ""
+        return self.tr("You requested this correction, so another registrar must approve it "
+                       "(four-eyes rule).")
 
     def _action_label(self, action: ActionType) -> str:
         return {

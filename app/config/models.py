@@ -424,6 +424,11 @@ class RegistrationConfig(Strict):
         default_factory=lambda: {EventType.BIRTH: "B", EventType.DEATH: "D"})
 
 
+class CorrectionsConfig(Strict):
+    four_eyes: bool = Field(default=True, description="the officer who requested a correction may not "
+                            "approve it; another officer must")
+
+
 class SyncConfig(Strict):
     drain_every_seconds: int = Field(default=60, ge=5)
     probe_every_seconds: int = Field(default=15, ge=2)
@@ -473,6 +478,7 @@ class Country(Strict):
     forms: dict[EventType, Form]
     workqueues: list[WorkQueue] = Field(default_factory=default_workqueues)
     registration: RegistrationConfig = Field(default_factory=RegistrationConfig)
+    corrections: CorrectionsConfig = Field(default_factory=CorrectionsConfig)
     mosip: MosipConfig
     integration: Integration = Field(default_factory=Integration)
     identity: IdentityConfig

@@ -33,6 +33,16 @@ from app.store.models import ExternalRequest, OutboxItem, Record, Secret
 from app.store.sequences import next_value
 from app.vocabulary import OutboxState, RequestState, VerificationState
 
+
+class FourEyesRequired(WorkflowError):
+    """Four-eyes rule: a correction is approved by an officer other than the one who requested it."""
+
+    def __init__(self, tracking_id: str) -> None:
+        super().__init__("the officer who requested a correction cannot approve it; another officer must",
+                         code="record.four_eyes", params={"tracking_id": tracking_id,
+                                                          "action": ActionType.APPROVE_CORRECTION.value})
+
+
 _TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 # A userinfo JWT without a picture is 1–3 KB; the bound leaves room for a small one and keeps a
 # hostile provider from filling the database (it is also the secret store's bound).
@@ -330,6 +340,8 @@ class RecordCommands(RecordWriter):
                             data: Mapping[str, Any], reason: str | None) -> None:
         allowed_targets(ActionType.APPROVE_CORRECTION, Status(record.status))
         correction = record.correction or {}
+        if self.country.config.corrections.four_eyes and correction.get("requested_by") == actor.name:
+            raise FourEyesRequired(record.tracking_id)
         changes = dict(correction.get("changes") or {})
         previous = dict(record.declaration)
         record.declaration = previous | changes

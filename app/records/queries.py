@@ -13,12 +13,13 @@ from sqlmodel import col, select
 
 from app import audit
 from app.config.loader import LoadedCountry
-from app.config.models import WorkQueue
+from app.config.models import Operation, WorkQueue
+from app.integration import evaluate
 from app.records.workflow import ActionType, Role, Status, WorkflowError, available_actions
-from app.records.writer import fold, load_record
+from app.records.writer import fold, load_record, persons_for_rules
 from app.store import Database
 from app.store.models import Action, ExternalRequest, OutboxItem, Record, Verification, utcnow
-from app.vocabulary import RequestState
+from app.vocabulary import RequestState, VerificationState
 
 
 @dataclass
@@ -69,6 +70,37 @@ class RecordQueries:
             history = audit.history(session, record.id)
         available = available_actions(Status(record.status), role) if role else []
         return RecordDetail(record, actions, verifications, outbox, history, available)
+
+    def preview_operations(self, record_id: str, action: ActionType | str) -> list[Operation]:
+        """The MOSIP operations the country's rules would send if `action` were done on the record now
+        (e.g. `mark_deceased` when registering a death deactivates a national ID), so the UI can say
+        so before the officer confirms. Evaluates the same rules as the command; writes nothing."""
+        action = ActionType(action)
+        if action not in (ActionType.REGISTER, ActionType.APPROVE_CORRECTION):
+            return []
+        with self.db.read() as session:
+            record = load_record(session, record_id)
+            persons = persons_for_rules(session, record)
+        values, corrected, correction = dict(record.declaration), [], None
+        if action is ActionType.APPROVE_CORRECTION:
+            pending = record.correction or {}
+            changes = dict(pending.get("changes") or {})
+            corrected = sorted(k for k, v in changes.items() if values.get(k) != v)
+            values |= changes
+            requester = pending.get("requester_section") or ""
+            requester_state = (record.persons.get(requester) or {}) if requester else {}
+            correction = {"reason": pending.get("reason", ""), "requester_section": requester,
+                          "requester_verification": requester_state.get("verification",
+                                                                        VerificationState.NONE.value)}
+        # registering assigns the number in the write; a stand-in of the same shape lets rules that
+        # share it evaluate without consuming the sequence
+        number = record.registration_number or (
+            self.country.config.registration.number_prefix.get(record.event, record.event[:1].upper())
+            + f"{self.clock().year}000000")
+        evaluation = evaluate(self.country, event=record.event, action=action, values=values, persons=persons,
+                              today=self.clock().date(), registration_number=number,
+                              corrected_fields=corrected, correction=correction)
+        return [planned.operation for planned in evaluation.operations]
 
     def _queue_filter(self, queue: WorkQueue) -> Any:
         if queue.statuses:

@@ -170,12 +170,16 @@ class RecordWriter:
                 session.add(item)
 
     def _persons_for_rules(self, session: Session, record: Record) -> dict[str, Any]:
-        """The persons as rules see them: with each authenticated person's userinfo JWT."""
-        persons = dict(record.persons)
-        for section, person in record.persons.items():
-            if person.get("verification") != VerificationState.AUTHENTICATED:
-                continue
-            row = session.get(Secret, userinfo_jwt_name(record.id, section))
-            if row is not None:
-                persons[section] = {**person, "userinfo_jwt": bytes(row.value).decode("ascii")}
-        return persons
+        return persons_for_rules(session, record)
+
+
+def persons_for_rules(session: Session, record: Record) -> dict[str, Any]:
+    """The persons as rules see them: with each authenticated person's userinfo JWT."""
+    persons = dict(record.persons)
+    for section, person in record.persons.items():
+        if person.get("verification") != VerificationState.AUTHENTICATED:
+            continue
+        row = session.get(Secret, userinfo_jwt_name(record.id, section))
+        if row is not None:
+            persons[section] = {**person, "userinfo_jwt": bytes(row.value).decode("ascii")}
+    return persons

@@ -242,6 +242,10 @@
         <translation>« {action} » n&apos;est pas possible pour un dossier au statut « {status} ».</translation>
     </message>
     <message>
+        <source>You requested this correction, so another registrar must approve it (four-eyes rule).</source>
+        <translation>Vous avez demandé cette correction : un autre officier d&apos;état civil doit l&apos;approuver (principe des quatre yeux).</translation>
+    </message>
+    <message>
         <source>Unknown user or wrong PIN</source>
         <translation>Utilisateur inconnu ou code PIN erroné</translation>
     </message>
@@ -487,6 +491,34 @@
     <message>
         <source>Reject %1</source>
         <translation>Rejeter %1</translation>
+    </message>
+    <message>
+        <source>Register %1? Registration cannot be undone; the record can then only be changed by a correction.</source>
+        <translation>Enregistrer %1 ? L&apos;enregistrement est définitif : le dossier ne pourra ensuite être modifié que par une correction.</translation>
+    </message>
+    <message>
+        <source>MOSIP will be asked to issue a national ID number (UIN) for this person.</source>
+        <translation>MOSIP sera sollicité pour attribuer un numéro d&apos;identification national (UIN) à cette personne.</translation>
+    </message>
+    <message>
+        <source>The person&apos;s details will be updated in MOSIP.</source>
+        <translation>Les informations de la personne seront mises à jour dans MOSIP.</translation>
+    </message>
+    <message>
+        <source>The deceased&apos;s national ID will be deactivated in MOSIP: it can no longer be used to prove their identity.</source>
+        <translation>L&apos;identifiant national de la personne décédée sera désactivé dans MOSIP : il ne pourra plus servir à prouver son identité.</translation>
+    </message>
+    <message>
+        <source>Register %1</source>
+        <translation>Enregistrer %1</translation>
+    </message>
+    <message>
+        <source>&amp;Register</source>
+        <translation>&amp;Enregistrer</translation>
+    </message>
+    <message>
+        <source>The declaration goes to “%1”, where the agent can update and declare it again.</source>
+        <translation>La déclaration passe dans « %1 », où l&apos;agent peut la mettre à jour et la déclarer à nouveau.</translation>
     </message>
     <message>
         <source>Say why the declaration is rejected. The reason is kept in the record&apos;s history.</source>
@@ -785,6 +817,10 @@
     <message>
         <source>Data source</source>
         <translation>Origine des données</translation>
+    </message>
+    <message>
+        <source>You requested this correction, so another registrar must approve it (four-eyes rule).</source>
+        <translation>Vous avez demandé cette correction : un autre officier d&apos;état civil doit l&apos;approuver (principe des quatre yeux).</translation>
     </message>
     <message>
         <source>&amp;Validate</source>

@@ -200,6 +200,8 @@ def test_no_review_button_on_a_record_whose_checks_passed(make_window, records, 
     assert set(window.view.buttons) == {"register", "reject"}
     assert window.view.findChild(QLabel, "next-step") is None
     window.activateWindow()
+    # registering asks for confirmation first; Enter accepts it
+    _fill_dialog_later(qtbot, lambda box: QTest.keyClick(box, Qt.Key.Key_Return))
     QTest.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)      # Alt+R: &Register
     qtbot.waitUntil(lambda: records.get(record.id).status == "awaiting_external_validation", timeout=10_000)
 
