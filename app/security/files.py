@@ -61,7 +61,7 @@ def read_text_bounded(path: str | os.PathLike[str], limit: int, *, what: str = "
         raise UnreadableFile(f"{path}: {what} is not UTF-8 text", code="file.not_utf8") from None
 
 
-def _depth(text: str) -> int:
+def json_nesting_depth(text: str) -> int:
     """Deepest nesting of [ and { outside strings: checked before `json.loads`, which recurses."""
     depth = deepest = 0
     in_string = escaped = False
@@ -100,7 +100,7 @@ def _no_surrogates(value: Any) -> Any:
 def loads_json_bounded(text: str, *, source: str = "JSON", max_depth: int = MAX_JSON_DEPTH) -> Any:
     """JSON from untrusted text: nesting at most `max_depth`, integers within Python's digit limit,
     no lone surrogates (they cannot be stored or printed as UTF-8), no NaN/Infinity."""
-    if _depth(text) > max_depth:
+    if json_nesting_depth(text) > max_depth:
         raise UnreadableFile(f"{source}: JSON nested deeper than {max_depth} levels", code="json.too_deep")
 
     def refuse_constant(name: str) -> Any:

@@ -20,6 +20,8 @@ import struct
 import zlib
 from typing import Any, NamedTuple
 
+from app.security.files import json_nesting_depth
+
 from .errors import QrRejected
 
 MAX_QR_TEXT = 4296
@@ -225,28 +227,6 @@ def cbor_loads(data: bytes, *, max_depth: int = MAX_CBOR_DEPTH, max_items: int =
 
 
 # --------------------------------------------------------------------------------------- JSON
-def _json_depth_ok(text: str, max_depth: int) -> bool:
-    depth = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > max_depth:
-                return False
-        elif ch in "]}":
-            depth -= 1
-    return True
-
-
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
@@ -263,7 +243,7 @@ def _no_constant(_name: str) -> Any:
 def json_loads(text: str, *, max_bytes: int = MAX_JSON_BYTES, max_depth: int = MAX_JSON_DEPTH) -> Any:
     if len(text) > max_bytes:
         raise QrRejected(f"JSON exceeds {max_bytes // 1024} KiB", "json_limit")
-    if not _json_depth_ok(text, max_depth):
+    if json_nesting_depth(text) > max_depth:
         raise QrRejected(f"JSON nested deeper than {max_depth} levels", "json_limit")
     try:
         return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
