@@ -25,7 +25,7 @@ FIGURES = Path(os.environ.get("CRVS_HOSTILE_FIGURES", Path(tempfile.gettempdir()
 
 
 def cli_module() -> str:
-    return "crvs_field" if (ROOT / "crvs_field" / "__main__.py").exists() else "app.cli.main"
+    return "crvs_field"
 
 
 @dataclass
