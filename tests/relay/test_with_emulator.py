@@ -7,8 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -18,6 +17,7 @@ from mosip_emulator.server import EmulatorServer
 from relay.db import Store, make_engine
 from relay.settings import CALLBACK_PATH
 from tests.relay.conftest import Device, hub_post
+from tests.waiting import wait_until
 
 FAST_HUB = {
     "credential_delay": 0.0,
@@ -47,15 +47,6 @@ def hub_settings(emulator: EmulatorServer) -> dict[str, str]:
 def hub_env(emulator: EmulatorServer) -> dict[str, str]:
     return {"CRVS_RELAY_" + key.upper(): value for key, value in hub_settings(emulator).items()}
 
-
-def wait_until(predicate: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def hub_subscription(emulator: EmulatorServer, callback: str) -> dict[str, Any] | None:

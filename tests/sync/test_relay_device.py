@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -31,21 +31,13 @@ from relay.app import Relay
 from relay.db import Store, make_engine, migrate
 from relay.settings import CALLBACK_PATH, Settings
 from tests.sync.conftest import ADMIN_PIN, LinkedDevice, link, person, section_values
+from tests.waiting import wait_until as wait_for
 
 ANA, REX = Actor("ana", Role.AGENT), Actor("rex", Role.REGISTRAR)
 PARTNER = "opencrvs-partner"          # farajaland's mosip.partner_id
 TOKEN_SECRET = "relay_device_token"   # farajaland's mosip.confirmations.device_credential
 ROOT = Path(__file__).resolve().parents[2]
 
-
-def wait_for(predicate: Callable[[], Any], seconds: float = 30, what: str = "condition") -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class LoopbackRelay:
