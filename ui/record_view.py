@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.records import RecordDetail
-from app.records.validation import identity_applies
+from app.records.validation import identity_applies, visible_fields
 from app.records.workflow import ActionType, Status
 from ui.context import AppContext
 from ui.i18n import (
@@ -180,6 +180,7 @@ class RecordView(QWidget):
             layout.addWidget(self._correction_card(record.event, record.declaration, record.correction, body))
 
         # the declaration, section by section, with each person's verification
+        shown = visible_fields(self.ctx.country, record.event, record.declaration, self.ctx.today())
         for section in form.sections:
             values = [(f, record.declaration.get(f.id)) for f in section.fields if record.declaration.get(f.id)]
             person = record.persons.get(section.id) or {}
@@ -195,7 +196,8 @@ class RecordView(QWidget):
             top.addWidget(label)
             checked = person.get("verification", "none") != "none"
             if section.identity and (checked or identity_applies(
-                    self.ctx.country, record.event, section.id, record.declaration, self.ctx.today())):
+                    self.ctx.country, record.event, section.id, record.declaration, self.ctx.today(),
+                    visible=shown)):
                 pill = verification_pill(person.get("verification", "none"), person.get("failed_attributes"))
                 pill.setObjectName(f"pill-{section.id}")
                 top.addWidget(pill)
