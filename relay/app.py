@@ -12,6 +12,7 @@ Device side (``Authorization: Bearer <token>``; anything else → 401 and nothin
          (prev_*: the device chain at the acknowledged seq, required to move it; 409 audit_head_lower /
          audit_head_rewritten: tamper signal; 409 audit_head_stale: the anchor moved meanwhile, read it again)
   GET    /v1/devices/me/audit-head
+  PUT    /v1/devices/me/backups/{name}   GET /v1/devices/me/backups[/{name}]   (relay/backup_api.py)
 Operations: GET /healthz (alive), /readyz (database reachable), /metrics (Prometheus text, counts).
 
 Delivery format (what MOSIP's hub sends, mosip/websub ``hub/start_hub.bal`` → websubhub
@@ -33,6 +34,7 @@ import json
 import logging
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -42,6 +44,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from .backup_api import BackupApi
+from .backups import BackupStore
 from .db import HeadOutcome, IncomingDelivery, RidConflict, Store
 from .metrics import Counters, DeliveryOutcome
 from .settings import CALLBACK_PATH, Settings
@@ -123,7 +127,11 @@ class Relay:
         self.store = store
         self.settings = settings
         self.counters = Counters()
-        self.maintenance = Maintenance(store, settings)
+        self.backups = BackupStore(store.engine, Path(settings.backup_dir), keep=settings.backup_keep,
+                                   quota_bytes=settings.backup_quota_bytes, clock=store.clock) \
+            if settings.backup_dir else None
+        self.backup_api = BackupApi(self.backups, self._authorised, self.counters)
+        self.maintenance = Maintenance(store, settings, self.backups)
         self._hub_secret: str | None = settings.hub_secret or None
 
     # ------------------------------------------------------------------------------------------ helpers
@@ -369,6 +377,9 @@ class Relay:
             Route("/v1/devices/me/deliveries", self.deliveries, methods=["GET"]),
             Route("/v1/devices/me/acks", self.acks, methods=["POST"]),
             Route("/v1/devices/me/audit-head", self.audit_head, methods=["GET", "POST"]),
+            Route("/v1/devices/me/backups", self.backup_api.listing, methods=["GET"]),
+            Route("/v1/devices/me/backups/{name}", self.backup_api.put, methods=["PUT"]),
+            Route("/v1/devices/me/backups/{name}", self.backup_api.fetch, methods=["GET"]),
             Route("/healthz", self.healthz, methods=["GET"]),
             Route("/readyz", self.readyz, methods=["GET"]),
             Route("/metrics", self.metrics, methods=["GET"]),

@@ -11,6 +11,8 @@ Times are seconds since the epoch (float): the same on both engines, compared as
 - ``awaited``: which device awaits which registration id (first registration wins).
 - ``mailbox``: a delivery made visible to the device that awaits its RID, with that device's cursor.
 - ``audit_heads``: each device's last acknowledged audit chain head; ``tamper_signals``: refusals.
+- ``backups``: each device's backup blobs (metadata only: the bytes are files in the backup
+  directory, named by ``storage_key``, never by the name the device chose).
 - ``subscription``: one row; the hub secret, the state of our subscription, and the maintenance lease
   that lets one instance at a time re-subscribe and purge.
 """
@@ -100,6 +102,18 @@ tamper_signals = Table(
     Column("reason", String(32), nullable=False),
     Column("seq", BigInteger, nullable=False),
     Column("acknowledged_seq", BigInteger, nullable=False),
+)
+
+backups = Table(
+    "backups", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("device_id", Id, ForeignKey("devices.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("storage_key", String(64), nullable=False, unique=True),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("device_id", "name", name="uq_backups_device_id_name"),
 )
 
 SUBSCRIPTION_ROW = 1

@@ -63,6 +63,11 @@ OPTIONS = [
     Option("maintenance_seconds", 30.0, "how often an instance tries the maintenance lease (re-subscribe, purge)",
            float),
     Option("max_delivery_bytes", 4 * 1024 * 1024, "largest hub delivery accepted (HTTP 413 above)", int),
+    Option("backup_dir", "crvs-relay-backups", "folder holding the devices' backup blobs (one sub-folder per "
+           "device; shared by every instance, e.g. a network volume); empty: no backup store (503)"),
+    Option("backup_keep", 14, "newest backups kept per device", int),
+    Option("backup_quota_bytes", 4 * 1024 ** 3, "bytes of backups kept per device; the oldest are deleted to "
+           "stay under it, and one backup larger than it is refused (HTTP 413)", int),
     Option("log_level", "INFO", "log level (JSON lines on stderr)"),
     Option("migrate", "yes", "yes: upgrade the schema at start (safe with several instances); no: leave it to "
            "`crvs-relay db upgrade`"),
@@ -87,6 +92,9 @@ class Settings:
     retention_hours: float = 720.0
     maintenance_seconds: float = 30.0
     max_delivery_bytes: int = 4 * 1024 * 1024
+    backup_dir: str = "crvs-relay-backups"
+    backup_keep: int = 14
+    backup_quota_bytes: int = 4 * 1024 ** 3
     log_level: str = "INFO"
     migrate: str = "yes"
     forwarded_allow_ips: str = "127.0.0.1"

@@ -28,6 +28,7 @@ from http.cookies import SimpleCookie
 import anyio
 import httpx
 
+from .backups import BackupStore
 from .db import Store
 from .settings import CALLBACK_PATH, Settings
 
@@ -106,9 +107,10 @@ def subscription_due(state: dict[str, object], settings: Settings, now: float, f
 class Maintenance:
     """The background task of every instance: take the lease, then re-subscribe when due and purge."""
 
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(self, store: Store, settings: Settings, backups: BackupStore | None = None) -> None:
         self.store = store
         self.settings = settings
+        self.backups = backups
         self.holder = uuid.uuid4().hex
         self.subscribed_since_start = False
 
@@ -130,6 +132,10 @@ class Maintenance:
         purged = await anyio.to_thread.run_sync(self.store.purge, self.settings.retention_hours * 3600)
         if purged:
             log.info("deliveries purged", extra={"fields": {"count": purged}})
+        if self.backups is not None:
+            swept = await anyio.to_thread.run_sync(self.backups.sweep)
+            if swept:
+                log.info("orphan backup files removed", extra={"fields": {"count": swept}})
         if not self.settings.subscribes:
             return
         state = await anyio.to_thread.run_sync(self.store.subscription_state)
