@@ -51,7 +51,7 @@ class DemoRelay:
         self.callback_url = self.base_url + RELAY_CALLBACK_PATH
         self.env = {**os.environ, "CRVS_RELAY_DATABASE_URL": f"sqlite:///{directory / 'relay.sqlite3'}",
                     "CRVS_RELAY_BIND": f"127.0.0.1:{self.port}", "CRVS_RELAY_LOG_LEVEL": "WARNING",
-                    "CRVS_RELAY_MAINTENANCE_SECONDS": "1"}
+                    "CRVS_RELAY_MAINTENANCE_SECONDS": "1", "CRVS_RELAY_BACKUP_DIR": str(directory / "backups")}
         self.process: subprocess.Popen[bytes] | None = None
 
     def _run(self, *args: str) -> str:
