@@ -1,0 +1,73 @@
+"""The country configuration's answer to a NOTIFY (actions/index.ts defaultRequestHandler,
+actionConfirmationRequest.ts: 200 accept, 400 reject, 202 later, anything else 500)."""
+
+from __future__ import annotations
+
+import uuid
+
+from opencrvs_emulator.engine import Hook
+from opencrvs_emulator.server import OpenCrvsServer
+from tests.waiting import wait_until
+
+from .conftest import BIRTH, Api, statuses
+
+
+def test_rejected_by_the_country_then_a_fresh_transaction_id_notifies_again(crvs: OpenCrvsServer, api: Api) -> None:
+    crvs.set_hook("reject")
+    event = api.create()
+    tid = str(uuid.uuid4())
+    answer = api.notify(event["id"], BIRTH, tid)
+    assert answer.status_code == 200  # the HTTP call succeeds: the outcome is in the actions
+    notify = [a for a in answer.json()["actions"] if a["type"] == "NOTIFY"]
+    assert [a["status"] for a in notify] == ["Requested", "Rejected"]
+    assert notify[1]["originalActionId"] == notify[0]["id"]
+    index = api.index(event["id"])
+    assert index["status"] == "CREATED" and index["flags"] == ["notify:rejected"]
+    assert api.search({"id": event["id"]})["total"] == 0  # CREATED is not indexed
+    crvs.set_hook("accept")
+    assert statuses(api.notify(event["id"], BIRTH, tid).json()) == ["Requested", "Rejected"]  # same id: no-op
+    assert statuses(api.notify(event["id"], BIRTH).json()) == ["Requested", "Rejected", "Requested", "Accepted"]
+
+
+def test_asynchronous_202_stays_requested_until_the_country_confirms(crvs: OpenCrvsServer, api: Api) -> None:
+    crvs.set_hook("async")
+    event = api.create()
+    tid = str(uuid.uuid4())
+    answer = api.notify(event["id"], BIRTH, tid)
+    assert answer.status_code == 200 and statuses(answer.json()) == ["Requested"]
+    assert api.index(event["id"])["flags"] == ["notify:requested"]
+    assert api.search({"id": event["id"]})["total"] == 0
+    assert statuses(api.notify(event["id"], BIRTH, tid).json()) == ["Requested"]  # retry: nothing new
+    pending = api.http.get("/admin/pending").json()
+    assert [p["transactionId"] for p in pending] == [tid]
+    confirmed = api.admin(f"/events/{event['id']}/confirm", {"accept": True})
+    assert statuses(confirmed) == ["Requested", "Accepted"]
+    found = api.search({"id": event["id"]})["results"]
+    assert found[0]["status"] == "NOTIFIED" and found[0]["declaration"]["mother.nid"] == "4905541242"
+
+
+def test_asynchronous_accept_after_a_delay(crvs_factory) -> None:
+    server = crvs_factory(hook=Hook(mode="async", accept_after=0.2))
+    api = Api(server)
+    event = api.create()
+    assert statuses(api.notify(event["id"], BIRTH).json()) == ["Requested"]
+    wait_until(lambda: api.search({"id": event["id"]})["total"] == 1, timeout=10, what="the delayed accept")
+    assert statuses(api.http.get(f"/admin/events/{event['id']}").json()["document"]) == ["Requested", "Accepted"]
+
+
+def test_a_failing_country_hook_is_a_500_with_the_request_kept(crvs: OpenCrvsServer, api: Api) -> None:
+    crvs.set_hook("fail")
+    event = api.create()
+    tid = str(uuid.uuid4())
+    answer = api.notify(event["id"], BIRTH, tid)
+    assert answer.status_code == 500
+    assert answer.json()["message"] == "Unexpected failure from country config action confirmation API"
+    crvs.set_hook("accept")
+    retry = api.notify(event["id"], BIRTH, tid)
+    assert retry.status_code == 200 and statuses(retry.json()) == ["Requested"]  # kept, not asked again
+    assert crvs.counters()["hook_calls"] == 1
+
+
+def test_admin_hook_control(api: Api) -> None:
+    assert api.admin("/hook", {"mode": "async", "accept_after": None})["mode"] == "async"
+    assert api.http.post("/admin/hook", json={"mode": "maybe"}).status_code == 400

@@ -1,0 +1,77 @@
+"""A registrar's work as test controls, and polling search for the outcome (EventIndex.ts, flags.ts)."""
+
+from __future__ import annotations
+
+from opencrvs_emulator.server import OpenCrvsServer
+
+from .conftest import BIRTH, Api, statuses
+
+
+def _notified(api: Api) -> str:
+    event = api.create()
+    assert api.notify(event["id"], BIRTH).status_code == 200
+    return str(event["id"])
+
+
+def test_register_gives_a_registration_number_and_the_nid(api: Api) -> None:
+    event_id = _notified(api)
+    api.admin(f"/events/{event_id}/register", {"nid": "7391485263"})
+    found = api.search({"id": event_id})["results"][0]
+    assert found["status"] == "REGISTERED" and found["flags"] == []
+    number = found["legalStatuses"]["REGISTERED"]["registrationNumber"]
+    assert len(number) == 12 and number.isalnum()
+    assert found["declaration"]["child.nid"] == "7391485263"
+    by_number = api.search({"legalStatuses.REGISTERED.registrationNumber": {"type": "exact", "term": number}})
+    assert [r["id"] for r in by_number["results"]] == [event_id]
+    by_nid = api.search({"data": {"child.nid": {"type": "exact", "term": "7391485263"}}})
+    assert [r["id"] for r in by_nid["results"]] == [event_id]
+    types = [(a["type"], a["status"]) for a in api.http.get(f"/admin/events/{event_id}").json()["document"]["actions"]]
+    assert types[-5:] == [("ASSIGN", "Accepted"), ("EDIT", "Accepted"), ("REGISTER", "Requested"),
+                          ("REGISTER", "Accepted"), ("UNASSIGN", "Accepted")]
+
+
+def test_pending_registration_shows_register_requested(api: Api) -> None:
+    event_id = _notified(api)
+    api.admin(f"/events/{event_id}/register", {"pending": True})
+    found = api.search({"flags": {"anyOf": ["register:requested"]}})["results"]
+    assert [r["id"] for r in found] == [event_id] and found[0]["status"] == "NOTIFIED"
+    api.admin(f"/events/{event_id}/confirm-registration", {"registration_number": "2026BRN00001", "nid": "1"})
+    found = api.search({"id": event_id})["results"][0]
+    assert found["status"] == "REGISTERED"
+    assert found["legalStatuses"]["REGISTERED"]["registrationNumber"] == "2026BRN00001"
+
+
+def test_rejected_record_is_flagged_and_accepts_a_new_notify(crvs: OpenCrvsServer, api: Api) -> None:
+    event_id = _notified(api)
+    api.admin(f"/events/{event_id}/reject", {"reason": "Mother's name does not match the ID card"})
+    rejected = api.search({"flags": {"anyOf": ["rejected"]}})["results"]
+    assert [r["id"] for r in rejected] == [event_id]
+    assert rejected[0]["flags"] == ["incomplete", "rejected"]
+    reject = next(a for a in api.http.get(f"/admin/events/{event_id}").json()["document"]["actions"]
+                  if a["type"] == "REJECT")
+    assert reject["content"]["reason"] == "Mother's name does not match the ID card"
+    corrected = api.notify(event_id, {**BIRTH, "mother.name": {"firstname": "Amelie", "surname": "Nyirenda"}})
+    assert corrected.status_code == 200 and statuses(corrected.json())[-2:] == ["Requested", "Accepted"]
+    found = api.search({"id": event_id})["results"][0]
+    assert found["flags"] == ["incomplete"] and found["declaration"]["mother.name"]["firstname"] == "Amelie"
+
+
+def test_validated_by_a_registrar(api: Api) -> None:
+    event_id = _notified(api)
+    api.admin(f"/events/{event_id}/validate")
+    found = api.search({"status": {"type": "exact", "term": "DECLARED"}})["results"]
+    assert [r["id"] for r in found] == [event_id] and found[0]["flags"] == ["validated"]
+    assert found[0]["legalStatuses"]["DECLARED"]["createdByRole"] == "LOCAL_REGISTRAR"
+
+
+def test_search_needs_its_scope_and_a_query(crvs: OpenCrvsServer, api: Api) -> None:
+    health = Api(crvs, "crvs-field-health")
+    assert health.post("/events/events/search", {"query": {"type": "and", "clauses": [{"id": "x"}]}}).status_code == 403
+    empty = api.post("/events/events/search", {"query": {"type": "and", "clauses": [{}]}})
+    assert empty.status_code == 400 and empty.json()["message"] == "Input validation failed"
+    first, second = _notified(api), _notified(api)
+    both = api.post("/events/events/search", {"query": {"type": "or", "clauses": [{"id": first}, {"id": second}]},
+                                              "limit": 1})
+    assert both.json()["total"] == 2 and len(both.json()["results"]) == 1
+    tracking = api.search({"id": first})["results"][0]["trackingId"]
+    assert api.search({"trackingId": {"type": "exact", "term": tracking}})["total"] == 1
