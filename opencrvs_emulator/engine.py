@@ -19,8 +19,9 @@ Sources (opencrvs/opencrvs-core v2.0.0, d244255356082c3b54fd5f7455e9a8b8d7a71d50
   ``<transactionId>:create``; a NOTIFY of the same transactionId already there → the event unchanged;
   validation after the event exists (a refused declaration leaves a CREATED event behind).
 - ``storage/postgres/events/events.ts``: actions unique on (transactionId, type, status) across all events:
-  a transactionId already used by a NOTIFY of another event inserts nothing, and ``getPendingAction`` then
-  finds no Requested action (500).
+  a transactionId already used by a NOTIFY of another event inserts nothing, and ``getPendingAction``
+  (``commons/events/utils.ts``) then finds no pending action — or two, when an earlier NOTIFY of the event
+  is still unanswered — and throws (500, the new Requested action kept).
 """
 
 from __future__ import annotations
@@ -172,11 +173,14 @@ class Engine:
                 "declaration": data["declaration"], "annotation": data.get("annotation"),
                 "createdAtLocation": data.get("createdAtLocation")}
         actor = self.actor(principal)
-        action_id = self.store.add_action(event["id"], spec, ActionStatus.REQUESTED, actor)
-        requested = self.store.find_action(event, action_id)
-        if requested is None:
-            # the transactionId belongs to another event's NOTIFY: nothing was inserted here
-            raise TrpcError("INTERNAL_SERVER_ERROR", "Pending action not found")
+        self.store.add_action(event["id"], spec, ActionStatus.REQUESTED, actor)
+        pending = [p for p in self.pending_actions() if p["eventId"] == event["id"]]
+        if len(pending) != 1:
+            # getPendingAction: none when the transactionId belongs to another event's NOTIFY (nothing was
+            # inserted here), two when an earlier NOTIFY of this event is still unanswered (both stay)
+            raise TrpcError("INTERNAL_SERVER_ERROR", "Expected exactly one pending action")
+        requested = self.store.find_action(event, pending[0]["actionId"])
+        assert requested is not None
         return self._confirm_with_country(event, requested, actor)
 
     def _confirm_with_country(self, event: dict[str, Any], requested: dict[str, Any], actor: Actor) -> dict[str, Any]:

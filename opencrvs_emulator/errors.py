@@ -7,6 +7,7 @@ Sources:
 - mcampa/trpc-to-openapi ``src/adapters/node-http/core.ts``: the REST error body is the tRPC error shape with
   ``message`` (``"Input validation failed"`` for a zod input error) and ``code`` replaced by the string code,
   plus ``issues`` (the zod issues) for an input error; status from ``TRPC_ERROR_CODE_HTTP_STATUS``.
+  An INTERNAL_SERVER_ERROR reads ``"Internal server error"`` with ``data {code, httpStatus}`` only (production).
 - ``validate/utils.ts`` ``throwWhenNotEmpty``: field errors travel as ``message`` = the JSON text of the list
   ``[{message, id, value}]`` (a string to parse, not a JSON array).
 """
@@ -53,9 +54,12 @@ def input_error(issues: list[dict[str, Any]]) -> TrpcError:
 def rest_error(error: TrpcError, path: str | None) -> JSONResponse:
     status = HTTP_STATUS.get(error.code, 500)
     data: dict[str, Any] = {"code": error.code, "httpStatus": status}
-    if path:
+    message = error.message
+    if error.code == "INTERNAL_SERVER_ERROR":
+        message = "Internal server error"  # errorFormatter in production: no message, no path, no stack
+    elif path:
         data["path"] = path
-    body: dict[str, Any] = {"message": error.message, "code": error.code, "data": data}
+    body: dict[str, Any] = {"message": message, "code": error.code, "data": data}
     if error.issues is not None:
         body["issues"] = error.issues
     return JSONResponse(body, status_code=status)

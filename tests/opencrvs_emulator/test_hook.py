@@ -61,7 +61,8 @@ def test_a_failing_country_hook_is_a_500_with_the_request_kept(crvs: OpenCrvsSer
     tid = str(uuid.uuid4())
     answer = api.notify(event["id"], BIRTH, tid)
     assert answer.status_code == 500
-    assert answer.json()["message"] == "Unexpected failure from country config action confirmation API"
+    assert answer.json() == {"message": "Internal server error", "code": "INTERNAL_SERVER_ERROR",
+                             "data": {"code": "INTERNAL_SERVER_ERROR", "httpStatus": 500}}
     crvs.set_hook("accept")
     retry = api.notify(event["id"], BIRTH, tid)
     assert retry.status_code == 200 and statuses(retry.json()) == ["Requested"]  # kept, not asked again
@@ -71,3 +72,14 @@ def test_a_failing_country_hook_is_a_500_with_the_request_kept(crvs: OpenCrvsSer
 def test_admin_hook_control(api: Api) -> None:
     assert api.admin("/hook", {"mode": "async", "accept_after": None})["mode"] == "async"
     assert api.http.post("/admin/hook", json={"mode": "maybe"}).status_code == 400
+
+
+def test_a_new_transaction_id_while_a_notify_is_unanswered_is_a_500(crvs: OpenCrvsServer, api: Api) -> None:
+    crvs.set_hook("async")
+    event = api.create()
+    assert statuses(api.notify(event["id"], BIRTH).json()) == ["Requested"]
+    crvs.set_hook("accept")
+    second = api.notify(event["id"], BIRTH)  # NOTIFY is allowed on CREATED, but two are now pending
+    assert second.status_code == 500
+    document = api.http.get(f"/admin/events/{event['id']}").json()["document"]
+    assert statuses(document) == ["Requested", "Requested"]
