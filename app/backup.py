@@ -34,6 +34,8 @@ import os
 import shutil
 import tarfile
 import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -158,8 +160,9 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _raw_connect(path: Path, key: bytes) -> Any:
-    conn = sqlcipher3.connect(str(path), check_same_thread=False, timeout=30)
+def _raw_connect(path: Path, key: bytes, *, autocommit: bool = False) -> Any:
+    conn = sqlcipher3.connect(str(path), check_same_thread=False, timeout=30,
+                              **({"isolation_level": None} if autocommit else {}))
     conn.execute("PRAGMA cipher_log_level = NONE")
     conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
     return conn
@@ -186,15 +189,63 @@ def _snapshot_facts(conn: Any) -> dict[str, Any]:
 
 
 def backup_name(device_id: str, when: dt.datetime) -> str:
-    return f"{device_id[:12]}-{when.strftime('%Y%m%dT%H%M%SZ')}{SUFFIX}"
+    """Names sort by time (retention relies on it): microseconds, so two backups in one second differ."""
+    return f"{device_id[:12]}-{when.strftime('%Y%m%dT%H%M%S%fZ')}{SUFFIX}"
+
+
+def _place(partial: Path, destination: Path, device_id: str, when: dt.datetime) -> Path:
+    """Move the finished archive to a name no archive has: a taken name moves the name (not the
+    manifest's time) on by a microsecond. A hard link never replaces a file; a folder that has no
+    hard links (FAT on a USB stick) gets a check then a rename."""
+    for _attempt in range(1000):
+        final = destination / backup_name(device_id, when)
+        try:
+            os.link(partial, final)
+        except FileExistsError:
+            when += dt.timedelta(microseconds=1)
+            continue
+        except OSError:
+            if final.exists():
+                when += dt.timedelta(microseconds=1)
+                continue
+            os.replace(partial, final)
+            return final
+        partial.unlink()
+        return final
+    raise BackupFailed("no free archive name in the destination", code="backup.exists",
+                       params={"destination": str(destination)})
+
+
+# The copy runs in steps of STEP_PAGES pages with a pause after each, inside one read transaction
+# of the source (one snapshot for every step: a write in between does not restart it). The pause
+# lets the app's and the agent's writers in; bench/backup_bench.py measures their wait.
+STEP_PAGES = 256
+STEP_PAUSE_SECONDS = 0.004
+
+
+def copy_snapshot(source: Any, target: Any, *, step_pages: int = STEP_PAGES, pause: float = STEP_PAUSE_SECONDS,
+                  progress: Callable[[int, int], None] | None = None) -> None:
+    """SQLite's online backup of `source` into `target` (both keyed), as one consistent snapshot."""
+    source.execute("BEGIN")
+    source.execute("SELECT count(*) FROM sqlite_master").fetchone()    # the read transaction starts here
+    try:
+        def after_step(_status: int, remaining: int, total: int) -> None:
+            if progress is not None:
+                progress(total - remaining, total)
+            if remaining and pause:
+                time.sleep(pause)
+
+        source.backup(target, pages=step_pages, progress=after_step)
+    finally:
+        source.execute("ROLLBACK")
 
 
 def create_backup(db: Database, data_dir: Path, destination: Path, *,
-                  now: dt.datetime | None = None) -> BackupResult:
+                  now: dt.datetime | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> BackupResult:
     """Snapshot the live database `db` of the device in `data_dir` into one archive in
-    `destination`. Reads only: the app and the agent keep working while it runs."""
-    import time
-
+    `destination`. Reads only: the app and the agent keep working while it runs. `progress`
+    gets (pages copied, pages in all) after each step of the copy."""
     started = time.monotonic()
     now = now or dt.datetime.now(dt.UTC)
     destination = Path(destination)
@@ -217,12 +268,10 @@ def create_backup(db: Database, data_dir: Path, destination: Path, *,
             copy = staging / DB_MEMBER
             copy.unlink(missing_ok=True)
             os.close(os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-            source = _raw_connect(db.path, key)
+            source = _raw_connect(db.path, key, autocommit=True)
             target = _raw_connect(copy, key)
             try:
-                # pages=-1: the whole database in one step, inside one read transaction — one
-                # consistent snapshot, and with WAL no writer waits for it.
-                source.backup(target, pages=-1)
+                copy_snapshot(source, target, progress=progress)
                 facts = _snapshot_facts(target)
             finally:
                 target.close()
@@ -245,8 +294,7 @@ def create_backup(db: Database, data_dir: Path, destination: Path, *,
                             files=files, **facts)
         manifest_bytes = manifest.to_json()
         mac = hmac.new(_mac_key(key), manifest_bytes, hashlib.sha256).hexdigest().encode()
-        final = destination / backup_name(device_id, now)
-        partial = staging / (final.name + ".partial")
+        partial = staging / (backup_name(device_id, now) + ".partial")
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle, tarfile.open(fileobj=handle, mode="w", format=tarfile.PAX_FORMAT) as tar:
             for name, data in ((MANIFEST_MEMBER, manifest_bytes), (MAC_MEMBER, mac),
@@ -260,9 +308,7 @@ def create_backup(db: Database, data_dir: Path, destination: Path, *,
             tar.close()
             handle.flush()
             os.fsync(handle.fileno())
-        if final.exists():
-            raise BackupFailed(f"{final} already exists", code="backup.exists", params={"path": str(final)})
-        os.replace(partial, final)
+        final = _place(partial, destination, device_id, now)
         size = final.stat().st_size
     except OSError as exc:
         raise BackupFailed(f"the backup could not be written to {destination} ({exc.strerror})",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
 import tarfile
 from pathlib import Path
@@ -258,3 +259,47 @@ def test_the_cli_backs_up_and_restores_with_clear_refusals(device: Device, tmp_p
     assert restored.returncode == 0, restored.stderr
     assert "3 records" in restored.stdout and "audit chain holds" in restored.stdout
     assert "RPR-WIS-001" in restored.stdout  # why resending after the restore is safe
+
+
+def test_two_backups_in_the_same_instant_get_two_names_in_time_order(device: Device, tmp_path: Path) -> None:
+    import datetime as dt
+
+    when = dt.datetime(2026, 12, 6, 10, 0, 0, 123456, tzinfo=dt.UTC)
+    first = create_backup(device.db, device.data_dir, tmp_path, now=when)
+    device.records.declare(AGENT, event="birth", data=farajaland_birth(**{"child.firstname": "Later"}))
+    second = create_backup(device.db, device.data_dir, tmp_path, now=when)
+    assert first.path != second.path
+    assert sorted([second.path.name, first.path.name]) == [first.path.name, second.path.name]
+    assert inspect_backup(first.path).records + 1 == inspect_backup(second.path).records
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".crvsbak") == [first.path.name, second.path.name]
+
+
+def test_writes_between_copy_steps_neither_restart_nor_enter_the_snapshot(
+        device: Device, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The copy pauses between steps for writers; it still holds one snapshot: what was written
+    during the copy is not in it, and the manifest's counts match the copy."""
+    import app.backup as backup_module
+
+    for n in range(40):        # enough pages for several steps of 4 pages
+        device.records.declare(AGENT, event="birth", data=farajaland_birth(**{"child.firstname": f"Bulk{n}"}))
+    before = inspect_backup(create_backup(device.db, device.data_dir, tmp_path).path).records
+    steps: list[tuple[int, int]] = []
+
+    def write_between(done: int, total: int) -> None:
+        steps.append((done, total))
+        device.records.declare(AGENT, event="birth", data=farajaland_birth(**{"child.firstname": f"During{done}"}))
+
+    real = backup_module.copy_snapshot
+    monkeypatch.setattr(backup_module, "copy_snapshot",
+                        lambda source, target, progress=None: real(source, target, step_pages=4,
+                                                                   progress=write_between))
+    (tmp_path / "second").mkdir()
+    result = create_backup(device.db, device.data_dir, tmp_path / "second")
+    assert len(steps) > 3 and all(a[0] < b[0] for a, b in itertools.pairwise(steps))  # never restarted
+    assert result.manifest.records == before
+    assert inspect_backup(result.path).records == before
+    conn = backup_module._raw_connect(device.db.path, device.db._key)
+    try:
+        assert conn.execute("SELECT count(*) FROM record").fetchone()[0] == before + len(steps)
+    finally:
+        conn.close()
