@@ -83,3 +83,25 @@ def test_a_new_transaction_id_while_a_notify_is_unanswered_is_a_500(crvs: OpenCr
     assert second.status_code == 500
     document = api.http.get(f"/admin/events/{event['id']}").json()["document"]
     assert statuses(document) == ["Requested", "Requested"]
+
+
+def test_a_pluggable_hook_decides_and_may_add_to_the_declaration(crvs_factory) -> None:
+    seen: list[str] = []
+
+    def country(action_type: str, event: dict) -> tuple[int, dict | None]:
+        seen.append(action_type)
+        declaration = next(a for a in event["actions"] if a["status"] == "Requested")["declaration"]
+        if declaration.get("mother.verified") == "failed":
+            return 400, None
+        return 200, {"declaration": {"child.nid": "5555555555"}}
+
+    server = crvs_factory(hook=Hook(decide=country))
+    api = Api(server)
+    refused = api.create()
+    assert statuses(api.notify(refused["id"], {**BIRTH, "mother.verified": "failed"}).json()) == [
+        "Requested", "Rejected"]
+    accepted = api.create()
+    notify = [a for a in api.notify(accepted["id"], BIRTH).json()["actions"] if a["type"] == "NOTIFY"]
+    assert notify[1]["declaration"] == {"child.nid": "5555555555"}
+    assert api.index(accepted["id"])["declaration"]["child.nid"] == "5555555555"
+    assert seen == ["NOTIFY", "NOTIFY"]
