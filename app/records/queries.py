@@ -32,6 +32,12 @@ class RecordDetail:
     available: list[ActionType] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class WaitingRecords:
+    to_send: int          # records with an outbox item still open (the Outbox queue)
+    need_attention: int   # records flagged for a person (the Requires attention queue)
+
+
 def _search_filter(statement: Any, words: list[str]) -> Any:
     """Words of 3+ characters through the trigram index (record_search, migration 0003); shorter
     ones as substrings of the matched rows' search text."""
@@ -132,6 +138,15 @@ class RecordQueries:
         with self.db.read() as session:
             return session.exec(select(func.count()).select_from(ExternalRequest)
                                 .where(ExternalRequest.status == RequestState.AWAITING)).one()
+
+    def waiting_records(self) -> WaitingRecords:
+        """What the sync bar counts, in the Outbox and Requires attention queues' own terms."""
+        with self.db.read() as session:
+            to_send = session.exec(select(func.count()).select_from(Record)
+                                   .where(col(Record.outbox_open).is_(True))).one()
+            flagged = session.exec(select(func.count()).select_from(Record)
+                                   .where(col(Record.requires_attention).is_(True))).one()
+        return WaitingRecords(to_send=to_send, need_attention=flagged)
 
     def queue_counts(self) -> dict[str, int]:
         """All queues' counts in three queries: statuses grouped once, the flag, the outbox."""

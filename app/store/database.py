@@ -26,6 +26,7 @@ from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
 from app.errors import ConfigurationFault
+from app.store import changes
 
 KEY_BYTES = 32
 KEY_ENV = "CRVS_FIELD_DB_KEY"
@@ -156,12 +157,15 @@ class Database:
             conn.info["write"] = True
             try:
                 with conn.begin(), Session(bind=conn, expire_on_commit=False) as session:
+                    if changes.tracking():       # someone asked what this write changes (the UI)
+                        event.listen(session, "before_flush", changes.collect)
                     self._local.session = session
                     try:
                         yield session
                         session.flush()
                     finally:
                         self._local.session = None
+                changes.committed(session)
             finally:
                 conn.info["write"] = False
 
