@@ -18,12 +18,12 @@ import platformdirs
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from app.config.loader import LoadedCountry, load_country
-from app.device_settings import DeviceSettingsService, write_mosip_device_ids
+from app.device_settings import DeviceSettingsService, sign_mosip_ids, write_mosip_device_ids
 from app.errors import ConfigurationFault, Refused
 from app.records.service import Actor, RecordService
 from app.records.workflow import Role
-from app.security.keyslots import KeySlots, SlotError
-from app.security.secrets import SecretStore
+from app.security.keyslots import REFUSAL, KeySlots, SlotError, Unlocked
+from app.security.secrets import SecretStore, sign_stored_secrets
 from app.security.users import AuthenticationError, UserError, UserService, check_pin
 from app.store import Database, DatabaseError, new_data_key, read_key_file, write_key_file
 from app.store.database import KEY_ENV, replace_key_file
@@ -154,6 +154,9 @@ class Device:
             assert pin is not None
             device.add_user(None, admin, Role.ADMIN, pin)
             device.actor = Actor(admin, Role.ADMIN)
+            assert device.admin_key is not None
+            with db.write() as session:
+                sign_mosip_ids(session, device.admin_key, admin)
         if agent_key and not os.environ.get(KEY_ENV):
             write_key_file(data_dir / KEY_FILE, key)
         return device
@@ -190,8 +193,10 @@ class Device:
         if name == by.name:
             raise UserError("an admin cannot remove their own account")
         self.users.disable(by, name)
-        self.slots.remove(name)
-        return self._rekey()
+        # users still on their v1 key hold only the current data key: the re-key waits for them
+        waiting = [user for user in self.slots.not_yet_converted() if user != name]
+        self.slots.remove(name, rekey_due=bool(waiting))
+        return "" if waiting else self._rekey()
 
     def _rekey(self) -> str:
         assert self.admin_key is not None
@@ -282,14 +287,64 @@ class Device:
         device = cls(data_dir, country, db, data_key=key)
         if unlocked is not None:
             try:
-                device.actor = device.users.actor_for_grant(unlocked.user, unlocked.role)
-            except Refused:
+                if unlocked.role is None:   # a v1 slot file: roles are still the database's
+                    device.actor = device.users.actor(unlocked.user)
+                    if device.actor is None:
+                        raise AuthenticationError(REFUSAL)
+                    if device.actor.role is Role.ADMIN:
+                        unlocked = device._upgrade_key_slots(slots, unlocked.user, pin or "")
+                else:
+                    device.actor = device.users.actor_for_grant(unlocked.user, unlocked.role)
+                device.admin_key = device.db.admin_signer = unlocked.admin_key
+                if next_key is not None and key == next_key and unlocked.admin_key is not None:
+                    slots.reseal(next_key, unlocked.admin_key, pending=False)
+                if unlocked.admin_key is not None:
+                    device._finish_upgrade(slots)
+            except BaseException:
                 device.close()
                 raise
-            device.admin_key = device.db.admin_signer = unlocked.admin_key
-            if next_key is not None and key == next_key and unlocked.admin_key is not None:
-                slots.reseal(next_key, unlocked.admin_key, pending=False)
         return device
+
+    def _upgrade_key_slots(self, slots: KeySlots, name: str, pin: str) -> Unlocked:
+        """An admin opened a v1 slot file: sign what the new admin key protects in the database,
+        then write the v2 file (`KeySlots.upgrade_v1`; docs/SECURITY.md "Upgrade")."""
+        from sqlmodel import select
+
+        from app import audit
+        from app.store.models import User
+
+        with self.db.read() as session:
+            roles = {user.name: user.role for user in session.exec(select(User)).all() if not user.disabled}
+        dropped = sorted(set(slots.users()) - set(roles))
+        assert self.data_key is not None
+
+        def sign_database(admin_key: Ed25519PrivateKey) -> None:
+            with self.db.write() as session:
+                adopted = sign_stored_secrets(session, admin_key)
+                sign_mosip_ids(session, admin_key, name, self.country)
+                audit.append(session, actor=name, kind="key-slots-upgraded",
+                             details={"users": sorted(roles), "slots_dropped": dropped, "secrets_signed": adopted})
+
+        admin_key = slots.upgrade_v1(name, pin, self.data_key, roles, sign_database)
+        if admin_key is None:   # another process upgraded the file meanwhile: open it as it is now
+            unlocked, _ = slots.unlock_all(name, pin)
+            self.actor = self.users.actor_for_grant(name, unlocked.role or "")
+            return unlocked
+        return Unlocked(name, Role.ADMIN.value, self.data_key, admin_key)
+
+    def _finish_upgrade(self, slots: KeySlots) -> None:
+        """At an admin's unlock: sign the grants of users converted from v1 since, and run a re-key
+        that a removal had to defer until every user had left their v1 key."""
+        from app import audit
+
+        assert self.admin_key is not None
+        endorsed = slots.endorse(self.admin_key)
+        if endorsed:
+            with self.db.write() as session:
+                audit.append(session, actor=self.actor.name if self.actor else "system", kind="key-slots-endorsed",
+                             details={"users": endorsed})
+        if slots.rekey_due() and not slots.not_yet_converted():
+            self._rekey()
 
     @staticmethod
     def _env_key() -> bytes | None:

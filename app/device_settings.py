@@ -6,20 +6,29 @@ RID (centre + machine + sequence + time), the packet's `refId` (`<centre>_<machi
 (mosip/registration `CenterValidator`, `MachineValidator`). Two devices sharing a machine id would
 make colliding RIDs, so these are set per device — at `crvs-field init`, changed by an admin — and
 stored in the encrypted database. A device without its own values uses the country file's.
+
+Every user holds the database key, so on a device with an admin key (`app.security.keyslots`) the
+pair is signed by that key and checked at every read: a value an agent writes into the database,
+or a deleted row or signature, is refused rather than used in a RID.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlmodel import Session
 
 from app import audit
 from app.config.loader import LoadedCountry
-from app.errors import Invalid
+from app.errors import Invalid, Refused
+from app.security.keyslots import KeySlots
 from app.store.database import Database
 from app.store.models import DeviceSetting, utcnow
 from app.sync_status import BackupStatus
@@ -27,6 +36,7 @@ from app.vocabulary import Actor, Role
 
 CENTER_ID = "mosip.center_id"
 MACHINE_ID = "mosip.machine_id"
+IDS_SIGNATURE = "mosip.ids.signature"  # the admin key's Ed25519 signature over both ids (base64)
 BACKUP_STATE = "backup.state"     # the scheduled backups' latest outcome (JSON, no personal data)
 # the RID layout has five digits for each (as the country configuration's pattern)
 _FIVE_DIGITS = re.compile(r"^[0-9]{5}$")
@@ -34,6 +44,10 @@ _FIVE_DIGITS = re.compile(r"^[0-9]{5}$")
 
 class DeviceSettingError(Invalid, ValueError):
     default_code = "device.setting_invalid"
+
+
+class DeviceSettingForged(Refused):
+    default_code = "device.setting_forged"
 
 
 @dataclass(frozen=True)
@@ -46,13 +60,62 @@ class MosipDeviceIds:
         return f"{self.center_id}_{self.machine_id}"
 
 
+def _ids_message(center_id: str, machine_id: str) -> bytes:
+    return b"crvs-field device ids v1\0" + json.dumps([center_id, machine_id]).encode()
+
+
+def _admin_public(session: Session) -> Ed25519PublicKey | None:
+    """The admin key of the device whose database this session reads (its key slot file sits
+    beside the database file), or None on a device without one."""
+    rows = session.connection().exec_driver_sql("PRAGMA database_list").fetchall()
+    path = next((row[2] for row in rows if row[1] == "main"), "")
+    return KeySlots(Path(path).parent).admin_public() if path else None
+
+
 def mosip_device_ids(session: Session, country: LoadedCountry) -> MosipDeviceIds:
-    """The device's ids; each one not set on the device falls back to the country file's."""
+    """The device's ids; on a device without an admin key, each one not set falls back to the
+    country file's. With an admin key both must be set and carry its valid signature."""
     packets = country.config.mosip.packets
     center = session.get(DeviceSetting, CENTER_ID)
     machine = session.get(DeviceSetting, MACHINE_ID)
-    return MosipDeviceIds(center.value if center else packets.center_id,
-                          machine.value if machine else packets.machine_id)
+    verifier = _admin_public(session)
+    if verifier is None:
+        return MosipDeviceIds(center.value if center else packets.center_id,
+                              machine.value if machine else packets.machine_id)
+    signature = session.get(DeviceSetting, IDS_SIGNATURE)
+    try:
+        if center is None or machine is None or signature is None:
+            raise ValueError
+        verifier.verify(base64.b64decode(signature.value, validate=True), _ids_message(center.value, machine.value))
+    except (InvalidSignature, ValueError):
+        raise DeviceSettingForged(
+            "the device's MOSIP centre and machine ids carry no valid admin signature: the database was "
+            "altered, or they predate signing — an admin sets them again with `crvs-field device set`") from None
+    return MosipDeviceIds(center.value, machine.value)
+
+
+def sign_mosip_ids(session: Session, signer: Ed25519PrivateKey, by: str, country: LoadedCountry | None = None) -> None:
+    """Sign the stored ids (the country file's where one is not stored, when `country` is given)
+    inside the caller's transaction."""
+    if country is not None:
+        packets = country.config.mosip.packets
+        missing = {option: value for option, key, value in (("center_id", CENTER_ID, packets.center_id),
+                                                            ("machine_id", MACHINE_ID, packets.machine_id))
+                   if session.get(DeviceSetting, key) is None}
+        write_mosip_device_ids(session, by, **missing)
+    values = {}
+    for key in (CENTER_ID, MACHINE_ID):
+        row = session.get(DeviceSetting, key)
+        if row is None:
+            raise DeviceSettingError("the device's MOSIP ids are not set")
+        values[key] = row.value
+    signature = base64.b64encode(signer.sign(_ids_message(values[CENTER_ID], values[MACHINE_ID]))).decode()
+    row = session.get(DeviceSetting, IDS_SIGNATURE)
+    if row is None:
+        session.add(DeviceSetting(name=IDS_SIGNATURE, value=signature, updated_by=by))
+    else:
+        row.value, row.updated_by, row.updated_at = signature, by, utcnow()
+        session.add(row)
 
 
 def _check(name: str, value: str) -> str:
@@ -97,8 +160,15 @@ class DeviceSettingsService:
             raise DeviceSettingError("only an admin can change the device's MOSIP ids")
         if center_id is None and machine_id is None:
             raise DeviceSettingError("nothing to set: give a centre id, a machine id or both")
+        verifier = KeySlots(Path(self.db.path).parent).admin_public()
+        signer = self.db.admin_signer
+        if verifier is not None and (signer is None or signer.public_key() != verifier):
+            raise DeviceSettingForged("changing the device's MOSIP ids needs the device unlocked with an admin's "
+                                      "PIN (the admin key signs them)", code="device.admin_key_needed")
         with self.db.write() as session:
             changed = write_mosip_device_ids(session, by.name, center_id=center_id, machine_id=machine_id)
+            if signer is not None:
+                sign_mosip_ids(session, signer, by.name, self.country)   # also re-signs values set before
             if changed:
                 audit.append(session, actor=by.name, kind="device-settings-changed", details=changed)
             return mosip_device_ids(session, self.country)

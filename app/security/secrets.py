@@ -13,7 +13,7 @@ from typing import Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from app.errors import ConfigurationFault, Invalid, PermissionDenied, Refused
 from app.security.files import read_bounded
@@ -76,6 +76,23 @@ def is_admin_secret(name: str) -> bool:
 
 def _message(name: str, value: bytes) -> bytes:
     return b"crvs-field secret v1\0" + name.encode() + b"\0" + value
+
+
+def sign_stored_secrets(session: Session, signer: Ed25519PrivateKey) -> list[str]:
+    """Sign every admin secret already stored, inside the caller's transaction: the upgrade from
+    key slots v1, where secrets carried no signature (whatever the database held then is adopted;
+    the caller audits the names). A value already in an envelope is re-signed without it."""
+    adopted = []
+    for row in session.exec(select(Secret)).all():
+        if not is_admin_secret(row.name):
+            continue
+        value = bytes(row.value)
+        if value.startswith(SIGNED):
+            value = value[len(SIGNED) + 64:]
+        row.value = SIGNED + signer.sign(_message(row.name, value)) + value
+        session.add(row)
+        adopted.append(row.name)
+    return sorted(adopted)
 
 
 class SecretStore:
