@@ -54,9 +54,10 @@ class FieldConfig:
     type: str
     required: bool = False
     street_address_ids: tuple[str, ...] = ()
+    secured: bool = False  # left out of search results (indexing/utils.ts removeSecuredFields)
 
     def public(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": self.id, "type": self.type, "required": self.required,
+        out: dict[str, Any] = {"id": self.id, "type": self.type, "required": self.required, "secured": self.secured,
                                "label": {"id": f"{self.id}.label", "defaultMessage": self.id, "description": ""}}
         if self.type == "ADDRESS":
             out["configuration"] = {"streetAddressForm": [{"id": i, "type": "TEXT"} for i in
@@ -114,7 +115,7 @@ def load_country(path: Path | str = DEFAULT_COUNTRY) -> Country:
 
 def _field(spec: dict[str, Any]) -> FieldConfig:
     return FieldConfig(str(spec["id"]), str(spec["type"]), bool(spec.get("required", False)),
-                       tuple(spec.get("streetAddressForm", ())))
+                       tuple(spec.get("streetAddressForm", ())), bool(spec.get("secured", False)))
 
 
 # ------------------------------------------------------------------------------------------ validation

@@ -96,8 +96,8 @@ class Registrar:
         body: dict[str, Any] = {"transactionId": f"mosip-interop-{uuid.uuid4()}"}
         if accept:
             body["registrationNumber"] = registration_number or self.engine.store.new_registration_number()
-            if nid:
-                body["declaration"] = {"child.nid" if event["type"] == "birth" else "deceased.nid": nid}
+            if nid and event["type"] == "birth":  # confirmRegistration sends child.nid (undefined for a death)
+                body["declaration"] = {"child.nid": nid}
         self.engine.confirm(event_id, action_id, accept, body)
         if state.assigned_to(event):
             self._act(event, ActionType.UNASSIGN)

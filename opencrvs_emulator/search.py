@@ -3,6 +3,9 @@
 Sources (opencrvs/opencrvs-core v2.0.0, d244255356082c3b54fd5f7455e9a8b8d7a71d50), ``packages/``:
 - ``events/src/router/event/index.ts`` ``search``: ``canSearchEvents`` (403 without ``record.search``), then
   ``SearchQuery``; the answer is ``{results: EventIndex[], total}``.
+- ``events/src/service/indexing/indexing.ts`` ``findRecordsByQuery``: results without the form's ``secured``
+  fields (``indexing/utils.ts`` ``removeSecuredFields``: in Farajaland ``child.dob``, ``mother.dob``,
+  addresses, the informant's phone and email…) — a query may still match on them.
 - ``events/src/service/events/events.ts`` ``ensureEventIndexed``: only an event whose status is not CREATED
   is indexed — a record whose NOTIFY is still Requested (202) or was Rejected is not found by search.
 - ``commons/src/events/EventIndex.ts`` ``QueryExpression``: ``id``, ``eventType``, ``status`` (exact / anyOf),
@@ -36,6 +39,9 @@ def search(store: Store, country: Country, principal: Principal, body: Any) -> d
             continue
         index = state.event_index(event)
         if _matches_query(index, data["query"], country):
+            form = country.forms[event["type"]]
+            index["declaration"] = {k: v for k, v in index["declaration"].items()
+                                    if not (k in form.by_id and form.by_id[k].secured)}
             results.append(index)
     offset, limit = max(0, data["offset"]), max(0, data["limit"])
     return {"results": results[offset:offset + limit], "total": len(results)}

@@ -75,3 +75,13 @@ def test_search_needs_its_scope_and_a_query(crvs: OpenCrvsServer, api: Api) -> N
     assert both.json()["total"] == 2 and len(both.json()["results"]) == 1
     tracking = api.search({"id": first})["results"][0]["trackingId"]
     assert api.search({"trackingId": {"type": "exact", "term": tracking}})["total"] == 1
+
+
+def test_search_results_leave_out_secured_fields(api: Api) -> None:
+    event_id = _notified(api)
+    found = api.search({"data": {"child.dob": {"type": "exact", "term": "2026-11-01"}}})["results"]
+    assert [r["id"] for r in found] == [event_id]  # matched on a secured field…
+    declaration = found[0]["declaration"]
+    assert "child.dob" not in declaration  # …which the result does not show
+    assert declaration["child.name"] == {"firstname": "Ama", "surname": "Banda"}
+    assert found[0]["dateOfEvent"] == "2026-11-01"
