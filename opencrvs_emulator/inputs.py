@@ -13,6 +13,7 @@ Sources (opencrvs/opencrvs-core v2.0.0, d244255356082c3b54fd5f7455e9a8b8d7a71d50
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -154,8 +155,6 @@ def check_search_input(body: Any) -> dict[str, Any]:
     issues: list[dict[str, Any]] = []
     query = body.get("query", MISSING)
     if isinstance(query, str):
-        import json
-
         try:
             query = json.loads(query)
         except ValueError:
@@ -165,9 +164,21 @@ def check_search_input(body: Any) -> dict[str, Any]:
         value = body.get(key, MISSING)
         if value is not MISSING and (not isinstance(value, int | float) or isinstance(value, bool)):
             issues.append(invalid_type([key], "number", value))
+    sort = body.get("sort", [])
+    if isinstance(sort, str):
+        try:
+            sort = json.loads(sort)
+        except ValueError:
+            sort = None
+    if not isinstance(sort, list) or not all(isinstance(s, dict) and isinstance(s.get("field"), str)
+                                             and s.get("direction", "asc") in ("asc", "desc") for s in sort):
+        issues.append(invalid_type(["sort"], "array", sort))
+        sort = []
     if issues:
         raise input_error(issues)
-    return {"query": query, "limit": int(body.get("limit", 100)), "offset": int(body.get("offset", 0))}
+    order = [(s["field"], s.get("direction", "asc") == "desc") for s in sort] or [("updatedAt", True)]
+    return {"query": query, "limit": int(body.get("limit", 100)), "offset": int(body.get("offset", 0)),
+            "sort": order}
 
 
 def _check_query(query: Any, path: list[str | int], issues: list[dict[str, Any]], depth: int) -> None:

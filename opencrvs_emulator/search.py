@@ -14,8 +14,8 @@ Sources (opencrvs/opencrvs-core v2.0.0, d244255356082c3b54fd5f7455e9a8b8d7a71d50
   with ``and`` / ``or``, nested.
 - ``record.search`` options: the ``event`` option limits the event types returned.
 Emulator conventions: ``fuzzy`` is a case-insensitive substring match (Elasticsearch's fuzziness is not
-modelled); ``within`` matches the location itself or an administrative area above it; results are ordered
-by ``createdAt``.
+modelled); ``within`` matches the location itself or an administrative area above it; without ``sort`` the
+order is ``updatedAt`` descending (core: ``_score`` then ``updatedAt`` descending; every match scores alike here).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def search(store: Store, country: Country, principal: Principal, body: Any) -> d
         raise TrpcError("FORBIDDEN")
     data = inputs.check_search_input(body)
     results = []
-    for event in sorted(store.events.values(), key=lambda e: e["createdAt"]):
+    for event in store.events.values():
         if state.status_of(event) == "CREATED" or not principal.allows("record.search", event["type"]):
             continue
         index = state.event_index(event)
@@ -43,6 +43,8 @@ def search(store: Store, country: Country, principal: Principal, body: Any) -> d
             index["declaration"] = {k: v for k, v in index["declaration"].items()
                                     if not (k in form.by_id and form.by_id[k].secured)}
             results.append(index)
+    for key, descending in reversed(data["sort"]):
+        results.sort(key=lambda r, k=key: _text(_path(r, k)), reverse=descending)
     offset, limit = max(0, data["offset"]), max(0, data["limit"])
     return {"results": results[offset:offset + limit], "total": len(results)}
 

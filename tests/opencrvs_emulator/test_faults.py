@@ -64,3 +64,11 @@ def test_token_endpoint_faults_and_admin_is_never_faulted(crvs: OpenCrvsServer) 
         assert http.get("/admin/health").status_code == 200
         assert http.delete("/admin/faults").json()["rules"] == []
         assert http.post("/auth/token", data={"grant_type": "client_credentials"}).status_code == 400
+
+
+def test_latency_rule_delays_without_failing(crvs: OpenCrvsServer, api: Api) -> None:
+    crvs.add_fault("latency=50ms,path=/events/events/search,times=2")
+    for _ in range(3):
+        assert api.search({"eventType": "birth"})["total"] == 0
+    rules = api.http.get("/admin/faults").json()["rules"]
+    assert rules[0]["hits"] == 2  # spent after two requests

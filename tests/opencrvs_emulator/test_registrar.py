@@ -85,3 +85,17 @@ def test_search_results_leave_out_secured_fields(api: Api) -> None:
     assert "child.dob" not in declaration  # …which the result does not show
     assert declaration["child.name"] == {"firstname": "Ama", "surname": "Banda"}
     assert found[0]["dateOfEvent"] == "2026-11-01"
+
+
+def test_search_orders_by_last_update_unless_sorted(api: Api) -> None:
+    first, second = _notified(api), _notified(api)
+    api.admin(f"/events/{first}/reject", {"reason": "blurred photo"})
+    clauses = {"type": "or", "clauses": [{"id": first}, {"id": second}]}
+    latest_first = api.post("/events/events/search", {"query": clauses}).json()["results"]
+    assert [r["id"] for r in latest_first] == [first, second]
+    by_creation = api.post("/events/events/search", {"query": clauses,
+                                                     "sort": [{"field": "createdAt", "direction": "asc"}]})
+    assert [r["id"] for r in by_creation.json()["results"]] == [first, second]
+    newest = api.post("/events/events/search", {"query": clauses,
+                                                "sort": [{"field": "createdAt", "direction": "desc"}]})
+    assert [r["id"] for r in newest.json()["results"]] == [second, first]
