@@ -65,15 +65,16 @@ class SystemClient:
 
 
 def seeded_clients(events: list[str]) -> list[SystemClient]:
-    """Three integrations, with fixed ids and secrets (demo values, printed in the README)."""
+    """Four integrations, with fixed ids and secrets (demo values, printed in the README)."""
 
     def make(name: str, scopes: list[str]) -> SystemClient:
         return SystemClient(str(uuid.uuid5(_NS, name)), str(uuid.uuid5(_NS, name + ":secret")), name, scopes)
 
     health = [encode_scope("record.create", events), encode_scope("record.notify", events)]
     search = [encode_scope("record.search", events)]
+    read = [encode_scope("record.read", events)]
     return [make("crvs-field-health", health), make("crvs-field-search", search),
-            make("crvs-field-device", health + search)]
+            make("crvs-field-device", health + search), make("crvs-field-device-read", health + search + read)]
 
 
 @dataclass

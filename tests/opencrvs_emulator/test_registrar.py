@@ -99,3 +99,15 @@ def test_search_orders_by_last_update_unless_sorted(api: Api) -> None:
     newest = api.post("/events/events/search", {"query": clauses,
                                                 "sort": [{"field": "createdAt", "direction": "desc"}]})
     assert [r["id"] for r in newest.json()["results"]] == [second, first]
+
+
+def test_the_rejection_reason_needs_record_read(crvs: OpenCrvsServer, api: Api) -> None:
+    event_id = _notified(api)
+    api.admin(f"/events/{event_id}/reject", {"reason": "Informant's signature missing"})
+    found = api.search({"id": event_id})["results"][0]
+    assert "rejected" in found["flags"] and "Informant's signature missing" not in str(found)
+    assert api.get(f"/events/events/{event_id}").status_code == 403
+    reader = Api(crvs, "crvs-field-device-read")
+    document = reader.get(f"/events/events/{event_id}").json()
+    reject = next(a for a in document["actions"] if a["type"] == "REJECT")
+    assert reject["content"] == {"reason": "Informant's signature missing"}
