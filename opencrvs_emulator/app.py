@@ -44,8 +44,21 @@ from .forms import DEFAULT_COUNTRY, load_country
 from .registrar import Registrar
 
 MAX_BODY = 4 * 1024 * 1024
+MAX_DEPTH = 64
 USER_ONLY_ACTIONS = ("declare", "register", "reject", "archive", "edit", "printCertificate", "custom", "assign",
                      "unassign", "validate")
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of a JSON value, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if level <= MAX_DEPTH:
+                stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 class Emulator:
@@ -144,9 +157,12 @@ class Emulator:
         if not raw.strip():
             return {}
         try:
-            return json.loads(raw)
-        except ValueError as exc:
+            body = json.loads(raw)
+        except (ValueError, RecursionError) as exc:
             raise TrpcError("PARSE_ERROR", "Failed to parse request body") from exc
+        if _depth(body) > MAX_DEPTH:  # emulator bound: core has none, our recursion has one
+            raise TrpcError("PARSE_ERROR", "Failed to parse request body")
+        return body
 
     async def trpc_or_not_found(self, request: Request) -> Response:
         procedure = request.path_params["procedure"]

@@ -187,3 +187,16 @@ def test_content_type_and_body_errors(api: Api) -> None:
     assert xml.status_code == 415 and xml.json()["message"] == 'Unsupported content-type "text/xml'
     broken = api.http.post(url, headers={**api.headers, "Content-Type": "application/json"}, content=b"{")
     assert broken.status_code == 400 and broken.json()["code"] == "PARSE_ERROR"
+
+
+def test_hostile_bodies_are_refused_cleanly(api: Api) -> None:
+    event = api.create()
+    deep = '{"x":' * 5000 + "{}" + "}" * 5000
+    body = (f'{{"transactionId": "{uuid.uuid4()}", "declaration": {{"child.name": {deep}}}, '
+            f'"createdAtLocation": "{api.office}"}}')
+    answer = api.http.post(f"/events/events/{event['id']}/notify", headers=api.headers, content=body.encode())
+    assert answer.status_code == 400 and answer.json()["code"] == "PARSE_ERROR"
+    huge = b'{"transactionId": "' + b"a" * (5 * 1024 * 1024) + b'"}'
+    answer = api.http.post(f"/events/events/{event['id']}/notify", headers=api.headers, content=huge)
+    assert answer.status_code == 413
+    assert api.notify(event["id"], BIRTH).status_code == 200  # the server is fine
