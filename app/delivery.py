@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from app.messages import Notice
 from app.outbox import Backoff
 from app.records.verification import VerificationOutcome
 from app.records.workflow import ActionType, Status, check_permission
@@ -27,6 +28,10 @@ from app.vocabulary import OutboxState, RequestState, VerificationState
 
 log = logging.getLogger("crvs_field.delivery")
 _CHUNK = 500  # ids per IN (...): well under SQLite's bound on parameters
+
+
+def _notice(reason: Notice | str) -> Notice:
+    return reason if isinstance(reason, Notice) else Notice("text", str(reason)[:300])
 
 
 @dataclass(frozen=True)
@@ -146,12 +151,13 @@ class DeliveryOutcomes(RecordWriter):
 
     # ------------------------------------------------------------------ any kind
 
-    def retry_later(self, item_id: int, reason: str, backoff: Backoff, *, max_attempts: int | None = None,
-                    count_attempt: bool = True) -> OutboxState | None:
+    def retry_later(self, item_id: int, reason: Notice | str, backoff: Backoff, *,
+                    max_attempts: int | None = None, count_attempt: bool = True) -> OutboxState | None:
         """A transient failure: due again after a back-off. Once `max_attempts` tries have failed,
         the item is quarantined instead (and its record flagged). `count_attempt=False` gives the
         item back due now, its attempts unchanged (the batch stopped on a configuration fault).
         The item's new state, or None if it no longer exists."""
+        cause = _notice(reason)
         with self.db.write() as session:
             item = session.get(OutboxItem, item_id)
             if item is None:
@@ -160,15 +166,17 @@ class DeliveryOutcomes(RecordWriter):
             if count_attempt:
                 item.attempts += 1
             if max_attempts is not None and item.attempts >= max_attempts:
-                self._quarantine(session, item, f"gave up after {item.attempts} attempts: {reason}")
+                self._quarantine(session, item, Notice(
+                    "delivery.gave_up", f"gave up after {item.attempts} attempts: {cause.text}",
+                    {**cause.params, "attempts": item.attempts, "cause": cause.code}))
                 return OutboxState.QUARANTINED
             item.state, item.lease_owner, item.leased_until = OutboxState.PENDING.value, None, None
             item.next_attempt_at = now + (backoff.delay(item.attempts) if count_attempt else dt.timedelta(0))
-            item.last_error, item.updated_at = reason[:300], now
+            item.last_error, item.updated_at = cause.stored(), now
             session.add(item)
             return OutboxState.PENDING
 
-    def quarantine(self, item_id: int, reason: str) -> str | None:
+    def quarantine(self, item_id: int, reason: Notice | str) -> str | None:
         """Stop trying (the data was refused); the record is flagged so a person sees why. Returns
         the record id."""
         with self.db.write() as session:
@@ -176,22 +184,25 @@ class DeliveryOutcomes(RecordWriter):
             if item is None:
                 return None
             item.attempts += 1
-            self._quarantine(session, item, reason)
+            self._quarantine(session, item, _notice(reason))
             return item.record_id
 
-    def _quarantine(self, session: Session, item: OutboxItem, reason: str) -> None:
+    def _quarantine(self, session: Session, item: OutboxItem, reason: Notice) -> None:
+        """Stored as codes (`app.messages`): the record view and the CLI word them."""
         now = self.clock()
         item.state, item.lease_owner, item.leased_until = OutboxState.QUARANTINED.value, None, None
-        item.last_error, item.updated_at = reason[:300], now
+        item.last_error, item.updated_at = reason.stored(), now
         session.add(item)
         record = session.get(Record, item.record_id)
         if record is not None:
+            attention = Notice(reason.code, f"{item.kind}: {reason.text}", {**reason.params, "operation": item.kind})
             record.requires_attention = True
-            record.attention_reason = f"{item.kind}: {reason}"[:500]
+            record.attention_reason = attention.stored()
             record.updated_at = now
             session.add(record)
             self._note(session, record.id, "delivery-quarantined",
-                       {"kind": item.kind, "key": item.idempotency_key, "reason": reason[:300]})
+                       {"kind": item.kind, "key": item.idempotency_key, "reason": reason.bounded().text,
+                        "notice": reason.as_details()})
 
     def _complete(self, session: Session, item_ids: list[int]) -> None:
         """Delivered: one UPDATE for all of them, in the transaction that records their outcomes."""

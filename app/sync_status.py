@@ -13,6 +13,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from app.messages import Notice
+
 
 @dataclass(frozen=True)
 class BackupStatus:
@@ -40,8 +42,8 @@ class SyncStatus:
     queued: int = 0                  # outbox items waiting (pending or in flight)
     quarantined: int = 0             # items that need a person (record flagged requires_attention)
     last_success: dt.datetime | None = None
-    last_error: str | None = None    # one line, no personal data
-    alert: str | None = None         # a configuration/auth fault that stopped the batch
+    last_error: Notice | str | None = None   # why the last drain failed; no personal data
+    alert: Notice | None = None      # a configuration/auth fault that stopped the batch
     changed_records: tuple[str, ...] = field(default_factory=tuple)  # ids touched by the last step
     backup: BackupStatus | None = None  # None: no scheduled backup configured
 

@@ -204,7 +204,7 @@ def _run(args: argparse.Namespace, runtime: Runtime, device: Device, seeded: dic
     status = runtime.hub.status
     newborn = device.records.get(newborn_id)
     print(json.dumps({"online": status.online, "queued": status.queued, "quarantined": status.quarantined,
-                      "alert": status.alert, "queues": device.records.queue_counts(),
+                      "alert": status.alert.text if status.alert else None, "queues": device.records.queue_counts(),
                       "newborn": {"status": newborn.status, "has_vid": bool(newborn.mosip.get("vid"))}},
                      indent=2))
     return 0

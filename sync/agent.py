@@ -24,6 +24,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from app.config.loader import LoadedCountry
 from app.errors import ConfigurationFault, Unavailable
+from app.messages import Notice
 from app.mosip.packets import AuthenticationFailed, PacketClient
 from app.mosip.settings import MosipSettings
 from app.mosip.websub import IssuedCredential, SubscriptionRefused, subscribe, websub_token
@@ -57,7 +58,7 @@ class OnceReport:
     summary: DrainSummary | None = None
     callback_error: str | None = None   # why the WebSub callback could not listen (confirmations wait)
     confirmations: PollSummary | None = None   # the last relay poll (relay mode, when it answered)
-    confirmations_alert: str | None = None     # the relay refused this device: an admin must act
+    confirmations_alert: Notice | None = None  # the relay refused this device: an admin must act
 
 
 class SyncAgent:
@@ -87,7 +88,7 @@ class SyncAgent:
         self.receiver = WebSubReceiver(settings.websub, self._credential_issued, self._delivery_rejected,
                                        token_source=self._websub_token, on_retry_needed=self._resubscribe_soon,
                                        on_denied=self._subscription_denied) if websub else None
-        self.confirmations_alert: str | None = None
+        self.confirmations_alert: Notice | None = None
         self.last_poll: PollSummary | None = None
         self._websub_token_value: str | None = None
         self._websub_token_lock = threading.Lock()
@@ -96,7 +97,7 @@ class SyncAgent:
         # a delivery we answered non-2xx has not come back yet: keep restarting the hub's consumer
         self._redelivery_wanted = False
         self._resubscribe_delay = self.resubscribe_after_failure_seconds
-        self.subscription_alert: str | None = None
+        self.subscription_alert: Notice | None = None
         self._drain_lock = threading.Lock()
         # scheduled backups (country `backup:`); the key slots beside the database go into each one
         self.backups = BackupSchedule(records.db, data_dir or Path(records.db.path).parent,
@@ -240,7 +241,8 @@ class SyncAgent:
             return summary
         except Exception as exc:  # the agent keeps running; the next drain tries again
             log.exception("drain failed")
-            self._publish(running=False, last_error=type(exc).__name__)
+            self._publish(running=False, last_error=Notice(
+                "sync.failed", f"the last sync attempt failed ({type(exc).__name__})", {"error": type(exc).__name__}))
             return None
         finally:
             self._drain_lock.release()
@@ -262,7 +264,7 @@ class SyncAgent:
             summary = self.confirmations.poll()
         except ConfigurationFault as exc:
             log.warning("relay: %s", exc)
-            self.confirmations_alert = str(exc)
+            self.confirmations_alert = Notice.of(exc)
             self._publish(alert=self.confirmations_alert)
             return None
         except Unavailable as exc:
@@ -272,8 +274,9 @@ class SyncAgent:
             log.exception("relay poll failed")
             return None
         if summary.tamper_signal:
-            self.confirmations_alert = ("the audit history no longer holds the head the relay acknowledged: "
-                                        "run `crvs-field audit verify`")
+            self.confirmations_alert = Notice(
+                "sync.audit_head_mismatch", "the audit history no longer holds the head the relay acknowledged: "
+                "run `crvs-field audit verify`")
             self._publish(alert=self.confirmations_alert)
         elif self.confirmations_alert is not None:
             self.confirmations_alert = None
@@ -319,8 +322,9 @@ class SyncAgent:
         except SubscriptionRefused as exc:
             log.warning("%s", exc)
             self.subscribed = False
-            self.subscription_alert = (f"{exc} (check mosip.websub.client_id: the partner's own WEBSUB client "
-                                       "with role SUBSCRIBE_CREDENTIAL_ISSUED_INDIVIDUAL)")
+            self.subscription_alert = Notice(
+                "sync.subscription_refused", f"{exc} (check mosip.websub.client_id: the partner's own WEBSUB "
+                "client with role SUBSCRIBE_CREDENTIAL_ISSUED_INDIVIDUAL)", {"reason": exc.reason[:120]})
             self._publish(alert=self.subscription_alert)
             return False
         except (httpx.HTTPError, AuthenticationFailed) as exc:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 import httpx
 
 from app.delivery import DeliveryOutcomes, VerificationAnswer
+from app.messages import Notice
 from app.mosip.ida import IdaClient
 from app.mosip.packets import PacketClient
 from app.mosip.settings import MosipSettings
@@ -161,10 +162,10 @@ class _Drain:
                 answer = await self._deliver(item)
             except BatchStopped as exc:
                 if not self.stop.is_set():
-                    self.summary.alert = str(exc)
+                    self.summary.alert = Notice.of(exc)
                 self.stop.set()
                 self.low.set()
-                await asyncio.to_thread(self.outcomes.retry_later, item.id, str(exc),  # type: ignore[arg-type]
+                await asyncio.to_thread(self.outcomes.retry_later, item.id, Notice.of(exc),  # type: ignore[arg-type]
                                         self.backoff, count_attempt=False)
                 answer = None
             if answer is None:
@@ -177,7 +178,8 @@ class _Drain:
         delivery = self.deliveries.get(item.kind)
         if delivery is None:  # written by a newer version of the device, or tampered with
             await asyncio.to_thread(self.outcomes.quarantine, item.id,  # type: ignore[arg-type]
-                                    f"no delivery for items of kind {item.kind[:40]!r}")
+                                    Notice("delivery.unknown_kind", f"no delivery for items of kind {item.kind[:40]!r}",
+                                           {"kind": item.kind[:40]}))
             self.summary.quarantined += 1
             return None
         return await delivery.deliver(item)

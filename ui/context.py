@@ -33,6 +33,17 @@ class AppContext:
     camera: str | int = field(default_factory=lambda: os.environ.get(CAMERA_ENV, "0"))
     db: Any = None
 
+    def __post_init__(self) -> None:
+        from ui.errors import set_param_words  # the core's errors name sections by id
+
+        set_param_words("sections", self.sections_text)
+        set_param_words("section", self.sections_text)
+
+    def sections_text(self, ids: str) -> str:
+        """Section ids ("mother, father") as the country labels them, in the user's language."""
+        labels = {s.id: pick(s.label, s.id) for form in self.country.config.forms.values() for s in form.sections}
+        return ", ".join(labels.get(i.strip(), i.strip()) for i in ids.split(","))
+
     @property
     def role(self) -> Role | None:
         return self.actor.role if self.actor else None

@@ -154,6 +154,8 @@ def action_text(action: str) -> str:
         "authenticate": QCoreApplication.translate("Status", "Authenticated with e-Signet"),
         "flag-attention": QCoreApplication.translate("Status", "Flagged for attention"),
         "data-source": QCoreApplication.translate("Status", "Data source"),
+        "mosip-delivered": QCoreApplication.translate("Status", "Sent to MOSIP"),
+        "delivery-quarantined": QCoreApplication.translate("Status", "Set aside: needs attention"),
     }.get(action, action)
 
 
@@ -170,7 +172,7 @@ def outbox_state_text(state: str) -> str:
 
 def outbox_kind_text(kind: str) -> str:
     return {
-        "verify": QCoreApplication.translate("Status", "Identity check (IDA)"),
+        "verify": QCoreApplication.translate("Status", "Identity check with MOSIP"),
         "create_uin": QCoreApplication.translate("Status", "UIN creation"),
         "update_biographics": QCoreApplication.translate("Status", "Biographic update"),
         "mark_deceased": QCoreApplication.translate("Status", "Mark deceased"),

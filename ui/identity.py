@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLa
 from app.config.models import Section
 from app.identity.esignet_api import ESignetOutcome, ESignetState
 from app.records.provenance import DataSource
+from app.vocabulary import VerificationState
 from ui.context import AppContext
 from ui.errors import code_text
 from ui.operations import run_read
@@ -187,11 +188,11 @@ class IdentityBar(QWidget):
         self.set_person({})
 
     def set_person(self, person: dict[str, Any]) -> None:
-        state = person.get("verification", "none")
-        if state == "authenticated":
+        state = person.get("verification", VerificationState.NONE)
+        if state == VerificationState.AUTHENTICATED:
             self.esignet.set_state(ESignetState.AUTHENTICATED)
             self.pill.set(self.tr("Authenticated"), "authenticated")
-            self.source.setText(self.tr("Authenticated with e-Signet (PSUT stored)."))
+            self.source.setText(self.tr("Authenticated with e-Signet: the person proved who they are."))
         else:
             self.pill.set(self.tr("Not yet checked"), "none")
             self.source.setText(self.tr("Typed by hand or scanned: checked against MOSIP when the device is "
@@ -217,9 +218,10 @@ class IdentityBar(QWidget):
     def apply_scan(self, fields: dict[str, str], signed: bool, issuer: str | None) -> None:
         if signed:
             self.pill.set(self.tr("QR signature valid"), "verified")
-            self.source.setText(self.tr("Filled from a signed ID QR code (issuer %1). It will be checked "
-                                        "against MOSIP when online; this does not authenticate the person.")
-                                .replace("%1", issuer or "?"))
+            self.source.setText(self.tr("Filled from an ID QR code signed by a trusted issuer. It will be "
+                                        "checked against MOSIP when online; this does not authenticate the "
+                                        "person."))
+            self.source.setToolTip(self.tr("Issuer key: %1").replace("%1", issuer or "?"))
         else:
             self.pill.set(self.tr("QR unverified"), "warning")
             self.source.setText(self.tr("Filled from an unsigned QR code: unverified data. It will be checked "
@@ -233,6 +235,6 @@ class IdentityBar(QWidget):
     def _esignet_outcome(self, outcome: ESignetOutcome) -> None:
         if outcome.state is ESignetState.AUTHENTICATED:
             self.pill.set(self.tr("Authenticated"), "authenticated")
-            self.source.setText(self.tr("Authenticated with e-Signet (PSUT stored)."))
-            person = {"verification": "authenticated", "psut": outcome.psut}
+            self.source.setText(self.tr("Authenticated with e-Signet: the person proved who they are."))
+            person = {"verification": VerificationState.AUTHENTICATED.value, "psut": outcome.psut}
             emit(self.prefill, dict(outcome.fields), self.section.id, person, "")

@@ -28,6 +28,7 @@ from app.identity.capture import FrameSourceError, ImageSource, ScanHit, ScanPip
 from app.identity.mapping import identity_to_fields, qr_policy
 from app.identity.qr import QrRejected
 from ui.context import AppContext
+from ui.errors import error_text
 from ui.i18n import pick
 from ui.qt_compat import emit
 from ui.widgets import Pill
@@ -256,10 +257,12 @@ class QrScanDialog(QDialog):
             self.result_form.addRow(label, value_label)
         if self.signed:
             self.badge.set(self.tr("Signature verified"), "verified")
-            self.result_note.setText(self.tr("Signed by a trusted issuer (%1). Offline verification does not "
-                                             "authenticate the person.").replace("%1", self.issuer or "?"))
+            self.result_note.setText(self.tr("Signed by a trusted issuer. Offline verification does not "
+                                             "authenticate the person."))
+            self.result_note.setToolTip(self.tr("Issuer key: %1").replace("%1", self.issuer or "?"))
         else:
             self.badge.set(self.tr("Unverified"), "warning")
+            self.result_note.setToolTip("")
             self.result_note.setText(self.tr("This code is not signed: the details are unverified. Check them "
                                              "against the card; they will be checked with MOSIP when online."))
         if not self.fields:
@@ -275,7 +278,7 @@ class QrScanDialog(QDialog):
     def _on_error(self, exc: BaseException) -> None:
         if isinstance(exc, QrRejected):
             self.rejections.append(exc.reason)
-            self.status.setText(self.tr("Code refused: %1. Scanning continues.").replace("%1", exc.reason))
+            self.status.setText(self.tr("Code refused: %1 Scanning continues.").replace("%1", error_text(exc)))
         elif isinstance(exc, FrameSourceError):
             if self.preview.frames == 0:
                 self._show_problem(self.tr("The camera cannot be opened: %1").replace("%1", str(exc)))

@@ -21,9 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.messages import Notice
 from app.records import RecordDetail
+from app.records.history import history_entries
 from app.records.validation import identity_applies, visible_fields
 from app.records.workflow import ActionType, Status
+from app.vocabulary import SYSTEM
 from ui.context import AppContext
 from ui.i18n import (
     action_text,
@@ -33,9 +36,11 @@ from ui.i18n import (
     outbox_state_text,
     pick,
     status_text,
+    verification_text,
 )
+from ui.notices import attention_text, notice_text
 from ui.qt_compat import emit
-from ui.widgets import Pill, verification_pill
+from ui.widgets import Pill, attribute_text, verification_pill
 
 STATUS_KIND = {
     "draft": "none", "declared": "pending", "verification_failed": "failed", "validated": "info",
@@ -125,7 +130,7 @@ class RecordView(QWidget):
         layout.addWidget(sub)
         if record.requires_attention:
             attention = QLabel("⚠ " + self.tr("Requires attention: %1").replace(
-                "%1", record.attention_reason or ""), body)
+                "%1", attention_text(record.attention_reason)), body)
             attention.setObjectName("attention")
             attention.setWordWrap(True)
             attention.setStyleSheet("color:#b71c1c; font-weight:600")
@@ -213,12 +218,14 @@ class RecordView(QWidget):
                 source = QLabel(data_source_text(person["source"], bool(person.get("source_edited"))), card)
                 source.setObjectName(f"source-{section.id}")
                 grid.addRow(self.tr("Data source"), source)
-            if person.get("vid"):
+            shown_ids = {str(v) for _f, v in values} | {str(v) for v in (record.mosip or {}).values() if v}
+            if person.get("vid") and str(person["vid"]) not in shown_ids:   # a VID is shown once
                 grid.addRow(self.tr("VID"), QLabel(person["vid"], card))
             if person.get("psut"):
                 psut = QLabel(abbreviate(person["psut"]), card)
-                psut.setToolTip(self.tr("Partner-specific user token from e-Signet"))
-                grid.addRow(self.tr("PSUT"), psut)
+                psut.setToolTip(self.tr("The reference e-Signet gave for this person's login. It is not an ID "
+                                        "number and means nothing outside this service."))
+                grid.addRow(self.tr("e-Signet login reference"), psut)
             card_layout.addLayout(grid)
             layout.addWidget(card)
 
@@ -304,7 +311,7 @@ class RecordView(QWidget):
         table.setObjectName("outbox")
         for item in detail.outbox:
             _add_row(table, [outbox_kind_text(item.kind), outbox_state_text(item.state), str(item.attempts),
-                             item.last_error or ""])
+                             notice_text(item.last_error)])
         return _fit(table)
 
     def _history_table(self, detail: RecordDetail, parent: QWidget) -> QTableWidget:
@@ -314,18 +321,16 @@ class RecordView(QWidget):
         for action in detail.actions:
             payloads.setdefault(action.type, []).append(action.payload or {})
         record = detail.record
-        for event in detail.history:
-            details = dict(event.details or {})
+        for event in history_entries(detail.history):
+            details = event.details
             text = self._describe(record.event, event.kind, details, payloads)
-            _add_row(table, [local_time(event.at), event.actor, action_text(event.kind), text])
+            actor = self.tr("This device") if event.actor == SYSTEM.name else event.actor
+            _add_row(table, [local_time(event.at), actor, action_text(event.kind), text])
             # a change of a person's data source: its own row, under the action that caused it
-            sources = details.get("data_sources")
-            for section, change in (sources.items() if isinstance(sources, dict) else []):
-                if not isinstance(change, dict):
-                    continue
+            for section, change in event.source_changes:
                 what = self.tr("%1: %2").replace("%1", self._section_label(record.event, str(section))).replace(
                     "%2", data_source_text(str(change.get("source", "")), bool(change.get("edited"))))
-                _add_row(table, [local_time(event.at), event.actor, action_text("data-source"), what])
+                _add_row(table, [local_time(event.at), actor, action_text("data-source"), what])
         return _fit(table)
 
     def _describe(self, event: str, kind: str, details: dict[str, Any],
@@ -336,9 +341,20 @@ class RecordView(QWidget):
         if details.get("section"):
             parts.append(self.tr("person: %1").replace("%1", self._section_label(event, details["section"])))
         if details.get("outcome"):
-            parts.append(self.tr("outcome: %1").replace("%1", str(details["outcome"])))
+            parts.append(self.tr("outcome: %1").replace("%1", verification_text(str(details["outcome"]))))
         if details.get("failed_attributes"):
-            parts.append(self.tr("did not match: %1").replace("%1", ", ".join(details["failed_attributes"])))
+            parts.append(self.tr("did not match: %1").replace(
+                "%1", ", ".join(attribute_text(str(a)) for a in details["failed_attributes"])))
+        if kind == "mosip-delivered" and details.get("operation"):
+            parts.append(outbox_kind_text(str(details["operation"])))
+        if kind == "delivery-quarantined":
+            notice = details.get("notice")
+            stored = notice if isinstance(notice, dict) else {}
+            parts.append(notice_text(Notice(str(stored.get("code") or "text"), str(details.get("reason") or ""),
+                                            stored.get("params") or {})))
+        if details.get("requester_section"):
+            parts.append(self.tr("asked for by: %1").replace(
+                "%1", self._section_label(event, str(details["requester_section"]))))
         if kind == "approve-correction" and payloads.get(kind):
             payload = payloads[kind].pop(0)
             changes = payload.get("changes") or {}
@@ -354,7 +370,7 @@ class RecordView(QWidget):
                 form_field = self.ctx.form(event).field(fid)
                 labels.append(self.ctx.field_label(form_field) if form_field else fid)
             parts.append(self.tr("fields: %1").replace("%1", ", ".join(labels)))
-        if details.get("reason"):
+        if details.get("reason") and kind != "delivery-quarantined":   # a person's own words
             parts.append(self.tr("reason: %1").replace("%1", str(details["reason"])))
         if details.get("verifications_queued"):
             parts.append(self.tr("identity checks queued: %1").replace(

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from app.records import DeclarationInvalid, RecordDetail
 from app.records.validation import check_value
+from app.vocabulary import VerificationState
 from ui.context import AppContext
 from ui.errors import error_text
 from ui.i18n import field_error_text, pick
@@ -33,6 +34,11 @@ ATTRIBUTE_KEYS = {
     "phone": ("phone",),
     "email": ("email",),
 }
+
+
+# the persons shown for review: those whose identity was checked or is being checked
+REVIEWED_STATES = frozenset({VerificationState.FAILED, VerificationState.PENDING, VerificationState.VERIFIED,
+                             VerificationState.AUTHENTICATED})
 
 
 def mismatched_fields(ctx: AppContext, section: str, failed_attributes: list[str]) -> list[str]:
@@ -84,11 +90,11 @@ class SupervisorReview(QWidget):
         first_mismatch: QWidget | None = None
         for section in form.sections:
             person = record.persons.get(section.id) or {}
-            state = person.get("verification", "none")
-            if not section.identity or state not in ("failed", "pending", "verified", "authenticated"):
+            state = person.get("verification", VerificationState.NONE)
+            if not section.identity or state not in REVIEWED_STATES:
                 continue
             failed = list(person.get("failed_attributes") or [])
-            bad = set(mismatched_fields(ctx, section.id, failed)) if state == "failed" else set()
+            bad = set(mismatched_fields(ctx, section.id, failed)) if state == VerificationState.FAILED else set()
             card = QFrame(body)
             card.setProperty("role", "card")
             card.setObjectName(f"review-{section.id}")
@@ -105,7 +111,7 @@ class SupervisorReview(QWidget):
                 if form_field.visible_if == "false":
                     continue
                 value = record.declaration.get(form_field.id)
-                if value is None and form_field.id not in bad and state != "failed":
+                if value is None and form_field.id not in bad and state != VerificationState.FAILED:
                     continue
                 editor = FieldEditor(form_field, card)
                 editor.setObjectName(f"review-{form_field.id}")
@@ -120,7 +126,7 @@ class SupervisorReview(QWidget):
                     editor.input.setToolTip(self.tr("Did not match the MOSIP record"))
                     self.mismatched.add(form_field.id)
                     first_mismatch = first_mismatch or editor.input
-                if state in ("verified", "authenticated"):
+                if state in (VerificationState.VERIFIED, VerificationState.AUTHENTICATED):
                     editor.input.setEnabled(False)
                 editor.committed.connect(lambda e=editor: self._check(e))
                 grid.addRow(caption, editor)

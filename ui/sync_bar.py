@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QW
 from app.sync_status import SyncStatus, SyncStatusHub
 from ui.backup_status import BackupStatusLabel
 from ui.errors import error_text
+from ui.notices import notice_text
 from ui.operations import run_read
 from ui.qt_compat import emit
 from ui.widgets import Pill
@@ -145,9 +146,7 @@ class SyncStatusWidget(QWidget):
         else:
             self.last.setText(self.tr("Not synced yet"))
         self.backup.show_backup(status.backup)
-        problem = status.alert or status.last_error
-        if problem and problem.isidentifier():      # a bare exception name from a failed drain
-            problem = self.tr("The last sync attempt failed; it is tried again automatically.")
+        problem = notice_text(status.alert or status.last_error)   # words for the core's codes
         self.alert.setVisible(bool(problem))
         self.alert.setText("⚠ " + (problem or ""))
         self.alert.setToolTip(problem or "")

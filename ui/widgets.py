@@ -94,6 +94,9 @@ def attribute_text(attribute: str) -> str:
         "gender": QCoreApplication.translate("Status", "sex"),
         "phone": QCoreApplication.translate("Status", "phone"),
         "email": QCoreApplication.translate("Status", "email"),
+        # IDA failed without naming a detail: the ID number and the details do not belong together
+        "identity": QCoreApplication.translate("Status", "ID number or details"),
+        "unknown": QCoreApplication.translate("Status", "a detail"),
     }.get(attribute, attribute)
 
 

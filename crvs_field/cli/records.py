@@ -34,6 +34,8 @@ def data_source_text(source: str | None, edited: bool = False) -> str:
 
 
 def record_json(detail: RecordDetail) -> dict[str, Any]:
+    from app.messages import Notice, english
+
     record = detail.record
     # a whitelist: the person's state holds nothing else worth showing, and tokens stay out
     persons = {section: {"verification": state.get("verification", "none"),
@@ -41,15 +43,18 @@ def record_json(detail: RecordDetail) -> dict[str, Any]:
                          **{k: state[k] for k in ("psut", "vid", "uin", "source") if state.get(k)},
                          **({"source_edited": True} if state.get("source_edited") else {})}
                for section, state in record.persons.items()}
+    attention = Notice.read(record.attention_reason)
     return {
         **record_summary(record),
-        "attention_reason": record.attention_reason,
+        "attention_reason": attention.text if attention else None,
+        "attention_code": attention.code if attention else None,
         "declaration": record.declaration,
         "persons": persons,
         "mosip": record.mosip,
         "correction": record.correction,
-        "outbox": [{"kind": o.kind, "state": o.state, "attempts": o.attempts, "last_error": o.last_error,
-                    "idempotency_key": o.idempotency_key} for o in detail.outbox],
+        "outbox": [{"kind": o.kind, "state": o.state, "attempts": o.attempts,
+                    "last_error": english(o.last_error) or None, "idempotency_key": o.idempotency_key}
+                   for o in detail.outbox],
         "history": [{"seq": h.seq, "at": h.at.isoformat(), "actor": h.actor, "kind": h.kind,
                      "details": h.details} for h in detail.history],
         "available_actions": [a.value for a in detail.available],

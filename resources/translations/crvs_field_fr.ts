@@ -9,11 +9,11 @@
     </message>
     <message>
         <source>Reason given: %1</source>
-        <translation>Motif indiqué : %1</translation>
+        <translation>Motif indiqué&#xa0;: %1</translation>
     </message>
     <message>
         <source>Approving applies the changes; the country&apos;s rules decide whether MOSIP is updated. To refuse the correction, use Reject.</source>
-        <translation>L&apos;approbation applique les modifications ; les règles du pays décident si MOSIP est mis à jour. Pour refuser la correction, utilisez Rejeter.</translation>
+        <translation>L&apos;approbation applique les modifications&#xa0;; les règles du pays décident si MOSIP est mis à jour. Pour refuser la correction, utilisez Rejeter.</translation>
     </message>
     <message>
         <source>Approve</source>
@@ -53,7 +53,7 @@
     </message>
     <message>
         <source>Last backup: %1 (%2)</source>
-        <translation>Dernière sauvegarde : %1 (%2)</translation>
+        <translation>Dernière sauvegarde&#xa0;: %1 (%2)</translation>
     </message>
     <message numerus="yes">
         <source>No backup succeeded for more than %n hour(s).</source>
@@ -64,11 +64,11 @@
     </message>
     <message>
         <source>Last attempt to %1 failed: %2</source>
-        <translation>Dernière tentative vers %1 échouée : %2</translation>
+        <translation>Dernière tentative vers %1 échouée&#xa0;: %2</translation>
     </message>
     <message>
         <source>the folder is not there (is the USB stick plugged in?)</source>
-        <translation>le dossier est absent (la clé USB est-elle branchée ?)</translation>
+        <translation>le dossier est absent (la clé USB est-elle branchée&#xa0;?)</translation>
     </message>
 </context>
 <context>
@@ -142,7 +142,7 @@
     </message>
     <message>
         <source>Not saved: %1</source>
-        <translation>Non enregistré : %1</translation>
+        <translation>Non enregistré&#xa0;: %1</translation>
     </message>
     <message numerus="yes">
         <source>%n problem(s) to fix before submitting</source>
@@ -165,7 +165,7 @@
     </message>
     <message>
         <source>Not submitted: %1</source>
-        <translation>Non envoyé : %1</translation>
+        <translation>Non envoyé&#xa0;: %1</translation>
     </message>
 </context>
 <context>
@@ -200,11 +200,11 @@
     </message>
     <message>
         <source>Identity confirmed by e-Signet; details filled from the ID record.</source>
-        <translation>Identité confirmée par e-Signet ; informations reprises du registre d&apos;identité.</translation>
+        <translation>Identité confirmée par e-Signet&#xa0;; informations reprises du registre d&apos;identité.</translation>
     </message>
     <message>
         <source>Unavailable: %1</source>
-        <translation>Indisponible : %1</translation>
+        <translation>Indisponible&#xa0;: %1</translation>
     </message>
     <message>
         <source>the device is offline</source>
@@ -216,7 +216,7 @@
     </message>
     <message>
         <source>e-Signet login did not complete: %1. Everything typed is kept.</source>
-        <translation>La connexion e-Signet n&apos;a pas abouti : %1. Tout ce qui a été saisi est conservé.</translation>
+        <translation>La connexion e-Signet n&apos;a pas abouti&#xa0;: %1. Tout ce qui a été saisi est conservé.</translation>
     </message>
     <message>
         <source>unknown error</source>
@@ -224,7 +224,7 @@
     </message>
     <message>
         <source>Preferred: confirms the person&apos;s identity now.</source>
-        <translation>Recommandé : confirme l&apos;identité de la personne dès maintenant.</translation>
+        <translation>Recommandé&#xa0;: confirme l&apos;identité de la personne dès maintenant.</translation>
     </message>
 </context>
 <context>
@@ -235,15 +235,15 @@
     </message>
     <message>
         <source>“{action}” needs the role {roles}; you are {role}.</source>
-        <translation>« {action} » demande le rôle {roles} ; vous êtes {role}.</translation>
+        <translation>«&#xa0;{action}&#xa0;» demande le rôle {roles}&#xa0;; vous êtes {role}.</translation>
     </message>
     <message>
         <source>“{action}” is not possible for a record in status “{status}”.</source>
-        <translation>« {action} » n&apos;est pas possible pour un dossier au statut « {status} ».</translation>
+        <translation>«&#xa0;{action}&#xa0;» n&apos;est pas possible pour un dossier au statut «&#xa0;{status}&#xa0;».</translation>
     </message>
     <message>
         <source>You requested this correction, so another registrar must approve it (four-eyes rule).</source>
-        <translation>Vous avez demandé cette correction : un autre officier d&apos;état civil doit l&apos;approuver (principe des quatre yeux).</translation>
+        <translation>Vous avez demandé cette correction&#xa0;: un autre officier d&apos;état civil doit l&apos;approuver (principe des quatre yeux).</translation>
     </message>
     <message>
         <source>Unknown user or wrong PIN</source>
@@ -251,11 +251,11 @@
     </message>
     <message>
         <source>Too many wrong PINs: try again in {seconds} s</source>
-        <translation>Trop de codes PIN erronés : réessayez dans {seconds} s</translation>
+        <translation>Trop de codes PIN erronés&#xa0;: réessayez dans {seconds} s</translation>
     </message>
     <message>
         <source>This PIN is too weak: use at least {min_length} characters, not all alike.</source>
-        <translation>Ce code PIN est trop faible : utilisez au moins {min_length} caractères, pas tous identiques.</translation>
+        <translation>Ce code PIN est trop faible&#xa0;: utilisez au moins {min_length} caractères, pas tous identiques.</translation>
     </message>
     <message>
         <source>Only an administrator can do this.</source>
@@ -263,15 +263,15 @@
     </message>
     <message>
         <source>The device lacks the secret “{name}”: ask an administrator to import it.</source>
-        <translation>Il manque à l&apos;appareil le secret « {name} » : demandez à un administrateur de l&apos;importer.</translation>
+        <translation>Il manque à l&apos;appareil le secret «&#xa0;{name}&#xa0;»&#xa0;: demandez à un administrateur de l&apos;importer.</translation>
     </message>
     <message>
         <source>MOSIP refused this device&apos;s credentials: ask an administrator.</source>
-        <translation>MOSIP a refusé les identifiants de cet appareil : adressez-vous à un administrateur.</translation>
+        <translation>MOSIP a refusé les identifiants de cet appareil&#xa0;: adressez-vous à un administrateur.</translation>
     </message>
     <message>
         <source>MOSIP&apos;s answer could not be read; it will be tried again later.</source>
-        <translation>La réponse de MOSIP n&apos;a pas pu être lue ; un nouvel essai aura lieu plus tard.</translation>
+        <translation>La réponse de MOSIP n&apos;a pas pu être lue&#xa0;; un nouvel essai aura lieu plus tard.</translation>
     </message>
     <message>
         <source>No QR code was found in the picture.</source>
@@ -279,67 +279,491 @@
     </message>
     <message>
         <source>e-Signet cannot be reached. Enter the details by hand or scan the ID card; nothing was changed.</source>
-        <translation>e-Signet est injoignable. Saisissez les informations à la main ou scannez la carte d&apos;identité ; rien n&apos;a été modifié.</translation>
+        <translation>e-Signet est injoignable. Saisissez les informations à la main ou scannez la carte d&apos;identité&#xa0;; rien n&apos;a été modifié.</translation>
     </message>
     <message>
         <source>The connection to e-Signet was lost. Enter the details by hand or scan the ID card; nothing was changed.</source>
-        <translation>La connexion à e-Signet a été perdue. Saisissez les informations à la main ou scannez la carte d&apos;identité ; rien n&apos;a été modifié.</translation>
+        <translation>La connexion à e-Signet a été perdue. Saisissez les informations à la main ou scannez la carte d&apos;identité&#xa0;; rien n&apos;a été modifié.</translation>
     </message>
     <message>
         <source>The login was cancelled; nothing was changed.</source>
-        <translation>La connexion a été annulée ; rien n&apos;a été modifié.</translation>
+        <translation>La connexion a été annulée&#xa0;; rien n&apos;a été modifié.</translation>
     </message>
     <message>
         <source>The e-Signet login took too long and was stopped; nothing was changed.</source>
-        <translation>La connexion e-Signet a pris trop de temps et a été arrêtée ; rien n&apos;a été modifié.</translation>
+        <translation>La connexion e-Signet a pris trop de temps et a été arrêtée&#xa0;; rien n&apos;a été modifié.</translation>
     </message>
     <message>
         <source>e-Signet did not answer in time; nothing was changed.</source>
-        <translation>e-Signet n&apos;a pas répondu à temps ; rien n&apos;a été modifié.</translation>
+        <translation>e-Signet n&apos;a pas répondu à temps&#xa0;; rien n&apos;a été modifié.</translation>
     </message>
     <message>
         <source>e-Signet did not send the person&apos;s data in time; nothing was changed.</source>
-        <translation>e-Signet n&apos;a pas envoyé les données de la personne à temps ; rien n&apos;a été modifié.</translation>
+        <translation>e-Signet n&apos;a pas envoyé les données de la personne à temps&#xa0;; rien n&apos;a été modifié.</translation>
     </message>
     <message>
         <source>e-Signet sent an answer that is too large; nothing was changed.</source>
-        <translation>e-Signet a envoyé une réponse trop volumineuse ; rien n&apos;a été modifié.</translation>
+        <translation>e-Signet a envoyé une réponse trop volumineuse&#xa0;; rien n&apos;a été modifié.</translation>
     </message>
     <message>
         <source>e-Signet did not say how the person was authenticated, so the person is not marked authenticated; nothing was changed.</source>
-        <translation>e-Signet n&apos;a pas indiqué comment la personne a été authentifiée : elle n&apos;est donc pas marquée comme authentifiée ; rien n&apos;a été modifié.</translation>
+        <translation>e-Signet n&apos;a pas indiqué comment la personne a été authentifiée&#xa0;: elle n&apos;est donc pas marquée comme authentifiée&#xa0;; rien n&apos;a été modifié.</translation>
     </message>
     <message>
         <source>The person was authenticated by a method this country does not accept ({acr}), so the person is not marked authenticated; nothing was changed.</source>
-        <translation>La personne a été authentifiée par une méthode que ce pays n&apos;accepte pas ({acr}) : elle n&apos;est donc pas marquée comme authentifiée ; rien n&apos;a été modifié.</translation>
+        <translation>La personne a été authentifiée par une méthode que ce pays n&apos;accepte pas ({acr})&#xa0;: elle n&apos;est donc pas marquée comme authentifiée&#xa0;; rien n&apos;a été modifié.</translation>
     </message>
     <message>
         <source>e-Signet sent the person&apos;s data unencrypted although this device requires encryption; nothing was changed.</source>
-        <translation>e-Signet a envoyé les données de la personne sans chiffrement alors que cet appareil l&apos;exige ; rien n&apos;a été modifié.</translation>
+        <translation>e-Signet a envoyé les données de la personne sans chiffrement alors que cet appareil l&apos;exige&#xa0;; rien n&apos;a été modifié.</translation>
     </message>
     <message>
         <source>The person&apos;s data was issued by another provider; nothing was changed.</source>
-        <translation>Les données de la personne ont été émises par un autre fournisseur ; rien n&apos;a été modifié.</translation>
+        <translation>Les données de la personne ont été émises par un autre fournisseur&#xa0;; rien n&apos;a été modifié.</translation>
     </message>
     <message>
         <source>This computer cannot receive e-Signet&apos;s answer: its ports are in use. Nothing was changed.</source>
-        <translation>Cet ordinateur ne peut pas recevoir la réponse d&apos;e-Signet : ses ports sont occupés. Rien n&apos;a été modifié.</translation>
+        <translation>Cet ordinateur ne peut pas recevoir la réponse d&apos;e-Signet&#xa0;: ses ports sont occupés. Rien n&apos;a été modifié.</translation>
     </message>
     <message>
         <source>The browser could not be opened; nothing was changed.</source>
-        <translation>Le navigateur n&apos;a pas pu être ouvert ; rien n&apos;a été modifié.</translation>
+        <translation>Le navigateur n&apos;a pas pu être ouvert&#xa0;; rien n&apos;a été modifié.</translation>
     </message>
     <message>
         <source>e-Signet&apos;s data does not fit the form ({fields}); nothing was changed.</source>
-        <translation>Les données d&apos;e-Signet ne correspondent pas au formulaire ({fields}) ; rien n&apos;a été modifié.</translation>
+        <translation>Les données d&apos;e-Signet ne correspondent pas au formulaire ({fields})&#xa0;; rien n&apos;a été modifié.</translation>
     </message>
     <message>
         <source>Authenticated with e-Signet; {count} fields filled in.</source>
-        <translation>Authentifié avec e-Signet ; {count} champs remplis.</translation>
+        <translation>Authentifié avec e-Signet&#xa0;; {count} champs remplis.</translation>
     </message>
     <message>
         <source>Authenticated with e-Signet; the record is no longer a draft, so its {count} fields from e-Signet were not written into it.</source>
-        <translation>Authentifié avec e-Signet ; le dossier n&apos;est plus un brouillon, ses {count} champs venant d&apos;e-Signet n&apos;y ont donc pas été écrits.</translation>
+        <translation>Authentifié avec e-Signet&#xa0;; le dossier n&apos;est plus un brouillon, ses {count} champs venant d&apos;e-Signet n&apos;y ont donc pas été écrits.</translation>
+    </message>
+    <message>
+        <source>This is not possible for this record now.</source>
+        <translation>Ce n&apos;est pas possible pour ce dossier maintenant.</translation>
+    </message>
+    <message>
+        <source>This country does not declare “{event}”.</source>
+        <translation>Ce pays ne déclare pas «&#xa0;{event}&#xa0;».</translation>
+    </message>
+    <message>
+        <source>“{action}” is not an action on a record.</source>
+        <translation>«&#xa0;{action}&#xa0;» n&apos;est pas une action sur un dossier.</translation>
+    </message>
+    <message>
+        <source>There is no queue “{queue}”.</source>
+        <translation>Il n&apos;existe pas de file «&#xa0;{queue}&#xa0;».</translation>
+    </message>
+    <message>
+        <source>“{action}” needs a reason.</source>
+        <translation>«&#xa0;{action}&#xa0;» demande un motif.</translation>
+    </message>
+    <message>
+        <source>“{action}” is done by the device, not by a person.</source>
+        <translation>«&#xa0;{action}&#xa0;» est fait par l&apos;appareil, pas par une personne.</translation>
+    </message>
+    <message>
+        <source>“{action}” is not possible yet: the identity check failed for {sections}. A supervisor must review it first.</source>
+        <translation>«&#xa0;{action}&#xa0;» n&apos;est pas encore possible&#xa0;: la vérification d&apos;identité a échoué pour {sections}. Un superviseur doit d&apos;abord l&apos;examiner.</translation>
+    </message>
+    <message>
+        <source>“{action}” is not possible yet: the identity check of {sections} is still waiting. It runs when the device is online.</source>
+        <translation>«&#xa0;{action}&#xa0;» n&apos;est pas encore possible&#xa0;: la vérification d&apos;identité de {sections} est en attente. Elle se fait quand l&apos;appareil est en ligne.</translation>
+    </message>
+    <message>
+        <source>The correction changes nothing.</source>
+        <translation>La correction ne change rien.</translation>
+    </message>
+    <message>
+        <source>There is nothing to re-check: no identity check failed and nothing is stuck.</source>
+        <translation>Il n&apos;y a rien à revérifier&#xa0;: aucune vérification d&apos;identité n&apos;a échoué et rien n&apos;est bloqué.</translation>
+    </message>
+    <message>
+        <source>“{section}” is not a person on this form.</source>
+        <translation>«&#xa0;{section}&#xa0;» n&apos;est pas une personne de ce formulaire.</translation>
+    </message>
+    <message>
+        <source>Only a QR code can fill in a person&apos;s details.</source>
+        <translation>Seul un code QR peut remplir les informations d&apos;une personne.</translation>
+    </message>
+    <message>
+        <source>The details read belong to another person than {section}.</source>
+        <translation>Les informations lues concernent une autre personne que {section}.</translation>
+    </message>
+    <message>
+        <source>Say which event is declared.</source>
+        <translation>Indiquez quel événement est déclaré.</translation>
+    </message>
+    <message>
+        <source>The declaration is not complete: fix the fields shown.</source>
+        <translation>La déclaration est incomplète&#xa0;: corrigez les champs signalés.</translation>
+    </message>
+    <message>
+        <source>This is not allowed now; nothing was changed.</source>
+        <translation>Ce n&apos;est pas autorisé maintenant&#xa0;; rien n&apos;a été modifié.</translation>
+    </message>
+    <message>
+        <source>The input is not valid; nothing was changed.</source>
+        <translation>Les données saisies ne sont pas valides&#xa0;; rien n&apos;a été modifié.</translation>
+    </message>
+    <message>
+        <source>A service cannot be reached now; try again later.</source>
+        <translation>Un service est injoignable pour le moment&#xa0;; réessayez plus tard.</translation>
+    </message>
+    <message>
+        <source>The device&apos;s configuration must be fixed: ask an administrator.</source>
+        <translation>La configuration de l&apos;appareil doit être corrigée&#xa0;: adressez-vous à un administrateur.</translation>
+    </message>
+    <message>
+        <source>Sending stopped: the device&apos;s MOSIP settings must be fixed. Ask an administrator.</source>
+        <translation>L&apos;envoi est arrêté&#xa0;: les réglages MOSIP de l&apos;appareil doivent être corrigés. Adressez-vous à un administrateur.</translation>
+    </message>
+    <message>
+        <source>The identity service refused this device&apos;s credentials ({codes}): ask an administrator.</source>
+        <translation>Le service d&apos;identité a refusé les identifiants de cet appareil ({codes})&#xa0;: adressez-vous à un administrateur.</translation>
+    </message>
+    <message>
+        <source>MOSIP refused this device&apos;s credentials ({code}): ask an administrator.</source>
+        <translation>MOSIP a refusé les identifiants de cet appareil ({code})&#xa0;: adressez-vous à un administrateur.</translation>
+    </message>
+    <message>
+        <source>MOSIP&apos;s sign-in service gave an unexpected answer: ask an administrator to check its address.</source>
+        <translation>Le service de connexion de MOSIP a donné une réponse inattendue&#xa0;: demandez à un administrateur de vérifier son adresse.</translation>
+    </message>
+    <message>
+        <source>MOSIP refused to send this device its confirmations: ask an administrator.</source>
+        <translation>MOSIP refuse d&apos;envoyer ses confirmations à cet appareil&#xa0;: adressez-vous à un administrateur.</translation>
+    </message>
+    <message>
+        <source>The answer was too large and was not read.</source>
+        <translation>La réponse était trop volumineuse et n&apos;a pas été lue.</translation>
+    </message>
+    <message>
+        <source>The answer took too long and was stopped.</source>
+        <translation>La réponse a pris trop de temps et a été interrompue.</translation>
+    </message>
+    <message>
+        <source>The request was cancelled.</source>
+        <translation>La demande a été annulée.</translation>
+    </message>
+    <message>
+        <source>The data to send to MOSIP is incomplete; it was not sent.</source>
+        <translation>Les données à envoyer à MOSIP sont incomplètes&#xa0;; elles n&apos;ont pas été envoyées.</translation>
+    </message>
+    <message>
+        <source>The confirmations relay cannot be reached now.</source>
+        <translation>Le relais des confirmations est injoignable pour le moment.</translation>
+    </message>
+    <message>
+        <source>The confirmations relay does not know this device (its access was revoked?): ask an administrator.</source>
+        <translation>Le relais des confirmations ne connaît pas cet appareil (son accès a-t-il été révoqué&#xa0;?)&#xa0;: adressez-vous à un administrateur.</translation>
+    </message>
+    <message>
+        <source>The confirmations relay refused the request: ask an administrator.</source>
+        <translation>Le relais des confirmations a refusé la demande&#xa0;: adressez-vous à un administrateur.</translation>
+    </message>
+    <message>
+        <source>e-Signet is not set up correctly on this device: ask an administrator. Nothing was changed.</source>
+        <translation>e-Signet n&apos;est pas correctement configuré sur cet appareil&#xa0;: adressez-vous à un administrateur. Rien n&apos;a été modifié.</translation>
+    </message>
+    <message>
+        <source>e-Signet refused the login; nothing was changed.</source>
+        <translation>e-Signet a refusé la connexion&#xa0;; rien n&apos;a été modifié.</translation>
+    </message>
+    <message>
+        <source>e-Signet&apos;s answer failed a security check and was not used; nothing was changed.</source>
+        <translation>La réponse d&apos;e-Signet n&apos;a pas passé un contrôle de sécurité et n&apos;a pas été utilisée&#xa0;; rien n&apos;a été modifié.</translation>
+    </message>
+    <message>
+        <source>e-Signet failed to complete the login (HTTP {status}); nothing was changed.</source>
+        <translation>e-Signet n&apos;a pas pu terminer la connexion (HTTP {status})&#xa0;; rien n&apos;a été modifié.</translation>
+    </message>
+    <message>
+        <source>e-Signet&apos;s answer was incomplete and was not used; nothing was changed.</source>
+        <translation>La réponse d&apos;e-Signet était incomplète et n&apos;a pas été utilisée&#xa0;; rien n&apos;a été modifié.</translation>
+    </message>
+    <message>
+        <source>e-Signet refused to send the person&apos;s data (HTTP {status}); nothing was changed.</source>
+        <translation>e-Signet a refusé d&apos;envoyer les données de la personne (HTTP {status})&#xa0;; rien n&apos;a été modifié.</translation>
+    </message>
+    <message>
+        <source>e-Signet sent the person&apos;s data unsigned, so it was not used; nothing was changed.</source>
+        <translation>e-Signet a envoyé les données de la personne sans signature&#xa0;: elles n&apos;ont pas été utilisées&#xa0;; rien n&apos;a été modifié.</translation>
+    </message>
+    <message>
+        <source>e-Signet sent data about another person, so it was not used; nothing was changed.</source>
+        <translation>e-Signet a envoyé les données d&apos;une autre personne&#xa0;: elles n&apos;ont pas été utilisées&#xa0;; rien n&apos;a été modifié.</translation>
+    </message>
+    <message>
+        <source>The person&apos;s data from e-Signet had expired and was not used; nothing was changed.</source>
+        <translation>Les données de la personne venant d&apos;e-Signet avaient expiré et n&apos;ont pas été utilisées&#xa0;; rien n&apos;a été modifié.</translation>
+    </message>
+    <message>
+        <source>e-Signet&apos;s data was meant for another service, so it was not used; nothing was changed.</source>
+        <translation>Les données d&apos;e-Signet étaient destinées à un autre service&#xa0;: elles n&apos;ont pas été utilisées&#xa0;; rien n&apos;a été modifié.</translation>
+    </message>
+    <message>
+        <source>A secret this device needs cannot be read: ask an administrator.</source>
+        <translation>Un secret nécessaire à cet appareil est illisible&#xa0;: adressez-vous à un administrateur.</translation>
+    </message>
+    <message>
+        <source>QR codes cannot be read on this computer.</source>
+        <translation>Les codes QR ne peuvent pas être lus sur cet ordinateur.</translation>
+    </message>
+    <message>
+        <source>The QR code could not be used.</source>
+        <translation>Le code QR n&apos;a pas pu être utilisé.</translation>
+    </message>
+    <message>
+        <source>The QR code holds too much data.</source>
+        <translation>Le code QR contient trop de données.</translation>
+    </message>
+    <message>
+        <source>The QR code is empty.</source>
+        <translation>Le code QR est vide.</translation>
+    </message>
+    <message>
+        <source>This is not an ID card&apos;s QR code.</source>
+        <translation>Ce n&apos;est pas le code QR d&apos;une carte d&apos;identité.</translation>
+    </message>
+    <message>
+        <source>This kind of QR code is not accepted in this country.</source>
+        <translation>Ce type de code QR n&apos;est pas accepté dans ce pays.</translation>
+    </message>
+    <message>
+        <source>The QR code is damaged.</source>
+        <translation>Le code QR est endommagé.</translation>
+    </message>
+    <message>
+        <source>The QR code is incomplete.</source>
+        <translation>Le code QR est incomplet.</translation>
+    </message>
+    <message>
+        <source>The QR code&apos;s signature block is damaged.</source>
+        <translation>Le bloc de signature du code QR est endommagé.</translation>
+    </message>
+    <message>
+        <source>This kind of QR code cannot be read (encrypted or unknown).</source>
+        <translation>Ce type de code QR ne peut pas être lu (chiffré ou inconnu).</translation>
+    </message>
+    <message>
+        <source>The QR code is not signed, and this country requires a signature.</source>
+        <translation>Le code QR n&apos;est pas signé, et ce pays exige une signature.</translation>
+    </message>
+    <message>
+        <source>The QR code was signed by an issuer this country does not trust.</source>
+        <translation>Le code QR a été signé par un émetteur auquel ce pays ne fait pas confiance.</translation>
+    </message>
+    <message>
+        <source>The QR code&apos;s signature is not valid: the data may have been altered.</source>
+        <translation>La signature du code QR n&apos;est pas valide&#xa0;: les données ont peut-être été modifiées.</translation>
+    </message>
+    <message>
+        <source>The QR code has expired or is not valid yet.</source>
+        <translation>Le code QR a expiré ou n&apos;est pas encore valide.</translation>
+    </message>
+    <message>
+        <source>The QR code holds a value that cannot be read.</source>
+        <translation>Le code QR contient une valeur illisible.</translation>
+    </message>
+    <message>
+        <source>The QR code holds no identity details.</source>
+        <translation>Le code QR ne contient aucune information d&apos;identité.</translation>
+    </message>
+    <message>
+        <source>The file cannot be read.</source>
+        <translation>Le fichier est illisible.</translation>
+    </message>
+    <message>
+        <source>This is not a file.</source>
+        <translation>Ce n&apos;est pas un fichier.</translation>
+    </message>
+    <message>
+        <source>The file is too large (at most {limit} bytes).</source>
+        <translation>Le fichier est trop volumineux ({limit} octets au plus).</translation>
+    </message>
+    <message>
+        <source>The file is not text (UTF-8).</source>
+        <translation>Le fichier n&apos;est pas du texte (UTF-8).</translation>
+    </message>
+    <message>
+        <source>The file is not valid JSON.</source>
+        <translation>Le fichier n&apos;est pas du JSON valide.</translation>
+    </message>
+    <message>
+        <source>The file is nested too deeply.</source>
+        <translation>Le fichier est imbriqué trop profondément.</translation>
+    </message>
+    <message>
+        <source>This device&apos;s data cannot be opened: ask an administrator.</source>
+        <translation>Les données de cet appareil ne peuvent pas être ouvertes&#xa0;: adressez-vous à un administrateur.</translation>
+    </message>
+    <message>
+        <source>The device&apos;s data folder is not a folder.</source>
+        <translation>Le dossier de données de l&apos;appareil n&apos;est pas un dossier.</translation>
+    </message>
+    <message>
+        <source>An agent key file already exists there: remove it first.</source>
+        <translation>Un fichier de clé d&apos;agent existe déjà à cet endroit&#xa0;: supprimez-le d&apos;abord.</translation>
+    </message>
+    <message>
+        <source>The agent key&apos;s folder does not exist.</source>
+        <translation>Le dossier de la clé d&apos;agent n&apos;existe pas.</translation>
+    </message>
+    <message>
+        <source>The agent key could not be written.</source>
+        <translation>La clé d&apos;agent n&apos;a pas pu être écrite.</translation>
+    </message>
+    <message>
+        <source>This device setting is not valid.</source>
+        <translation>Ce réglage de l&apos;appareil n&apos;est pas valide.</translation>
+    </message>
+    <message>
+        <source>The device&apos;s settings were altered outside the application: ask an administrator.</source>
+        <translation>Les réglages de l&apos;appareil ont été modifiés en dehors de l&apos;application&#xa0;: adressez-vous à un administrateur.</translation>
+    </message>
+    <message>
+        <source>Only an administrator, signed in with their PIN, can do this.</source>
+        <translation>Seul un administrateur connecté avec son code PIN peut faire cela.</translation>
+    </message>
+    <message>
+        <source>This user cannot be added or changed.</source>
+        <translation>Cet utilisateur ne peut pas être ajouté ou modifié.</translation>
+    </message>
+    <message>
+        <source>The device&apos;s sign-in file is damaged: ask an administrator.</source>
+        <translation>Le fichier de connexion de l&apos;appareil est endommagé&#xa0;: adressez-vous à un administrateur.</translation>
+    </message>
+    <message>
+        <source>This user&apos;s role was altered outside the application; sign-in is refused. Ask an administrator.</source>
+        <translation>Le rôle de cet utilisateur a été modifié en dehors de l&apos;application&#xa0;; la connexion est refusée. Adressez-vous à un administrateur.</translation>
+    </message>
+    <message>
+        <source>Some users must sign in once before this can be done: {users}.</source>
+        <translation>Certains utilisateurs doivent se connecter une fois avant que cela soit possible&#xa0;: {users}.</translation>
+    </message>
+    <message>
+        <source>This secret cannot be stored.</source>
+        <translation>Ce secret ne peut pas être enregistré.</translation>
+    </message>
+    <message>
+        <source>A secret was altered outside the application and is not used: ask an administrator.</source>
+        <translation>Un secret a été modifié en dehors de l&apos;application et n&apos;est pas utilisé&#xa0;: adressez-vous à un administrateur.</translation>
+    </message>
+    <message>
+        <source>This secret&apos;s name is not valid.</source>
+        <translation>Le nom de ce secret n&apos;est pas valide.</translation>
+    </message>
+    <message>
+        <source>This secret is too large.</source>
+        <translation>Ce secret est trop volumineux.</translation>
+    </message>
+    <message>
+        <source>The country configuration has errors: ask an administrator.</source>
+        <translation>La configuration du pays contient des erreurs&#xa0;: adressez-vous à un administrateur.</translation>
+    </message>
+    <message>
+        <source>The country configuration names a file outside its folder: ask an administrator.</source>
+        <translation>La configuration du pays désigne un fichier hors de son dossier&#xa0;: adressez-vous à un administrateur.</translation>
+    </message>
+    <message>
+        <source>This backup is damaged or altered; nothing was restored.</source>
+        <translation>Cette sauvegarde est endommagée ou modifiée&#xa0;; rien n&apos;a été restauré.</translation>
+    </message>
+    <message>
+        <source>This backup belongs to another device.</source>
+        <translation>Cette sauvegarde appartient à un autre appareil.</translation>
+    </message>
+    <message>
+        <source>This backup was made by a newer version of the application: update it first.</source>
+        <translation>Cette sauvegarde vient d&apos;une version plus récente de l&apos;application&#xa0;: mettez-la d&apos;abord à jour.</translation>
+    </message>
+    <message>
+        <source>The backup could not be written.</source>
+        <translation>La sauvegarde n&apos;a pas pu être écrite.</translation>
+    </message>
+    <message>
+        <source>The backup destination is full of backups: clear some space.</source>
+        <translation>La destination des sauvegardes en est pleine&#xa0;: faites de la place.</translation>
+    </message>
+    <message>
+        <source>This backup is damaged or incomplete; nothing was restored.</source>
+        <translation>Cette sauvegarde est endommagée ou incomplète&#xa0;; rien n&apos;a été restauré.</translation>
+    </message>
+    <message>
+        <source>The sign-in data in this backup is damaged.</source>
+        <translation>Les données de connexion de cette sauvegarde sont endommagées.</translation>
+    </message>
+    <message>
+        <source>The backup destination cannot be found (is the USB stick plugged in?).</source>
+        <translation>La destination des sauvegardes est introuvable (la clé USB est-elle branchée&#xa0;?).</translation>
+    </message>
+    <message>
+        <source>The backup destination cannot be written to.</source>
+        <translation>Impossible d&apos;écrire dans la destination des sauvegardes.</translation>
+    </message>
+    <message>
+        <source>This device has no administrator, so a backup of it could never be restored.</source>
+        <translation>Cet appareil n&apos;a pas d&apos;administrateur&#xa0;: une sauvegarde ne pourrait jamais être restaurée.</translation>
+    </message>
+    <message>
+        <source>Users changed during the backup: try again.</source>
+        <translation>Les utilisateurs ont changé pendant la sauvegarde&#xa0;: réessayez.</translation>
+    </message>
+    <message>
+        <source>The backup could not be written to its destination.</source>
+        <translation>La sauvegarde n&apos;a pas pu être écrite dans sa destination.</translation>
+    </message>
+    <message>
+        <source>The backup file cannot be read.</source>
+        <translation>Le fichier de sauvegarde est illisible.</translation>
+    </message>
+    <message>
+        <source>This file is not a backup of this application.</source>
+        <translation>Ce fichier n&apos;est pas une sauvegarde de cette application.</translation>
+    </message>
+    <message>
+        <source>This backup was made by another version of the application and cannot be read.</source>
+        <translation>Cette sauvegarde vient d&apos;une autre version de l&apos;application et ne peut pas être lue.</translation>
+    </message>
+    <message>
+        <source>That folder already holds a device: restore into a new, empty folder.</source>
+        <translation>Ce dossier contient déjà un appareil&#xa0;: restaurez dans un nouveau dossier vide.</translation>
+    </message>
+    <message>
+        <source>Restore into a new, empty folder.</source>
+        <translation>Restaurez dans un nouveau dossier vide.</translation>
+    </message>
+    <message>
+        <source>Restoring a backup needs an administrator&apos;s PIN.</source>
+        <translation>La restauration d&apos;une sauvegarde demande le code PIN d&apos;un administrateur.</translation>
+    </message>
+    <message>
+        <source>The history in this backup was altered (event {seq}); nothing was restored.</source>
+        <translation>L&apos;historique de cette sauvegarde a été modifié (événement {seq})&#xa0;; rien n&apos;a été restauré.</translation>
+    </message>
+    <message>
+        <source>The relay holds no such backup.</source>
+        <translation>Le relais ne détient pas cette sauvegarde.</translation>
+    </message>
+    <message>
+        <source>The backup is larger than this device may keep at the relay.</source>
+        <translation>La sauvegarde dépasse ce que cet appareil peut conserver sur le relais.</translation>
+    </message>
+    <message>
+        <source>The relay already holds another backup of that name.</source>
+        <translation>Le relais détient déjà une autre sauvegarde de ce nom.</translation>
+    </message>
+    <message>
+        <source>The relay refused the backup: ask an administrator.</source>
+        <translation>Le relais a refusé la sauvegarde&#xa0;: adressez-vous à un administrateur.</translation>
+    </message>
+    <message>
+        <source> or </source>
+        <translation> ou </translation>
     </message>
     <message>
         <source>Something went wrong (%1). Nothing was changed.</source>
@@ -364,8 +788,8 @@
         <translation>Authentifié</translation>
     </message>
     <message>
-        <source>Authenticated with e-Signet (PSUT stored).</source>
-        <translation>Authentifié avec e-Signet (PSUT enregistré).</translation>
+        <source>Authenticated with e-Signet: the person proved who they are.</source>
+        <translation>Authentifiée avec e-Signet&#xa0;: la personne a prouvé son identité.</translation>
     </message>
     <message>
         <source>Not yet checked</source>
@@ -373,15 +797,19 @@
     </message>
     <message>
         <source>Typed by hand or scanned: checked against MOSIP when the device is online. This offline verification does not authenticate the person.</source>
-        <translation>Saisi à la main ou scanné : vérifié auprès de MOSIP quand l&apos;appareil sera en ligne. Cette vérification hors ligne n&apos;authentifie pas la personne.</translation>
+        <translation>Saisi à la main ou scanné&#xa0;: vérifié auprès de MOSIP quand l&apos;appareil sera en ligne. Cette vérification hors ligne n&apos;authentifie pas la personne.</translation>
     </message>
     <message>
         <source>QR signature valid</source>
         <translation>Signature du QR valide</translation>
     </message>
     <message>
-        <source>Filled from a signed ID QR code (issuer %1). It will be checked against MOSIP when online; this does not authenticate the person.</source>
-        <translation>Rempli depuis un QR code d&apos;identité signé (émetteur %1). Vérifié auprès de MOSIP une fois en ligne ; cela n&apos;authentifie pas la personne.</translation>
+        <source>Filled from an ID QR code signed by a trusted issuer. It will be checked against MOSIP when online; this does not authenticate the person.</source>
+        <translation>Rempli à partir d&apos;un code QR d&apos;identité signé par un émetteur de confiance. Il sera vérifié auprès de MOSIP une fois en ligne&#xa0;; cela n&apos;authentifie pas la personne.</translation>
+    </message>
+    <message>
+        <source>Issuer key: %1</source>
+        <translation>Clé de l&apos;émetteur&#xa0;: %1</translation>
     </message>
     <message>
         <source>QR unverified</source>
@@ -389,7 +817,7 @@
     </message>
     <message>
         <source>Filled from an unsigned QR code: unverified data. It will be checked against MOSIP when online; this does not authenticate the person.</source>
-        <translation>Rempli depuis un QR code non signé : données non vérifiées. Vérifié auprès de MOSIP une fois en ligne ; cela n&apos;authentifie pas la personne.</translation>
+        <translation>Rempli depuis un QR code non signé&#xa0;: données non vérifiées. Vérifié auprès de MOSIP une fois en ligne&#xa0;; cela n&apos;authentifie pas la personne.</translation>
     </message>
 </context>
 <context>
@@ -428,7 +856,7 @@
     </message>
     <message>
         <source>Sign-in failed: %1</source>
-        <translation>Échec de la connexion : %1</translation>
+        <translation>Échec de la connexion&#xa0;: %1</translation>
     </message>
 </context>
 <context>
@@ -451,7 +879,7 @@
     </message>
     <message>
         <source>Signed in as %1 (%2)</source>
-        <translation>Connecté : %1 (%2)</translation>
+        <translation>Connecté&#xa0;: %1 (%2)</translation>
     </message>
     <message>
         <source>Actions</source>
@@ -482,7 +910,7 @@
     </message>
     <message>
         <source>“Sync now” is unavailable until then.</source>
-        <translation>« Synchroniser » reste indisponible jusque-là.</translation>
+        <translation>«&#xa0;Synchroniser&#xa0;» reste indisponible jusque-là.</translation>
     </message>
     <message>
         <source>Declared. Tracking ID %1. Identity checks run when the device is online.</source>
@@ -494,7 +922,7 @@
     </message>
     <message>
         <source>Register %1? Registration cannot be undone; the record can then only be changed by a correction.</source>
-        <translation>Enregistrer %1 ? L&apos;enregistrement est définitif : le dossier ne pourra ensuite être modifié que par une correction.</translation>
+        <translation>Enregistrer %1&#xa0;? L&apos;enregistrement est définitif&#xa0;: le dossier ne pourra ensuite être modifié que par une correction.</translation>
     </message>
     <message>
         <source>MOSIP will be asked to issue a national ID number (UIN) for this person.</source>
@@ -506,7 +934,7 @@
     </message>
     <message>
         <source>The deceased&apos;s national ID will be deactivated in MOSIP: it can no longer be used to prove their identity.</source>
-        <translation>L&apos;identifiant national de la personne décédée sera désactivé dans MOSIP : il ne pourra plus servir à prouver son identité.</translation>
+        <translation>L&apos;identifiant national de la personne décédée sera désactivé dans MOSIP&#xa0;: il ne pourra plus servir à prouver son identité.</translation>
     </message>
     <message>
         <source>Register %1</source>
@@ -518,7 +946,7 @@
     </message>
     <message>
         <source>The declaration goes to “%1”, where the agent can update and declare it again.</source>
-        <translation>La déclaration passe dans « %1 », où l&apos;agent peut la mettre à jour et la déclarer à nouveau.</translation>
+        <translation>La déclaration passe dans «&#xa0;%1&#xa0;», où l&apos;agent peut la mettre à jour et la déclarer à nouveau.</translation>
     </message>
     <message>
         <source>Say why the declaration is rejected. The reason is kept in the record&apos;s history.</source>
@@ -530,7 +958,7 @@
     </message>
     <message>
         <source>Say why the correction is refused. The record stays registered as it was; the reason is kept in its history.</source>
-        <translation>Indiquez pourquoi la correction est refusée. L’acte reste enregistré tel quel ; le motif est conservé dans son historique.</translation>
+        <translation>Indiquez pourquoi la correction est refusée. L’acte reste enregistré tel quel&#xa0;; le motif est conservé dans son historique.</translation>
     </message>
     <message>
         <source>Remove %1 from the queue</source>
@@ -538,11 +966,11 @@
     </message>
     <message>
         <source>MOSIP returns no failure for UIN requests. Remove this record from &quot;Awaiting external validation&quot; only after checking with MOSIP; it becomes Registered without a UIN. Give the reason.</source>
-        <translation>MOSIP ne signale aucun échec pour les demandes d&apos;UIN. Ne retirez ce dossier de « En attente de validation externe » qu&apos;après vérification auprès de MOSIP ; il devient Enregistré sans UIN. Indiquez le motif.</translation>
+        <translation>MOSIP ne signale aucun échec pour les demandes d&apos;UIN. Ne retirez ce dossier de «&#xa0;En attente de validation externe&#xa0;» qu&apos;après vérification auprès de MOSIP&#xa0;; il devient Enregistré sans UIN. Indiquez le motif.</translation>
     </message>
     <message>
         <source>%1: done. The record is now “%2”.</source>
-        <translation>%1 : fait. Le dossier est maintenant « %2 ».</translation>
+        <translation>%1&#xa0;: fait. Le dossier est maintenant «&#xa0;%2&#xa0;».</translation>
     </message>
     <message>
         <source>Reject the declaration</source>
@@ -609,6 +1037,81 @@
     </message>
 </context>
 <context>
+    <name>Notices</name>
+    <message>
+        <source>MOSIP did not answer in time</source>
+        <translation>MOSIP n&apos;a pas répondu à temps</translation>
+    </message>
+    <message>
+        <source>MOSIP could not be reached</source>
+        <translation>MOSIP est injoignable</translation>
+    </message>
+    <message>
+        <source>the connection closed before MOSIP answered</source>
+        <translation>la connexion s&apos;est fermée avant la réponse de MOSIP</translation>
+    </message>
+    <message>
+        <source>network error</source>
+        <translation>erreur réseau</translation>
+    </message>
+    <message>
+        <source>MOSIP answered with an error (HTTP {status})</source>
+        <translation>MOSIP a répondu par une erreur (HTTP {status})</translation>
+    </message>
+    <message>
+        <source>the identity service is busy ({codes})</source>
+        <translation>le service d&apos;identité est occupé ({codes})</translation>
+    </message>
+    <message>
+        <source>MOSIP could not take it now ({code})</source>
+        <translation>MOSIP ne peut pas le prendre maintenant ({code})</translation>
+    </message>
+    <message>
+        <source>MOSIP&apos;s answer could not be read</source>
+        <translation>la réponse de MOSIP est illisible</translation>
+    </message>
+    <message>
+        <source>gave up after {attempts} attempts: {cause}</source>
+        <translation>abandon après {attempts} tentatives&#xa0;: {cause}</translation>
+    </message>
+    <message>
+        <source>the identity service refused the request ({codes}): check the person&apos;s details</source>
+        <translation>le service d&apos;identité a refusé la demande ({codes})&#xa0;: vérifiez les informations de la personne</translation>
+    </message>
+    <message>
+        <source>MOSIP refused the data sent ({code})</source>
+        <translation>MOSIP a refusé les données envoyées ({code})</translation>
+    </message>
+    <message>
+        <source>this device does not know how to send this item ({kind})</source>
+        <translation>cet appareil ne sait pas envoyer cet élément ({kind})</translation>
+    </message>
+    <message>
+        <source>The identity service refused this device&apos;s credentials ({codes}): ask an administrator.</source>
+        <translation>Le service d&apos;identité a refusé les identifiants de cet appareil ({codes})&#xa0;: adressez-vous à un administrateur.</translation>
+    </message>
+    <message>
+        <source>MOSIP refused this device&apos;s credentials ({code}): ask an administrator.</source>
+        <translation>MOSIP a refusé les identifiants de cet appareil ({code})&#xa0;: adressez-vous à un administrateur.</translation>
+    </message>
+    <message>
+        <source>MOSIP refused to send this device its confirmations (“{reason}”): ask an administrator to check the confirmation client.</source>
+        <translation>MOSIP refuse d&apos;envoyer ses confirmations à cet appareil («&#xa0;{reason}&#xa0;»)&#xa0;: demandez à un administrateur de vérifier le client de confirmation.</translation>
+    </message>
+    <message>
+        <source>This device&apos;s history no longer matches what the relay acknowledged: ask an administrator to check it (audit verify).</source>
+        <translation>L&apos;historique de cet appareil ne correspond plus à ce que le relais a accusé&#xa0;: demandez à un administrateur de le vérifier (audit verify).</translation>
+    </message>
+    <message>
+        <source>The last sync attempt failed; it is tried again automatically.</source>
+        <translation>La dernière synchronisation a échoué&#xa0;; elle sera relancée automatiquement.</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1&#xa0;: %2</translation>
+    </message>
+</context>
+<context>
     <name>Preview</name>
     <message>
         <source>Camera preview</source>
@@ -631,7 +1134,7 @@
     </message>
     <message>
         <source>&lt;b&gt;Tips&lt;/b&gt;&lt;ul&gt;&lt;li&gt;Hold the ID card flat, 15–25 cm from the camera.&lt;/li&gt;&lt;li&gt;Fit the QR code inside the frame.&lt;/li&gt;&lt;li&gt;Avoid glare: tilt the card slightly under bright light.&lt;/li&gt;&lt;li&gt;Hold still for a moment; the code is read twice to be sure.&lt;/li&gt;&lt;/ul&gt;</source>
-        <translation>&lt;b&gt;Conseils&lt;/b&gt;&lt;ul&gt;&lt;li&gt;Tenez la carte bien à plat, à 15–25 cm de la caméra.&lt;/li&gt;&lt;li&gt;Placez le QR code dans le cadre.&lt;/li&gt;&lt;li&gt;Évitez les reflets : inclinez légèrement la carte sous une lumière vive.&lt;/li&gt;&lt;li&gt;Restez immobile un instant ; le code est lu deux fois par sécurité.&lt;/li&gt;&lt;/ul&gt;</translation>
+        <translation>&lt;b&gt;Conseils&lt;/b&gt;&lt;ul&gt;&lt;li&gt;Tenez la carte bien à plat, à 15–25 cm de la caméra.&lt;/li&gt;&lt;li&gt;Placez le QR code dans le cadre.&lt;/li&gt;&lt;li&gt;Évitez les reflets&#xa0;: inclinez légèrement la carte sous une lumière vive.&lt;/li&gt;&lt;li&gt;Restez immobile un instant&#xa0;; le code est lu deux fois par sécurité.&lt;/li&gt;&lt;/ul&gt;</translation>
     </message>
     <message>
         <source>Details read from the code</source>
@@ -651,19 +1154,27 @@
     </message>
     <message>
         <source>The country&apos;s QR settings cannot be used: %1</source>
-        <translation>Les réglages QR du pays sont inutilisables : %1</translation>
+        <translation>Les réglages QR du pays sont inutilisables&#xa0;: %1</translation>
     </message>
     <message>
         <source>The camera cannot be opened: %1</source>
-        <translation>Impossible d&apos;ouvrir la caméra : %1</translation>
+        <translation>Impossible d&apos;ouvrir la caméra&#xa0;: %1</translation>
     </message>
     <message>
         <source>Signature verified</source>
         <translation>Signature vérifiée</translation>
     </message>
     <message>
-        <source>Signed by a trusted issuer (%1). Offline verification does not authenticate the person.</source>
-        <translation>Signé par un émetteur de confiance (%1). La vérification hors ligne n&apos;authentifie pas la personne.</translation>
+        <source>Signed by a trusted issuer. Offline verification does not authenticate the person.</source>
+        <translation>Signé par un émetteur de confiance. La vérification hors ligne n&apos;authentifie pas la personne.</translation>
+    </message>
+    <message>
+        <source>Issuer key: %1</source>
+        <translation>Clé de l&apos;émetteur&#xa0;: %1</translation>
+    </message>
+    <message>
+        <source>Code refused: %1 Scanning continues.</source>
+        <translation>Code refusé&#xa0;: %1 La lecture continue.</translation>
     </message>
     <message>
         <source>Unverified</source>
@@ -671,7 +1182,7 @@
     </message>
     <message>
         <source>This code is not signed: the details are unverified. Check them against the card; they will be checked with MOSIP when online.</source>
-        <translation>Ce code n&apos;est pas signé : les informations ne sont pas vérifiées. Comparez-les avec la carte ; elles seront vérifiées auprès de MOSIP une fois en ligne.</translation>
+        <translation>Ce code n&apos;est pas signé&#xa0;: les informations ne sont pas vérifiées. Comparez-les avec la carte&#xa0;; elles seront vérifiées auprès de MOSIP une fois en ligne.</translation>
     </message>
     <message>
         <source>The code holds no details this section can use.</source>
@@ -682,16 +1193,12 @@
         <translation>QR code lu. Vérifiez les informations, puis utilisez-les.</translation>
     </message>
     <message>
-        <source>Code refused: %1. Scanning continues.</source>
-        <translation>Code refusé : %1. Le scan continue.</translation>
-    </message>
-    <message>
         <source>The camera stopped: %1</source>
-        <translation>La caméra s&apos;est arrêtée : %1</translation>
+        <translation>La caméra s&apos;est arrêtée&#xa0;: %1</translation>
     </message>
     <message>
         <source>Scanning failed: %1</source>
-        <translation>Échec du scan : %1</translation>
+        <translation>Échec du scan&#xa0;: %1</translation>
     </message>
     <message>
         <source>No QR code was found.</source>
@@ -699,7 +1206,7 @@
     </message>
     <message>
         <source>The code was refused: %1</source>
-        <translation>Le code a été refusé : %1</translation>
+        <translation>Le code a été refusé&#xa0;: %1</translation>
     </message>
 </context>
 <context>
@@ -756,19 +1263,11 @@
     </message>
     <message>
         <source>Requires attention: %1</source>
-        <translation>Nécessite une attention : %1</translation>
+        <translation>Nécessite une attention&#xa0;: %1</translation>
     </message>
     <message>
         <source>VID</source>
         <translation>VID</translation>
-    </message>
-    <message>
-        <source>Partner-specific user token from e-Signet</source>
-        <translation>Jeton utilisateur propre au partenaire, fourni par e-Signet</translation>
-    </message>
-    <message>
-        <source>PSUT</source>
-        <translation>PSUT</translation>
     </message>
     <message>
         <source>Registration ID (RID)</source>
@@ -788,7 +1287,7 @@
     </message>
     <message>
         <source>Identity checks run when the device is online; the record then moves on by itself.</source>
-        <translation>Les vérifications d&apos;identité ont lieu quand l&apos;appareil est en ligne ; le dossier avance ensuite de lui-même.</translation>
+        <translation>Les vérifications d&apos;identité ont lieu quand l&apos;appareil est en ligne&#xa0;; le dossier avance ensuite de lui-même.</translation>
     </message>
     <message>
         <source>A supervisor reviews failed identity checks.</source>
@@ -800,7 +1299,7 @@
     </message>
     <message>
         <source>Waiting for MOSIP to issue the UIN; the record becomes Registered when it does.</source>
-        <translation>En attente de l&apos;émission de l&apos;UIN par MOSIP ; le dossier passe alors à Enregistré.</translation>
+        <translation>En attente de l&apos;émission de l&apos;UIN par MOSIP&#xa0;; le dossier passe alors à Enregistré.</translation>
     </message>
     <message>
         <source>Waiting for a registrar to approve or reject the correction.</source>
@@ -819,8 +1318,16 @@
         <translation>Origine des données</translation>
     </message>
     <message>
+        <source>The reference e-Signet gave for this person&apos;s login. It is not an ID number and means nothing outside this service.</source>
+        <translation>La référence donnée par e-Signet pour la connexion de cette personne. Ce n&apos;est pas un numéro d&apos;identité et elle n&apos;a pas de sens en dehors de ce service.</translation>
+    </message>
+    <message>
+        <source>e-Signet login reference</source>
+        <translation>Référence de connexion e-Signet</translation>
+    </message>
+    <message>
         <source>You requested this correction, so another registrar must approve it (four-eyes rule).</source>
-        <translation>Vous avez demandé cette correction : un autre officier d&apos;état civil doit l&apos;approuver (principe des quatre yeux).</translation>
+        <translation>Vous avez demandé cette correction&#xa0;: un autre officier d&apos;état civil doit l&apos;approuver (principe des quatre yeux).</translation>
     </message>
     <message>
         <source>&amp;Validate</source>
@@ -860,7 +1367,7 @@
     </message>
     <message>
         <source>reason: %1</source>
-        <translation>motif : %1</translation>
+        <translation>motif&#xa0;: %1</translation>
     </message>
     <message>
         <source>Operation</source>
@@ -895,32 +1402,40 @@
         <translation>Détails</translation>
     </message>
     <message>
+        <source>This device</source>
+        <translation>Cet appareil</translation>
+    </message>
+    <message>
         <source>%1: %2</source>
-        <translation>%1 : %2</translation>
+        <translation>%1&#xa0;: %2</translation>
     </message>
     <message>
         <source>person: %1</source>
-        <translation>personne : %1</translation>
+        <translation>personne&#xa0;: %1</translation>
     </message>
     <message>
         <source>outcome: %1</source>
-        <translation>résultat : %1</translation>
+        <translation>résultat&#xa0;: %1</translation>
     </message>
     <message>
         <source>did not match: %1</source>
-        <translation>non concordant : %1</translation>
+        <translation>non concordant&#xa0;: %1</translation>
+    </message>
+    <message>
+        <source>asked for by: %1</source>
+        <translation>demandée par&#xa0;: %1</translation>
     </message>
     <message>
         <source>fields: %1</source>
-        <translation>champs : %1</translation>
+        <translation>champs&#xa0;: %1</translation>
     </message>
     <message>
         <source>identity checks queued: %1</source>
-        <translation>vérifications d&apos;identité en file : %1</translation>
+        <translation>vérifications d&apos;identité en file&#xa0;: %1</translation>
     </message>
     <message>
         <source>MOSIP: %1</source>
-        <translation>MOSIP : %1</translation>
+        <translation>MOSIP&#xa0;: %1</translation>
     </message>
     <message>
         <source>no MOSIP operation</source>
@@ -1102,6 +1617,14 @@
         <translation>Origine des données</translation>
     </message>
     <message>
+        <source>Sent to MOSIP</source>
+        <translation>Envoyé à MOSIP</translation>
+    </message>
+    <message>
+        <source>Set aside: needs attention</source>
+        <translation>Mis de côté&#xa0;: à examiner</translation>
+    </message>
+    <message>
         <source>Waiting to send</source>
         <translation>En attente d&apos;envoi</translation>
     </message>
@@ -1126,8 +1649,8 @@
         <translation>Annulé</translation>
     </message>
     <message>
-        <source>Identity check (IDA)</source>
-        <translation>Vérification d&apos;identité (IDA)</translation>
+        <source>Identity check with MOSIP</source>
+        <translation>Vérification d&apos;identité auprès de MOSIP</translation>
     </message>
     <message>
         <source>UIN creation</source>
@@ -1160,6 +1683,14 @@
     <message>
         <source>email</source>
         <translation>courriel</translation>
+    </message>
+    <message>
+        <source>ID number or details</source>
+        <translation>numéro d&apos;identité ou informations</translation>
+    </message>
+    <message>
+        <source>a detail</source>
+        <translation>une information</translation>
     </message>
 </context>
 <context>
@@ -1194,7 +1725,7 @@
     </message>
     <message>
         <source>The declaration is not complete: fix the fields shown.</source>
-        <translation>La déclaration n&apos;est pas complète : corrigez les champs signalés.</translation>
+        <translation>La déclaration n&apos;est pas complète&#xa0;: corrigez les champs signalés.</translation>
     </message>
 </context>
 <context>
@@ -1213,7 +1744,7 @@
     </message>
     <message>
         <source>No sync agent runs in this window: work stays on the device.</source>
-        <translation>Aucun agent de synchronisation ne tourne dans cette fenêtre : le travail reste sur l&apos;appareil.</translation>
+        <translation>Aucun agent de synchronisation ne tourne dans cette fenêtre&#xa0;: le travail reste sur l&apos;appareil.</translation>
     </message>
     <message>
         <source>Online</source>
@@ -1250,16 +1781,12 @@
         <translation>Pas encore synchronisé</translation>
     </message>
     <message>
-        <source>The last sync attempt failed; it is tried again automatically.</source>
-        <translation>La dernière synchronisation a échoué ; elle sera retentée automatiquement.</translation>
-    </message>
-    <message>
         <source>Send the waiting work now</source>
         <translation>Envoyer maintenant le travail en attente</translation>
     </message>
     <message>
         <source>The device is offline: nothing can be sent now. Work is kept on this device and sent by itself when the connection returns.</source>
-        <translation>L’appareil est hors ligne : rien ne peut être envoyé pour l’instant. Le travail est conservé sur cet appareil et envoyé automatiquement au retour de la connexion.</translation>
+        <translation>L’appareil est hors ligne&#xa0;: rien ne peut être envoyé pour l’instant. Le travail est conservé sur cet appareil et envoyé automatiquement au retour de la connexion.</translation>
     </message>
 </context>
 </TS>

@@ -17,7 +17,8 @@ from typing import ClassVar
 import httpx
 
 from app.delivery import DeliveryOutcomes, VerificationAnswer
-from app.errors import ConfigurationFault
+from app.errors import ConfigurationFault, CrvsError
+from app.messages import Notice
 from app.mosip.ida import IdaClient, IdaProtocolError
 from app.mosip.packets import AuthenticationFailed, MosipAnswerError, PacketClient
 from app.outbox import Backoff
@@ -28,9 +29,14 @@ log = logging.getLogger("crvs_field.sync.worker")
 
 
 class BatchStopped(ConfigurationFault):
-    """A configuration or authentication fault: nothing more can succeed until a person fixes it."""
+    """A configuration or authentication fault: nothing more can succeed until a person fixes it.
+    Its code and params become the agent's alert (`app.messages.Notice`)."""
 
     default_code = "sync.batch_stopped"
+
+    @classmethod
+    def of(cls, error: CrvsError) -> BatchStopped:
+        return cls(error.message, code=error.code, params=error.params)
 
 
 @dataclass
@@ -40,12 +46,13 @@ class DrainSummary:
     failed: int = 0
     retried: int = 0
     quarantined: int = 0
-    alert: str | None = None
+    alert: Notice | None = None      # why the batch stopped: an administrator must act
     records: set[str] = field(default_factory=set)
 
     def as_dict(self) -> dict[str, object]:
         return {"sent": self.sent, "verified": self.verified, "failed": self.failed,
-                "retried_later": self.retried, "quarantined": self.quarantined, "alert": self.alert}
+                "retried_later": self.retried, "quarantined": self.quarantined,
+                "alert": self.alert.text if self.alert else None}
 
 
 @dataclass(frozen=True)
@@ -87,16 +94,17 @@ class Delivery(ABC):
         except (httpx.TimeoutException, httpx.TransportError, IdaProtocolError, MosipAnswerError) as exc:
             await self._retry_later(item, describe(exc))
         except httpx.HTTPStatusError as exc:
-            await self._retry_later(item, f"HTTP {exc.response.status_code}")
+            status = exc.response.status_code
+            await self._retry_later(item, Notice("delivery.http_status", f"HTTP {status}", {"status": status}))
         except AuthenticationFailed as exc:
-            raise BatchStopped(str(exc)) from None
+            raise BatchStopped.of(exc) from None
         return None
 
     @abstractmethod
     async def _send(self, item: OutboxItem) -> VerificationAnswer | None:
         """Send one item; raise the transport's exceptions, `AuthenticationFailed` or `BatchStopped`."""
 
-    async def _retry_later(self, item: OutboxItem, reason: str) -> None:
+    async def _retry_later(self, item: OutboxItem, reason: Notice) -> None:
         state = await asyncio.to_thread(self.outcomes.retry_later, _id(item), reason, self.policy.backoff,
                                         max_attempts=self.policy.max_attempts)
         if state is OutboxState.QUARANTINED:
@@ -105,7 +113,7 @@ class Delivery(ABC):
             self.summary.retried += 1
         log.info("delivery %s of %s retried later: %s", item.kind, item.idempotency_key, reason)
 
-    async def _quarantine(self, item: OutboxItem, reason: str) -> None:
+    async def _quarantine(self, item: OutboxItem, reason: Notice) -> None:
         await asyncio.to_thread(self.outcomes.quarantine, _id(item), reason)
         self.summary.quarantined += 1
 
@@ -115,13 +123,14 @@ def _id(item: OutboxItem) -> int:
     return item.id
 
 
-def describe(exc: Exception) -> str:
+def describe(exc: Exception) -> Notice:
+    """Why a transient failure will be tried again."""
     if isinstance(exc, httpx.TimeoutException):
-        return "timed out"
+        return Notice("delivery.timed_out", "timed out")
     if isinstance(exc, httpx.ConnectError):
-        return "cannot connect"
+        return Notice("delivery.cannot_connect", "cannot connect")
     if isinstance(exc, httpx.RemoteProtocolError):
-        return "connection closed without an answer"
+        return Notice("delivery.connection_closed", "connection closed without an answer")
     if isinstance(exc, httpx.TransportError):
-        return "network error"
-    return str(exc)[:200]
+        return Notice("delivery.network_error", "network error")
+    return Notice("delivery.bad_answer", str(exc)[:200])

@@ -8,6 +8,7 @@ import asyncio
 import logging
 
 from app.delivery import VerificationAnswer
+from app.messages import Notice
 from app.mosip.ida import ErrorClass
 from app.store.models import OutboxItem
 from app.vocabulary import PACKET_KINDS
@@ -33,10 +34,13 @@ class PacketDelivery(Delivery):
             self.summary.sent += 1
             return None
         reason = f"{outcome.code}: {outcome.message}" if outcome.message else str(outcome.code)
+        code = str(outcome.code)[:60]
         if outcome.error_class is ErrorClass.CONFIGURATION:
-            raise BatchStopped(f"MOSIP refused this device's credentials ({outcome.code})")
+            raise BatchStopped(f"MOSIP refused this device's credentials ({outcome.code})",
+                               code="sync.mosip_credentials_refused", params={"code": code})
         if outcome.error_class is ErrorClass.DATA:
-            await self._quarantine(item, f"MOSIP rejected the packet ({reason})")
+            await self._quarantine(item, Notice("delivery.packet_rejected", f"MOSIP rejected the packet ({reason})",
+                                                {"code": code}))
             return None
-        await self._retry_later(item, reason)
+        await self._retry_later(item, Notice("delivery.mosip_busy", reason, {"code": code}))
         return None

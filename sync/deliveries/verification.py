@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 from app.delivery import VerificationAnswer
+from app.messages import Notice
 from app.mosip.ida import ErrorClass
 from app.records.verification import VerificationOutcome
 from app.store.models import OutboxItem
@@ -28,13 +29,17 @@ class VerificationDelivery(Delivery):
         if result.error_class is ErrorClass.RETRY_NOW:  # clock skew: once more with a new requestTime
             result = await self.ida.authenticate(item.payload, item.idempotency_key)
         error_class = result.error_class
+        codes = ", ".join(dict.fromkeys(result.codes))[:120]
         if error_class is ErrorClass.CONFIGURATION:
-            raise BatchStopped(f"IDA refused this device's credentials ({result.explained()})")
+            raise BatchStopped(f"IDA refused this device's credentials ({result.explained()})",
+                               code="sync.ida_credentials_refused", params={"codes": codes})
         if error_class is ErrorClass.DATA:
-            await self._quarantine(item, f"IDA rejected the request ({result.explained()})")
+            await self._quarantine(item, Notice("delivery.ida_rejected",
+                                                f"IDA rejected the request ({result.explained()})", {"codes": codes}))
             return None
         if error_class in (ErrorClass.TRANSIENT, ErrorClass.RETRY_NOW):
-            await self._retry_later(item, f"IDA {', '.join(result.codes)}")
+            await self._retry_later(item, Notice("delivery.ida_busy", f"IDA {', '.join(result.codes)}",
+                                                 {"codes": codes}))
             return None
         verified = error_class is None
         failed = () if verified else tuple(result.failed_attributes or ["identity"])

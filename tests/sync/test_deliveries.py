@@ -18,6 +18,7 @@ from app.config.loader import load_country
 from app.config.models import Operation
 from app.delivery import DeliveryOutcomes
 from app.errors import ConfigurationFault
+from app.messages import Notice, english
 from app.mosip.ida import IdaResult
 from app.outbox import Backoff, OutboxLedger
 from app.records import RecordService
@@ -84,10 +85,15 @@ def test_a_transient_failure_backs_off_then_is_quarantined_at_the_last_attempt(s
     third = drain(worker, ida)
     assert (third.retried, third.quarantined, third.sent) == (0, 2, 0)
     assert {(i.state, i.attempts) for i in items(db)} == {(OutboxState.QUARANTINED, 3)}
-    assert all(i.last_error.startswith("gave up after 3 attempts: IDA IDA-MLC-007") for i in items(db))
+    assert all(english(i.last_error).startswith("gave up after 3 attempts: IDA IDA-MLC-007") for i in items(db))
+    reasons = [Notice.read(i.last_error) for i in items(db)]
+    assert {(n.code, n.params["cause"], n.params["attempts"], n.params["codes"]) for n in reasons if n} == \
+        {("delivery.gave_up", "delivery.ida_busy", 3, "IDA-MLC-007")}    # codes the UI words, no English
 
     stored = service.get(record.id)
-    assert stored.requires_attention and stored.attention_reason.startswith("verify: gave up after 3")
+    attention = Notice.read(stored.attention_reason)
+    assert stored.requires_attention and attention is not None
+    assert attention.text.startswith("verify: gave up after 3") and attention.params["operation"] == "verify"
     with db.read() as session:
         kinds = [e.kind for e in audit.history(session, record.id)]
         assert kinds.count("delivery-quarantined") == 2
@@ -102,7 +108,8 @@ def test_a_configuration_fault_stops_the_batch_and_burns_no_attempt(setup: Any) 
     ida = ScriptedIda("IDA-MLC-025")  # the partner certificate is not available to IDA
 
     summary = drain(worker, ida)
-    assert summary.alert is not None and "IDA-MLC-025" in summary.alert
+    assert summary.alert is not None and summary.alert.code == "sync.ida_credentials_refused"
+    assert summary.alert.params == {"codes": "IDA-MLC-025"} and "IDA-MLC-025" in summary.alert.text
     assert ida.sent < 6, "the batch went on after a configuration fault"
     assert {(i.state, i.attempts) for i in items(db)} == {(OutboxState.PENDING, 0)}
     assert not any(service.get(i.record_id).requires_attention for i in items(db))

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from app.delivery import DeliveryOutcomes
+from app.messages import english
 from app.mosip.ida import ErrorClass, IdaProtocolError, IdaResult, classify, detached_jws, parse_response
 from app.mosip.settings import WebSubSettings, load_settings
 from app.mosip.websub import DeliveryRejected, load_private_key, read_delivery
@@ -167,7 +168,7 @@ def test_data_fault_quarantines_and_retry_requeues(linked: LinkedDevice) -> None
         summary = agent.drain()
         assert summary.quarantined == 1 and summary.alert is None
         flagged = device.records.get(record.id)
-        assert flagged.requires_attention and "KER-KPM-008" in flagged.attention_reason
+        assert flagged.requires_attention and "KER-KPM-008" in english(flagged.attention_reason)
         assert linked.emulator.counters().get("packets_created") is None  # refused before sending
         assert device.records.queue_counts()["requires_attention"] == 1
         device.records.act(sam, record.id, "retry")
@@ -197,7 +198,8 @@ def test_configuration_fault_stops_the_batch_without_burning_attempts(linked: Li
         agent = SyncAgent(device.records, device.country, load_settings(device.country, store), websub=False)
         agent.connectivity.online = True
         summary = agent.drain()
-        assert summary.alert and "IDA refused this device's credentials" in summary.alert
+        assert summary.alert and "IDA refused this device's credentials" in summary.alert.text
+        assert summary.alert.code == "sync.ida_credentials_refused"
         assert summary.sent == 0 and summary.quarantined == 0
         counts = agent.ledger.counts()
         assert counts["pending"] == 5 and counts["in_flight"] == 0

@@ -166,6 +166,7 @@ def test_a_refused_subscription_is_a_configuration_alert(linked: LinkedDevice) -
     with running_agent(linked, with_packet_client) as (_device, agent):
         assert agent.resubscribe() is False
         alert = agent.hub.status.alert
-        assert alert is not None and "Subscriber is not authorized" in alert and "websub.client_id" in alert
+        assert alert is not None and alert.code == "sync.subscription_refused"
+        assert alert.params == {"reason": "Subscriber is not authorized"} and "websub.client_id" in alert.text
         assert linked.emulator.counters()["hub_unauthorised"] == {"Subscriber is not authorized": 1}
         assert not linked.emulator.state()["subscriptions"]

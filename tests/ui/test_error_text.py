@@ -32,9 +32,11 @@ def refusal(call) -> Exception:
 def test_a_refusal_is_worded_in_french_with_its_parameters(french):
     denied = refusal(lambda: check_permission(ActionType.REGISTER, Role.AGENT))
     assert isinstance(denied, PermissionDenied) and denied.code == "workflow.permission_denied"
-    assert error_text(denied) == "« Enregistrer » demande le rôle registrar ; vous êtes agent."
+    assert error_text(denied) == ("«\u00a0Enregistrer\u00a0» demande le rôle officier d'état civil\u00a0; "
+                                  "vous êtes agent d'enregistrement.")      # roles worded, French spacing
     wrong = refusal(lambda: allowed_targets(ActionType.REGISTER, Status.DRAFT))
-    assert error_text(wrong) == "« Enregistrer » n'est pas possible pour un dossier au statut « Brouillon »."
+    assert error_text(wrong) == \
+        "«\u00a0Enregistrer\u00a0» n'est pas possible pour un dossier au statut «\u00a0Brouillon\u00a0»."
 
 
 def test_e_signet_codes_reach_the_person_in_french(french):
@@ -44,12 +46,25 @@ def test_e_signet_codes_reach_the_person_in_french(french):
                                        "(mosip:idp:acr:static-code)")
     outcome = ESignetOutcome(ESignetState.FAILED, message="english", code="esignet.cancelled")
     assert code_text(outcome.code, outcome.params, outcome.message) == \
-        "La connexion a été annulée ; rien n'a été modifié."
+        "La connexion a été annulée\u00a0; rien n'a été modifié."
+
+
+def test_a_generic_code_is_worded_as_its_family_in_french_and_by_the_core_in_english(french):
+    # no English reaches the French reader: the family's sentence is what can be said
+    assert error_text(Refused("the queue 'x' does not exist")) == \
+        "Ce n'est pas autorisé maintenant\u00a0; rien n'a été modifié."
+    assert error_text(ConfigurationFault("country.yaml:3: bad", code="config.invalid")).startswith(
+        "La configuration du pays contient des erreurs")
+    i18n.install("en")
+    try:   # the core's own sentence says more, for an English reader
+        assert error_text(Refused("the queue 'x' does not exist")) == "the queue 'x' does not exist"
+        assert error_text(ConfigurationFault("country.yaml:3: bad", code="config.invalid")) == "country.yaml:3: bad"
+    finally:
+        i18n.install("fr")
 
 
 def test_unknown_codes_and_missing_parameters_fall_back_to_the_english_message(french):
-    assert error_text(Refused("the queue 'x' does not exist")) == "the queue 'x' does not exist"
-    assert error_text(ConfigurationFault("country.yaml:3: bad", code="config.invalid")) == "country.yaml:3: bad"
+    assert error_text(Refused("no words yet", code="not.a.known.code")) == "no words yet"
     # a template whose parameter the core did not give is not shown half-filled
     assert error_text(Refused("too weak (english)", code="user.weak_pin")) == "too weak (english)"
 

@@ -57,7 +57,7 @@ def test_scanning_a_qr_code_from_a_video_camera_prefills_the_section(make_window
     assert ("Data source", "Mother's details: edited by hand after unsigned QR code (unverified)") in rows
     french = history_rows(make_ctx(AGENT, language="fr"), records, form.record_id)
     assert ("Origine des données",
-            "Informations sur la mère : modifié à la main après code QR non signé (non vérifié)") in french
+            "Informations sur la mère\u00a0: modifié à la main après code QR non signé (non vérifié)") in french
 
 
 def history_rows(ctx: Any, records: Any, record_id: str) -> list[tuple[str, str]]:

@@ -184,7 +184,7 @@ def test_a_flagged_record_shows_why_and_its_deliveries_can_be_retried(make_windo
     assert "IDA-DEA-001" in window.view.findChild(QLabel, "attention").text()
     outbox = window.view.findChild(QTableWidget, "outbox")
     assert [outbox.item(0, c).text() for c in range(4)] == [
-        "Identity check (IDA)", "Needs attention", "0", "IDA-DEA-001: demographic data does not match the schema"]
+        "Identity check with MOSIP", "Needs attention", "0", "IDA-DEA-001: demographic data does not match the schema"]
     assert window.view.buttons["retry"].text() == "Retry &sending"        # Alt+S
     window.view.buttons["retry"].click()
     qtbot.waitUntil(lambda: not records.get(record.id).requires_attention, timeout=10_000)
