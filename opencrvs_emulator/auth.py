@@ -20,6 +20,7 @@ Sources (opencrvs/opencrvs-core v2.0.0, d244255356082c3b54fd5f7455e9a8b8d7a71d50
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -102,9 +103,21 @@ class Principal:
         return False
 
 
+_KEY_LOCK = threading.Lock()
+_PROCESS_KEY: list[RSAKey] = []
+
+
+def process_key() -> RSAKey:
+    """One signing key per process (an RSA-2048 key takes ~0.2 s to make; servers in tests share it)."""
+    with _KEY_LOCK:
+        if not _PROCESS_KEY:
+            _PROCESS_KEY.append(RSAKey.generate_key(2048))
+        return _PROCESS_KEY[0]
+
+
 class AuthService:
-    def __init__(self, token_seconds: int = SYSTEM_TOKEN_SECONDS) -> None:
-        self.key = RSAKey.generate_key(2048)
+    def __init__(self, token_seconds: int = SYSTEM_TOKEN_SECONDS, *, fresh_key: bool = False) -> None:
+        self.key = RSAKey.generate_key(2048) if fresh_key else process_key()
         self.token_seconds = token_seconds
         self.clients: dict[str, SystemClient] = {}
         self.tokens_issued = 0
