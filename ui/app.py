@@ -276,7 +276,7 @@ def main(data_dir: Path, country_dir: Path | None = None, sync_hub: SyncStatusHu
             if on_unlocked is not None:
                 on_unlocked(session.device)
             window = MainWindow(ctx, bridge, settings=settings)
-            idle = IdleLock(window, idle_lock_seconds, window.sign_out)
+            idle = IdleLock(window, idle_lock_seconds, window.lock)
             app.installEventFilter(idle)
             window.show_fitted()
             if startup_trace.enabled():
@@ -291,6 +291,8 @@ def main(data_dir: Path, country_dir: Path | None = None, sync_hub: SyncStatusHu
                 login_service.close()
             if not window.wants_sign_out:
                 break
+            if window.signed_out_by_user:   # the next person types their name; after the idle lock,
+                user_name = ""              # the one who was working comes back to their PIN
             if on_locked is not None and session.unlocked_by_user:
                 on_locked()
             session.lock_if_user_opened()

@@ -111,21 +111,35 @@ class CorrectionDialog(QDialog):
 
 
 class ApproveCorrectionDialog(QDialog):
-    def __init__(self, ctx: AppContext, record: Record, parent: QWidget | None = None) -> None:
+    """The changes and the reason given, then what approving sends to MOSIP (`mosip_lines`, from
+    the country's rules evaluated without writing); Enter approves unless that is `dangerous`."""
+
+    def __init__(self, ctx: AppContext, record: Record, parent: QWidget | None = None, *,
+                 mosip_lines: list[str] | None = None, dangerous: bool = False) -> None:
         super().__init__(parent)
+        self.setObjectName("approve-correction")
         self.setWindowTitle(self.tr("Approve correction · %1").replace("%1", record.tracking_id))
-        self.resize(520, 360)
+        self.resize(520, 400)
         layout = QVBoxLayout(self)
         correction = record.correction or {}
         layout.addWidget(QLabel(self.tr("Reason given: %1").replace("%1", correction.get("reason") or ""), self))
         layout.addWidget(changes_table(ctx, record.event, record.declaration, correction.get("changes") or {}, self))
-        note = QLabel(self.tr("Approving applies the changes; the country's rules decide whether MOSIP is "
-                              "updated. To refuse the correction, use Reject."), self)
+        self.mosip = QLabel("\n".join(mosip_lines or []), self)
+        self.mosip.setObjectName("mosip-preview")
+        self.mosip.setWordWrap(True)
+        if dangerous:
+            self.mosip.setStyleSheet("color:#b71c1c; font-weight:600")
+        self.mosip.setVisible(bool(mosip_lines))
+        layout.addWidget(self.mosip)
+        note = QLabel(self.tr("Approving applies the changes. To refuse the correction, use Reject."), self)
         note.setWordWrap(True)
         note.setProperty("role", "hint")
         layout.addWidget(note)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Approve"))
+        self.approve_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.approve_button.setText(self.tr("Approve"))
+        cancel = buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        (cancel if dangerous else self.approve_button).setDefault(True)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)

@@ -1,135 +1,60 @@
-"""The main window: work queues with counts, the record list (search, paging, keyboard), the
-record view with the role's actions, declaration forms and the supervisor review."""
+"""The main window: work queues with counts, the record list, the record view with the role's
+actions, declaration forms and the supervisor review, the sync bar.
+
+It stays fresh by itself, as Anki's main window does after a `CollectionOp`: every write runs as
+an operation that reports what it changed (ui.operations, app.store.changes), the agent reports
+what it changed through its status hub, and `apply_changes` refreshes from both what they touch —
+the queues' counts and the sync bar together (one query, so they never disagree), the page when it
+lists a changed record or queues moved, the record view when its record changed, the banner when
+what it says stopped being so. Nothing refreshes by hand after an action.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSettings,
-    QSize,
-    Qt,
-    QTimer,
-    Signal,
-)
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
-    QMessageBox,
-    QPushButton,
     QSizePolicy,
     QSplitter,
     QStackedWidget,
-    QStyle,
-    QTableView,
     QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
-from app.config.models import Operation, WorkQueue
 from app.records import RecordDetail
-from app.records.workflow import ActionType, Role, Status
+from app.records.workflow import ActionType, Role
+from app.store.changes import Changes
 from app.store.models import Record
 from app.sync_status import SyncStatus
+from ui.banner import Banner, OfflineBanner
 from ui.context import AppContext
-from ui.dialogs import ApproveCorrectionDialog, CorrectionDialog
 from ui.errors import error_text
 from ui.form import DeclarationForm
-from ui.i18n import event_text, new_declaration_text, pick, status_text
-from ui.operations import run_read, run_write
-from ui.record_view import RecordView, short_time
+from ui.i18n import action_text, new_declaration_text, status_text
+from ui.operations import change_bus, run_read
+from ui.queue_list import QueueList, landing_queue
+from ui.record_actions import RecordActions
+from ui.record_list import RecordList
+from ui.record_view import RecordView
 from ui.review import SupervisorReview
 from ui.sync_bar import SyncBridge, SyncStatusWidget, offline_reason
-from ui.widgets import ReasonDialog
 
-log = logging.getLogger(__name__)
-PAGE_SIZE = 50
 SYNC_REFRESH_MS = 300
 LAPTOP_SCREEN = QSize(1366, 768)     # the smallest screen the window is designed for
 DEFAULT_SIZE = QSize(1280, 800)
 GEOMETRY_KEY = "main_window/geometry"
 
 
-# Where each role starts: the first queue holding the records that wait for that role.
-LANDING_STATUS = {Role.AGENT: Status.DRAFT, Role.SUPERVISOR: Status.VERIFICATION_FAILED,
-                  Role.REGISTRAR: Status.VALIDATED}
-
-
-def landing_queue(queues: list[WorkQueue], role: Role | None) -> int:
-    """Index of the queue the role lands on at sign-in (the first queue when none fits)."""
-    status = LANDING_STATUS.get(role) if role is not None else None
-    return next((i for i, queue in enumerate(queues) if status is not None and status in queue.statuses), 0)
-
-
 def should_maximise(available: QSize) -> bool:
     """A laptop-sized screen (≤ 1366×768 available) gets the whole screen: the default size
     would not fit, and the sync bar and pager would fall off its bottom edge."""
     return available.width() <= LAPTOP_SCREEN.width() or available.height() <= LAPTOP_SCREEN.height()
-
-
-_DISPLAY = Qt.ItemDataRole.DisplayRole.value
-_USER = Qt.ItemDataRole.UserRole.value
-_TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
-
-
-class RecordListModel(QAbstractTableModel):
-    """The cells' texts are made once per page (`set_rows`): the view asks `data()` hundreds of
-    times per page shown (painting, several roles per cell), so each call is a list lookup; the
-    same texts size the columns (`MainWindow._fit_columns`)."""
-
-    def __init__(self, ctx: AppContext, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.rows: list[Record] = []
-        self.cells: list[tuple[str, ...]] = []
-        self.headers = [self.tr("Tracking ID"), self.tr("Event"), self.tr("Name"), self.tr("Status"),
-                        self.tr("Updated")]
-
-    def set_rows(self, rows: list[Record]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.cells = [self._cells(record) for record in rows]
-        self.endResetModel()
-
-    def _cells(self, record: Record) -> tuple[str, ...]:
-        status = status_text(record.status)
-        return (record.tracking_id, event_text(record.event), self.ctx.subject_name(record.event, record.declaration),
-                f"⚠ {status}" if record.requires_attention else status, short_time(record.updated_at))
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return len(self.headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == _DISPLAY and orientation == Qt.Orientation.Horizontal:
-            return self.headers[section]
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == _DISPLAY:
-            return self.cells[index.row()][index.column()] if index.isValid() else None
-        if role == _USER:
-            return self.rows[index.row()].id if index.isValid() else None
-        if role == _TOOLTIP and index.isValid():
-            record = self.rows[index.row()]
-            return record.attention_reason if record.requires_attention else None
-        return None
 
 
 class MainWindow(QMainWindow):
@@ -142,110 +67,55 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self._own_bridge = bridge is None
         self.bridge = bridge or SyncBridge(ctx.sync_hub, self)
-        landing = landing_queue(ctx.country.config.workqueues, ctx.role)
-        self.queue_id: str | None = ctx.country.config.workqueues[landing].id
-        self.offset = 0
-        self.has_more = False
+        workqueues = ctx.country.config.workqueues
+        landing = landing_queue(workqueues, ctx.role)
         self.counts: dict[str, int] = {}
         self.form: DeclarationForm | None = None
         self.review: SupervisorReview | None = None
         self._detail_request = 0
-        self._list_request = 0
-        self._page_shown: tuple[Any, ...] | None = None   # what the table shows: day, query, rows' versions
         self.wants_sign_out = False
+        self.signed_out_by_user = False          # "Sign out" pressed (not the idle lock)
         self._online: bool | None = None
-        self._sync_changed: set[str] = set()
-        self._sync_refresh = QTimer(self)      # at most one refresh per interval while the agent syncs
-        self._sync_refresh.setSingleShot(True)
-        self._sync_refresh.setInterval(SYNC_REFRESH_MS)
-        self._sync_refresh.timeout.connect(self._refresh_after_sync)
-        actor = ctx.actor
+        self._outbox_seen: tuple[int, int] | None = None
+        self._agent_changes = Changes()           # what the agent reported since the last refresh
+        self._agent_refresh = QTimer(self)        # at most one refresh per interval while the agent syncs
+        self._agent_refresh.setSingleShot(True)
+        self._agent_refresh.setInterval(SYNC_REFRESH_MS)
+        self._agent_refresh.timeout.connect(self._refresh_after_agent)
         self.setWindowTitle(self.tr("crvs-field — %1").replace("%1", ctx.country.name.title()))
         self.resize(DEFAULT_SIZE)
 
-        self._build_toolbar()
+        self.toolbar = self._build_toolbar()
         central = QWidget(self)
         root = QHBoxLayout(central)
         root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(0)
-        self.queues = QListWidget(central)
-        self.queues.setObjectName("queues")
-        self.queues.setFixedWidth(280)
-        self.queues.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.queues.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.queues.currentItemChanged.connect(self._queue_chosen)
-        for queue in ctx.country.config.workqueues:
-            item = QListWidgetItem(pick(queue.label, queue.id))
-            item.setData(Qt.ItemDataRole.UserRole, queue.id)
-            self.queues.addItem(item)
+        self.queues = QueueList(workqueues, central)
+        self.queues.currentRowChanged.connect(self._queue_chosen)
         root.addWidget(self.queues)
-
         self.stack = QStackedWidget(central)
         root.addWidget(self.stack, 1)
         browse = QWidget(self.stack)
         browse_layout = QVBoxLayout(browse)
         browse_layout.setContentsMargins(8, 8, 8, 4)
-        self.offline_banner = QLabel(browse)
-        self.offline_banner.setObjectName("offline-banner")
-        self.offline_banner.setWordWrap(True)
-        self.offline_banner.setStyleSheet("QLabel { background:#fff3cd; color:#7a5a00; padding:6px 10px; "
-                                          "border-radius:4px; font-weight:600; }")
-        self.offline_banner.hide()
+        self.offline_banner = OfflineBanner(browse)
         browse_layout.addWidget(self.offline_banner)
-        self.banner = QLabel(browse)
-        self.banner.setObjectName("banner")
-        self.banner.setWordWrap(True)
-        self.banner.hide()
+        self.banner = Banner(browse)
         browse_layout.addWidget(self.banner)
         splitter = QSplitter(Qt.Orientation.Horizontal, browse)
-        list_panel = QWidget(splitter)
-        list_layout = QVBoxLayout(list_panel)
-        list_layout.setContentsMargins(0, 0, 0, 0)
-        self.search = QLineEdit(list_panel)
-        self.search.setObjectName("search")
-        self.search.setPlaceholderText(self.tr("Search all queues by name or tracking ID (Ctrl+F)"))
-        self.search.setClearButtonEnabled(True)
-        self.search_timer = QTimer(self)
-        self.search_timer.setSingleShot(True)
-        self.search_timer.setInterval(250)
-        self.search_timer.timeout.connect(self._search_changed)
-        self.search.textChanged.connect(lambda _t: self.search_timer.start())
-        self.search.returnPressed.connect(self._search_return)
-        list_layout.addWidget(self.search)
-        self.model = RecordListModel(ctx, self)
-        self.table = QTableView(list_panel)
-        self.table.setObjectName("records")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setAlternatingRowColors(True)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)   # fitted per page: _fit_columns
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)    # the name takes what is left
-        self.table.setWordWrap(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
-        self.table.activated.connect(self._row_activated)
-        list_layout.addWidget(self.table, 1)
-        paging = QHBoxLayout()
-        self.empty = QLabel(list_panel)
-        self.empty.setProperty("role", "hint")
-        paging.addWidget(self.empty)
-        paging.addStretch(1)
-        self.prev_button = QPushButton(self.tr("‹ Previous"), list_panel)
-        self.prev_button.clicked.connect(lambda: self.page(-1))
-        self.page_label = QLabel(list_panel)
-        self.next_button = QPushButton(self.tr("Next ›"), list_panel)
-        self.next_button.clicked.connect(lambda: self.page(1))
-        for w in (self.prev_button, self.page_label, self.next_button):
-            paging.addWidget(w)
-        list_layout.addLayout(paging)
+        self.records_panel = RecordList(ctx, workqueues[landing].id, splitter)
+        self.records_panel.record_chosen.connect(self._record_chosen)
+        self.records_panel.record_activated.connect(self._row_activated)
+        self.records_panel.page_shown.connect(self._page_shown)
+        self.records_panel.failed.connect(self.fail)
         self.view = RecordView(ctx, splitter)
-        self.view.action_requested.connect(self.run_action)
         self.view.edit_requested.connect(self.edit_current)
-        splitter.addWidget(list_panel)
+        self.actions = RecordActions(ctx, self.view, self)
+        self.view.action_requested.connect(self.actions.run)
+        self.actions.done.connect(self._action_done)
+        self.actions.failed.connect(self._action_failed)
+        self.actions.review_requested.connect(self.open_review)
+        splitter.addWidget(self.records_panel)
         splitter.addWidget(self.view)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
@@ -253,16 +123,24 @@ class MainWindow(QMainWindow):
         browse_layout.addWidget(splitter, 1)
         self.stack.addWidget(browse)
         self.setCentralWidget(central)
+        # the list's parts, by the names the rest of the app and its tests know them
+        panel = self.records_panel
+        self.search, self.table, self.model = panel.search, panel.table, panel.model
+        self.prev_button, self.next_button, self.page_label, self.empty = (
+            panel.prev_button, panel.next_button, panel.page_label, panel.empty)
 
         self.sync_widget = SyncStatusWidget(self.bridge, ctx.sync_now, self)
         self.statusBar().addPermanentWidget(self.sync_widget)
-        self.user_label = user = QLabel(self.tr("Signed in as %1 (%2)").replace("%1", actor.name if actor else "?")
-                      .replace("%2", role_text(actor.role) if actor else ""), self)
-        self.statusBar().addWidget(user)
+        actor = ctx.actor
+        self.user_label = QLabel(self.tr("Signed in as %1 (%2)").replace("%1", actor.name if actor else "?")
+                                 .replace("%2", role_text(actor.role) if actor else ""), self)
+        self.statusBar().addWidget(self.user_label)
         self.bridge.status.connect(self._sync_status)
+        change_bus().changed.connect(self._changed_by_write)
+        self._listening = True
         self._show_connectivity(self.bridge.latest.online)
 
-        QShortcut(QKeySequence("Ctrl+F"), self, activated=lambda: (self.search.setFocus(), self.search.selectAll()))
+        QShortcut(QKeySequence("Ctrl+F"), self, activated=self.records_panel.focus_search)
         QShortcut(QKeySequence("F5"), self, activated=self.refresh)
         QShortcut(QKeySequence("Ctrl+L"), self, activated=lambda: self.table.setFocus())
         QShortcut(QKeySequence("Ctrl+PgDown"), self, activated=lambda: self.page(1))
@@ -273,7 +151,7 @@ class MainWindow(QMainWindow):
         self.refresh_counts()
 
     # ------------------------------------------------------------------ toolbar
-    def _build_toolbar(self) -> None:
+    def _build_toolbar(self) -> QToolBar:
         bar = QToolBar(self.tr("Actions"), self)
         bar.setMovable(False)
         bar.setObjectName("toolbar")
@@ -297,11 +175,23 @@ class MainWindow(QMainWindow):
         spacer = QWidget(bar)
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
+        self._tools_anchor = bar.addSeparator()     # tool actions (add_tool_action) go before this
         sign_out = QAction(self.tr("Sign out"), self)
         sign_out.triggered.connect(self.sign_out)
         bar.addAction(sign_out)
+        return bar
+
+    def add_tool_action(self, action: QAction) -> None:
+        """The place for a tool window's entry (e.g. an administrator's backups): on the toolbar's
+        right, before "Sign out"."""
+        self.toolbar.insertAction(self._tools_anchor, action)
 
     def sign_out(self) -> None:
+        self.signed_out_by_user = True
+        self.lock()
+
+    def lock(self) -> None:
+        """Back to sign-in (the idle lock; "Sign out" too)."""
         self.wants_sign_out = True
         self.close()
 
@@ -327,122 +217,118 @@ class MainWindow(QMainWindow):
             self.settings.sync()
 
     # ------------------------------------------------------------------ messages
-    def notify(self, text: str, kind: str = "info") -> None:
-        colours = {"info": ("#e3f2fd", "#0d47a1"), "ok": ("#e8f5e9", "#1b5e20"), "error": ("#ffebee", "#b71c1c")}
-        bg, fg = colours.get(kind, colours["info"])
-        self.banner.setStyleSheet(f"QLabel {{ background:{bg}; color:{fg}; padding:6px 10px; border-radius:4px; }}")
-        self.banner.setText(text)
-        self.banner.setProperty("kind", kind)
-        self.banner.show()
+    def notify(self, text: str, kind: str = "info", *, record: Record | None = None) -> None:
+        self.banner.say(text, kind, record=record)
 
     def fail(self, exc: BaseException) -> None:
-        self.notify(error_text(exc), "error")
+        """A read failed: said until a later one works."""
+        self.banner.say(error_text(exc), "error")
 
-    # ------------------------------------------------------------------ queues and list
+    # ------------------------------------------------------------------ freshness
+    def _changed_by_write(self, changes: Changes, _initiator: Any) -> None:
+        self.apply_changes(changes)
+
+    def apply_changes(self, changes: Changes) -> None:
+        """Refresh what `changes` touch (a write's, or the agent's since the last refresh)."""
+        if changes.queues or changes.outbox:
+            self.refresh_counts()
+        if changes.queues or self.records_panel.shows(changes.records) or (
+                changes.records and self.search.text().strip()):
+            self.records_panel.reload()
+        if changes.touches(self.view.record_id):
+            self.load_detail(self.view.record_id)
+
     def refresh(self) -> None:
+        """Everything again (F5, Refresh): e.g. after another program wrote to the device."""
         self.refresh_counts()
-        self.load_list()
+        self.records_panel.reload()
         if self.view.record_id:
             self.load_detail(self.view.record_id)
 
     def refresh_counts(self) -> None:
-        run_read(self, self.ctx.records.queue_counts, self._show_counts, self.fail)
+        records = self.ctx.records
+        run_read(self, lambda: (records.queue_counts(), records.waiting_records()),
+                 lambda counts: self._show_counts(counts), self.fail)
 
-    def _show_counts(self, counts: dict[str, int]) -> None:
-        self.counts = counts
-        for row in range(self.queues.count()):
-            item = self.queues.item(row)
-            qid = item.data(Qt.ItemDataRole.UserRole)
-            queue = next(q for q in self.ctx.country.config.workqueues if q.id == qid)
-            count = counts.get(qid, 0)
-            item.setText(f"{pick(queue.label, qid)}  ·  {count}" if count else pick(queue.label, qid))
-            item.setToolTip(self.tr("%n record(s)", "", count))
+    def _show_counts(self, counts: Any) -> None:
+        queue_counts, waiting = counts
+        self.counts = queue_counts
+        self.queues.show_counts(queue_counts)
+        self.sync_widget.show_waiting(waiting)
+        self.banner.clear_unbound("error")
 
-    def _queue_chosen(self, current: QListWidgetItem | None, _previous: Any) -> None:
-        if current is None:
-            return
-        self.queue_id = current.data(Qt.ItemDataRole.UserRole)
-        self.offset = 0
-        self.load_list()
+    def _sync_status(self, status: SyncStatus) -> None:
+        if self.form is not None and self.ctx.sync_hub is not None and status.online != self._online:
+            for bar in self.form.identity_bars.values():
+                bar.esignet.network_changed(status.online)
+        self._online = status.online
+        self._show_connectivity(status.online)
+        outbox = (status.queued, status.quarantined)
+        outbox_moved = self._outbox_seen is not None and outbox != self._outbox_seen
+        self._outbox_seen = outbox
+        changes = Changes.of_records(status.changed_records, outbox=outbox_moved)
+        if outbox_moved:    # the agent sent, queued or set aside items: the Outbox queue may differ
+            changes = changes | Changes(queues=True)
+        if changes:
+            self._agent_changes = self._agent_changes | changes
+            if not self._agent_refresh.isActive():
+                self._agent_refresh.start()
 
-    def _search_changed(self) -> None:
-        self.offset = 0
-        self.load_list()
+    def _refresh_after_agent(self) -> None:
+        """The agent reports every item it delivers (~100 a second while draining): one refresh for
+        all that arrived in the interval, not counts + page + detail per item, which kept the event
+        loop busy for 100–700 ms at a time (bench/ui/bench_stall.py)."""
+        changes, self._agent_changes = self._agent_changes, Changes()
+        self.apply_changes(changes)
 
-    def _search_return(self) -> None:
-        self.search_timer.stop()
-        self._search_changed()
-        self.table.setFocus()
+    def _show_connectivity(self, online: bool) -> None:
+        self.offline_banner.show_offline(self.ctx.sync_hub is not None and not online, offline_reason())
+
+    # ------------------------------------------------------------------ the record shown
+    def _queue_chosen(self, row: int) -> None:
+        if row >= 0:
+            self.records_panel.show_queue(self.queues.queue_id(row))
+
+    @property
+    def queue_id(self) -> str | None:
+        return self.records_panel.queue_id
+
+    @property
+    def offset(self) -> int:
+        return self.records_panel.offset
 
     def page(self, step: int) -> None:
-        if step > 0 and not self.has_more:
-            return
-        self.offset = max(0, self.offset + step * PAGE_SIZE)
-        self.load_list()
+        self.records_panel.page(step)
 
-    def load_list(self) -> None:
-        self._list_request += 1
-        request = self._list_request
-        search, offset = self.search.text(), self.offset
-        queue = None if search.strip() else self.queue_id     # a search looks through every record
-        records = self.ctx.records
+    def _search_return(self) -> None:
+        self.records_panel.search_return()
 
-        def work() -> list[Record]:
-            return records.list_records(queue, search or None, limit=PAGE_SIZE + 1, offset=offset)
+    def _record_chosen(self, record_id: str) -> None:
+        self.banner.record_shown(record_id)
+        self.load_detail(record_id)
 
-        run_read(self, work, lambda rows: self._show_list(request, rows), self.fail)
+    def _page_shown(self, shown_on_page: bool, navigated: bool) -> None:
+        """Another queue, search or page that does not hold the record shown: show none, so the
+        record on the right is always the selected row. A refresh keeps the record shown even when
+        it just left the page (the outcome of an action on it), with no row selected."""
+        if navigated and not shown_on_page and self.view.record_id is not None:
+            self.records_panel.follow(None)
+            self._detail_request += 1          # an answer still on its way is not shown
+            self.view.clear()
+            self.banner.record_shown(None)
 
-    def _show_list(self, request: int, rows: list[Record]) -> None:
-        if request != self._list_request:
-            return   # an older answer: the person already asked for something else
-        keep = self.view.record_id
-        self.has_more = len(rows) > PAGE_SIZE
-        rows = rows[:PAGE_SIZE]
-        self.prev_button.setEnabled(self.offset > 0)
-        self.next_button.setEnabled(self.has_more)
-        shown = (dt.date.today(), self.queue_id, self.search.text(), self.offset,
-                 [(r.id, r.version, r.updated_at) for r in rows])
-        if shown == self._page_shown:
-            return   # the same rows as on screen (a refresh while the agent syncs other records)
-        self._page_shown = shown
-        self.model.set_rows(rows)
-        self._fit_columns()
-        if rows:
-            self.page_label.setText(f"{self.offset + 1}–{self.offset + len(rows)}")
-            self.empty.setText("")
-        else:
-            self.page_label.setText("")
-            self.empty.setText(self.tr("No records here.") if not self.search.text()
-                               else self.tr("No record matches the search."))
-        for row, record in enumerate(rows):
-            if record.id == keep:
-                self.table.selectRow(row)
-                break
-
-    def _fit_columns(self) -> None:
-        """Columns as wide as their texts, measured from the page's cell texts: what
-        resize-to-contents does, without the view asking `data()` some 2,400 times per page (each
-        call from Qt into Python, each waiting for the GIL while the sync agent runs)."""
-        metrics = self.table.fontMetrics()
-        header = self.table.horizontalHeader()
-        margin = 2 * (self.table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self.table) + 1)
-        for column in range(self.model.columnCount()):
-            if header.sectionResizeMode(column) != QHeaderView.ResizeMode.Interactive:
-                continue
-            texts = {cells[column] for cells in self.model.cells}
-            width = max((metrics.horizontalAdvance(text) for text in texts), default=0) + margin + 4
-            header.resizeSection(column, max(width, header.sectionSizeHint(column)))
-
-    def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if current.isValid():
-            self.load_detail(self.model.rows[current.row()].id)
-
-    def _row_activated(self, index: QModelIndex) -> None:
-        record = self.model.rows[index.row()]
+    def _row_activated(self, record: Record) -> None:
         if record.status == "draft":
             self.open_form(record.event, record)
         elif self.view.buttons:
             next(iter(self.view.buttons.values())).setFocus()
+
+    def select_record(self, record_id: str, *, load: bool = True) -> None:
+        """Show this record, and select its row when it is on the page."""
+        self.records_panel.follow(record_id)
+        self.banner.record_shown(record_id)
+        if load:
+            self.load_detail(record_id)
 
     def load_detail(self, record_id: str) -> None:
         self._detail_request += 1
@@ -452,47 +338,24 @@ class MainWindow(QMainWindow):
                  lambda detail: self._show_detail(request, detail), self.fail)
 
     def _show_detail(self, request: int, detail: RecordDetail) -> None:
-        if request == self._detail_request:
-            self.view.show_detail(detail)
+        if request != self._detail_request or detail.record.id != self.records_panel.current_id:
+            return      # the person moved on to another record meanwhile
+        self.view.show_detail(detail)
+        self.banner.record_shown(detail.record.id, detail.record)
 
-    def select_record(self, record_id: str) -> None:
-        """Show a record (after an action or from a test): detail now, list selection when loaded."""
-        self.load_detail(record_id)
-        for row, record in enumerate(self.model.rows):
-            if record.id == record_id:
-                self.table.selectRow(row)
+    # ------------------------------------------------------------------ actions
+    def _action_done(self, kind: ActionType, record: Record) -> None:
+        self.close_page()
+        # the record view is reloaded by the change the write reports, right after this
+        self.select_record(record.id, load=self.view.record_id != record.id)
+        self.notify(self.tr("%1: done. The record is now “%2”.").replace("%1", action_text(kind.value))
+                    .replace("%2", status_text(record.status)), "ok", record=record)
 
-    # ------------------------------------------------------------------ sync events
-    def _sync_status(self, status: SyncStatus) -> None:
-        if self.form is not None and self.ctx.sync_hub is not None and status.online != self._online:
-            for bar in self.form.identity_bars.values():
-                bar.esignet.network_changed(status.online)
-        self._online = status.online
-        self._show_connectivity(status.online)
-        if status.changed_records:
-            self._sync_changed.update(status.changed_records)
-            if not self._sync_refresh.isActive():
-                self._sync_refresh.start()
+    def _action_failed(self, exc: BaseException) -> None:
+        """Said of the record shown: it goes with the record, or when the record changes."""
+        self.banner.say(error_text(exc), "error", record=self.view.detail.record if self.view.detail else None)
 
-    def _show_connectivity(self, online: bool) -> None:
-        """Offline is a state of its own, said in words above the list (not only by the status bar's pill)."""
-        offline = self.ctx.sync_hub is not None and not online
-        if offline:
-            self.offline_banner.setText("⚠ " + offline_reason() + " " + self.tr("“Sync now” is unavailable "
-                                        "until then."))
-        self.offline_banner.setVisible(offline)
-
-    def _refresh_after_sync(self) -> None:
-        """The agent reports every item it delivers (~100 a second while draining): one refresh for
-        all that arrived in the interval, not counts + page + detail per item, which kept the event
-        loop busy for 100–700 ms at a time (bench/ui/bench_stall.py)."""
-        changed, self._sync_changed = self._sync_changed, set()
-        self.refresh_counts()
-        self.load_list()
-        if self.view.record_id in changed:
-            self.load_detail(self.view.record_id)
-
-    # ------------------------------------------------------------------ forms
+    # ------------------------------------------------------------------ forms and review
     def new_declaration(self, event: str) -> None:
         self.open_form(event, None)
 
@@ -509,7 +372,6 @@ class MainWindow(QMainWindow):
         self.form = DeclarationForm(self.ctx, event, record, self.stack)
         self.form.closed.connect(self._form_closed)
         self.form.declared.connect(self._form_declared)
-        self.form.saved.connect(lambda _r: self.refresh_counts())
         self.stack.addWidget(self.form)
         self.stack.setCurrentWidget(self.form)
         if self.ctx.sync_hub is not None and self._online is False:
@@ -530,128 +392,14 @@ class MainWindow(QMainWindow):
     def _form_closed(self) -> None:
         record_id = self.form.record_id if self.form else None
         self.close_page()
-        self.refresh()
         if record_id:
             self.select_record(record_id)
 
     def _form_declared(self, record: Record) -> None:
         self.close_page()
-        self.notify(self.tr("Declared. Tracking ID %1. Identity checks run when the device is online.")
-                    .replace("%1", record.tracking_id), "ok")
-        self.refresh_counts()
-        self.load_list()
         self.select_record(record.id)
-
-    # ------------------------------------------------------------------ actions
-    def run_action(self, action: str) -> None:
-        detail = self.view.detail
-        if detail is None or self.ctx.actor is None:
-            return
-        record = detail.record
-        kind = ActionType(action)
-        data: dict[str, Any] | None = None
-        reason: str | None = None
-        if kind is ActionType.RETRY and record.status == "verification_failed":
-            self.open_review(detail)
-            return
-        if kind is ActionType.REGISTER:
-            if not self.confirm_register(record):
-                return
-        elif kind is ActionType.REJECT:
-            reason = self.ask_reason(self.tr("Reject %1").replace("%1", record.tracking_id),
-                                     self._reject_explanation())
-            if reason is None:
-                return
-        elif kind is ActionType.REJECT_CORRECTION:
-            reason = self.ask_reason(self.tr("Reject the correction of %1").replace("%1", record.tracking_id),
-                                     self.tr("Say why the correction is refused. The record stays registered "
-                                             "as it was; the reason is kept in its history."))
-            if reason is None:
-                return
-        elif kind is ActionType.REMOVE_FROM_QUEUE:
-            reason = self.ask_reason(
-                self.tr("Remove %1 from the queue").replace("%1", record.tracking_id),
-                self.tr("MOSIP returns no failure for UIN requests. Remove this record from \"Awaiting external "
-                        "validation\" only after checking with MOSIP; it becomes Registered without a UIN. "
-                        "Give the reason."))
-            if reason is None:
-                return
-        elif kind is ActionType.REQUEST_CORRECTION:
-            dialog = CorrectionDialog(self.ctx, record, self)
-            if dialog.exec() != QDialog.DialogCode.Accepted:
-                return
-            data, reason = dialog.data(), dialog.reason_text()
-        elif kind is ActionType.APPROVE_CORRECTION:
-            if ApproveCorrectionDialog(self.ctx, record, self).exec() != QDialog.DialogCode.Accepted:
-                return
-        self.act(record.id, kind, data=data, reason=reason)
-
-    def confirm_register(self, record: Record) -> bool:
-        """Registering cannot be undone: say what will happen, and whether a national ID will be
-        deactivated in MOSIP (the country's rules, evaluated without writing), before doing it."""
-        operations = self.ctx.records.preview_operations(record.id, ActionType.REGISTER)
-        deactivates = Operation.MARK_DECEASED in operations
-        lines = [self.tr("Register %1? Registration cannot be undone; the record can then only be changed "
-                         "by a correction.").replace("%1", record.tracking_id)]
-        if Operation.CREATE_UIN in operations:
-            lines.append(self.tr("MOSIP will be asked to issue a national ID number (UIN) for this person."))
-        if Operation.UPDATE_BIOGRAPHICS in operations:
-            lines.append(self.tr("The person's details will be updated in MOSIP."))
-        if deactivates:
-            lines.append(self.tr("The deceased's national ID will be deactivated in MOSIP: it can no longer "
-                                 "be used to prove their identity."))
-        return self.confirm(self.tr("Register %1").replace("%1", record.tracking_id), "\n\n".join(lines),
-                            self.tr("&Register"), dangerous=deactivates)
-
-    def confirm(self, title: str, text: str, accept_label: str, *, dangerous: bool = False) -> bool:
-        """Yes or no for an irreversible action. Enter presses the default button: the action, or
-        Cancel when the action is dangerous; Esc cancels."""
-        box = QMessageBox(QMessageBox.Icon.Warning if dangerous else QMessageBox.Icon.Question, title, text,
-                          QMessageBox.StandardButton.NoButton, self)
-        box.setObjectName("confirm-action")
-        accept = box.addButton(accept_label, QMessageBox.ButtonRole.AcceptRole)
-        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(cancel if dangerous else accept)
-        box.setEscapeButton(cancel)
-        box.exec()
-        return box.clickedButton() is accept
-
-    def _reject_explanation(self) -> str:
-        queue = next((q for q in self.ctx.country.config.workqueues if Status.REJECTED.value in q.statuses), None)
-        where = self.tr("The declaration goes to “%1”, where the agent can update and declare it again.").replace(
-            "%1", pick(queue.label, queue.id)) if queue else ""
-        return " ".join(filter(None, [self.tr("Say why the declaration is rejected. The reason is kept in the "
-                                              "record's history."), where]))
-
-    def ask_reason(self, title: str, explanation: str) -> str | None:
-        dialog = ReasonDialog(title, explanation, parent=self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return None
-        return dialog.reason()
-
-    def act(self, record_id: str, kind: ActionType, *, data: dict[str, Any] | None = None,
-            reason: str | None = None, on_failure: Any = None) -> None:
-        actor, records = self.ctx.actor, self.ctx.records
-        assert actor is not None
-        for button in self.view.buttons.values():
-            button.setEnabled(False)
-
-        def done(record: Record) -> None:
-            self.close_page()
-            self.notify(self.tr("%1: done. The record is now “%2”.").replace("%1", _action_name(kind))
-                        .replace("%2", status_text(record.status)), "ok")
-            self.refresh_counts()
-            self.load_list()
-            self.load_detail(record.id)
-
-        def failed(exc: BaseException) -> None:
-            for button in self.view.buttons.values():
-                button.setEnabled(not button.property("blocked"))
-            if on_failure is not None:
-                on_failure(exc)
-            self.fail(exc)
-
-        run_write(self, lambda: records.act(actor, record_id, kind, data=data, reason=reason), done, failed)
+        self.notify(self.tr("Declared. Tracking ID %1. Identity checks run when the device is online.")
+                    .replace("%1", record.tracking_id), "ok", record=record)
 
     def open_review(self, detail: RecordDetail) -> None:
         self.close_page()
@@ -659,17 +407,12 @@ class MainWindow(QMainWindow):
         self.review.closed.connect(self.close_page)
         record_id = detail.record.id
         self.review.retry_requested.connect(
-            lambda edits: self.act(record_id, ActionType.RETRY, data=edits,
-                                   on_failure=self.review.show_failure if self.review else None))
-        self.review.reject_requested.connect(lambda: self._reject_from_review(record_id))
+            lambda edits: self.actions.act(record_id, ActionType.RETRY, data=edits,
+                                           on_failure=self.review.show_failure if self.review else None))
+        self.review.reject_requested.connect(lambda: self.actions.reject_from_review(record_id))
         self.stack.addWidget(self.review)
         self.stack.setCurrentWidget(self.review)
         self.review.focus_first()
-
-    def _reject_from_review(self, record_id: str) -> None:
-        reason = self.ask_reason(self.tr("Reject the declaration"), self._reject_explanation())
-        if reason:
-            self.act(record_id, ActionType.REJECT, reason=reason)
 
     def closeEvent(self, event: Any) -> None:
         form = self.form
@@ -678,15 +421,12 @@ class MainWindow(QMainWindow):
             form.save_now(then=self.close)
             return
         self._save_geometry()
+        if self._listening:
+            self._listening = False
+            change_bus().changed.disconnect(self._changed_by_write)
         if self._own_bridge:
             self.bridge.close()
         super().closeEvent(event)
-
-
-def _action_name(kind: ActionType) -> str:
-    from ui.i18n import action_text
-
-    return action_text(kind.value)
 
 
 def role_text(role: Role) -> str:

@@ -5,6 +5,10 @@ and runs it on a QThreadPool; its result or exception comes back to the UI threa
 signal and is handed to the `success` / `failure` callbacks there. Nothing here blocks the UI
 thread. Writes go to a one-thread pool so that they apply in the order they were asked for
 (autosave, then declare); the services serialise writes among all threads anyway.
+
+A write also reports what it changed (`app.store.changes.tracked`, Anki's `OpChanges`): after its
+callbacks ran, the `Changes` go out on the `change_bus()`, and every screen refreshes what they
+touch from there (Anki's `operation_did_execute`) — nobody refreshes by hand after an action.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal, Slot
 
+from app.store.changes import NOTHING, Changes, tracked
 from ui.qt_compat import emit
 
 log = logging.getLogger(__name__)
@@ -75,13 +80,35 @@ class _Dispatcher(QObject):
 
     @Slot(object, bool, object)
     def _deliver(self, op: Operation, succeeded: bool, value: Any) -> None:
-        if succeeded:
-            op._on_success(value)
-        else:
-            op._on_failure(value)
+        try:
+            if succeeded:
+                op._on_success(value)
+            else:
+                op._on_failure(value)
+        finally:
+            if op.changes:      # after the callbacks, even when the widget that asked is gone
+                emit(change_bus().changed, op.changes, op.initiator)
+
+
+class ChangeBus(QObject):
+    """Where every write's `Changes` go out, on the UI thread: `changed(changes, initiator)`, the
+    initiator being the widget that ran the write (or None)."""
+
+    changed = Signal(object, object)
 
 
 _dispatcher: _Dispatcher | None = None
+_bus: ChangeBus | None = None
+
+
+def change_bus() -> ChangeBus:
+    global _bus
+    if _bus is None:
+        _bus = ChangeBus()
+        app = QCoreApplication.instance()
+        if app is not None and _bus.thread() is not app.thread():
+            _bus.moveToThread(app.thread())
+    return _bus
 
 
 def _ui_dispatcher() -> _Dispatcher:
@@ -91,6 +118,7 @@ def _ui_dispatcher() -> _Dispatcher:
         app = QCoreApplication.instance()
         if app is not None and _dispatcher.thread() is not app.thread():
             _dispatcher.moveToThread(app.thread())   # results are delivered on the UI thread
+        change_bus()
     return _dispatcher
 
 
@@ -104,8 +132,12 @@ class _Runnable(QRunnable):
     def run(self) -> None:
         op = self.op
         try:
-            result = op.fn()
+            if op.write:
+                result, op.changes = tracked(op.fn)
+            else:
+                result = op.fn()
         except BaseException as exc:  # handed to the UI thread, never swallowed
+            op.changes = getattr(exc, "changes", NOTHING)
             emit(self.dispatcher.finished, op, False, exc)
         else:
             emit(self.dispatcher.finished, op, True, result)
@@ -123,6 +155,7 @@ class Operation:
         self._success: Callable[[Any], None] | None = None
         self._failure: Callable[[BaseException], None] | None = None
         self._finally: Callable[[], None] | None = None
+        self.changes: Changes = NOTHING     # what a write changed, set on the worker thread
         # The parent's liveness is asked when the result arrives, not followed by connecting to its
         # `destroyed`: PySide undoes such a connection when the operation is collected — on the
         # worker thread, under Qt's signal-slot lock, waiting for the GIL (the same deadlock).
@@ -146,6 +179,11 @@ class Operation:
             _live.add(self)
         (write_pool() if self.write else read_pool()).start(_Runnable(self, self._dispatcher))
         return self
+
+    @property
+    def initiator(self) -> QObject | None:
+        parent = self._parent() if self._parent is not None else None
+        return parent if parent is not None and shiboken6.isValid(parent) else None
 
     @property
     def _parent_alive(self) -> bool:

@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
+from app.records.queries import WaitingRecords
 from app.sync_status import SyncStatus, SyncStatusHub
 from ui.backup_status import BackupStatusLabel
 from ui.errors import error_text
@@ -116,6 +117,14 @@ class SyncStatusWidget(QWidget):
                  lambda exc: (self.button.setEnabled(True), self.alert.setText(error_text(exc)),
                                   self.alert.show()))
 
+    def show_waiting(self, waiting: WaitingRecords) -> None:
+        """What waits, counted as the Outbox and Requires attention queues count it — read with the
+        queues' counts, so the two never disagree (the agent's own figures count items)."""
+        text = self.tr("%n record(s) waiting to send", "", waiting.to_send)
+        if waiting.need_attention:
+            text += " · " + self.tr("%n need(s) attention", "", waiting.need_attention)
+        self.queued.setText(text)
+
     def show_status(self, status: SyncStatus) -> None:
         if self.no_agent:
             self.online.set("● " + self.tr("Sync off"), "none")
@@ -124,10 +133,6 @@ class SyncStatusWidget(QWidget):
             self.online.set("● " + self.tr("Online"), "ok")
         else:
             self.online.set("● " + self.tr("Offline"), "warning")
-        text = self.tr("%n item(s) waiting to send", "", status.queued)
-        if status.quarantined:
-            text += " · " + self.tr("%n need(s) attention", "", status.quarantined)
-        self.queued.setText(text)
         if status.running and status.total:
             self.progress.setRange(0, status.total)
             self.progress.setValue(status.done)

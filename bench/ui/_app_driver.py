@@ -67,14 +67,15 @@ def measure(window: Any, switches: int, refreshes: int) -> None:
         queues.viewport().update()   # unchanged counts repaint nothing: make sure a paint follows
 
     window._show_counts = counted
-    show_list = window._show_list          # a refresh with the same rows resets nothing: count answers
+    panel = window.records_panel
+    show_list = panel._show_list           # a refresh with the same rows resets nothing: count answers
 
     def listed(request: int, rows: Any) -> None:
         show_list(request, rows)
         model_events["list"] += 1
         window.table.viewport().update()   # make sure a paint follows, as for the counts
 
-    window._show_list = listed
+    panel._show_list = listed
     window.model.modelReset.connect(lambda: model_events.__setitem__("reset", model_events["reset"] + 1))
     painted = _Painted([window.table.viewport(), queues.viewport()])
     KEEP.append(painted)         # nothing in Qt holds the filter: keep it (and its closures) alive

@@ -43,7 +43,7 @@
     </message>
 </context>
 <context>
-    <name>MainWindow</name>
+    <name>QueueList</name>
     <message numerus="yes">
         <source>%n record(s)</source>
         <translation>
@@ -55,10 +55,10 @@
 <context>
     <name>SyncStatusWidget</name>
     <message numerus="yes">
-        <source>%n item(s) waiting to send</source>
+        <source>%n record(s) waiting to send</source>
         <translation>
-            <numerusform>%n item waiting to send</numerusform>
-            <numerusform>%n items waiting to send</numerusform>
+            <numerusform>%n record waiting to send</numerusform>
+            <numerusform>%n records waiting to send</numerusform>
         </translation>
     </message>
     <message numerus="yes">

@@ -12,8 +12,8 @@
         <translation>Motif indiqué&#xa0;: %1</translation>
     </message>
     <message>
-        <source>Approving applies the changes; the country&apos;s rules decide whether MOSIP is updated. To refuse the correction, use Reject.</source>
-        <translation>L&apos;approbation applique les modifications&#xa0;; les règles du pays décident si MOSIP est mis à jour. Pour refuser la correction, utilisez Rejeter.</translation>
+        <source>Approving applies the changes. To refuse the correction, use Reject.</source>
+        <translation>Approuver applique les modifications. Pour refuser la correction, utilisez Rejeter.</translation>
     </message>
     <message>
         <source>Approve</source>
@@ -866,18 +866,6 @@
         <translation>crvs-field — %1</translation>
     </message>
     <message>
-        <source>Search all queues by name or tracking ID (Ctrl+F)</source>
-        <translation>Rechercher dans toutes les files par nom ou numéro de suivi (Ctrl+F)</translation>
-    </message>
-    <message>
-        <source>‹ Previous</source>
-        <translation>‹ Précédent</translation>
-    </message>
-    <message>
-        <source>Next ›</source>
-        <translation>Suivant ›</translation>
-    </message>
-    <message>
         <source>Signed in as %1 (%2)</source>
         <translation>Connecté&#xa0;: %1 (%2)</translation>
     </message>
@@ -893,88 +881,13 @@
         <source>Sign out</source>
         <translation>Se déconnecter</translation>
     </message>
-    <message numerus="yes">
-        <source>%n record(s)</source>
-        <translation>
-            <numerusform>%n dossier</numerusform>
-            <numerusform>%n dossiers</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>No records here.</source>
-        <translation>Aucun dossier ici.</translation>
-    </message>
-    <message>
-        <source>No record matches the search.</source>
-        <translation>Aucun dossier ne correspond à la recherche.</translation>
-    </message>
-    <message>
-        <source>“Sync now” is unavailable until then.</source>
-        <translation>«&#xa0;Synchroniser&#xa0;» reste indisponible jusque-là.</translation>
-    </message>
     <message>
         <source>Declared. Tracking ID %1. Identity checks run when the device is online.</source>
         <translation>Déclaré. Numéro de suivi %1. Les vérifications d&apos;identité auront lieu quand l&apos;appareil sera en ligne.</translation>
     </message>
     <message>
-        <source>Reject %1</source>
-        <translation>Rejeter %1</translation>
-    </message>
-    <message>
-        <source>Register %1? Registration cannot be undone; the record can then only be changed by a correction.</source>
-        <translation>Enregistrer %1&#xa0;? L&apos;enregistrement est définitif&#xa0;: le dossier ne pourra ensuite être modifié que par une correction.</translation>
-    </message>
-    <message>
-        <source>MOSIP will be asked to issue a national ID number (UIN) for this person.</source>
-        <translation>MOSIP sera sollicité pour attribuer un numéro d&apos;identification national (UIN) à cette personne.</translation>
-    </message>
-    <message>
-        <source>The person&apos;s details will be updated in MOSIP.</source>
-        <translation>Les informations de la personne seront mises à jour dans MOSIP.</translation>
-    </message>
-    <message>
-        <source>The deceased&apos;s national ID will be deactivated in MOSIP: it can no longer be used to prove their identity.</source>
-        <translation>L&apos;identifiant national de la personne décédée sera désactivé dans MOSIP&#xa0;: il ne pourra plus servir à prouver son identité.</translation>
-    </message>
-    <message>
-        <source>Register %1</source>
-        <translation>Enregistrer %1</translation>
-    </message>
-    <message>
-        <source>&amp;Register</source>
-        <translation>&amp;Enregistrer</translation>
-    </message>
-    <message>
-        <source>The declaration goes to “%1”, where the agent can update and declare it again.</source>
-        <translation>La déclaration passe dans «&#xa0;%1&#xa0;», où l&apos;agent peut la mettre à jour et la déclarer à nouveau.</translation>
-    </message>
-    <message>
-        <source>Say why the declaration is rejected. The reason is kept in the record&apos;s history.</source>
-        <translation>Indiquez pourquoi la déclaration est rejetée. Le motif est conservé dans l&apos;historique du dossier.</translation>
-    </message>
-    <message>
-        <source>Reject the correction of %1</source>
-        <translation>Rejeter la correction de %1</translation>
-    </message>
-    <message>
-        <source>Say why the correction is refused. The record stays registered as it was; the reason is kept in its history.</source>
-        <translation>Indiquez pourquoi la correction est refusée. L’acte reste enregistré tel quel&#xa0;; le motif est conservé dans son historique.</translation>
-    </message>
-    <message>
-        <source>Remove %1 from the queue</source>
-        <translation>Retirer %1 de la file</translation>
-    </message>
-    <message>
-        <source>MOSIP returns no failure for UIN requests. Remove this record from &quot;Awaiting external validation&quot; only after checking with MOSIP; it becomes Registered without a UIN. Give the reason.</source>
-        <translation>MOSIP ne signale aucun échec pour les demandes d&apos;UIN. Ne retirez ce dossier de «&#xa0;En attente de validation externe&#xa0;» qu&apos;après vérification auprès de MOSIP&#xa0;; il devient Enregistré sans UIN. Indiquez le motif.</translation>
-    </message>
-    <message>
         <source>%1: done. The record is now “%2”.</source>
         <translation>%1&#xa0;: fait. Le dossier est maintenant «&#xa0;%2&#xa0;».</translation>
-    </message>
-    <message>
-        <source>Reject the declaration</source>
-        <translation>Rejeter la déclaration</translation>
     </message>
     <message>
         <source>registration agent</source>
@@ -1112,6 +1025,13 @@
     </message>
 </context>
 <context>
+    <name>OfflineBanner</name>
+    <message>
+        <source>“Sync now” is unavailable until then.</source>
+        <translation>«&#xa0;Synchroniser&#xa0;» reste indisponible jusque-là.</translation>
+    </message>
+</context>
+<context>
     <name>Preview</name>
     <message>
         <source>Camera preview</source>
@@ -1210,10 +1130,106 @@
     </message>
 </context>
 <context>
+    <name>QueueList</name>
+    <message numerus="yes">
+        <source>%n record(s)</source>
+        <translation>
+            <numerusform>%n dossier</numerusform>
+            <numerusform>%n dossiers</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>ReasonDialog</name>
     <message>
         <source>Reason</source>
         <translation>Motif</translation>
+    </message>
+</context>
+<context>
+    <name>RecordActions</name>
+    <message>
+        <source>Reject %1</source>
+        <translation>Rejeter %1</translation>
+    </message>
+    <message>
+        <source>Reject the correction of %1</source>
+        <translation>Rejeter la correction de %1</translation>
+    </message>
+    <message>
+        <source>Say why the correction is refused. The record stays registered as it was; the reason is kept in its history.</source>
+        <translation>Indiquez pourquoi la correction est refusée. L’acte reste enregistré tel quel ; le motif est conservé dans son historique.</translation>
+    </message>
+    <message>
+        <source>Remove %1 from the queue</source>
+        <translation>Retirer %1 de la file</translation>
+    </message>
+    <message>
+        <source>MOSIP returns no failure for UIN requests. Remove this record from &quot;Awaiting external validation&quot; only after checking with MOSIP; it becomes Registered without a UIN. Give the reason.</source>
+        <translation>MOSIP ne signale aucun échec pour les demandes d&apos;UIN. Ne retirez ce dossier de « En attente de validation externe » qu&apos;après vérification auprès de MOSIP ; il devient Enregistré sans UIN. Indiquez le motif.</translation>
+    </message>
+    <message>
+        <source>MOSIP will be asked to issue a national ID number (UIN) for this person.</source>
+        <translation>MOSIP sera sollicité pour attribuer un numéro d&apos;identification national (UIN) à cette personne.</translation>
+    </message>
+    <message>
+        <source>The person&apos;s details will be updated in MOSIP.</source>
+        <translation>Les informations de la personne seront mises à jour dans MOSIP.</translation>
+    </message>
+    <message>
+        <source>The deceased&apos;s national ID will be deactivated in MOSIP: it can no longer be used to prove their identity.</source>
+        <translation>L&apos;identifiant national de la personne décédée sera désactivé dans MOSIP : il ne pourra plus servir à prouver son identité.</translation>
+    </message>
+    <message>
+        <source>Register %1? Registration cannot be undone; the record can then only be changed by a correction.</source>
+        <translation>Enregistrer %1 ? L&apos;enregistrement est définitif : le dossier ne pourra ensuite être modifié que par une correction.</translation>
+    </message>
+    <message>
+        <source>Register %1</source>
+        <translation>Enregistrer %1</translation>
+    </message>
+    <message>
+        <source>&amp;Register</source>
+        <translation>&amp;Enregistrer</translation>
+    </message>
+    <message>
+        <source>Nothing is sent to MOSIP for this correction.</source>
+        <translation>Rien n&apos;est envoyé à MOSIP pour cette correction.</translation>
+    </message>
+    <message>
+        <source>The declaration goes to “%1”, where the agent can update and declare it again.</source>
+        <translation>La déclaration passe dans « %1 », où l&apos;agent peut la mettre à jour et la déclarer à nouveau.</translation>
+    </message>
+    <message>
+        <source>Say why the declaration is rejected. The reason is kept in the record&apos;s history.</source>
+        <translation>Indiquez pourquoi la déclaration est rejetée. Le motif est conservé dans l&apos;historique du dossier.</translation>
+    </message>
+    <message>
+        <source>Reject the declaration</source>
+        <translation>Rejeter la déclaration</translation>
+    </message>
+</context>
+<context>
+    <name>RecordList</name>
+    <message>
+        <source>Search all queues by name or tracking ID (Ctrl+F)</source>
+        <translation>Rechercher dans toutes les files par nom ou numéro de suivi (Ctrl+F)</translation>
+    </message>
+    <message>
+        <source>‹ Previous</source>
+        <translation>‹ Précédent</translation>
+    </message>
+    <message>
+        <source>Next ›</source>
+        <translation>Suivant ›</translation>
+    </message>
+    <message>
+        <source>No records here.</source>
+        <translation>Aucun dossier ici.</translation>
+    </message>
+    <message>
+        <source>No record matches the search.</source>
+        <translation>Aucun dossier ne correspond à la recherche.</translation>
     </message>
 </context>
 <context>
@@ -1738,6 +1754,13 @@
         <source>The sync agent is not running in this window</source>
         <translation>L&apos;agent de synchronisation ne tourne pas dans cette fenêtre</translation>
     </message>
+    <message numerus="yes">
+        <source>%n record(s) waiting to send</source>
+        <translation>
+            <numerusform>%n dossier en attente d&apos;envoi</numerusform>
+            <numerusform>%n dossiers en attente d&apos;envoi</numerusform>
+        </translation>
+    </message>
     <message>
         <source>Sync off</source>
         <translation>Synchro désactivée</translation>
@@ -1753,13 +1776,6 @@
     <message>
         <source>Offline</source>
         <translation>Hors ligne</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n item(s) waiting to send</source>
-        <translation>
-            <numerusform>%n élément en attente d&apos;envoi</numerusform>
-            <numerusform>%n éléments en attente d&apos;envoi</numerusform>
-        </translation>
     </message>
     <message numerus="yes">
         <source>%n need(s) attention</source>

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from tests.ui.conftest import AGENT, type_text
 
@@ -80,7 +80,7 @@ def test_agent_fills_and_submits_a_birth_declaration_with_the_keyboard(make_wind
     assert record.persons["mother"]["verification"] == "pending"
     # the window follows: the new record is shown with its pending identity check
     qtbot.waitUntil(lambda: window.view.record_id == record.id, timeout=5000)
-    assert window.view.findChild(type(window.banner), "pill-mother").text() == "Pending validation"
+    assert window.view.findChild(QLabel, "pill-mother").text() == "Pending validation"
     qtbot.waitUntil(lambda: window.counts.get("pending_validation") == 1, timeout=5000)
 
 

@@ -70,7 +70,7 @@ def test_registering_a_death_asks_first_and_says_the_id_is_deactivated(
     window.select_record(record.id)
     qtbot.waitUntil(lambda: window.view.record_id == record.id, timeout=5000)
     asked = []
-    monkeypatch.setattr(window, "confirm", lambda title, text, label, dangerous=False:
+    monkeypatch.setattr(window.actions, "confirm", lambda title, text, label, dangerous=False:
                         asked.append((title, text, dangerous)) and False)
     window.view.buttons["register"].click()
     (title, text, dangerous), = asked
@@ -80,7 +80,7 @@ def test_registering_a_death_asks_first_and_says_the_id_is_deactivated(
     assert records.get(record.id).status == record.status          # refused: nothing written
     assert mosip_items(device, record.id) == []
 
-    monkeypatch.setattr(window, "confirm", lambda title, text, label, dangerous=False: True)
+    monkeypatch.setattr(window.actions, "confirm", lambda title, text, label, dangerous=False: True)
     window.view.buttons["register"].click()
     qtbot.waitUntil(lambda: records.get(record.id).status == "registered", timeout=10_000)
     assert mosip_items(device, record.id) == ["mark_deceased"]
@@ -93,7 +93,7 @@ def test_registering_a_young_child_asks_without_mentioning_an_id(make_window, re
     window.select_record(record.id)
     qtbot.waitUntil(lambda: window.view.record_id == record.id, timeout=5000)
     asked = []
-    monkeypatch.setattr(window, "confirm", lambda title, text, label, dangerous=False:
+    monkeypatch.setattr(window.actions, "confirm", lambda title, text, label, dangerous=False:
                         asked.append((text, dangerous)) or True)
     window.view.buttons["register"].click()
     qtbot.waitUntil(lambda: records.get(record.id).status == "registered", timeout=10_000)
@@ -120,11 +120,11 @@ def test_enter_confirms_esc_cancels_and_deactivation_defaults_to_cancel(make_win
     window = make_window(REGISTRAR)
     seen: list[str] = []
     _answer_box_later(qtbot, "enter", seen)
-    assert window.confirm("Register X", "text", "&Register") is True
+    assert window.actions.confirm("Register X", "text", "&Register") is True
     _answer_box_later(qtbot, "esc", seen)
-    assert window.confirm("Register X", "text", "&Register") is False
+    assert window.actions.confirm("Register X", "text", "&Register") is False
     _answer_box_later(qtbot, "enter", seen)
-    assert window.confirm("Register X", "text", "&Register", dangerous=True) is False
+    assert window.actions.confirm("Register X", "text", "&Register", dangerous=True) is False
     assert seen == ["&Register", "&Register", "Cancel"]
 
 
@@ -134,7 +134,7 @@ def test_rejecting_says_the_declaration_goes_to_requires_updates(make_window, re
     window.select_record(record.id)
     qtbot.waitUntil(lambda: window.view.record_id == record.id, timeout=5000)
     prompts = []
-    monkeypatch.setattr(window, "ask_reason", lambda title, text: prompts.append(text) or None)
+    monkeypatch.setattr(window.actions, "ask_reason", lambda title, text: prompts.append(text) or None)
     window.view.buttons["reject"].click()
     assert "“Requires updates”" in prompts[0]
     assert records.get(record.id).status == "declared"

@@ -34,9 +34,10 @@ def test_compiled_catalogues_load_and_translate():
     assert french.load(str(i18n_build.ts_path("fr").with_suffix(".qm")))
     assert english.load(str(i18n_build.ts_path("en").with_suffix(".qm")))
     assert french.translate("Status", "Verification failed") == "Vérification échouée"
-    assert french.translate("SyncStatusWidget", "%n item(s) waiting to send", "", 2) == \
-        "%n éléments en attente d'envoi"
-    assert english.translate("SyncStatusWidget", "%n item(s) waiting to send", "", 1) == "%n item waiting to send"
+    assert french.translate("SyncStatusWidget", "%n record(s) waiting to send", "", 2) == \
+        "%n dossiers en attente d'envoi"
+    assert english.translate("SyncStatusWidget", "%n record(s) waiting to send", "", 1) == \
+        "%n record waiting to send"
 
 
 def test_country_labels_fall_back_to_the_first_language():

@@ -10,7 +10,7 @@ from PySide6.QtTest import QTest
 from app.records.workflow import ActionType
 from tests.ui.conftest import AGENT, COUNTRY, REGISTRAR, SUPERVISOR, birth_data
 from tests.ui.test_review_and_actions import failed_record, open_queue
-from ui.main_window import landing_queue
+from ui.queue_list import landing_queue
 
 
 def current_queue(window: Any) -> str:

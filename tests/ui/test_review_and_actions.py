@@ -80,10 +80,10 @@ def test_supervisor_rejection_needs_a_reason(make_window, records, device, qtbot
     qtbot.waitUntil(lambda: window.view.record_id == record.id, timeout=5000)
     window.view.buttons["retry"].click()
     asked = []
-    monkeypatch.setattr(window, "ask_reason", lambda title, text: asked.append(title) or None)
+    monkeypatch.setattr(window.actions, "ask_reason", lambda title, text: asked.append(title) or None)
     window.review.reject_button.click()           # cancelled: nothing happens
     assert asked and records.get(record.id).status == "verification_failed"
-    monkeypatch.setattr(window, "ask_reason", lambda title, text: "mother's documents do not match")
+    monkeypatch.setattr(window.actions, "ask_reason", lambda title, text: "mother's documents do not match")
     window.review.reject_button.click()
     qtbot.waitUntil(lambda: records.get(record.id).status == "rejected", timeout=10_000)
     detail = records.detail(record.id)
@@ -103,7 +103,7 @@ def test_a_stalled_uin_request_is_removed_with_a_reason(make_window, records, de
     rid = records.get(record.id).mosip["rid"]
     assert rid in [w.text() for w in window.view.findChildren(QLabel)]
     prompts = []
-    monkeypatch.setattr(window, "ask_reason", lambda title, text: prompts.append(text) or "checked with MOSIP: "
+    monkeypatch.setattr(window.actions, "ask_reason", lambda title, text: prompts.append(text) or "checked with MOSIP: "
                         "packet rejected, parents to re-apply")
     window.view.buttons["remove-from-queue"].click()
     assert "checking with MOSIP" in prompts[0]
@@ -231,7 +231,7 @@ def test_actions_still_run_after_switching_between_records_with_other_buttons(
         qtbot.waitUntil(lambda rid=record_id: window.view.record_id == rid, timeout=5000)
         assert shown_actions(window.view) == buttons
         assert window.view.findChild(QLabel, "pill-child") is None     # a newborn has no ID to check
-    monkeypatch.setattr(window, "ask_reason", lambda title, text: "duplicate declaration")
+    monkeypatch.setattr(window.actions, "ask_reason", lambda title, text: "duplicate declaration")
     window.view.buttons["reject"].click()
     qtbot.waitUntil(lambda: records.get(ready.id).status == "rejected", timeout=10_000)
     qtbot.waitUntil(lambda: window.view.detail.record.status == "rejected", timeout=5000)

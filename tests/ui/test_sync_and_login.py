@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from app.sync_status import SyncStatusHub
-from tests.ui.conftest import AGENT, PIN, birth_data
+from tests.ui.conftest import AGENT, PIN, REGISTRAR, birth_data
 
 
 def publish(hub: SyncStatusHub, **changes) -> None:
@@ -27,20 +27,26 @@ def test_queue_counts_and_status_bar_follow_sync_events(make_window, records, qt
     assert window.counts["pending_validation"] == 0
     assert bar.online.text() == "● Offline" and bar.last.text() == "Not synced yet"
 
-    record = records.declare(AGENT, event="birth", data=birth_data())   # e.g. written by the agent
-    publish(hub, online=True, running=True, done=1, total=4, queued=3)
+    assert bar.queued.text() == "0 records waiting to send"
+    publish(hub, online=True)
     qtbot.waitUntil(lambda: bar.online.text() == "● Online", timeout=5000)
-    assert bar.progress.isVisible() and bar.progress.value() == 1 and bar.progress.maximum() == 4
-    assert bar.queued.text() == "3 items waiting to send"
-    assert not bar.button.isEnabled()                        # no "Sync now" while a drain runs
-    assert window.counts["pending_validation"] == 0          # nothing said a record changed yet
 
-    publish(hub, running=False, done=4, queued=0, quarantined=1,
-            last_success=dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC), last_error="IDA-MLC-009 on 1 item",
-            changed_records=(record.id,))
-    qtbot.waitUntil(lambda: window.counts.get("pending_validation") == 1, timeout=5000)
+    record = records.declare(AGENT, event="birth", data=birth_data())   # e.g. written by another program
+    publish(hub, online=True, running=True, done=1, total=4, queued=3)
+    qtbot.waitUntil(lambda: bar.progress.isVisible(), timeout=5000)
+    assert bar.progress.value() == 1 and bar.progress.maximum() == 4
+    assert not bar.button.isEnabled()                        # no "Sync now" while a drain runs
+    # the agent's queue moved: the counts and the bar are read again, together, from the device
+    qtbot.waitUntil(lambda: window.counts.get("outbox") == 1, timeout=5000)
+    assert bar.queued.text() == "1 record waiting to send"
+    assert window.counts["pending_validation"] == 1
+
+    records.flag_attention(record.id, "IDA refused the request: invalid partner")
+    publish(hub, running=False, done=4, queued=3, quarantined=1,
+            last_success=dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC), last_error="IDA-MLC-009 on 1 item")
+    qtbot.waitUntil(lambda: window.counts.get("requires_attention") == 1, timeout=5000)
     assert not bar.progress.isVisible()
-    assert bar.queued.text() == "0 items waiting to send · 1 needs attention"
+    assert bar.queued.text() == "1 record waiting to send · 1 needs attention"
     assert bar.alert.isVisible() and "IDA-MLC-009" in bar.alert.text()
     assert bar.last.text().startswith("Last sync ")
     assert bar.button.isEnabled()
@@ -50,12 +56,11 @@ def test_queue_counts_and_status_bar_follow_sync_events(make_window, records, qt
     # the record view follows the agent's changes to the record it shows
     window.select_record(record.id)
     qtbot.waitUntil(lambda: window.view.record_id == record.id, timeout=5000)
-    records.flag_attention(record.id, "IDA refused the request: invalid partner")
+    assert window.view.findChild(type(bar.last), "attention") is not None
+    records.act(REGISTRAR, record.id, "reject", reason="duplicate")
     publish(hub, changed_records=(record.id,))
-    qtbot.waitUntil(lambda: window.view.detail.record.requires_attention, timeout=5000)
-    attention = window.view.findChild(type(bar.last), "attention")
-    assert "invalid partner" in attention.text()
-    qtbot.waitUntil(lambda: window.counts.get("requires_attention") == 1, timeout=5000)
+    qtbot.waitUntil(lambda: window.view.detail.record.status == "rejected", timeout=5000)
+    qtbot.waitUntil(lambda: window.counts.get("requires_updates") == 1, timeout=5000)
 
 
 def test_a_locked_device_opens_with_the_users_pin(device_template, tmp_path, qtbot):
@@ -134,6 +139,52 @@ def test_main_signs_in_and_runs_the_window(device_template, tmp_path, qtbot):
     assert main(tmp_path / "dev", sync_hub=hub, language="en") == 0
     assert seen["window"] == "Signed in as sam (supervisor)"
     assert (tmp_path / "dev" / "ui.ini").read_text().count("last_user=sam") == 1
+
+
+def _sign_in_then(tmp_path, device_template, leave):
+    """Run `main`: sign in as sam, leave the window with `leave(window)`, and return what the next
+    sign-in dialog shows: (user name, the focused field's object name)."""
+    import shutil
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ui.app import main
+    from ui.login import LoginDialog
+    from ui.main_window import MainWindow
+
+    shutil.copytree(device_template, tmp_path / "dev")
+    seen = {}
+
+    def drive():
+        modal = QApplication.activeModalWidget()
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        if isinstance(modal, LoginDialog) and not seen.get("login"):
+            seen["login"] = True
+            modal.user.setText("sam")
+            modal.pin.setText(PIN)
+            modal.sign_in.click()
+        elif isinstance(modal, LoginDialog) and seen.get("left") and modal.isVisible():
+            focused = modal.focusWidget()      # the field that has, or will have, the keyboard
+            seen["again"] = (modal.user.text(), focused.objectName() if focused else None)
+            modal.reject()
+            return
+        elif windows and windows[0].counts and not seen.get("left"):
+            seen["left"] = True
+            leave(windows[0])
+        QTimer.singleShot(20, drive)
+
+    QTimer.singleShot(0, drive)
+    assert main(tmp_path / "dev", sync_hub=SyncStatusHub(), language="en") == 0
+    return seen["again"]
+
+
+def test_after_sign_out_the_next_person_types_their_name(device_template, tmp_path, qtbot):
+    assert _sign_in_then(tmp_path, device_template, lambda window: window.sign_out()) == ("", "user")
+
+
+def test_after_the_idle_lock_the_same_person_types_their_pin(device_template, tmp_path, qtbot):
+    assert _sign_in_then(tmp_path, device_template, lambda window: window.lock()) == ("sam", "pin")
 
 
 def test_the_main_window_in_french(make_window, records, qtbot):
