@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,6 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from app.backup_history import BackupProgress
 from app.config.loader import LoadedCountry
 from app.errors import ConfigurationFault, Unavailable
 from app.messages import Notice
@@ -100,8 +102,8 @@ class SyncAgent:
         self.subscription_alert: Notice | None = None
         self._drain_lock = threading.Lock()
         # scheduled backups (country `backup:`); the key slots beside the database go into each one
-        self.backups = BackupSchedule(records.db, data_dir or Path(records.db.path).parent,
-                                      country.config.backup) if country.config.backup.destinations else None
+        self.backups = BackupSchedule(records.db, data_dir or Path(records.db.path).parent, country.config.backup,
+                                      relay=settings.relay) if country.config.backup.destinations else None
         self.backup_check_seconds = 300
         self._scheduler: BackgroundScheduler | None = None
         self.subscribed = False
@@ -290,13 +292,14 @@ class SyncAgent:
 
     # ------------------------------------------------------------------ backups
 
-    def backup_if_due(self, *, force: bool = False) -> BackupStatus | None:
+    def backup_if_due(self, *, force: bool = False, progress: Callable[[BackupProgress], None] | None = None
+                      ) -> BackupStatus | None:
         """The scheduled backup (or `force`: now); the outcome is stored and published. Offline or
-        online alike: a backup needs no network."""
+        online alike: a folder backup needs no network."""
         if self.backups is None:
             return None
         try:
-            status = self.backups.run() if force else self.backups.run_if_due()
+            status = self.backups.run(progress=progress) if force else self.backups.run_if_due()
         except Exception:   # e.g. the database could not be read: the next check tries again
             log.exception("backup failed")
             return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from app.config.base import Strict
 from app.security.pins import MIN_DISTINCT_PIN_CHARACTERS, MIN_PIN_LENGTH
@@ -20,14 +20,29 @@ class SyncConfig(Strict):
 
 
 class BackupDestination(Strict):
-    folder: str = Field(min_length=1, max_length=4096, description="a folder, e.g. a mounted USB stick "
-                        "(${CRVS_*} variables allowed); missing when the stick is not plugged in: reported")
+    """One place each scheduled backup goes: a folder, or the country's relay (`relay: true`)."""
+
+    folder: str | None = Field(default=None, min_length=1, max_length=4096, description="a folder, e.g. a "
+                               "mounted USB stick (${CRVS_*} variables allowed); missing when the stick is not "
+                               "plugged in: reported")
+    relay: bool = Field(default=False, description="the relay's backup store (mosip.confirmations: the relay's "
+                        "URL and this device's credential)")
     label: str | None = Field(default=None, max_length=16, description="how the UI names it (default: the "
-                              "folder's name)")
+                              "folder's name, or 'relay')")
+
+    @model_validator(mode="after")
+    def _one_place(self) -> BackupDestination:
+        if (self.folder is None) == (not self.relay):
+            raise ValueError("a backup destination is either `folder: PATH` or `relay: true`")
+        return self
 
     @property
     def name(self) -> str:
-        return self.label or (self.folder.rstrip("/\\").rsplit("/", 1)[-1] or self.folder)[:16]
+        if self.label:
+            return self.label
+        if self.folder is None:
+            return "relay"
+        return (self.folder.rstrip("/\\").rsplit("/", 1)[-1] or self.folder)[:16]
 
 
 class BackupConfig(Strict):

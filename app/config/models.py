@@ -11,7 +11,7 @@ ID-schema names) are checked by `app.config.loader`, which knows the whole docum
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from app.config.base import FIELD_ID, IDENT, EventType, HttpUrl, LocalizedText, SecretRef, Strict
 from app.config.device import BackupConfig, BackupDestination, SecurityConfig, SyncConfig
@@ -52,6 +52,14 @@ class Country(Strict):
     sync: SyncConfig = Field(default_factory=SyncConfig)
     security: SecurityConfig = Field(default_factory=SecurityConfig)
     backup: BackupConfig = Field(default_factory=BackupConfig)
+
+    @model_validator(mode="after")
+    def _relay_backups_need_the_relay(self) -> Country:
+        if any(d.relay for d in self.backup.destinations) \
+                and self.mosip.confirmations.mode is not ConfirmationsMode.RELAY:
+            raise ValueError("backup destination `relay: true` needs mosip.confirmations.mode: relay (the "
+                             "relay's URL and this device's credential)")
+        return self
 
     def form(self, event: EventType | str) -> Form:
         return self.forms[EventType(event)]

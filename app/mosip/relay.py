@@ -126,12 +126,15 @@ class RelayClient:
     # ------------------------------------------------------------------ transport
 
     def _call(self, method: str, path: str, *, max_bytes: int = MAX_SMALL_ANSWER,
-              ok: tuple[int, ...] = (200,), **kwargs: Any) -> tuple[int, Any]:
+              ok: tuple[int, ...] = (200,), deadline: float | None = None,
+              headers: dict[str, str] | None = None, **kwargs: Any) -> tuple[int, Any]:
         url = self.settings.base_url.rstrip("/") + path
-        headers = {"Authorization": f"Bearer {self.settings.token}", "Accept": "application/json"}
+        headers = {"Authorization": f"Bearer {self.settings.token}", "Accept": "application/json",
+                   **(headers or {})}
         try:
             response = read_answer_sync(self.http, method, url, headers=headers, max_bytes=max_bytes,
-                                        deadline=self.settings.timeout, what="the relay's answer", **kwargs)
+                                        deadline=deadline or self.settings.timeout, what="the relay's answer",
+                                        **kwargs)
         except httpx.HTTPError as exc:
             raise RelayUnavailable(f"the relay is unreachable ({type(exc).__name__})",
                                    params={"reason": type(exc).__name__}) from None

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from crvs_field.cli.command import EXIT_OK, EXIT_REFUSED, CliError, command, print_json, secret_input
 
 if TYPE_CHECKING:
+    from app.backup_relay import RelayBackups
     from app.device import Device
 
 RESEND_NOTE = ("Items delivered after the backup was taken will be sent again: that is safe, each carries "
@@ -40,16 +41,78 @@ def cmd_backup(args: argparse.Namespace, device: Device) -> int:
     return EXIT_OK
 
 
+def _relay_backups(args: argparse.Namespace) -> RelayBackups:
+    """The relay's backup store with this device's credential: on a new machine there is no device
+    (and no secret store) yet, so the URL is given and the token read from the environment or a file."""
+    from app.backup_relay import RelayBackups
+    from app.mosip.relay import RelayClient, RelaySettings
+
+    if not args.relay_url or not args.relay_url.startswith(("https://", "http://")):
+        raise CliError("--from-relay needs --relay-url https://… (the relay this device backed up to)")
+    if args.relay_token_file:
+        token = Path(args.relay_token_file).read_text(encoding="utf-8").strip()
+    else:
+        token = secret_input("CRVS_RELAY_TOKEN", "the device's relay token: ")
+    if not token or len(token) > 256:
+        raise CliError("no usable relay token (CRVS_RELAY_TOKEN or --relay-token-file)")
+    return RelayBackups(RelayClient(RelaySettings(base_url=args.relay_url, token=token)))
+
+
+def _from_relay(args: argparse.Namespace, staging: Path) -> Path | None:
+    """`list`: print the relay's backups (None); else fetch NAME (`latest`: the newest) into staging."""
+    store = _relay_backups(args)
+    try:
+        if args.from_relay == "list":
+            entries = store.list()
+            if args.json:
+                print_json({"backups": [entry.__dict__ for entry in entries]})
+            for entry in entries if not args.json else ():
+                print(f"{entry.name}  {entry.size / 1e6:.1f} MB  {entry.sha256[:12]}")
+            return None
+        name = args.from_relay
+        if name == "latest":
+            entries = store.list()
+            if not entries:
+                raise CliError("the relay holds no backup for this device")
+            name = entries[0].name
+        target = staging / "from-relay.crvsbak"
+        entry = store.download(name, target)
+        print(f"fetched {entry.name} from the relay ({entry.size / 1e6:.1f} MB, sha256 checked)")
+        return target
+    finally:
+        store.client.close()
+
+
 def cmd_restore(args: argparse.Namespace) -> int:
+    import shutil
+    import tempfile
+
     from app.backup import restore_backup
 
+    if args.from_relay and args.backup:
+        raise CliError("give either BACKUP (a file) or --from-relay NAME, not both")
+    if not args.from_relay and not args.backup:
+        raise CliError("restore needs BACKUP (a file) or --from-relay NAME|latest|list")
+    if args.from_relay == "list":
+        _from_relay(args, Path("."))
+        return EXIT_OK
     if not args.user:
         raise CliError("restore needs --user ADMIN: an admin whose PIN opens the backup")
     if not args.data_dir:
         raise CliError("restore needs --data-dir NEW: a new, empty folder for the restored device")
     pin = secret_input("CRVS_FIELD_PIN", f"PIN for {args.user}: ")
-    result = restore_backup(Path(args.backup), Path(args.data_dir), user=args.user, pin=pin,
-                            agent_key=args.agent_key)
+    staging = None
+    try:
+        archive = Path(args.backup or "")
+        if args.from_relay:
+            parent = Path(args.data_dir).resolve().parent
+            parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=".crvs-fetch-", dir=parent))
+            archive = _from_relay(args, staging) or archive
+        result = restore_backup(archive, Path(args.data_dir), user=args.user, pin=pin, agent_key=args.agent_key)
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
     manifest = result.manifest
     if args.json:
         print_json({"data_dir": str(result.data_dir), "schema_before": result.schema_before,
@@ -78,7 +141,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     backup.add_argument("--json", action="store_true")
     backup.set_defaults(func=cmd_backup)
     restore = sub.add_parser("restore", help="restore a backup into a new data dir (admin PIN)")
-    restore.add_argument("backup", metavar="BACKUP")
+    restore.add_argument("backup", metavar="BACKUP", nargs="?", help="the archive file")
+    restore.add_argument("--from-relay", metavar="NAME", help="fetch the backup NAME (or 'latest') from the "
+                         "relay's backup store first; 'list' prints what the relay holds")
+    restore.add_argument("--relay-url", metavar="URL", help="the relay (with --from-relay)")
+    restore.add_argument("--relay-token-file", metavar="FILE", help="the device's relay token (else "
+                         "CRVS_RELAY_TOKEN, else typed)")
     restore.add_argument("--data-dir", metavar="NEW", default=argparse.SUPPRESS,
                          help="a new, empty folder for the restored device")
     restore.add_argument("--agent-key", action="store_true",

@@ -75,7 +75,7 @@ def test_a_backup_is_due_by_time_and_old_archives_beyond_keep_are_removed(device
         clock.advance(hours=1)
     mine = [n for n in archives(usb) if not n.startswith("another-device")]
     assert len(mine) == 3                       # the newest three of five
-    assert mine[-1].endswith(T0.replace(day=5).strftime("%Y%m%dT%H%M%SZ") + SUFFIX)
+    assert mine[-1].endswith(T0.replace(day=5).strftime("%Y%m%dT%H%M%S%fZ") + SUFFIX)
     assert "another-device-20260101T000000Z.crvsbak" in archives(usb)
     manifest = inspect_backup(usb / mine[-1])
     assert manifest.records == 2
