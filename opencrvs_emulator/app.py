@@ -14,9 +14,9 @@
 | ``POST /events/events/{eventId}/notify`` | ``event.actions.notify.request`` |
 | ``POST /events/event.actions.<declare|register|…>.request`` | tRPC, human users only: 403 for a system client |
 
-The gateway forwards ``/events/<path>`` to the events service (``packages/gateway/src/v2-events/event-config/
-routes.ts``); REST errors follow trpc-to-openapi (:mod:`.errors`). A missing ``Content-Type`` counts as JSON
-(``packages/events/src/server.ts``).
+The gateway checks the JWT (401 in Hapi's shape, :mod:`.auth`) and forwards ``/events/<path>`` to the events
+service (``packages/gateway/src/v2-events/event-config/routes.ts``); REST errors follow trpc-to-openapi
+(:mod:`.errors`). A missing ``Content-Type`` counts as JSON (``packages/events/src/server.ts``).
 """
 
 from __future__ import annotations
@@ -47,6 +47,10 @@ MAX_BODY = 4 * 1024 * 1024
 MAX_DEPTH = 64
 USER_ONLY_ACTIONS = ("declare", "register", "reject", "archive", "edit", "printCertificate", "custom", "assign",
                      "unassign", "validate")
+
+
+class PayloadTooLarge(Exception):
+    pass
 
 
 def _depth(value: Any) -> int:
@@ -128,6 +132,9 @@ class Emulator:
     def _rest(self, path: str, handler: Callable[[Principal, Request, Any], Awaitable[Any]]
               ) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
+            refused = self._gateway_refusal(request)
+            if refused is not None:
+                return refused
             try:
                 principal, problem = self.auth.principal(request.headers.get("authorization"))
                 body: Any = None
@@ -138,8 +145,21 @@ class Emulator:
                 return JSONResponse(await handler(principal, request, body))
             except TrpcError as exc:
                 return rest_error(exc, path)
+            except PayloadTooLarge:
+                # the gateway's payload limit (Hapi 413; the gateway allows 50 MB, the emulator 4 MiB)
+                return JSONResponse({"statusCode": 413, "error": "Request Entity Too Large",
+                                     "message": f"Payload content length greater than maximum allowed: {MAX_BODY}"},
+                                    status_code=413)
 
         return endpoint
+
+    def _gateway_refusal(self, request: Request) -> Response | None:
+        message = self.auth.gateway_refusal(request.headers.get("authorization"))
+        if message is None:
+            return None
+        header = 'Token' if message == "Missing authentication" else f'Token error="{message}"'
+        return JSONResponse({"statusCode": 401, "error": "Unauthorized", "message": message}, status_code=401,
+                            headers={"WWW-Authenticate": header})
 
     @staticmethod
     async def _json_body(request: Request) -> Any:
@@ -148,12 +168,12 @@ class Emulator:
             raise TrpcError("UNSUPPORTED_MEDIA_TYPE", f'Unsupported content-type "{ctype}')
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > MAX_BODY:
-            raise TrpcError("PAYLOAD_TOO_LARGE", "Request body too large")
+            raise PayloadTooLarge
         raw = b""
         async for chunk in request.stream():
             raw += chunk
             if len(raw) > MAX_BODY:
-                raise TrpcError("PAYLOAD_TOO_LARGE", "Request body too large")
+                raise PayloadTooLarge
         if not raw.strip():
             return {}
         try:
@@ -167,6 +187,9 @@ class Emulator:
     async def trpc_or_not_found(self, request: Request) -> Response:
         procedure = request.path_params["procedure"]
         parts = procedure.split(".")
+        refused = self._gateway_refusal(request)
+        if refused is not None:
+            return refused
         if len(parts) == 4 and parts[:2] == ["event", "actions"] and parts[2] in USER_ONLY_ACTIONS:
             principal, problem = self.auth.principal(request.headers.get("authorization"))
             if principal is None:
@@ -193,6 +216,9 @@ class Emulator:
         return out
 
     async def administrative_areas(self, request: Request) -> Response:
+        refused = self._gateway_refusal(request)
+        if refused is not None:
+            return refused
         principal, problem = self.auth.principal(request.headers.get("authorization"))
         if principal is None:
             return trpc_error(TrpcError("UNAUTHORIZED", problem), "administrativeAreas.list")

@@ -14,12 +14,18 @@ Sources (opencrvs/opencrvs-core v2.0.0, d244255356082c3b54fd5f7455e9a8b8d7a71d50
   SysAdmin/Config/Systems/useIntegrations.ts``: a HEALTH integration gets ``record.create`` and
   ``record.notify`` for the chosen events, a RECORD_SEARCH one ``record.search``.
 - ``packages/commons/src/scopes.ts`` ``encodeScope``: ``type=record.notify&event=birth,death``.
+- ``packages/gateway/src/server.ts``: the gateway's default ``jwt`` strategy (hapi-auth-jwt2 10.6: RS256,
+  issuer, audience ``opencrvs:gateway-user``) guards ``/events/*`` (``v2-events/event-config/routes.ts`` sets
+  no ``auth: false``): 401 ``{"statusCode", "error": "Unauthorized", "message"}`` with "Missing
+  authentication", "Invalid token format", "Invalid token" or "Expired token" (dwyl/hapi-auth-jwt2
+  ``lib/index.js``), before the events service sees the call.
 - ``packages/events/src/context.ts``: the events service verifies RS256, the issuer and an audience among
   ``opencrvs:gateway-user`` / ``opencrvs:events-user``.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import uuid
@@ -35,6 +41,7 @@ ISSUER = "opencrvs:auth-service"
 AUDIENCES = ["opencrvs:auth-user", "opencrvs:user-mgnt-user", "opencrvs:gateway-user", "opencrvs:events-user",
              "opencrvs:countryconfig-user", "opencrvs:documents-user"]
 EVENTS_AUDIENCES = {"opencrvs:gateway-user", "opencrvs:events-user"}
+GATEWAY_AUDIENCE = "opencrvs:gateway-user"
 SYSTEM_TOKEN_SECONDS = 600
 ERROR_URI = "Refer to https://documentation.opencrvs.org/technology/interoperability/authenticate-a-client"
 _NS = uuid.UUID("2f0d3c1e-51a4-5d7b-8c3e-6b9a1f4e2d10")
@@ -151,6 +158,25 @@ class AuthService:
         self.tokens_issued += 1
         return 200, {"access_token": jwt.encode({"alg": "RS256", "typ": "JWT"}, claims, self.key),
                      "token_type": "Bearer"}
+
+    def gateway_refusal(self, authorization: str | None) -> str | None:
+        """The gateway's JWT check on ``/events/*`` (hapi-auth-jwt2): None, or the 401 message."""
+        token = re.sub(r"bearer", "", authorization or "", flags=re.IGNORECASE).replace(" ", "")
+        if not token:
+            return "Missing authentication"
+        if token.count(".") != 2:
+            return "Invalid token format"
+        try:
+            claims = jwt.decode(token, self.key, algorithms=["RS256"]).claims
+        except (JoseError, ValueError):
+            return "Invalid token"
+        exp = claims.get("exp")  # jsonwebtoken checks exp, then audience, then issuer
+        if exp is not None and (not isinstance(exp, int | float) or exp <= time.time()):
+            return "Expired token" if isinstance(exp, int | float) else "Invalid token"
+        aud = claims.get("aud")
+        if GATEWAY_AUDIENCE not in (aud if isinstance(aud, list) else [aud]) or claims.get("iss") != ISSUER:
+            return "Invalid token"
+        return None
 
     def principal(self, authorization: str | None) -> tuple[Principal | None, str | None]:
         """(caller, None) or (None, the 401 message ``authedProcedure`` gives)."""
