@@ -14,9 +14,13 @@ import datetime as dt
 import json
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Protocol
+
+from app.sync_status import BackupStatus
 
 HISTORY_FILE = "backup-history.jsonl"
 KEEP = 200
@@ -104,3 +108,16 @@ def record_attempts(data_dir: Path, attempts: list[BackupAttempt]) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(partial, path)
+
+
+class BackupAdmin(Protocol):
+    """What the admin's backup screen needs (sync.backups.BackupSchedule provides it)."""
+
+    def run(self, status: BackupStatus | None = None, *,
+            progress: Callable[[BackupProgress], None] | None = None) -> BackupStatus: ...
+
+    def status(self) -> BackupStatus: ...
+
+    def history(self, limit: int = 100) -> list[BackupAttempt]: ...
+
+    def stored(self) -> tuple[list[StoredBackup], list[tuple[str, str]]]: ...

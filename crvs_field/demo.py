@@ -196,7 +196,8 @@ def _run(args: argparse.Namespace, runtime: Runtime, device: Device, seeded: dic
     if not args.headless:
         from ui.app import main as ui_main
 
-        return ui_main(runtime.data_dir, None, sync_hub=runtime.hub, sync_now=runtime.sync_now)
+        return ui_main(runtime.data_dir, None, sync_hub=runtime.hub, sync_now=runtime.sync_now,
+                       backups=runtime.backup_schedule)
     deadline = time.monotonic() + args.seconds if args.seconds else float("inf")
     newborn_id = seeded["uin_requested"]
     while time.monotonic() < deadline:

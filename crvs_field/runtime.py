@@ -16,6 +16,7 @@ from app.sync_status import SyncStatusHub
 if TYPE_CHECKING:
     from app.mosip.settings import MosipSettings
     from sync.agent import OnceReport, SyncAgent
+    from sync.backups import BackupSchedule
 
 class NoUser(Invalid):
     """A command that acts as someone was run without naming them."""
@@ -29,6 +30,7 @@ class Runtime:
         self.hub = hub or SyncStatusHub()
         self.device: Device | None = None
         self.agent: SyncAgent | None = None
+        self._backups: BackupSchedule | None = None
 
     # ------------------------------------------------------------------ device and sign-in
 
@@ -59,6 +61,7 @@ class Runtime:
 
     def close(self) -> None:
         self.stop_agent()
+        self._backups = None
         if self.device is not None:
             self.device.close()
             self.device = None
@@ -109,6 +112,31 @@ class Runtime:
         agent, self.agent = self.agent, None
         if agent is not None:
             agent.stop()
+
+    def backup_schedule(self, device: Device | None = None) -> BackupSchedule | None:
+        """What an admin's "Back up now" runs: the running agent's schedule (so the two never
+        overlap), else one on the open device; None when the country names no destination. Its
+        outcome is published on the hub like the agent's."""
+        from app.errors import CrvsError
+        from app.mosip.settings import load_relay_settings
+        from sync.backups import BackupSchedule
+
+        if self.agent is not None and self.agent.backups is not None:
+            schedule = self.agent.backups
+        elif self._backups is not None:
+            schedule = self._backups
+        else:
+            device = device or self._device()
+            if not device.country.config.backup.destinations:
+                return None
+            try:
+                relay = load_relay_settings(device.country, device.secrets)
+            except CrvsError:        # the relay's credential is not imported: that destination reports it
+                relay = None
+            schedule = self._backups = BackupSchedule(device.db, device.data_dir, device.country.config.backup,
+                                                      relay=relay)
+        schedule.on_status = lambda status: self.hub.update(backup=status)
+        return schedule
 
     def sync_now(self) -> None:
         if self.agent is not None:

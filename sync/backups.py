@@ -78,6 +78,7 @@ class BackupSchedule:
         self.relay = relay
         self.sleep = sleep
         self._running = threading.Lock()     # the schedule and "Back up now" never overlap
+        self.on_status: Callable[[BackupStatus], None] | None = None   # e.g. publish to the status hub
 
     def status(self) -> BackupStatus:
         with self.db.read() as session:
@@ -146,6 +147,8 @@ class BackupSchedule:
                                   seconds=round(o.seconds, 2)) for o in outcomes])
             except OSError as exc:
                 log.warning("backup history not written: %s", exc.strerror)
+            if self.on_status is not None:
+                self.on_status(new)
             return new
 
     def _one(self, destination: BackupDestination, now: dt.datetime,

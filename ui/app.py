@@ -14,6 +14,7 @@ from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
+from app.backup_history import BackupAdmin
 from app.config.loader import load_country
 from app.device import (
     DB_FILE,
@@ -28,7 +29,9 @@ from app.identity.esignet_api import ESignetLogin, ESignetOutcome
 from app.records import Actor
 from app.store.models import User
 from app.sync_status import SyncStatusHub
+from app.vocabulary import Role
 from ui import i18n, startup_trace
+from ui.backup_dialog import install_backup_action
 from ui.context import AppContext
 from ui.errors import error_text
 from ui.idle import IdleLock
@@ -231,7 +234,8 @@ def _trace_first_page(window: MainWindow) -> None:
 def main(data_dir: Path, country_dir: Path | None = None, sync_hub: SyncStatusHub | None = None,
          sync_now: Callable[[], Any] | None = None, esignet: Any = None,
          language: str | None = None, on_unlocked: Callable[[Device], Any] | None = None,
-         on_locked: Callable[[], Any] | None = None, idle_lock_seconds: float = IDLE_LOCK_SECONDS) -> int:
+         on_locked: Callable[[], Any] | None = None, idle_lock_seconds: float = IDLE_LOCK_SECONDS,
+         backups: Callable[[Device], BackupAdmin | None] | None = None) -> int:
     """Open the device, sign in, run the main window; back to sign-in after "Sign out".
 
     `sync_hub`/`sync_now`: the sync agent's status hub and its "drain now" (None: no agent).
@@ -276,6 +280,8 @@ def main(data_dir: Path, country_dir: Path | None = None, sync_hub: SyncStatusHu
             if on_unlocked is not None:
                 on_unlocked(session.device)
             window = MainWindow(ctx, bridge, settings=settings)
+            if backups is not None and login.actor.role is Role.ADMIN:
+                install_backup_action(window, lambda unlocked=session.device: backups(unlocked))
             idle = IdleLock(window, idle_lock_seconds, window.lock)
             app.installEventFilter(idle)
             window.show_fitted()

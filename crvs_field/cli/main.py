@@ -320,7 +320,7 @@ def cmd_app(args: argparse.Namespace) -> int:
             locked = True      # the agent starts when a user's PIN unlocks the device
         return ui_main(runtime.data_dir, runtime.country_dir, sync_hub=runtime.hub, sync_now=runtime.sync_now,
                        on_unlocked=runtime.start_agent if locked else None,
-                       on_locked=runtime.stop_agent if locked else None)
+                       on_locked=runtime.stop_agent if locked else None, backups=runtime.backup_schedule)
 
 
 # ------------------------------------------------------------------------------------ parser

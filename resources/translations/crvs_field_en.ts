@@ -2,6 +2,23 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_GB">
 <context>
+    <name>BackupDialog</name>
+    <message numerus="yes">
+        <source>%n archive(s)</source>
+        <translation>
+            <numerusform>%n archive</numerusform>
+            <numerusform>%n archives</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>⚠ No backup succeeded for more than %n hour(s): back up now, or check the destinations below.</source>
+        <translation>
+            <numerusform>⚠ No backup succeeded for more than %n hour: back up now, or check the destinations below.</numerusform>
+            <numerusform>⚠ No backup succeeded for more than %n hours: back up now, or check the destinations below.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>BackupStatusLabel</name>
     <message numerus="yes">
         <source>%n min ago</source>

@@ -21,6 +21,123 @@
     </message>
 </context>
 <context>
+    <name>BackupDialog</name>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1&#xa0;: %2</translation>
+    </message>
+    <message>
+        <source>%1: not reachable (%2)</source>
+        <translation>%1&#xa0;: injoignable (%2)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n archive(s)</source>
+        <translation>
+            <numerusform>%n archive</numerusform>
+            <numerusform>%n archives</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Archive</source>
+        <translation>Archive</translation>
+    </message>
+    <message>
+        <source>Asking the destinations…</source>
+        <translation>Interrogation des destinations…</translation>
+    </message>
+    <message>
+        <source>Back up now</source>
+        <translation>Sauvegarder maintenant</translation>
+    </message>
+    <message>
+        <source>Backup done: %1.</source>
+        <translation>Sauvegarde faite&#xa0;: %1.</translation>
+    </message>
+    <message>
+        <source>Backup done: %1. Failed: %2</source>
+        <translation>Sauvegarde faite&#xa0;: %1. Échec&#xa0;: %2</translation>
+    </message>
+    <message>
+        <source>Backups</source>
+        <translation>Sauvegardes</translation>
+    </message>
+    <message>
+        <source>Backups…</source>
+        <translation>Sauvegardes…</translation>
+    </message>
+    <message>
+        <source>Copying the database for %1… %2 %</source>
+        <translation>Copie de la base pour %1… %2&#xa0;%</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>Historique</translation>
+    </message>
+    <message>
+        <source>Kept now</source>
+        <translation>Conservées</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>Actualiser</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>Résultat</translation>
+    </message>
+    <message>
+        <source>Sending to %1… %2 of %3</source>
+        <translation>Envoi vers %1… %2 sur %3</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Taille</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>Démarrage…</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>Quand</translation>
+    </message>
+    <message>
+        <source>Where</source>
+        <translation>Où</translation>
+    </message>
+    <message>
+        <source>error %1</source>
+        <translation>erreur %1</translation>
+    </message>
+    <message>
+        <source>failed: %1</source>
+        <translation>échec&#xa0;: %1</translation>
+    </message>
+    <message>
+        <source>ok</source>
+        <translation>réussie</translation>
+    </message>
+    <message>
+        <source>the relay&apos;s address or this device&apos;s credential is not set up</source>
+        <translation>l’adresse du relais ou l’identifiant de cet appareil n’est pas configuré</translation>
+    </message>
+    <message>
+        <source>the system refused (error %1)</source>
+        <translation>refus du système (erreur %1)</translation>
+    </message>
+    <message>
+        <source>⚠ Backup failed: %1</source>
+        <translation>⚠ Échec de la sauvegarde&#xa0;: %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>⚠ No backup succeeded for more than %n hour(s): back up now, or check the destinations below.</source>
+        <translation>
+            <numerusform>⚠ Aucune sauvegarde réussie depuis plus de %n heure&#xa0;: sauvegardez maintenant ou vérifiez les destinations ci-dessous.</numerusform>
+            <numerusform>⚠ Aucune sauvegarde réussie depuis plus de %n heures&#xa0;: sauvegardez maintenant ou vérifiez les destinations ci-dessous.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>BackupStatusLabel</name>
     <message>
         <source>just now</source>
