@@ -5,7 +5,9 @@ EDIT sets ``edit-in-progress``, after which DECLARE or REGISTER is allowed. A us
 record only (``requireAssignment``), and a write action unassigns unless kept (``addAction``). So:
 
 - validate: ASSIGN → EDIT → DECLARE (a LOCAL_REGISTRAR's DECLARE adds Farajaland's ``validated``) → UNASSIGN
-- register: ASSIGN → [EDIT if notified] → REGISTER Requested → REGISTER Accepted with ``registrationNumber``
+- register: ASSIGN → [EDIT → DECLARE unless already validated: Farajaland enables REGISTER only on a
+  ``validated`` record, else 409 "Conditions for action: REGISTER were not met"] → REGISTER Requested →
+  REGISTER Accepted with ``registrationNumber``
   (and ``declaration: {"child.nid": …}`` as opencrvs/mosip ``packages/mosip-api/src/opencrvs-api.ts``
   ``confirmRegistration`` sends it) → UNASSIGN; ``pending``: REGISTER stays Requested (``register:requested``)
   until ``confirm`` — OpenCRVS's MOSIP integration answers 202 and confirms when the UIN is issued.
@@ -44,6 +46,8 @@ class Registrar:
              **extra: Any) -> str:
         if action_type not in (ActionType.ASSIGN, ActionType.UNASSIGN):
             self.engine._conflict_unless_allowed(event, action_type)
+        if action_type == ActionType.REGISTER and "validated" not in state.flags_of(event):
+            raise TrpcError("CONFLICT", "Conditions for action: REGISTER were not met, action cannot be performed")
         spec = {"type": action_type, "transactionId": str(uuid.uuid4()), "declaration": {}, **extra}
         return self.engine.store.add_action(event["id"], spec, status, self.actor)
 
@@ -60,7 +64,8 @@ class Registrar:
         return self.engine.store.snapshot(event_id)
 
     def _edit_if_notified(self, event: dict[str, Any], declaration: dict[str, Any] | None) -> None:
-        if state.status_of(event) == "NOTIFIED" or "rejected" in state.flags_of(event):
+        flags = state.flags_of(event)
+        if "edit-in-progress" not in flags and (state.status_of(event) == "NOTIFIED" or "rejected" in flags):
             self._act(event, ActionType.EDIT, declaration=declaration or {}, content={})
 
     def validate(self, event_id: str, declaration: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -77,7 +82,10 @@ class Registrar:
         if registration_number and registration_number in self.engine.store.registration_numbers:
             raise TrpcError("CONFLICT", "registration number already used")
         self.assign(event_id)
-        self._edit_if_notified(event, declaration)
+        if "validated" not in state.flags_of(event) or declaration:
+            self._edit_if_notified(event, declaration)
+            if state.status_of(event) != "DECLARED" or "validated" not in state.flags_of(event):
+                self._act(event, ActionType.DECLARE)
         request_id = self._act(event, ActionType.REGISTER, ActionStatus.REQUESTED)
         if not pending:
             self.confirm(event_id, registration_number=registration_number, nid=nid, action_id=request_id)

@@ -12,9 +12,12 @@ Sources (opencrvs/opencrvs-core v2.0.0, d244255356082c3b54fd5f7455e9a8b8d7a71d50
   ``rejected`` record); ``state/utils.ts`` ``getLegalStatuses`` / ``getActionUpdateMetadata``;
   ``utils.ts`` ``aggregateActionDeclarations`` (an Accepted action with ``originalActionId`` brings the
   declaration of its Requested original).
-Country flags (opencrvs/opencrvs-farajaland c6f7c50, ``src/events/birth/index.ts``): ``validated`` added by a
-DECLARE of a registration agent or registrar and by the ``VALIDATE_DECLARATION`` custom action (which also
-removes ``rejected``), removed by EDIT and REJECT.
+Country flags (opencrvs/opencrvs-farajaland c6f7c50, ``src/events/{birth,death}/index.ts`` action ``flags``):
+``validated`` added by a DECLARE of a registration agent or registrar and by the ``VALIDATE_DECLARATION``
+custom action (which also removes ``rejected``), removed by EDIT, REJECT and REGISTER; REGISTER adds
+``pending-first-certificate-issuance``, PRINT_CERTIFICATE removes it. REGISTER is enabled only on a
+``validated`` record (the REGISTER ``conditionals``). Not modelled: the late-registration, escalation,
+revocation and ``attestation-required`` flags.
 """
 
 from __future__ import annotations
@@ -138,15 +141,26 @@ def flags_of(event: dict[str, Any]) -> list[str]:
                 present = False
         if present:
             flags.append(flag)
-    validated = False
+    return flags + country_flags(done)
+
+
+def country_flags(done: list[dict[str, Any]]) -> list[str]:
+    """``resolveEventCustomFlags`` with Farajaland's action flags, over accepted non-meta actions in order."""
+    flags: list[str] = []
     for action in done:
+        added: list[str] = []
+        removed: list[str] = []
         if action.get("customActionType") == "VALIDATE_DECLARATION" or (
                 action["type"] == ActionType.DECLARE and action.get("createdByRole") in VALIDATING_ROLES):
-            validated = True
+            added.append("validated")
         elif action["type"] in (ActionType.EDIT, ActionType.REJECT):
-            validated = False
-    if validated:
-        flags.append("validated")
+            removed.append("validated")
+        elif action["type"] == ActionType.REGISTER:
+            removed.append("validated")
+            added.append("pending-first-certificate-issuance")
+        elif action["type"] == ActionType.PRINT_CERTIFICATE:
+            removed.append("pending-first-certificate-issuance")
+        flags = [f for f in dict.fromkeys(flags + added) if f not in removed]
     return flags
 
 

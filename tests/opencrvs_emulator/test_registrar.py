@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from opencrvs_emulator.errors import TrpcError
 from opencrvs_emulator.server import OpenCrvsServer
 
 from .conftest import BIRTH, Api, statuses
@@ -17,7 +20,7 @@ def test_register_gives_a_registration_number_and_the_nid(api: Api) -> None:
     event_id = _notified(api)
     api.admin(f"/events/{event_id}/register", {"nid": "7391485263"})
     found = api.search({"id": event_id})["results"][0]
-    assert found["status"] == "REGISTERED" and found["flags"] == []
+    assert found["status"] == "REGISTERED" and found["flags"] == ["pending-first-certificate-issuance"]
     number = found["legalStatuses"]["REGISTERED"]["registrationNumber"]
     assert len(number) == 12 and number.isalnum()
     assert found["declaration"]["child.nid"] == "7391485263"
@@ -26,15 +29,16 @@ def test_register_gives_a_registration_number_and_the_nid(api: Api) -> None:
     by_nid = api.search({"data": {"child.nid": {"type": "exact", "term": "7391485263"}}})
     assert [r["id"] for r in by_nid["results"]] == [event_id]
     types = [(a["type"], a["status"]) for a in api.http.get(f"/admin/events/{event_id}").json()["document"]["actions"]]
-    assert types[-5:] == [("ASSIGN", "Accepted"), ("EDIT", "Accepted"), ("REGISTER", "Requested"),
-                          ("REGISTER", "Accepted"), ("UNASSIGN", "Accepted")]
+    assert types[-6:] == [("ASSIGN", "Accepted"), ("EDIT", "Accepted"), ("DECLARE", "Accepted"),
+                          ("REGISTER", "Requested"), ("REGISTER", "Accepted"), ("UNASSIGN", "Accepted")]
 
 
 def test_pending_registration_shows_register_requested(api: Api) -> None:
     event_id = _notified(api)
     api.admin(f"/events/{event_id}/register", {"pending": True})
     found = api.search({"flags": {"anyOf": ["register:requested"]}})["results"]
-    assert [r["id"] for r in found] == [event_id] and found[0]["status"] == "NOTIFIED"
+    assert [r["id"] for r in found] == [event_id] and found[0]["status"] == "DECLARED"
+    assert found[0]["flags"] == ["register:requested", "validated"]
     api.admin(f"/events/{event_id}/confirm-registration", {"registration_number": "2026BRN00001", "nid": "1"})
     found = api.search({"id": event_id})["results"][0]
     assert found["status"] == "REGISTERED"
@@ -111,3 +115,16 @@ def test_the_rejection_reason_needs_record_read(crvs: OpenCrvsServer, api: Api) 
     document = reader.get(f"/events/events/{event_id}").json()
     reject = next(a for a in document["actions"] if a["type"] == "REJECT")
     assert reject["content"] == {"reason": "Informant's signature missing"}
+
+
+def test_register_needs_a_validated_record(crvs: OpenCrvsServer, api: Api) -> None:
+    event_id = _notified(api)
+    registrar = crvs.emulator.registrar
+    event = crvs.emulator.engine.store.get(event_id)
+    api.admin(f"/events/{event_id}/assign")
+    crvs.call(registrar._act, event, "EDIT")  # edit-in-progress: REGISTER is available, not enabled
+    with pytest.raises(TrpcError, match="Conditions for action: REGISTER were not met"):
+        crvs.call(registrar._act, event, "REGISTER", "Requested")
+    api.admin(f"/events/{event_id}/unassign")
+    api.admin(f"/events/{event_id}/register")  # the registrar declares (validated), then registers
+    assert api.search({"id": event_id})["results"][0]["status"] == "REGISTERED"
