@@ -105,3 +105,20 @@ def test_a_pluggable_hook_decides_and_may_add_to_the_declaration(crvs_factory) -
     assert notify[1]["declaration"] == {"child.nid": "5555555555"}
     assert api.index(accepted["id"])["declaration"]["child.nid"] == "5555555555"
     assert seen == ["NOTIFY", "NOTIFY"]
+
+
+def test_asynchronous_reject_and_answers_that_come_too_late(crvs: OpenCrvsServer, api: Api) -> None:
+    crvs.set_hook("async")
+    event = api.create()
+    tid = str(uuid.uuid4())
+    api.notify(event["id"], BIRTH, tid)
+    action_id = api.http.get("/admin/pending").json()[0]["actionId"]
+    rejected = api.admin(f"/events/{event['id']}/confirm", {"action_id": action_id, "accept": False})
+    notify = [a for a in rejected["actions"] if a["type"] == "NOTIFY"]
+    assert [a["status"] for a in notify] == ["Requested", "Rejected"]
+    assert notify[1]["transactionId"] == tid and notify[1]["originalActionId"] == action_id
+    late = api.http.post(f"/admin/events/{event['id']}/confirm", json={"action_id": action_id, "accept": True})
+    assert late.status_code == 400 and late.json()["error"] == "Action has already been rejected."
+    again = api.http.post(f"/admin/events/{event['id']}/confirm", json={"action_id": action_id, "accept": False})
+    assert again.status_code == 200 and statuses(again.json()) == ["Requested", "Rejected"]
+    assert api.http.get("/admin/pending").json() == []
