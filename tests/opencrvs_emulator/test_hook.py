@@ -122,3 +122,18 @@ def test_asynchronous_reject_and_answers_that_come_too_late(crvs: OpenCrvsServer
     again = api.http.post(f"/admin/events/{event['id']}/confirm", json={"action_id": action_id, "accept": False})
     assert again.status_code == 200 and statuses(again.json()) == ["Requested", "Rejected"]
     assert api.http.get("/admin/pending").json() == []
+
+
+def test_after_a_rejected_create_and_notify_a_fresh_id_makes_a_second_event(crvs: OpenCrvsServer, api: Api) -> None:
+    crvs.set_hook("reject")
+    body = {"eventType": "birth", "transactionId": str(uuid.uuid4()), "declaration": BIRTH,
+            "createdAtLocation": api.office}
+    first = api.post("/events/events/notify", body).json()
+    assert statuses(first) == ["Requested", "Rejected"]
+    crvs.set_hook("accept")
+    # the create step's transactionId derives from the notify's: a fresh one is a new event…
+    second = api.post("/events/events/notify", {**body, "transactionId": str(uuid.uuid4())}).json()
+    assert second["id"] != first["id"] and crvs.counters()["totals"]["events_created"] == 2
+    # …so notify the first event again instead, on its own path, with a fresh transactionId
+    retry = api.notify(first["id"], BIRTH)
+    assert retry.status_code == 200 and statuses(retry.json()) == ["Requested", "Rejected", "Requested", "Accepted"]
