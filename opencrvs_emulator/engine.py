@@ -100,7 +100,7 @@ class Engine:
         if not self.country.location_exists(location):
             raise TrpcError("BAD_REQUEST", "createdAtLocation must be a valid location id")
 
-    def _conflict_unless_allowed(self, event: dict[str, Any], action_type: str) -> None:
+    def conflict_unless_allowed(self, event: dict[str, Any], action_type: str) -> None:
         status, flags = state.status_of(event), state.flags_of(event)
         allowed = state.available_actions(status, flags)
         if action_type not in allowed:
@@ -165,7 +165,7 @@ class Engine:
         return self._request_notify(principal, event, data)
 
     def _request_notify(self, principal: Principal, event: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
-        self._conflict_unless_allowed(event, ActionType.NOTIFY)
+        self.conflict_unless_allowed(event, ActionType.NOTIFY)
         for path in file_paths(self.country.forms[event["type"]], data["declaration"]):
             if path not in self.known_files:
                 raise TrpcError("BAD_REQUEST", f"File not found: {path}")

@@ -42,10 +42,10 @@ class Registrar:
             raise TrpcError("NOT_FOUND", f"Event not found with ID: {event_id}")
         return event
 
-    def _act(self, event: dict[str, Any], action_type: str, status: str = ActionStatus.ACCEPTED,
+    def act(self, event: dict[str, Any], action_type: str, status: str = ActionStatus.ACCEPTED,
              **extra: Any) -> str:
         if action_type not in (ActionType.ASSIGN, ActionType.UNASSIGN):
-            self.engine._conflict_unless_allowed(event, action_type)
+            self.engine.conflict_unless_allowed(event, action_type)
         if action_type == ActionType.REGISTER and "validated" not in state.flags_of(event):
             raise TrpcError("CONFLICT", "Conditions for action: REGISTER were not met, action cannot be performed")
         spec = {"type": action_type, "transactionId": str(uuid.uuid4()), "declaration": {}, **extra}
@@ -55,25 +55,25 @@ class Registrar:
         event = self._event(event_id)
         if any(f.endswith(":requested") for f in state.flags_of(event)):
             raise TrpcError("CONFLICT", "Action 'ASSIGN' cannot be performed while an action is requested")
-        self._act(event, ActionType.ASSIGN, assignedTo=self.actor.id)
+        self.act(event, ActionType.ASSIGN, assignedTo=self.actor.id)
         return self.engine.store.snapshot(event_id)
 
     def unassign(self, event_id: str) -> dict[str, Any]:
         event = self._event(event_id)
-        self._act(event, ActionType.UNASSIGN)
+        self.act(event, ActionType.UNASSIGN)
         return self.engine.store.snapshot(event_id)
 
     def _edit_if_notified(self, event: dict[str, Any], declaration: dict[str, Any] | None) -> None:
         flags = state.flags_of(event)
         if "edit-in-progress" not in flags and (state.status_of(event) == "NOTIFIED" or "rejected" in flags):
-            self._act(event, ActionType.EDIT, declaration=declaration or {}, content={})
+            self.act(event, ActionType.EDIT, declaration=declaration or {}, content={})
 
     def validate(self, event_id: str, declaration: dict[str, Any] | None = None) -> dict[str, Any]:
         event = self._event(event_id)
         self.assign(event_id)
         self._edit_if_notified(event, declaration)
-        self._act(event, ActionType.DECLARE)
-        self._act(event, ActionType.UNASSIGN)
+        self.act(event, ActionType.DECLARE)
+        self.act(event, ActionType.UNASSIGN)
         return self.engine.store.snapshot(event_id)
 
     def register(self, event_id: str, *, registration_number: str | None = None, nid: str | None = None,
@@ -85,8 +85,8 @@ class Registrar:
         if "validated" not in state.flags_of(event) or declaration:
             self._edit_if_notified(event, declaration)
             if state.status_of(event) != "DECLARED" or "validated" not in state.flags_of(event):
-                self._act(event, ActionType.DECLARE)
-        request_id = self._act(event, ActionType.REGISTER, ActionStatus.REQUESTED)
+                self.act(event, ActionType.DECLARE)
+        request_id = self.act(event, ActionType.REGISTER, ActionStatus.REQUESTED)
         if not pending:
             self.confirm(event_id, registration_number=registration_number, nid=nid, action_id=request_id)
         return self.engine.store.snapshot(event_id)
@@ -108,7 +108,7 @@ class Registrar:
                 body["declaration"] = {"child.nid": nid}
         self.engine.confirm(event_id, action_id, accept, body)
         if state.assigned_to(event):
-            self._act(event, ActionType.UNASSIGN)
+            self.act(event, ActionType.UNASSIGN)
         return self.engine.store.snapshot(event_id)
 
     def reject(self, event_id: str, reason: str) -> dict[str, Any]:
@@ -116,6 +116,6 @@ class Registrar:
         if not reason:
             raise TrpcError("BAD_REQUEST", "Message cannot be empty")
         self.assign(event_id)
-        self._act(event, ActionType.REJECT, content={"reason": reason})
-        self._act(event, ActionType.UNASSIGN)
+        self.act(event, ActionType.REJECT, content={"reason": reason})
+        self.act(event, ActionType.UNASSIGN)
         return self.engine.store.snapshot(event_id)

@@ -122,9 +122,9 @@ def test_register_needs_a_validated_record(crvs: OpenCrvsServer, api: Api) -> No
     registrar = crvs.emulator.registrar
     event = crvs.emulator.engine.store.get(event_id)
     api.admin(f"/events/{event_id}/assign")
-    crvs.call(registrar._act, event, "EDIT")  # edit-in-progress: REGISTER is available, not enabled
+    crvs.call(registrar.act, event, "EDIT")  # edit-in-progress: REGISTER is available, not enabled
     with pytest.raises(TrpcError, match="Conditions for action: REGISTER were not met"):
-        crvs.call(registrar._act, event, "REGISTER", "Requested")
+        crvs.call(registrar.act, event, "REGISTER", "Requested")
     api.admin(f"/events/{event_id}/unassign")
     api.admin(f"/events/{event_id}/register")  # the registrar declares (validated), then registers
     assert api.search({"id": event_id})["results"][0]["status"] == "REGISTERED"
