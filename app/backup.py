@@ -242,10 +242,12 @@ def copy_snapshot(source: Any, target: Any, *, step_pages: int = STEP_PAGES, pau
 
 def create_backup(db: Database, data_dir: Path, destination: Path, *,
                   now: dt.datetime | None = None,
-                  progress: Callable[[int, int], None] | None = None) -> BackupResult:
+                  progress: Callable[[int, int], None] | None = None,
+                  step_pages: int = STEP_PAGES, pause: float = STEP_PAUSE_SECONDS) -> BackupResult:
     """Snapshot the live database `db` of the device in `data_dir` into one archive in
     `destination`. Reads only: the app and the agent keep working while it runs. `progress`
-    gets (pages copied, pages in all) after each step of the copy."""
+    gets (pages copied, pages in all) after each step of the copy; `step_pages` -1 copies in one
+    step (no pause: the bench's comparison)."""
     started = time.monotonic()
     now = now or dt.datetime.now(dt.UTC)
     destination = Path(destination)
@@ -271,7 +273,7 @@ def create_backup(db: Database, data_dir: Path, destination: Path, *,
             source = _raw_connect(db.path, key, autocommit=True)
             target = _raw_connect(copy, key)
             try:
-                copy_snapshot(source, target, progress=progress)
+                copy_snapshot(source, target, step_pages=step_pages, pause=pause, progress=progress)
                 facts = _snapshot_facts(target)
             finally:
                 target.close()
