@@ -55,10 +55,14 @@ class FieldConfig:
     required: bool = False
     street_address_ids: tuple[str, ...] = ()
     secured: bool = False  # left out of search results (indexing/utils.ts removeSecuredFields)
+    options: tuple[str, ...] = ()  # SELECT / RADIO_GROUP values (served; NOTIFY does not check them)
 
     def public(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "type": self.type, "required": self.required, "secured": self.secured,
                                "label": {"id": f"{self.id}.label", "defaultMessage": self.id, "description": ""}}
+        if self.options:
+            out["options"] = [{"value": v, "label": {"id": f"{self.id}.{v}", "defaultMessage": v, "description": ""}}
+                              for v in self.options]
         if self.type == "ADDRESS":
             out["configuration"] = {"streetAddressForm": [{"id": i, "type": "TEXT"} for i in
                                                           self.street_address_ids]}
@@ -115,7 +119,8 @@ def load_country(path: Path | str = DEFAULT_COUNTRY) -> Country:
 
 def _field(spec: dict[str, Any]) -> FieldConfig:
     return FieldConfig(str(spec["id"]), str(spec["type"]), bool(spec.get("required", False)),
-                       tuple(spec.get("streetAddressForm", ())), bool(spec.get("secured", False)))
+                       tuple(spec.get("streetAddressForm", ())), bool(spec.get("secured", False)),
+                       tuple(spec.get("options", ())))
 
 
 # ------------------------------------------------------------------------------------------ validation

@@ -105,6 +105,9 @@ def test_config_lists_farajaland_forms_with_the_mosip_fields(api: Api) -> None:
         assert fields[f"{section}.nid"] == "ID"
         assert fields[f"{section}.verify-nid-http-fetch"] == "HTTP"
         assert fields[f"{section}.id-reader"] == "ID_READER"
+    relation = next(f for p in configs["birth"]["declaration"]["pages"] for f in p["fields"]
+                    if f["id"] == "informant.relation")
+    assert [o["value"] for o in relation["options"]][:3] == ["MOTHER", "FATHER", "OTHER"]
     death = {f["id"] for p in configs["death"]["declaration"]["pages"] for f in p["fields"]}
     assert "deceased.id-reader" in death and "deceased.verify-nid-http-fetch" not in death  # esignet: false
 
