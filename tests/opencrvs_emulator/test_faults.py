@@ -72,3 +72,20 @@ def test_latency_rule_delays_without_failing(crvs: OpenCrvsServer, api: Api) -> 
         assert api.search({"eventType": "birth"})["total"] == 0
     rules = api.http.get("/admin/faults").json()["rules"]
     assert rules[0]["hits"] == 2  # spent after two requests
+
+
+def test_concurrent_retries_of_one_notify_commit_once(crvs: OpenCrvsServer, api: Api) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    event = api.create()
+    body = {"transactionId": str(uuid.uuid4()), "declaration": BIRTH, "createdAtLocation": api.office}
+
+    def send(_: int) -> int:
+        with httpx.Client(base_url=crvs.base_url, timeout=10) as http:
+            return http.post(f"/events/events/{event['id']}/notify", json=body, headers=api.headers).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert set(pool.map(send, range(16))) == {200}
+    counts = crvs.counters()["by_key"]
+    assert counts["actions_notify_requested"] == {event["id"]: 1}
+    assert counts["actions_notify_accepted"] == {event["id"]: 1}
