@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -75,8 +76,6 @@ def test_latency_rule_delays_without_failing(crvs: OpenCrvsServer, api: Api) -> 
 
 
 def test_concurrent_retries_of_one_notify_commit_once(crvs: OpenCrvsServer, api: Api) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
     event = api.create()
     body = {"transactionId": str(uuid.uuid4()), "declaration": BIRTH, "createdAtLocation": api.office}
 
