@@ -43,14 +43,40 @@ from .faults import FaultInjector, FaultMiddleware
 from .forms import DEFAULT_COUNTRY, load_country
 from .registrar import Registrar
 
-MAX_BODY = 4 * 1024 * 1024
+GATEWAY_MAX_BODY = 52_428_800  # packages/gateway/src/server.ts payload.maxBytes (Hapi answers 413)
+EVENTS_MAX_BODY = 100_000  # trpc-to-openapi 3.2.0 getBody: co-body limit BODY_100_KB (maxBodySize unset)
+AUTH_MAX_BODY = 1_048_576  # Hapi's default payload.maxBytes on the auth service
 MAX_DEPTH = 64
 USER_ONLY_ACTIONS = ("declare", "register", "reject", "archive", "edit", "printCertificate", "custom", "assign",
                      "unassign", "validate")
 
 
 class PayloadTooLarge(Exception):
-    pass
+    """A body over a Hapi limit (the gateway's or the auth service's): Hapi's own 413."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+def _hapi_too_large(limit: int) -> Response:
+    return JSONResponse({"statusCode": 413, "error": "Request Entity Too Large",
+                         "message": f"Payload content length greater than maximum allowed: {limit}"}, status_code=413)
+
+
+async def _read_body(request: Request, hapi_limit: int, limit: int) -> bytes:
+    """The body; over Hapi's limit → PayloadTooLarge, over a lower ``limit`` → tRPC's PAYLOAD_TOO_LARGE."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > hapi_limit:
+        raise PayloadTooLarge(hapi_limit)
+    raw = b""
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > limit:
+            if limit >= hapi_limit:
+                raise PayloadTooLarge(hapi_limit)
+            raise TrpcError("PAYLOAD_TOO_LARGE", "Request body too large")
+    return raw
 
 
 def _depth(value: Any) -> int:
@@ -109,7 +135,10 @@ class Emulator:
     # ------------------------------------------------------------------------------------------ auth
     async def token(self, request: Request) -> Response:
         params = {k: v[0] for k, v in parse_qs(request.url.query).items()}
-        raw = await request.body()
+        try:
+            raw = await _read_body(request, AUTH_MAX_BODY, AUTH_MAX_BODY)
+        except PayloadTooLarge as exc:
+            return _hapi_too_large(exc.limit)
         if raw:
             ctype = request.headers.get("content-type", "")
             body: Any = None
@@ -145,11 +174,8 @@ class Emulator:
                 return JSONResponse(await handler(principal, request, body))
             except TrpcError as exc:
                 return rest_error(exc, path)
-            except PayloadTooLarge:
-                # the gateway's payload limit (Hapi 413; the gateway allows 50 MB, the emulator 4 MiB)
-                return JSONResponse({"statusCode": 413, "error": "Request Entity Too Large",
-                                     "message": f"Payload content length greater than maximum allowed: {MAX_BODY}"},
-                                    status_code=413)
+            except PayloadTooLarge as exc:
+                return _hapi_too_large(exc.limit)
 
         return endpoint
 
@@ -166,14 +192,12 @@ class Emulator:
         ctype = request.headers.get("content-type") or "application/json"
         if not ctype.startswith("application/json"):
             raise TrpcError("UNSUPPORTED_MEDIA_TYPE", f'Unsupported content-type "{ctype}')
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > MAX_BODY:
-            raise PayloadTooLarge
-        raw = b""
-        async for chunk in request.stream():
-            raw += chunk
-            if len(raw) > MAX_BODY:
-                raise PayloadTooLarge
+        if ctype != "application/json":
+            # trpc-to-openapi parses only an exact "application/json": with parameters (charset=…) the
+            # body is ignored and the procedure sees the path parameters alone
+            await _read_body(request, GATEWAY_MAX_BODY, GATEWAY_MAX_BODY)
+            return {}
+        raw = await _read_body(request, GATEWAY_MAX_BODY, EVENTS_MAX_BODY)
         if not raw.strip():
             return {}
         try:

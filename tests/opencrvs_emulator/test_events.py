@@ -196,7 +196,29 @@ def test_hostile_bodies_are_refused_cleanly(api: Api) -> None:
             f'"createdAtLocation": "{api.office}"}}')
     answer = api.http.post(f"/events/events/{event['id']}/notify", headers=api.headers, content=body.encode())
     assert answer.status_code == 400 and answer.json()["code"] == "PARSE_ERROR"
-    huge = b'{"transactionId": "' + b"a" * (5 * 1024 * 1024) + b'"}'
+    huge = b'{"transactionId": "' + b"a" * (60 * 1024 * 1024) + b'"}'
     answer = api.http.post(f"/events/events/{event['id']}/notify", headers=api.headers, content=huge)
-    assert answer.status_code == 413
+    assert answer.status_code == 413 and answer.json()["error"] == "Request Entity Too Large"  # the gateway
     assert api.notify(event["id"], BIRTH).status_code == 200  # the server is fine
+
+
+def test_the_events_service_takes_100_kb_of_body(api: Api) -> None:
+    # trpc-to-openapi 3.2.0 getBody: co-body's limit is 100 000 bytes unless maxBodySize is set (it is not)
+    event = api.create()
+    photo = "A" * 99_000  # e.g. a picture in the e-Signet userinfo
+    fits = api.notify(event["id"], {"informant.verify-nid-http-fetch": {"data": {"picture": photo[:90_000]}}})
+    assert fits.status_code == 200
+    other = api.create()
+    answer = api.notify(other["id"], {"informant.verify-nid-http-fetch": {"data": {"picture": photo + "A" * 2000}}})
+    assert answer.status_code == 413
+    assert answer.json()["message"] == "Request body too large" and answer.json()["code"] == "PAYLOAD_TOO_LARGE"
+
+
+def test_a_charset_parameter_makes_the_body_ignored(api: Api) -> None:
+    # trpc-to-openapi accepts "application/json; charset=utf-8" but parses only an exact "application/json"
+    event = api.create()
+    body = json.dumps({"transactionId": str(uuid.uuid4()), "declaration": BIRTH, "createdAtLocation": api.office})
+    answer = api.http.post(f"/events/events/{event['id']}/notify", content=body.encode(),
+                           headers={**api.headers, "Content-Type": "application/json; charset=utf-8"})
+    assert answer.status_code == 400 and answer.json()["message"] == "Input validation failed"
+    assert answer.json()["issues"][0]["path"] == ["transactionId"]
