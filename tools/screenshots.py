@@ -2,7 +2,8 @@
 
 Builds a throw-away device with demo records in several states, then captures in English and
 French: the main window, a birth declaration form, the QR scan dialog (reading the QR fixture
-video) and the supervisor review of a failed verification."""
+video), the supervisor review of a failed verification and the e-Signet login on a laptop without
+a browser (1366×768)."""
 
 from __future__ import annotations
 
@@ -64,8 +65,58 @@ def populate(records, agent, registrar) -> dict[str, str]:
     return ids
 
 
+class _WaitingLogin:
+    """e-Signet as the screenshot shows it: the demo country's real authorization URL (built by the
+    protocol client, no network), then a login that waits until it is cancelled."""
+
+    def __init__(self, country, language: str) -> None:
+        self.country, self.language = country, language
+
+    def availability(self) -> tuple[bool, None]:
+        return True, None
+
+    def login(self, record_id, section, *, open_url, cancel, progress=None):
+        from app.identity.esignet_api import ESignetOutcome, ESignetState, ESignetStep
+        from app.identity.esignet_login import relying_party
+        from app.identity.esignet_loopback import loopback_redirect_uris
+        from app.mosip.esignet import ESignetClient, ProviderMetadata
+
+        config = self.country.config.identity.esignet
+        issuer = config.issuer.rstrip("/")
+        meta = ProviderMetadata(issuer=issuer, authorization_endpoint=f"{issuer}/authorize",
+                                token_endpoint=f"{issuer}/v1/esignet/oauth/v2/token",
+                                userinfo_endpoint=f"{issuer}/v1/esignet/oidc/userinfo",
+                                jwks_uri=f"{issuer}/.well-known/jwks.json", iss_parameter_supported=True,
+                                assertion_algs=(), raw={})
+        client = ESignetClient(relying_party(self.country, config, None))
+        request = client.authorization_request(meta, loopback_redirect_uris(config.redirect_ports)[0],
+                                               ui_locales=[self.language])
+        if progress is not None:
+            progress(ESignetStep.WAITING, config.timeout_seconds - 17)   # a little while into the wait
+        open_url(request.url)
+        cancel.wait(60)
+        return ESignetOutcome(ESignetState.FAILED, message="The login was cancelled; nothing was changed.",
+                              code="esignet.cancelled")
+
+
+def _over(window, dialog):
+    """The window with the dialog drawn centred on it (offscreen, a dialog is its own picture)."""
+    from PySide6.QtGui import QColor, QPainter
+
+    picture = window.grab()
+    painter = QPainter(picture)
+    painter.fillRect(picture.rect(), QColor(0, 0, 0, 60))
+    front = dialog.grab()
+    x, y = (picture.width() - front.width()) // 2, (picture.height() - front.height()) // 2
+    painter.fillRect(x - 1, y - 1, front.width() + 2, front.height() + 2, QColor("#607d8b"))
+    painter.drawPixmap(x, y, front)
+    painter.end()
+    return picture
+
+
 def capture(language: str, out: Path) -> list[Path]:
     from PySide6.QtCore import QCoreApplication, QElapsedTimer
+    from PySide6.QtGui import QPixmap
     from PySide6.QtWidgets import QApplication
 
     from app.device import Device
@@ -73,6 +124,7 @@ def capture(language: str, out: Path) -> list[Path]:
     from app.sync_status import SyncStatusHub
     from ui import i18n
     from ui.app import application, build_context
+    from ui.esignet_dialog import ESignetLoginDialog
     from ui.main_window import MainWindow
     from ui.operations import wait_idle
     from ui.qr_dialog import QrScanDialog
@@ -113,7 +165,7 @@ def capture(language: str, out: Path) -> list[Path]:
 
     def save(widget, name: str) -> None:
         path = out / f"{name}_{language}.png"
-        widget.grab().save(str(path))
+        (widget if isinstance(widget, QPixmap) else widget.grab()).save(str(path))
         shots.append(path)
 
     # 1. main window: a registrar on "Ready to register", a verified record open
@@ -156,6 +208,24 @@ def capture(language: str, out: Path) -> list[Path]:
     window.view.buttons["retry"].click()
     settle()
     save(window, "supervisor_review")
+    window.close()
+
+    # 5. e-Signet on a laptop without a browser: the link to copy, its QR code, the countdown
+    window = window_for(agent)
+    window.resize(1366, 768)
+    window.new_declaration("birth")
+    settle(lambda: window.form is not None)
+    dialog = ESignetLoginDialog(_WaitingLogin(device.country, language), "demo", "mother",
+                                open_browser=lambda url: False, parent=window)
+    dialog.open()
+    dialog.start()
+    settle(lambda: dialog.url is not None and dialog.step is not None)
+    settle(ms=300)
+    save(_over(window, dialog), "esignet_fallback")
+    dialog.cancel()
+    settle(lambda: dialog.outcome is not None)
+    window.form.debounce.stop()
+    window.close_page()
     window.close()
 
     wait_idle()

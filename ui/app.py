@@ -25,7 +25,7 @@ from app.device import (
     resources_dir,
 )
 from app.errors import CrvsError
-from app.identity.esignet_api import ESignetLogin, ESignetOutcome
+from app.identity.esignet_api import ESignetLogin, ESignetOutcome, ProgressCallback
 from app.records import Actor
 from app.store.models import User
 from app.sync_status import SyncStatusHub
@@ -174,8 +174,8 @@ class LazyESignetLogin:
         return self.service().availability()
 
     def login(self, record_id: str, section: str, *, open_url: Callable[[str], None],
-              cancel: threading.Event) -> ESignetOutcome:
-        return self.service().login(record_id, section, open_url=open_url, cancel=cancel)
+              cancel: threading.Event, progress: ProgressCallback | None = None) -> ESignetOutcome:
+        return self.service().login(record_id, section, open_url=open_url, cancel=cancel, progress=progress)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.service(), name)

@@ -4,11 +4,9 @@ type by hand (checked against MOSIP once online — which does not authenticate 
 from __future__ import annotations
 
 import logging
-import threading
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.config.models import Section
@@ -18,18 +16,23 @@ from app.vocabulary import VerificationState
 from ui.context import AppContext
 from ui.errors import code_text
 from ui.operations import run_read
-from ui.qt_compat import emit, emitter
+from ui.qt_compat import emit
 from ui.widgets import Pill
 
 if TYPE_CHECKING:
+    from ui.esignet_dialog import ESignetLoginDialog
     from ui.form import DeclarationForm
 
 log = logging.getLogger(__name__)
 AVAILABILITY_POLL_MS = 15_000
 
 
-class _UrlBridge(QObject):
-    open_url = Signal(str)
+def sentence(text: str) -> str:
+    """``text`` as one sentence: a capital first, a full stop last (never two)."""
+    text = text.strip()
+    if text and text[-1] not in ".!?…":
+        text += "."
+    return text[:1].upper() + text[1:]
 
 
 class ESignetButton(QWidget):
@@ -44,7 +47,7 @@ class ESignetButton(QWidget):
         self.section = section
         self.state = ESignetState.IDLE
         self.reason: str | None = None
-        self._cancel: threading.Event | None = None
+        self.dialog: ESignetLoginDialog | None = None
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.button = QPushButton(self.tr("Authenticate with e-Signet"), self)
@@ -58,8 +61,6 @@ class ESignetButton(QWidget):
         layout.addWidget(self.button)
         layout.addWidget(self.cancel_button)
         layout.addWidget(self.note, 1)
-        self._bridge = _UrlBridge()
-        self._bridge.open_url.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
         self.poll = QTimer(self)
         self.poll.setInterval(AVAILABILITY_POLL_MS)
         self.poll.timeout.connect(self.check_availability)
@@ -103,7 +104,7 @@ class ESignetButton(QWidget):
         if state is ESignetState.LOADING:
             self.button.setEnabled(False)
             self.button.setText(self.tr("Waiting for e-Signet…"))
-            self.note.setText(self.tr("Complete the login in the browser window."))
+            self.note.setText(self.tr("Login in progress in the e-Signet window."))
         elif state is ESignetState.AUTHENTICATED:
             self.button.setEnabled(False)
             self.button.setText(self.tr("Authenticated with e-Signet"))
@@ -115,8 +116,8 @@ class ESignetButton(QWidget):
         elif state is ESignetState.FAILED:
             self.button.setEnabled(True)
             self.button.setText(self.tr("Try e-Signet again"))
-            self.note.setText(self.tr("e-Signet login did not complete: %1. Everything typed is kept.")
-                              .replace("%1", (message or self.tr("unknown error")).rstrip(".")))
+            self.note.setText(self.tr("%1 Everything typed is kept.").replace("%1", sentence(
+                message or self.tr("The e-Signet login did not complete."))))
         else:
             self.button.setEnabled(True)
             self.button.setText(self.tr("Authenticate with e-Signet"))
@@ -124,26 +125,25 @@ class ESignetButton(QWidget):
         self.button.setToolTip(self.note.text())
 
     def start(self, record_id: str) -> None:
+        from ui.esignet_dialog import ESignetLoginDialog
+
         esignet = self.ctx.esignet
         if esignet is None:
             return
         self.set_state(ESignetState.LOADING)
-        cancel = threading.Event()
-        self._cancel = cancel
-        bridge, section = self._bridge, self.section
-
-        def work() -> ESignetOutcome:
-            return esignet.login(record_id, section, open_url=emitter(bridge.open_url), cancel=cancel)
-
-        run_read(self, work, self._finished,
-                 lambda exc: self._finished(ESignetOutcome(ESignetState.FAILED, message=type(exc).__name__)))
+        self.dialog = ESignetLoginDialog(esignet, record_id, self.section, parent=self.window())
+        self.dialog.login_finished.connect(self._finished)
+        self.dialog.open()
+        self.dialog.start()
 
     def cancel(self) -> None:
-        if self._cancel is not None:
-            self._cancel.set()
+        if self.dialog is not None:
+            self.dialog.cancel()
 
     def _finished(self, outcome: ESignetOutcome) -> None:
-        self._cancel = None
+        if self.dialog is not None:
+            self.dialog.deleteLater()
+            self.dialog = None
         if outcome.state is ESignetState.AUTHENTICATED:
             self.set_state(ESignetState.AUTHENTICATED)
         elif outcome.state is ESignetState.OFFLINE:

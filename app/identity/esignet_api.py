@@ -13,6 +13,17 @@ from enum import StrEnum
 from typing import Protocol
 
 
+class ESignetStep(StrEnum):
+    """Where a login in progress stands, for the person waiting in front of the screen."""
+
+    WAITING = "waiting"          # the authorization link is out: waiting for the browser's redirect
+    VERIFYING = "verifying"      # the redirect arrived: token and userinfo requests, checks
+
+
+# (step, seconds left before the login gives up); called on the login's thread
+ProgressCallback = Callable[[ESignetStep, float], None]
+
+
 class ESignetState(StrEnum):
     IDLE = "idle"
     LOADING = "loading"
@@ -36,6 +47,8 @@ class ESignetLogin(Protocol):
         """(True, None) when e-Signet answers; else (False, why) — cheap, safe to poll."""
 
     def login(self, record_id: str, section: str, *, open_url: Callable[[str], None],
-              cancel: threading.Event) -> ESignetOutcome:
-        """Blocking: open the browser at the authorize URL, wait for the redirect, verify, map,
-        store the PSUT on the record (status `authenticated`). Never raises for expected failures."""
+              cancel: threading.Event, progress: ProgressCallback | None = None) -> ESignetOutcome:
+        """Blocking: hand the authorize URL to ``open_url`` (a browser, or the person), wait for
+        the redirect, verify, map, store the PSUT on the record (status `authenticated`); report
+        each `ESignetStep` to ``progress``. ``cancel`` stops it at any point with nothing written.
+        Never raises for expected failures."""

@@ -21,12 +21,13 @@ from typing import Any
 from app.config.loader import LoadedCountry
 from app.config.models import ESignetConfig, SecretRef
 from app.errors import ConfigurationFault
-from app.identity.esignet_api import ESignetOutcome, ESignetState
+from app.identity.esignet_api import ESignetOutcome, ESignetState, ESignetStep, ProgressCallback
 from app.identity.esignet_loopback import LoopbackListener
 from app.identity.mapping import identity_to_fields
 from app.identity.model import Identity, LocalizedName, normalise_gender, parse_date
 from app.mosip.esignet import (
     Authentication,
+    ESignetCancelled,
     ESignetClient,
     ESignetConfigurationError,
     ESignetError,
@@ -201,11 +202,12 @@ def relying_party(country: LoadedCountry, config: ESignetConfig, db: Database | 
 
 def browser_login(client: ESignetClient, *, open_url: Callable[[str], object],
                   cancel: threading.Event | None = None, ui_locales: Sequence[str] = (),
-                  page_language: str = "en") -> Authentication:
-    """Blocking, within the relying party's timeout: listen on loopback, open the system browser at
-    the authorization URL, wait for the redirect, then let the protocol client verify it."""
+                  page_language: str = "en", progress: ProgressCallback | None = None) -> Authentication:
+    """Blocking, within the relying party's timeout: listen on loopback, hand the authorization URL
+    to ``open_url`` (the system browser, or the person who opens it elsewhere), wait for the
+    redirect, then let the protocol client verify it. ``cancel`` stops every step."""
     deadline = time.monotonic() + client.rp.timeout_seconds
-    meta = client.discover(timeout=time_left(deadline, 10.0))
+    meta = client.discover(timeout=time_left(deadline, 10.0), cancel=cancel)
     try:
         listener = LoopbackListener(ports=client.rp.redirect_ports, language=page_language)
     except OSError as exc:
@@ -213,6 +215,10 @@ def browser_login(client: ESignetClient, *, open_url: Callable[[str], object],
                                         f"({exc.strerror})", code="esignet.loopback_unavailable") from None
     with listener:
         request = client.authorization_request(meta, listener.redirect_uri, ui_locales=ui_locales)
+        if cancel is not None and cancel.is_set():      # never open a browser for a cancelled login
+            raise ESignetCancelled("The login was cancelled; nothing was changed.")
+        if progress is not None:
+            progress(ESignetStep.WAITING, time_left(deadline))
         try:
             open_url(request.url)
         except Exception as exc:  # a browser launcher can fail in many ways
@@ -220,6 +226,8 @@ def browser_login(client: ESignetClient, *, open_url: Callable[[str], object],
                                             code="esignet.browser_unavailable") from None
         log.debug("e-Signet authorization started; waiting for the redirect")
         params = listener.wait(deadline, cancel)
+    if progress is not None:
+        progress(ESignetStep.VERIFYING, time_left(deadline))
     return client.complete(meta, request, params, deadline=deadline, cancel=cancel)
 
 
@@ -269,7 +277,7 @@ class ESignetLoginService:
         return True, None
 
     def login(self, record_id: str, section: str, *, open_url: Callable[[str], None],
-              cancel: threading.Event) -> ESignetOutcome:
+              cancel: threading.Event, progress: ProgressCallback | None = None) -> ESignetOutcome:
         try:
             event = self._check_target(record_id, section)
         except (RecordNotFound, WorkflowError) as exc:
@@ -277,7 +285,7 @@ class ESignetLoginService:
         try:
             client = self.client()
             result = browser_login(client, open_url=open_url, cancel=cancel, ui_locales=[self.language],
-                                   page_language=self.language)
+                                   page_language=self.language, progress=progress)
         except ESignetUnavailable as exc:
             log.info("e-Signet login (record %s, section %s): offline", record_id, section)
             return ESignetOutcome(ESignetState.OFFLINE, message=f"{exc.message}. Enter the details by hand "
@@ -288,6 +296,9 @@ class ESignetLoginService:
                 message = f"{message[:1].upper()}{message[1:]}; nothing was changed."
             return self._failed(record_id, section, exc.reason, message, exc.code, exc.params)
 
+        if cancel.is_set():    # cancelled while the last answer was checked: write nothing
+            exc = ESignetCancelled("The login was cancelled; nothing was changed.")
+            return self._failed(record_id, section, exc.reason, exc.message, exc.code, exc.params)
         identity = identity_from_claims(result.claims, self.country.config.mosip_languages)
         try:
             fields = identity_to_fields(self.country, event, section, identity)

@@ -162,7 +162,8 @@ class LoopbackListener:
             if cancel is not None and cancel.is_set():
                 raise ESignetCancelled("The login was cancelled; nothing was changed.")
             if time.monotonic() >= deadline:
-                raise ESignetTimeout("The e-Signet login took too long and was stopped; nothing was changed.")
+                raise ESignetTimeout("The e-Signet login took too long and was stopped; nothing was changed.",
+                                     code="esignet.login_timeout")
         with self._lock:
             if self._malformed or self._result is None:
                 raise ESignetVerificationError("The answer from e-Signet was malformed; nothing was changed.")

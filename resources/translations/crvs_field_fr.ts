@@ -308,8 +308,12 @@
         <translation>En attente de e-Signet…</translation>
     </message>
     <message>
-        <source>Complete the login in the browser window.</source>
-        <translation>Terminez la connexion dans la fenêtre du navigateur.</translation>
+        <source>%1 Everything typed is kept.</source>
+        <translation>%1 Tout ce qui a été saisi est conservé.</translation>
+    </message>
+    <message>
+        <source>The e-Signet login did not complete.</source>
+        <translation>La connexion e-Signet n&apos;a pas abouti.</translation>
     </message>
     <message>
         <source>Authenticated with e-Signet</source>
@@ -328,20 +332,107 @@
         <translation>l&apos;appareil est hors ligne</translation>
     </message>
     <message>
+        <source>Login in progress in the e-Signet window.</source>
+        <translation>Connexion en cours dans la fenêtre e-Signet.</translation>
+    </message>
+    <message>
         <source>Try e-Signet again</source>
         <translation>Réessayer e-Signet</translation>
     </message>
     <message>
-        <source>e-Signet login did not complete: %1. Everything typed is kept.</source>
-        <translation>La connexion e-Signet n&apos;a pas abouti&#xa0;: %1. Tout ce qui a été saisi est conservé.</translation>
-    </message>
-    <message>
-        <source>unknown error</source>
-        <translation>erreur inconnue</translation>
-    </message>
-    <message>
         <source>Preferred: confirms the person&apos;s identity now.</source>
         <translation>Recommandé&#xa0;: confirme l&apos;identité de la personne dès maintenant.</translation>
+    </message>
+</context>
+<context>
+    <name>ESignetLoginDialog</name>
+    <message>
+        <source>e-Signet login</source>
+        <translation>Connexion e-Signet</translation>
+    </message>
+    <message>
+        <source>QR code of the login link</source>
+        <translation>Code QR du lien de connexion</translation>
+    </message>
+    <message>
+        <source>Login link:</source>
+        <translation>Lien de connexion&#xa0;:</translation>
+    </message>
+    <message>
+        <source>Copy link</source>
+        <translation>Copier le lien</translation>
+    </message>
+    <message>
+        <source>Finished on a phone? Its browser then stops on a page that does not open. Copy that page&apos;s address and paste it here:</source>
+        <translation>Terminé sur un téléphone&#xa0;? Son navigateur s&apos;arrête alors sur une page qui ne s&apos;ouvre pas. Copiez l&apos;adresse de cette page et collez-la ici&#xa0;:</translation>
+    </message>
+    <message>
+        <source>Use this address</source>
+        <translation>Utiliser cette adresse</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Annuler</translation>
+    </message>
+    <message>
+        <source>Connecting to e-Signet…</source>
+        <translation>Connexion à e-Signet…</translation>
+    </message>
+    <message>
+        <source>Stopping the login…</source>
+        <translation>Arrêt de la connexion…</translation>
+    </message>
+    <message>
+        <source>Nothing is written.</source>
+        <translation>Rien n&apos;est enregistré.</translation>
+    </message>
+    <message>
+        <source>Complete the login in your browser</source>
+        <translation>Terminez la connexion dans votre navigateur</translation>
+    </message>
+    <message>
+        <source>The e-Signet page is open in your web browser. This window closes by itself once the login is done.</source>
+        <translation>La page e-Signet est ouverte dans votre navigateur web. Cette fenêtre se fermera d&apos;elle-même une fois la connexion terminée.</translation>
+    </message>
+    <message>
+        <source>No browser found on this computer</source>
+        <translation>Aucun navigateur trouvé sur cet ordinateur</translation>
+    </message>
+    <message>
+        <source>Open the link below in a web browser on this computer (Copy link), or scan the code with a phone to complete the login there.</source>
+        <translation>Ouvrez le lien ci-dessous dans un navigateur web de cet ordinateur (Copier le lien), ou scannez le code avec un téléphone pour y terminer la connexion.</translation>
+    </message>
+    <message>
+        <source>Checking e-Signet&apos;s answer…</source>
+        <translation>Vérification de la réponse d&apos;e-Signet…</translation>
+    </message>
+    <message>
+        <source>The person completed the login; their data is being checked.</source>
+        <translation>La personne a terminé la connexion&#xa0;; ses données sont en cours de vérification.</translation>
+    </message>
+    <message>
+        <source>Time left: %1</source>
+        <translation>Temps restant&#xa0;: %1</translation>
+    </message>
+    <message>
+        <source>Copied.</source>
+        <translation>Copié.</translation>
+    </message>
+    <message>
+        <source>This is not the address e-Signet sent back for this login. It starts with %1</source>
+        <translation>Ce n&apos;est pas l&apos;adresse renvoyée par e-Signet pour cette connexion. Elle commence par %1</translation>
+    </message>
+    <message>
+        <source>Passing the answer on…</source>
+        <translation>Transmission de la réponse…</translation>
+    </message>
+    <message>
+        <source>e-Signet did not complete the login on that device.</source>
+        <translation>e-Signet n&apos;a pas terminé la connexion sur cet appareil.</translation>
+    </message>
+    <message>
+        <source>This login is no longer waiting for an answer.</source>
+        <translation>Cette connexion n&apos;attend plus de réponse.</translation>
     </message>
 </context>
 <context>

@@ -136,14 +136,17 @@ class Browser:
     ``action``: ``accept`` (log in with the OTP, give consent), ``cancel_login`` (cancel on the
     login page), ``cancel_consent`` (refuse consent), ``wrong_otp`` (type a wrong OTP, then stop),
     ``nothing`` (the person never finishes). The final redirect is followed to the loopback
-    listener, as a browser would.
+    listener, as a browser would; with ``follow=False`` (a phone, which cannot reach this
+    computer's loopback) it is only kept in ``location``.
     """
 
-    def __init__(self, individual_id: str = "", action: str = "accept", otp: str = OTP):
+    def __init__(self, individual_id: str = "", action: str = "accept", otp: str = OTP, *, follow: bool = True):
         self.individual_id = individual_id
         self.action = action
         self.otp = otp
+        self.follow = follow
         self.urls: list[str] = []
+        self.location: str | None = None
         self.callback: httpx.Response | None = None
         self.error: BaseException | None = None
         self._thread: threading.Thread | None = None
@@ -183,7 +186,9 @@ class Browser:
                     page = http.post("/authorize/consent", data={"transaction_id": tid.group(1), "action": consent})
                 assert page.status_code == 302, page.text
                 location = page.headers["location"]
-            self.callback = http.get(location)
+            self.location = location
+            if self.follow:
+                self.callback = http.get(location)
 
     def join(self) -> None:
         if self._thread is not None:

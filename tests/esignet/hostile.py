@@ -71,6 +71,7 @@ class HostileProvider:
     def reset(self, defect: str | None = None) -> None:
         self.defect = defect
         self.token_started = threading.Event()
+        self.jwks_started = threading.Event()
         self.jwks_fetches = 0
         self.sessions: dict[str, dict[str, str]] = {}
         self.tokens: dict[str, str] = {}
@@ -108,6 +109,9 @@ class HostileProvider:
 
     async def jwks(self, request: Request) -> Response:
         self.jwks_fetches += 1
+        self.jwks_started.set()
+        if self.defect == "jwks_hang":             # the keys come long after any login would have given up
+            await asyncio.sleep(30)
         keys = [self.signing.as_dict(private=False), self.kyc.as_dict(private=False)]
         if self.defect == "kid_rotation" and self.jwks_fetches >= 2:
             keys.append(self.rotated.as_dict(private=False))

@@ -251,9 +251,9 @@ def test_nothing_personal_is_logged(country, records, draft, jane, caplog, monke
         secrets_seen.extend([tokens["access_token"], tokens["id_token"]])
         return tokens
 
-    def keep_jwts(self: ESignetClient, meta: Any, token: str, *args: Any) -> Any:
+    def keep_jwts(self: ESignetClient, meta: Any, token: str, *args: Any, **kwargs: Any) -> Any:
         secrets_seen.append(token)
-        return verify(self, meta, token, *args)
+        return verify(self, meta, token, *args, **kwargs)
 
     monkeypatch.setattr(ESignetClient, "exchange_code", keep_tokens)
     monkeypatch.setattr(ESignetClient, "_verify_jws", keep_jwts)
@@ -294,9 +294,9 @@ def test_the_verified_userinfo_jwt_is_kept_for_rules_and_never_logged(farajaland
     verified: list[tuple[str, str]] = []
     verify = ESignetClient._verify_jws
 
-    def keep(self: ESignetClient, meta: Any, token: str, timeout: float, what: str) -> Any:
+    def keep(self: ESignetClient, meta: Any, token: str, timeout: float, what: str, **kwargs: Any) -> Any:
         verified.append((what, token))
-        return verify(self, meta, token, timeout, what)
+        return verify(self, meta, token, timeout, what, **kwargs)
 
     monkeypatch.setattr(ESignetClient, "_verify_jws", keep)
     caplog.set_level(logging.DEBUG)

@@ -147,7 +147,8 @@ class FakeESignet:
     def availability(self) -> tuple[bool, str | None]:
         return (True, None) if self.online else (False, "discovery: ReadError")
 
-    def login(self, record_id: str, section: str, *, open_url: Any, cancel: threading.Event) -> ESignetOutcome:
+    def login(self, record_id: str, section: str, *, open_url: Any, cancel: threading.Event,
+              progress: Any = None) -> ESignetOutcome:
         self.calls.append((record_id, section))
         open_url("about:blank")
         while not (self.release.wait(0.02) or cancel.is_set()):
@@ -188,7 +189,7 @@ def test_esignet_is_disabled_offline_and_a_failed_login_keeps_what_was_typed(
     assert not button.button.isEnabled() and button.cancel_button.isVisible()
     esignet.release.set()
     qtbot.waitUntil(lambda: button.state is ESignetState.FAILED, timeout=10_000)
-    assert "the login timed out" in button.note.text() and "Everything typed is kept" in button.note.text()
+    assert button.note.text().startswith("The login timed out. ") and "Everything typed is kept" in button.note.text()
     assert button.button.isEnabled()
     assert {fid: form.editors[fid].value() for fid in typed} == typed
     qtbot.waitUntil(lambda: not form.busy, timeout=10_000)

@@ -108,15 +108,17 @@ class ESignetClient:
         self.transport.close()
 
     # -------------------------------------------------------------------- discovery
-    def discover(self, *, timeout: float = 10.0, refresh: bool = False) -> ProviderMetadata:
-        """The provider's metadata (cached for an hour); raises ESignetUnavailable when unreachable."""
+    def discover(self, *, timeout: float = 10.0, refresh: bool = False,
+                 cancel: threading.Event | None = None) -> ProviderMetadata:
+        """The provider's metadata (cached for an hour); raises ESignetUnavailable when unreachable
+        and ESignetCancelled when ``cancel`` is set while it is fetched."""
         now = time.monotonic()
         with self._lock:
             cached = self._metadata
         if cached is not None and not refresh and now - cached[0] < DISCOVERY_TTL_SECONDS:
             return cached[1]
         url = self.rp.issuer.rstrip("/") + "/.well-known/openid-configuration"
-        doc = self.transport.get_json(url, MAX_METADATA_BYTES, timeout, "discovery")
+        doc = self.transport.get_json(url, MAX_METADATA_BYTES, timeout, "discovery", cancel)
         issuer = doc.get("issuer")
         if not isinstance(issuer, str) or not same_issuer(issuer, self.rp.issuer):
             raise ESignetVerificationError("e-Signet's discovery document names another issuer; "
@@ -234,16 +236,17 @@ class ESignetClient:
         log.debug("e-Signet token request answered")
         return token
 
-    def _verify_jws(self, meta: ProviderMetadata, token: str, timeout: float, what: str) -> tuple[dict, dict]:
+    def _verify_jws(self, meta: ProviderMetadata, token: str, timeout: float, what: str,
+                    cancel: threading.Event | None = None) -> tuple[dict, dict]:
         """Signature check of a compact JWS against e-Signet's JWKS → (header, claims)."""
-        return self.keys.verify_jws(meta.jwks_uri, token, timeout, what)
+        return self.keys.verify_jws(meta.jwks_uri, token, timeout, what, cancel)
 
-    def verify_id_token(self, meta: ProviderMetadata, id_token: str, *, nonce: str,
-                        access_token: str | None, timeout: float = 10.0) -> dict[str, Any]:
+    def verify_id_token(self, meta: ProviderMetadata, id_token: str, *, nonce: str, access_token: str | None,
+                        timeout: float = 10.0, cancel: threading.Event | None = None) -> dict[str, Any]:
         """OIDC Core §3.1.3.7: signature (JWKS by kid, allow-listed alg), iss, aud, exp, iat, nonce, at_hash."""
         if id_token.count(".") == 4:
             raise ESignetVerificationError("encrypted id_tokens are not supported")
-        header, claims = self._verify_jws(meta, id_token, timeout, "id_token")
+        header, claims = self._verify_jws(meta, id_token, timeout, "id_token", cancel=cancel)
         check_id_token_claims(header, claims, issuer=meta.issuer, client_id=self.rp.client_id, nonce=nonce,
                               access_token=access_token, now=int(self.clock()), leeway=self.leeway)
         return claims
@@ -282,7 +285,7 @@ class ESignetClient:
             raise ESignetVerificationError("e-Signet sent the person's data unencrypted although this device "
                                            "requires encryption; it was not used",
                                            code="esignet.userinfo_not_encrypted")
-        _, claims = self._verify_jws(meta, text, timeout, "userinfo")
+        _, claims = self._verify_jws(meta, text, timeout, "userinfo", cancel=cancel)
         check_userinfo_claims(claims, subject=subject, issuer=meta.issuer, client_id=self.rp.client_id,
                               now=self.clock(), leeway=self.leeway)
         return text, claims
@@ -300,7 +303,8 @@ class ESignetClient:
         code = self.check_redirect(meta, request, params)
         tokens = self.exchange_code(meta, request, code, time_left(deadline), cancel)
         id_claims = self.verify_id_token(meta, tokens["id_token"], nonce=request.nonce,
-                                         access_token=tokens["access_token"], timeout=time_left(deadline))
+                                         access_token=tokens["access_token"], timeout=time_left(deadline),
+                                         cancel=cancel)
         acr = self.check_acr(id_claims)
         userinfo_jwt, claims = self.fetch_userinfo_jwt(meta, tokens["access_token"], subject=id_claims["sub"],
                                                        timeout=time_left(deadline), cancel=cancel)

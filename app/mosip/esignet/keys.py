@@ -88,9 +88,10 @@ class ProviderKeys:
         self._lock = threading.Lock()
         self._cache: tuple[float, dict[str, ProviderKey], list[ProviderKey]] | None = None
 
-    def _load(self, jwks_uri: str, timeout: float) -> tuple[dict[str, ProviderKey], list[ProviderKey]]:
+    def _load(self, jwks_uri: str, timeout: float, cancel: threading.Event | None
+              ) -> tuple[dict[str, ProviderKey], list[ProviderKey]]:
         try:
-            doc = self.transport.get_json(jwks_uri, MAX_METADATA_BYTES, timeout, "JWKS")
+            doc = self.transport.get_json(jwks_uri, MAX_METADATA_BYTES, timeout, "JWKS", cancel)
         except ESignetUnavailable as exc:
             raise ESignetVerificationError(f"e-Signet's signing keys could not be fetched: {exc}") from None
         by_kid: dict[str, ProviderKey] = {}
@@ -116,13 +117,15 @@ class ProviderKeys:
         log.debug("e-Signet JWKS loaded (%d keys)", len(by_kid) + len(unnamed))
         return by_kid, unnamed
 
-    def key_for(self, jwks_uri: str, kid: object, alg: str, timeout: float, what: str) -> ProviderKey:
-        """The provider key for ``kid``; the JWKS is fetched again once when the kid is unknown."""
+    def key_for(self, jwks_uri: str, kid: object, alg: str, timeout: float, what: str,
+                cancel: threading.Event | None = None) -> ProviderKey:
+        """The provider key for ``kid``; the JWKS is fetched again once when the kid is unknown.
+        ``cancel`` cuts a fetch in flight."""
         with self._lock:
             cached = self._cache
         fresh = cached is None or time.monotonic() - cached[0] >= JWKS_TTL_SECONDS
         if fresh:
-            by_kid, unnamed = self._load(jwks_uri, timeout)
+            by_kid, unnamed = self._load(jwks_uri, timeout, cancel)
         else:
             assert cached is not None
             by_kid, unnamed = cached[1], cached[2]
@@ -143,13 +146,13 @@ class ProviderKeys:
                 return key
             if attempt == 0 and not fresh:
                 log.debug("e-Signet key id not in the cached JWKS: fetching it again")
-                by_kid, unnamed = self._load(jwks_uri, timeout)
+                by_kid, unnamed = self._load(jwks_uri, timeout, cancel)
             else:
                 break
         raise ESignetVerificationError(f"the {what} is signed with a key e-Signet does not publish")
 
-    def verify_jws(self, jwks_uri: str, token: str, timeout: float, what: str
-                   ) -> tuple[dict[str, Any], dict[str, Any]]:
+    def verify_jws(self, jwks_uri: str, token: str, timeout: float, what: str,
+                   cancel: threading.Event | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
         """Signature check of a compact JWS against the JWKS → (header, claims)."""
         if token.count(".") != 2:
             raise ESignetVerificationError(f"the {what} is not a signed JWT")
@@ -163,7 +166,7 @@ class ProviderKeys:
                 f"the {what} uses a forbidden signature algorithm ({safe_text(alg, 12) or 'none'})")
         if header.get("crit"):
             raise ESignetVerificationError(f"the {what} has critical header parameters we do not know")
-        key = self.key_for(jwks_uri, header.get("kid"), str(alg), timeout, what)
+        key = self.key_for(jwks_uri, header.get("kid"), str(alg), timeout, what, cancel)
         try:
             decoded = jwt.decode(token, key, algorithms=[str(alg)])
         except BadSignatureError:
