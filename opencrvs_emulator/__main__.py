@@ -33,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the country configuration's answer to a NOTIFY (200 / 400 / 202 / 500)")
     p.add_argument("--accept-after", type=float, default=None,
                    help="with --hook async: accept the Requested action this many seconds later")
+    p.add_argument("--country-config-url", default=None, metavar="URL",
+                   help="ask this country configuration (POST URL/trigger/events/{type}/actions/{action})")
     p.add_argument("--fault", action="append", default=[], metavar="SPEC",
                    help="e.g. '5xx=0.2,seed=1', 'lost_reply=1,path=/events/events/notify,times=1'")
     p.add_argument("--country", type=Path, default=DEFAULT_COUNTRY, help="forms and locations (JSON)")
@@ -46,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)
     try:
         faults = [FaultRule.parse(spec) for spec in args.fault]
-        emulator = Emulator(args.country, hook=Hook(mode=args.hook, accept_after=args.accept_after),
+        emulator = Emulator(args.country, hook=Hook(mode=args.hook, accept_after=args.accept_after,
+                                                    url=args.country_config_url),
                             token_seconds=args.token_seconds)
         sock = bind_socket(args.host, args.port)
     except (ValueError, OSError, KeyError) as exc:

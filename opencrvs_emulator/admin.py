@@ -7,7 +7,7 @@
 | ``GET /admin/counters`` | events created per type, actions per kind and status (totals and per event) |
 | ``GET /admin/clients``, ``POST /admin/clients`` | integrations: ``{name, scopes[], client_id?, secret?}`` |
 | ``POST /admin/clients/{id}/status`` | ``{"status": "active" or "disabled"}`` |
-| ``GET/POST /admin/hook`` | ``{"mode": "accept" or "reject" or "async" or "fail", "accept_after": seconds or null}`` |
+| ``GET/POST /admin/hook`` | ``{"mode": accept/reject/async/fail, "accept_after": s or null, "url": … or null}`` |
 | ``GET /admin/pending`` | Requested actions the country configuration has not answered |
 | ``POST /admin/events/{id}/confirm`` | ``{"action_id"?, "accept": true, "declaration"?}``: the country's later answer |
 | ``POST /admin/events/{id}/register`` | ``{"registration_number"?, "nid"?, "pending"?: bool, "declaration"?}`` |
@@ -100,7 +100,8 @@ def admin_routes(emu: Emulator) -> list[Route]:
         return client.public()
 
     def hook_state() -> dict[str, Any]:
-        return {"mode": engine.hook.mode, "accept_after": engine.hook.accept_after, "calls": engine.hook.calls}
+        return {"mode": engine.hook.mode, "accept_after": engine.hook.accept_after, "url": engine.hook.url,
+                "calls": engine.hook.calls}
 
     async def hook(request: Request, body: dict[str, Any]) -> Any:
         if request.method == "POST":
@@ -110,7 +111,10 @@ def admin_routes(emu: Emulator) -> list[Route]:
             after = body.get("accept_after")
             if after is not None and (not isinstance(after, int | float) or after < 0):
                 raise ValueError("accept_after: seconds, or null")
-            engine.hook.mode, engine.hook.accept_after = mode, after
+            url = body.get("url", engine.hook.url)
+            if url is not None and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
+                raise ValueError("url: an http(s) base URL of a country configuration, or null")
+            engine.hook.mode, engine.hook.accept_after, engine.hook.url = mode, after, url
         return hook_state()
 
     async def pending(request: Request, body: dict[str, Any]) -> Any:

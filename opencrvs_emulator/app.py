@@ -34,6 +34,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from . import country_hook
 from . import search as search_module
 from .admin import admin_routes
 from .auth import AuthService, Principal, seeded_clients
@@ -100,6 +101,7 @@ class Emulator:
         self.engine = Engine(self.country, hook=hook)
         self.registrar = Registrar(self.engine)
         self.auth = AuthService(token_seconds)
+        self.engine.action_token = self.auth.action_token
         for client in seeded_clients(sorted(self.country.forms)):
             self.auth.add_client(client)
         self.faults = FaultInjector()
@@ -214,6 +216,8 @@ class Emulator:
         refused = self._gateway_refusal(request)
         if refused is not None:
             return refused
+        if len(parts) == 4 and parts[:2] == ["event", "actions"] and parts[3] in ("accept", "reject"):
+            return await self.confirmation(request, procedure, parts[3] == "accept")
         if len(parts) == 4 and parts[:2] == ["event", "actions"] and parts[2] in USER_ONLY_ACTIONS:
             principal, problem = self.auth.principal(request.headers.get("authorization"))
             if principal is None:
@@ -222,6 +226,22 @@ class Emulator:
                 return trpc_error(TrpcError("FORBIDDEN"), procedure)
             return trpc_error(TrpcError("NOT_FOUND", "Not emulated"), procedure)
         return rest_error(TrpcError("NOT_FOUND", "Not found"), None)
+
+    async def confirmation(self, request: Request, procedure: str, accept: bool) -> Response:
+        """tRPC ``event.actions.<action>.accept|reject``: a country configuration's later answer (202 flow)."""
+        principal, problem = self.auth.principal(request.headers.get("authorization"))
+        try:
+            if principal is None:
+                raise TrpcError("UNAUTHORIZED", problem)
+            body = await self._json_body(request) if request.method == "POST" else {}
+            data = body.get("json", body) if isinstance(body, dict) else None
+            if not isinstance(data, dict):
+                raise TrpcError("BAD_REQUEST", "Input validation failed")
+            country_hook.check_confirmation(principal, data.get("eventId"), data.get("actionId"))
+            event = self.engine.confirm(str(data["eventId"]), str(data["actionId"]), accept, data)
+        except TrpcError as exc:
+            return trpc_error(exc, procedure)
+        return JSONResponse({"result": {"data": {"json": event}}})
 
     # ------------------------------------------------------------------------------------------ handlers
     async def config(self, principal: Principal, request: Request, body: Any) -> Any:

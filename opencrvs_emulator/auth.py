@@ -43,6 +43,7 @@ AUDIENCES = ["opencrvs:auth-user", "opencrvs:user-mgnt-user", "opencrvs:gateway-
 EVENTS_AUDIENCES = {"opencrvs:gateway-user", "opencrvs:events-user"}
 GATEWAY_AUDIENCE = "opencrvs:gateway-user"
 SYSTEM_TOKEN_SECONDS = 600
+ACTION_TOKEN_SECONDS = 604800  # CONFIG_ACTION_CONFIRMATION_TOKEN_EXPIRY_SECONDS
 ERROR_URI = "Refer to https://documentation.opencrvs.org/technology/interoperability/authenticate-a-client"
 _NS = uuid.UUID("2f0d3c1e-51a4-5d7b-8c3e-6b9a1f4e2d10")
 
@@ -158,6 +159,14 @@ class AuthService:
         self.tokens_issued += 1
         return 200, {"access_token": jwt.encode({"alg": "RS256", "typ": "JWT"}, claims, self.key),
                      "token_type": "Bearer"}
+
+    def action_token(self, event_id: str, action_id: str, user_id: str, user_type: str) -> str:
+        """``createTokenForActionConfirmation``: what core gives the country configuration with a request."""
+        now = int(time.time())
+        claims = {"scope": [encode_scope("record.confirm-registration"), encode_scope("record.reject-registration")],
+                  "eventId": event_id, "actionId": action_id, "userType": user_type, "iat": now,
+                  "exp": now + ACTION_TOKEN_SECONDS, "aud": AUDIENCES, "iss": ISSUER, "sub": user_id}
+        return jwt.encode({"alg": "RS256", "typ": "JWT"}, claims, self.key)
 
     def gateway_refusal(self, authorization: str | None) -> str | None:
         """The gateway's JWT check on ``/events/*`` (hapi-auth-jwt2): None, or the 401 message."""

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import inputs, state
+from . import country_hook, inputs, state
 from .auth import Principal
 from .errors import TrpcError, field_errors, input_error, invalid_uuid
 from .forms import Country, file_paths, validate_notify
@@ -47,13 +47,15 @@ class Hook:
 
     ``mode``: ``accept`` (200), ``reject`` (400), ``async`` (202; accepted ``accept_after`` seconds later, or
     when a test confirms it), ``fail`` (500: core answers 500 and keeps the Requested action).
-    ``decide(action_type, event) -> (status, body)`` replaces the mode when set.
+    ``decide(action_type, event) -> (status, body)`` replaces the mode when set; ``url`` (a country
+    configuration over HTTP, :mod:`.country_hook`) replaces both.
     """
 
     mode: str = "accept"
     accept_after: float | None = None
     accept_body: dict[str, Any] = field(default_factory=dict)
     decide: Callable[[str, dict[str, Any]], HookDecision] | None = None
+    url: str | None = None
     calls: int = 0
 
     MODES = ("accept", "reject", "async", "fail")
@@ -73,6 +75,8 @@ class Engine:
         self.hook = hook or Hook()
         self.known_files: set[str] = set()
         self.loop: asyncio.AbstractEventLoop | None = None
+        # mints the token a country configuration gets with a request: (event, action, user, userType)
+        self.action_token: Callable[[str, str, str, str], str] | None = None
 
     # ------------------------------------------------------------------------------------------ helpers
     @staticmethod
@@ -184,7 +188,13 @@ class Engine:
         return self._confirm_with_country(event, requested, actor)
 
     def _confirm_with_country(self, event: dict[str, Any], requested: dict[str, Any], actor: Actor) -> dict[str, Any]:
-        status, body = self.hook.answer(requested["type"], self.store.snapshot(event["id"]))
+        snapshot = self.store.snapshot(event["id"])
+        if self.hook.url and self.action_token is not None:
+            self.hook.calls += 1
+            token = self.action_token(event["id"], requested["id"], actor.id, actor.user_type)
+            status, body = country_hook.ask(self.hook.url, requested["type"], snapshot, token)
+        else:
+            status, body = self.hook.answer(requested["type"], snapshot)
         if status == 202:
             if self.hook.accept_after is not None and self.loop is not None:
                 self.loop.call_later(self.hook.accept_after, self._confirm_later, event["id"], requested["id"])
@@ -206,14 +216,14 @@ class Engine:
         if event is None:
             raise TrpcError("NOT_FOUND", f"Event not found with ID: {event_id}")
         original = self.store.find_action(event, action_id)
-        if original is None:
-            raise TrpcError("NOT_FOUND", "Action not found.")
+        if original is None:  # reject throws a plain Error: a 500
+            raise TrpcError("NOT_FOUND" if accept else "INTERNAL_SERVER_ERROR", "Action not found.")
         done = next((a for a in event["actions"] if a.get("originalActionId") == action_id), None)
         if done is not None:
             if accept and done["status"] == ActionStatus.REJECTED:
                 raise TrpcError("BAD_REQUEST", "Action has already been rejected.")
             if not accept and done["status"] == ActionStatus.ACCEPTED:
-                raise TrpcError("BAD_REQUEST", "Action has already been accepted.")
+                raise TrpcError("INTERNAL_SERVER_ERROR", "Action has already been accepted.")
             return self.store.snapshot(event_id)
         body = body or {}
         actor = Actor(original["createdBy"], original["createdByUserType"], original.get("createdByRole"),

@@ -68,8 +68,11 @@ def rest_error(error: TrpcError, path: str | None) -> JSONResponse:
 def trpc_error(error: TrpcError, path: str) -> JSONResponse:
     """The tRPC wire form (superjson): ``{"error": {"json": {message, code: <JSON-RPC>, data}}}``."""
     status = HTTP_STATUS.get(error.code, 500)
-    shape = {"message": error.message, "code": JSON_RPC_CODE.get(error.code, -32603),
-             "data": {"code": error.code, "httpStatus": status, "path": path}}
+    data: dict[str, Any] = {"code": error.code, "httpStatus": status, "path": path}
+    message = error.message
+    if error.code == "INTERNAL_SERVER_ERROR":
+        message, data = "Internal server error", {"code": error.code, "httpStatus": status}
+    shape = {"message": message, "code": JSON_RPC_CODE.get(error.code, -32603), "data": data}
     return JSONResponse({"error": {"json": shape}}, status_code=status)
 
 
