@@ -11,6 +11,9 @@ Sources (opencrvs/opencrvs-core v2.0.0, d244255356082c3b54fd5f7455e9a8b8d7a71d50
 - ``router/event/actions/index.ts`` ``accept`` / ``reject`` with ``requireActionConfirmationAuthorization``
   (403 without both scopes, without the claims, or for another event or action): the later answer of a 202,
   on tRPC ``event.actions.<action>.accept`` / ``.reject`` with ``{eventId, actionId, transactionId, …}``.
+
+The request is made from the emulator's event loop and holds it (at most 10 s): a country configuration
+answers first and calls back later, as core expects of it.
 """
 
 from __future__ import annotations
