@@ -15,6 +15,7 @@
 | ``POST /admin/events/{id}/reject`` | ``{"reason": "…"}`` |
 | ``POST /admin/events/{id}/validate`` | a registrar's EDIT + DECLARE (flag ``validated``) |
 | ``POST /admin/events/{id}/assign`` / ``unassign`` | a user takes / releases the record (409 for a client) |
+| ``GET /admin/events[?transactionId=…]`` | events (holding that transactionId or ``<it>:create``), with actions |
 | ``GET /admin/events/{id}`` | the event and its index, without appending a READ |
 | ``GET/POST/DELETE /admin/faults`` | ``{"spec": "lost_reply=1,path=/events/events/notify,times=1"}`` |
 | ``POST /admin/files`` | ``{"path": …}``: a document the documents service holds (FILE values) |
@@ -152,6 +153,19 @@ def admin_routes(emu: Emulator) -> list[Route]:
     async def unassign(request: Request, body: dict[str, Any]) -> Any:
         return registrar.unassign(event_id(request))
 
+    async def listing(request: Request, body: dict[str, Any]) -> Any:
+        tid = request.query_params.get("transactionId")
+        out = []
+        for event in engine.store.events.values():
+            tids = {a["transactionId"] for a in event["actions"]}
+            if tid and not ({tid, f"{tid}:create"} & tids):
+                continue
+            out.append({"id": event["id"], "type": event["type"], "trackingId": event["trackingId"],
+                        "status": state.status_of(event), "flags": state.flags_of(event),
+                        "actions": [{"type": a["type"], "status": a["status"], "transactionId": a["transactionId"]}
+                                    for a in event["actions"] if a["type"] not in ("READ", "ASSIGN", "UNASSIGN")]})
+        return out
+
     async def show(request: Request, body: dict[str, Any]) -> Any:
         event = engine.store.get(event_id(request))
         if event is None:
@@ -173,7 +187,8 @@ def admin_routes(emu: Emulator) -> list[Route]:
         ("/admin/health", health, ["GET"]), ("/admin/state", full_state, ["GET"]),
         ("/admin/counters", counters, ["GET"]), ("/admin/clients", clients, ["GET", "POST"]),
         ("/admin/clients/{client_id}/status", client_status, ["POST"]), ("/admin/hook", hook, ["GET", "POST"]),
-        ("/admin/pending", pending, ["GET"]), ("/admin/events/{event_id}", show, ["GET"]),
+        ("/admin/pending", pending, ["GET"]), ("/admin/events", listing, ["GET"]),
+        ("/admin/events/{event_id}", show, ["GET"]),
         ("/admin/events/{event_id}/confirm", confirm, ["POST"]),
         ("/admin/events/{event_id}/register", register, ["POST"]),
         ("/admin/events/{event_id}/confirm-registration", confirm_registration, ["POST"]),

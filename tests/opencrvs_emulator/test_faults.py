@@ -88,3 +88,15 @@ def test_concurrent_retries_of_one_notify_commit_once(crvs: OpenCrvsServer, api:
     counts = crvs.counters()["by_key"]
     assert counts["actions_notify_requested"] == {event["id"]: 1}
     assert counts["actions_notify_accepted"] == {event["id"]: 1}
+
+
+def test_admin_finds_events_by_transaction_id(api: Api) -> None:
+    tid = str(uuid.uuid4())
+    body = {"eventType": "birth", "transactionId": tid, "declaration": BIRTH, "createdAtLocation": api.office}
+    event = api.post("/events/events/notify", body).json()
+    api.create()
+    found = api.http.get("/admin/events", params={"transactionId": tid}).json()
+    assert [e["id"] for e in found] == [event["id"]]
+    assert [(a["type"], a["status"]) for a in found[0]["actions"]] == [
+        ("CREATE", "Accepted"), ("NOTIFY", "Requested"), ("NOTIFY", "Accepted")]
+    assert len(api.http.get("/admin/events").json()) == 2
