@@ -169,7 +169,8 @@ TEMPLATES: dict[str, str] = {
     "qr.unsupported": QT_TRANSLATE_NOOP("Errors", "This kind of QR code cannot be read (encrypted or unknown)."),
     "qr.unsigned_not_accepted": QT_TRANSLATE_NOOP("Errors",
         "The QR code is not signed, and this country requires a signature."),
-    "qr.untrusted_key": QT_TRANSLATE_NOOP("Errors", "The QR code was signed by an issuer this country does not trust."),
+    "qr.untrusted_key": QT_TRANSLATE_NOOP("Errors",
+        "The QR code was signed by an issuer that is not trusted in this country."),
     "qr.signature_invalid": QT_TRANSLATE_NOOP("Errors",
         "The QR code's signature is not valid: the data may have been altered."),
     "qr.expired": QT_TRANSLATE_NOOP("Errors", "The QR code has expired or is not valid yet."),
@@ -244,6 +245,10 @@ TEMPLATES: dict[str, str] = {
         "The backup is larger than this device may keep at the relay."),
     "backup.relay_conflict": QT_TRANSLATE_NOOP("Errors", "The relay already holds another backup of that name."),
     "backup.relay_refused": QT_TRANSLATE_NOOP("Errors", "The relay refused the backup: ask an administrator."),
+    "backup.relay_not_configured": QT_TRANSLATE_NOOP("Errors",
+        "Backups to the relay need the relay to be set up on this device: ask an administrator."),
+    "declaration.unconfirmed_warnings": QT_TRANSLATE_NOOP("Errors",
+        "Some details look unlikely: check them and confirm each warning shown, or correct them."),
 }
 
 # codes that name only a family of failures: the core's English message says more, so an English

@@ -277,7 +277,7 @@ class QrScanDialog(QDialog):
 
     def _on_error(self, exc: BaseException) -> None:
         if isinstance(exc, QrRejected):
-            self.rejections.append(exc.reason)
+            self.rejections.append(error_text(exc))
             self.status.setText(self.tr("Code refused: %1 Scanning continues.").replace("%1", error_text(exc)))
         elif isinstance(exc, FrameSourceError):
             if self.preview.frames == 0:

@@ -762,8 +762,8 @@
         <translation>Le code QR n&apos;est pas signé, et ce pays exige une signature.</translation>
     </message>
     <message>
-        <source>The QR code was signed by an issuer this country does not trust.</source>
-        <translation>Le code QR a été signé par un émetteur auquel ce pays ne fait pas confiance.</translation>
+        <source>The QR code was signed by an issuer that is not trusted in this country.</source>
+        <translation>Le code QR a été signé par un émetteur qui n&apos;est pas reconnu dans ce pays.</translation>
     </message>
     <message>
         <source>The QR code&apos;s signature is not valid: the data may have been altered.</source>
@@ -968,6 +968,14 @@
     <message>
         <source>The relay refused the backup: ask an administrator.</source>
         <translation>Le relais a refusé la sauvegarde&#xa0;: adressez-vous à un administrateur.</translation>
+    </message>
+    <message>
+        <source>Backups to the relay need the relay to be set up on this device: ask an administrator.</source>
+        <translation>Les sauvegardes sur le relais demandent que le relais soit configuré sur cet appareil&#xa0;: adressez-vous à un administrateur.</translation>
+    </message>
+    <message>
+        <source>Some details look unlikely: check them and confirm each warning shown, or correct them.</source>
+        <translation>Certaines informations semblent peu plausibles&#xa0;: vérifiez-les et confirmez chaque avertissement affiché, ou corrigez-les.</translation>
     </message>
     <message>
         <source> or </source>
@@ -1366,7 +1374,7 @@
     </message>
     <message>
         <source>Say why the correction is refused. The record stays registered as it was; the reason is kept in its history.</source>
-        <translation>Indiquez pourquoi la correction est refusée. L’acte reste enregistré tel quel ; le motif est conservé dans son historique.</translation>
+        <translation>Indiquez pourquoi la correction est refusée. L’acte reste enregistré tel quel&#xa0;; le motif est conservé dans son historique.</translation>
     </message>
     <message>
         <source>Remove %1 from the queue</source>
@@ -1374,7 +1382,7 @@
     </message>
     <message>
         <source>MOSIP returns no failure for UIN requests. Remove this record from &quot;Awaiting external validation&quot; only after checking with MOSIP; it becomes Registered without a UIN. Give the reason.</source>
-        <translation>MOSIP ne signale aucun échec pour les demandes d&apos;UIN. Ne retirez ce dossier de « En attente de validation externe » qu&apos;après vérification auprès de MOSIP ; il devient Enregistré sans UIN. Indiquez le motif.</translation>
+        <translation>MOSIP ne signale aucun échec pour les demandes d&apos;UIN. Ne retirez ce dossier de «&#xa0;En attente de validation externe&#xa0;» qu&apos;après vérification auprès de MOSIP&#xa0;; il devient Enregistré sans UIN. Indiquez le motif.</translation>
     </message>
     <message>
         <source>MOSIP will be asked to issue a national ID number (UIN) for this person.</source>
@@ -1386,11 +1394,11 @@
     </message>
     <message>
         <source>The deceased&apos;s national ID will be deactivated in MOSIP: it can no longer be used to prove their identity.</source>
-        <translation>L&apos;identifiant national de la personne décédée sera désactivé dans MOSIP : il ne pourra plus servir à prouver son identité.</translation>
+        <translation>L&apos;identifiant national de la personne décédée sera désactivé dans MOSIP&#xa0;: il ne pourra plus servir à prouver son identité.</translation>
     </message>
     <message>
         <source>Register %1? Registration cannot be undone; the record can then only be changed by a correction.</source>
-        <translation>Enregistrer %1 ? L&apos;enregistrement est définitif : le dossier ne pourra ensuite être modifié que par une correction.</translation>
+        <translation>Enregistrer %1&#xa0;? L&apos;enregistrement est définitif&#xa0;: le dossier ne pourra ensuite être modifié que par une correction.</translation>
     </message>
     <message>
         <source>Register %1</source>
@@ -1406,7 +1414,7 @@
     </message>
     <message>
         <source>The declaration goes to “%1”, where the agent can update and declare it again.</source>
-        <translation>La déclaration passe dans « %1 », où l&apos;agent peut la mettre à jour et la déclarer à nouveau.</translation>
+        <translation>La déclaration passe dans «&#xa0;%1&#xa0;», où l&apos;agent peut la mettre à jour et la déclarer à nouveau.</translation>
     </message>
     <message>
         <source>Say why the declaration is rejected. The reason is kept in the record&apos;s history.</source>
