@@ -63,13 +63,19 @@ class Registrar:
         self.act(event, ActionType.UNASSIGN)
         return self.engine.store.snapshot(event_id)
 
-    def _edit_if_notified(self, event: dict[str, Any], declaration: dict[str, Any] | None) -> None:
+    @staticmethod
+    def _needs_edit(event: dict[str, Any]) -> bool:
         flags = state.flags_of(event)
-        if "edit-in-progress" not in flags and (state.status_of(event) == "NOTIFIED" or "rejected" in flags):
+        return "edit-in-progress" not in flags and (state.status_of(event) == "NOTIFIED" or "rejected" in flags)
+
+    def _edit_if_notified(self, event: dict[str, Any], declaration: dict[str, Any] | None) -> None:
+        if self._needs_edit(event):
             self.act(event, ActionType.EDIT, declaration=declaration or {}, content={})
 
     def validate(self, event_id: str, declaration: dict[str, Any] | None = None) -> dict[str, Any]:
         event = self._event(event_id)
+        # refuse before taking the record, as the registrar's client would not offer the action
+        self.engine.conflict_unless_allowed(event, ActionType.EDIT if self._needs_edit(event) else ActionType.DECLARE)
         self.assign(event_id)
         self._edit_if_notified(event, declaration)
         self.act(event, ActionType.DECLARE)
@@ -81,8 +87,11 @@ class Registrar:
         event = self._event(event_id)
         if registration_number and registration_number in self.engine.store.registration_numbers:
             raise TrpcError("CONFLICT", "registration number already used")
+        validated = "validated" in state.flags_of(event) and not declaration
+        first = ActionType.REGISTER if validated else ActionType.EDIT if self._needs_edit(event) else ActionType.DECLARE
+        self.engine.conflict_unless_allowed(event, first)
         self.assign(event_id)
-        if "validated" not in state.flags_of(event) or declaration:
+        if not validated:
             self._edit_if_notified(event, declaration)
             if state.status_of(event) != "DECLARED" or "validated" not in state.flags_of(event):
                 self.act(event, ActionType.DECLARE)
@@ -115,6 +124,7 @@ class Registrar:
         event = self._event(event_id)
         if not reason:
             raise TrpcError("BAD_REQUEST", "Message cannot be empty")
+        self.engine.conflict_unless_allowed(event, ActionType.REJECT)
         self.assign(event_id)
         self.act(event, ActionType.REJECT, content={"reason": reason})
         self.act(event, ActionType.UNASSIGN)

@@ -2,6 +2,7 @@
 
     with OpenCrvsServer() as crvs:
         crvs.base_url, crvs.clients()["crvs-field-device"], crvs.counters(), crvs.call(fn, *args)
+        crvs.register(event_id, nid="…"), crvs.reject(event_id, "reason"), crvs.set_hook("async"), crvs.events()
 
 ``start()`` returns once uvicorn listens; ``stop()`` shuts it down.
 """
@@ -126,6 +127,28 @@ class OpenCrvsServer:
             self.emulator.engine.hook.accept_after = accept_after
 
         self.call(apply)
+
+    # a registrar's work (the same as the /admin test controls)
+    def register(self, event_id: str, *, registration_number: str | None = None, nid: str | None = None,
+                 pending: bool = False) -> dict[str, Any]:
+        return self.call(lambda: self.emulator.registrar.register(
+            event_id, registration_number=registration_number, nid=nid, pending=pending))
+
+    def confirm_registration(self, event_id: str, *, registration_number: str | None = None,
+                             nid: str | None = None, accept: bool = True) -> dict[str, Any]:
+        return self.call(lambda: self.emulator.registrar.confirm(
+            event_id, registration_number=registration_number, nid=nid, accept=accept))
+
+    def reject(self, event_id: str, reason: str) -> dict[str, Any]:
+        return self.call(lambda: self.emulator.registrar.reject(event_id, reason))
+
+    def validate(self, event_id: str) -> dict[str, Any]:
+        return self.call(lambda: self.emulator.registrar.validate(event_id))
+
+    def events(self) -> list[dict[str, Any]]:
+        """Every event document (a copy), without appending READ actions."""
+        store = self.emulator.engine.store
+        return self.call(lambda: [store.snapshot(i) for i in store.events])
 
     def add_fault(self, spec: str) -> None:
         self.emulator.faults.add(FaultRule.parse(spec))

@@ -128,3 +128,20 @@ def test_register_needs_a_validated_record(crvs: OpenCrvsServer, api: Api) -> No
     api.admin(f"/events/{event_id}/unassign")
     api.admin(f"/events/{event_id}/register")  # the registrar declares (validated), then registers
     assert api.search({"id": event_id})["results"][0]["status"] == "REGISTERED"
+
+
+def test_server_helpers_drive_the_registrar(crvs: OpenCrvsServer, api: Api) -> None:
+    first, second = _notified(api), _notified(api)
+    crvs.register(first, registration_number="2026FAR000001", nid="5000000001")
+    crvs.reject(second, "Birth date unclear")
+    by_id = {e["id"]: e for e in crvs.events()}
+    register = next(a for a in by_id[first]["actions"] if a["type"] == "REGISTER" and a["status"] == "Accepted")
+    assert register["registrationNumber"] == "2026FAR000001"
+    assert any(a["type"] == "REJECT" for a in by_id[second]["actions"])
+    def actions_of_first() -> list:
+        return next(e for e in crvs.events() if e["id"] == first)["actions"]
+
+    before = actions_of_first()
+    with pytest.raises(TrpcError):
+        crvs.register(first)  # already registered: refused before the registrar takes the record
+    assert actions_of_first() == before
