@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ GATEWAY_MAX_BODY = 52_428_800  # packages/gateway/src/server.ts payload.maxBytes
 EVENTS_MAX_BODY = 100_000  # trpc-to-openapi 3.2.0 getBody: co-body limit BODY_100_KB (maxBodySize unset)
 AUTH_MAX_BODY = 1_048_576  # Hapi's default payload.maxBytes on the auth service
 MAX_DEPTH = 64
+log = logging.getLogger("opencrvs_emulator")
 USER_ONLY_ACTIONS = ("declare", "register", "reject", "archive", "edit", "printCertificate", "custom", "assign",
                      "unassign", "validate")
 
@@ -178,6 +180,9 @@ class Emulator:
                 return rest_error(exc, path)
             except PayloadTooLarge as exc:
                 return _hapi_too_large(exc.limit)
+            except Exception:  # an emulator bug answers as core's unexpected errors do, and is logged
+                log.exception("unexpected error on %s", path)
+                return rest_error(TrpcError("INTERNAL_SERVER_ERROR"), path)
 
         return endpoint
 

@@ -137,3 +137,14 @@ def test_after_a_rejected_create_and_notify_a_fresh_id_makes_a_second_event(crvs
     # …so notify the first event again instead, on its own path, with a fresh transactionId
     retry = api.notify(first["id"], BIRTH)
     assert retry.status_code == 200 and statuses(retry.json()) == ["Requested", "Rejected", "Requested", "Accepted"]
+
+
+def test_a_broken_hook_is_a_failing_country_configuration(crvs_factory) -> None:
+    def broken(action_type: str, event: dict) -> tuple[int, dict | None]:
+        raise RuntimeError("country configuration bug")
+
+    api = Api(crvs_factory(hook=Hook(decide=broken)))
+    event = api.create()
+    answer = api.notify(event["id"], BIRTH)
+    assert answer.status_code == 500 and answer.json()["message"] == "Internal server error"
+    assert statuses(api.http.get(f"/admin/events/{event['id']}").json()["document"]) == ["Requested"]
