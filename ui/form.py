@@ -353,9 +353,7 @@ class DeclarationForm(QWidget):
             for error in exc.errors:
                 if error.field in self.editors:
                     self.editors[error.field].set_error(field_error_text(error.code, error.message))
-            self.last_error = "; ".join(str(e) for e in exc.errors)
-        else:
-            self.last_error = str(exc)
+        self.last_error = error_text(exc)      # the core's codes, in the user's language
         log.warning("draft not saved: %s", type(exc).__name__)
         self.save_state.setText(self.tr("Not saved: %1").replace("%1", self.last_error or ""))
         self._after_save.clear()
