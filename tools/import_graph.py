@@ -17,8 +17,8 @@ from pathlib import Path
 import grimp
 
 LAYERS = ("crvs_field", "ui", "sync", "app")       # each may import only those to its right
-SEPARATE = ("mosip_emulator", "relay")             # separate programs: import none of ours
-ALLOWED_EXTRA = {("crvs_field", "mosip_emulator")}  # the demo runs the emulator in-process
+SEPARATE = ("mosip_emulator", "opencrvs_emulator", "relay")  # separate programs: import none of ours
+ALLOWED_EXTRA = {("crvs_field", "mosip_emulator"), ("crvs_field", "opencrvs_emulator")}  # the demo runs them
 CORE = "app"
 
 
