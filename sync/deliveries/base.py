@@ -125,6 +125,9 @@ def _id(item: OutboxItem) -> int:
 
 def describe(exc: Exception) -> Notice:
     """Why a transient failure will be tried again."""
+    if isinstance(exc, CrvsError) and isinstance(exc, httpx.TransportError):  # the bounded reader's own words
+        code = "delivery.timed_out" if isinstance(exc, httpx.TimeoutException) else "delivery.bad_answer"
+        return Notice(code, exc.message[:200])
     if isinstance(exc, httpx.TimeoutException):
         return Notice("delivery.timed_out", "timed out")
     if isinstance(exc, httpx.ConnectError):

@@ -5,6 +5,7 @@ an agent writes into the database, or into the slot file, is refused; removing a
 from __future__ import annotations
 
 import json
+import re
 import sqlite3  # noqa: F401  (sqlcipher3 has the same API)
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 import sqlcipher3
 
 from app.security.keyslots import KeySlots
-from tests.security.hostile import ADMIN_PIN, AGENT_PIN, copy_device, make_device, run, tree_bytes
+from tests.security.hostile import ADMIN_PIN, AGENT_PIN, Outcome, copy_device, make_device, run, tree_bytes
 
 
 @pytest.fixture(scope="module")
@@ -26,9 +27,9 @@ def device(template: Path, tmp_path: Path) -> Path:
     return copy_device(template, tmp_path / "device")
 
 
-def _as(user: str, pin: str, device: Path, *args: str, case: str, **extra: str) -> object:
+def _as(user: str, pin: str, device: Path, *args: str, case: str, timeout: float = 60, **extra: str) -> Outcome:
     return run(["--data-dir", str(device), "--user", user, *args], case=case,
-               env={"CRVS_FIELD_PIN": pin, **extra})
+               env={"CRVS_FIELD_PIN": pin, **extra}, timeout=timeout)
 
 
 def _raw(device: Path, key: bytes) -> sqlcipher3.Connection:
@@ -51,8 +52,9 @@ def test_finding_1_weak_pin_change_writes_nothing(device: Path) -> None:
 
 def test_finding_2_parallel_wrong_pins_are_all_counted_and_unknown_users_look_alike(device: Path) -> None:
     with ThreadPoolExecutor(12) as pool:
+        # they queue on the slot file's lock one argon2 after another: the last waits for all the others
         outcomes = list(pool.map(lambda n: _as("ana", f"wrong-pin-{n}", device, "device", "show",
-                                               case="2: one of 12 parallel wrong PINs"), range(12)))
+                                               case="2: one of 12 parallel wrong PINs", timeout=240), range(12)))
     for outcome in outcomes:
         assert outcome.code == 1 and "Traceback" not in outcome.stderr
     slot = json.loads((device / "keyslots.json").read_text())["slots"]["ana"]
@@ -66,6 +68,24 @@ def test_finding_2_parallel_wrong_pins_are_all_counted_and_unknown_users_look_al
     unknown.assert_clean_refusal(1, "unknown user or wrong PIN")
     assert wrong.stderr == unknown.stderr
     assert 0.5 < unknown.seconds / wrong.seconds < 2.0, (wrong.seconds, unknown.seconds)
+
+
+def test_finding_2_the_lockout_answer_is_the_same_for_an_unknown_user(device: Path) -> None:
+    """After three failures a real name answers "try again in N s": so does a name without a slot
+    (same words, exit code and cost — no argon2 while locked, for either), and the name is not
+    written anywhere."""
+    locked = {}
+    for user in ("root", "nobody"):   # each locked answer right after its third failure (30 s lockout)
+        for n in range(3):
+            _as(user, f"wrong-pin-{n}", device, "device", "show", case=f"2: {user} wrong PIN {n}"
+                ).assert_clean_refusal(1, "unknown user or wrong PIN")
+        locked[user] = _as(user, "wrong-pin-9", device, "device", "show", case=f"2: {user} locked")
+    real, unknown = locked["root"], locked["nobody"]
+    real.assert_clean_refusal(1, "try again in")
+    unknown.assert_clean_refusal(1, "try again in")
+    assert re.sub(r"\d+", "N", real.stderr) == re.sub(r"\d+", "N", unknown.stderr)
+    assert 0.33 < unknown.seconds / real.seconds < 3.0, (real.seconds, unknown.seconds)
+    assert b"nobody" not in (device / "keyslots.json").read_bytes()
 
 
 def test_finding_3_roles_cannot_be_forged_and_removal_rekeys(device: Path, tmp_path: Path) -> None:
