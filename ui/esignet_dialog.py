@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -37,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from app.identity.esignet_api import ESignetLogin, ESignetOutcome, ESignetState, ESignetStep
 from ui.operations import run_read
-from ui.qt_compat import emit, emitter
+from ui.qt_compat import emit
 
 log = logging.getLogger(__name__)
 
@@ -202,15 +203,24 @@ class ESignetLoginDialog(QDialog):
         self._progress.step.connect(self._show_step)
         self._show_status(self.tr("Connecting to e-Signet…"), "")
         self.setMinimumWidth(720)
+        # a window closed under the login (sign-out, lock) stops it: nothing is written afterwards
+        self.destroyed.connect(lambda *_args, event=self.cancel_event: event.set())
 
     # ------------------------------------------------------------------ the login
     def start(self) -> None:
         login, record_id, section, cancel = self.login, self.record_id, self.section, self.cancel_event
-        link, step = emitter(self._progress.link), emitter(self._progress.step)
+        bridge = self._progress
+
+        def report(signal: Any, *args: Any) -> None:
+            try:
+                emit(signal, *args)
+            except RuntimeError:       # the window is gone: nobody is waiting for this login any more
+                cancel.set()
 
         def work() -> ESignetOutcome:
-            return login.login(record_id, section, open_url=link, cancel=cancel,
-                               progress=lambda s, left: step(s.value, left))
+            return login.login(record_id, section, cancel=cancel,
+                               open_url=lambda url: report(bridge.link, url),
+                               progress=lambda step, left: report(bridge.step, step.value, left))
 
         run_read(self, work, self._finished,
                  lambda exc: self._finished(ESignetOutcome(ESignetState.FAILED, message=type(exc).__name__)))

@@ -151,6 +151,23 @@ def test_cancel_while_waiting_stops_at_once_and_writes_nothing(app, qtbot, count
     assert not listening()                                   # the loopback listener is gone
 
 
+def test_a_window_closed_under_the_login_stops_it(app, qtbot, country, records, draft):
+    from PySide6.QtWidgets import QWidget
+
+    before = snapshot(records, draft.id)
+    window = QWidget()                                        # the main window, signed out meanwhile
+    from ui.esignet_dialog import ESignetLoginDialog
+
+    dialog = ESignetLoginDialog(make_login(country, records), draft.id, "mother", open_browser=no_browser,
+                                parent=window)
+    dialog.show()
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.step is ESignetStep.WAITING and listening(), timeout=10_000)
+    window.deleteLater()
+    qtbot.waitUntil(lambda: not listening(), timeout=5000)   # not the login's 120 s
+    assert snapshot(records, draft.id) == before
+
+
 def test_escape_before_the_link_is_shown_cancels_and_no_browser_opens(app, qtbot, country, records, draft):
     from PySide6.QtCore import Qt
 
