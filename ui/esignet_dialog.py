@@ -195,6 +195,8 @@ class ESignetLoginDialog(QDialog):
         bottom.addWidget(self.cancel_button)
         layout.addLayout(bottom)
 
+        for button in (self.copy_button, self.use_button, self.cancel_button):
+            button.setAutoDefault(False)   # Enter in the address field uses the address, nothing else
         self.ticker = QTimer(self)
         self.ticker.setInterval(250)
         self.ticker.timeout.connect(self._tick)

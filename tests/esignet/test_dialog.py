@@ -73,6 +73,7 @@ def redirect_uri(dialog: Any) -> str:
 
 def test_without_a_browser_the_link_and_its_qr_code_let_a_phone_finish_the_login(
         app, qtbot, country, records, draft, jane):
+    from PySide6.QtCore import Qt
     from PySide6.QtGui import QGuiApplication
 
     dialog = open_dialog(qtbot, make_login(country, records), draft.id, no_browser)
@@ -101,13 +102,15 @@ def test_without_a_browser_the_link_and_its_qr_code_let_a_phone_finish_the_login
         dialog.use_button.click()
         assert dialog.answer_note.text().startswith("This is not the address e-Signet sent back")
         assert snapshot(records, draft.id) == before
+    QGuiApplication.clipboard().setText("")
     dialog.answer.setText(phone.location)
-    dialog.use_button.click()
+    qtbot.keyClick(dialog.answer, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=20_000)
     assert dialog.outcome.state is ESignetState.AUTHENTICATED, dialog.outcome.message
     assert not dialog.isVisible()
     person = records.get(draft.id).persons["mother"]
     assert person["verification"] == "authenticated" and person["psut"] == dialog.outcome.psut
+    assert QGuiApplication.clipboard().text() == ""          # Enter used the address and pressed nothing else
     assert not listening()
 
 
