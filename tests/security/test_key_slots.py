@@ -194,3 +194,28 @@ def _try_wrong_pin(directory: str) -> bool:
     except SlotError:
         return True
     return False
+
+
+def test_unknown_names_are_counted_like_users_within_a_bounded_table(tmp_path: Path) -> None:
+    """An unknown name locks like a real one after three tries; the file keeps at most MAX_DECOYS
+    counters and never the names themselves."""
+    import json
+
+    from app.security.keyslots import KdfCost
+    from app.security.lockout import MAX_DECOYS
+
+    slots = KeySlots(tmp_path, cost=KdfCost(1, 8 * 1024, 1))
+    slots.create("root", "root-pin-1", bytes(32))
+    for _ in range(3):
+        with pytest.raises(SlotError, match="wrong PIN"):
+            slots.unlock("nobody", "nope-nope")
+    with pytest.raises(SlotError, match="try again in") as locked:
+        slots.unlock("nobody", "nope-nope")
+    assert locked.value.code == "keyslot.locked"
+    for n in range(MAX_DECOYS + 20):
+        with pytest.raises(SlotError):
+            slots.unlock(f"guess-{n}", "nope-nope")
+    data = json.loads((tmp_path / "keyslots.json").read_text())
+    assert len(data["decoys"]) == MAX_DECOYS
+    assert "guess-" not in json.dumps(data) and "nobody" not in json.dumps(data)
+    assert slots.unlock("root", "root-pin-1") == bytes(32)
