@@ -102,7 +102,10 @@ def cmd_records_list(args: argparse.Namespace, device: Device) -> int:
 
 @command(needs_user=True)
 def cmd_records_show(args: argparse.Namespace, device: Device, actor: Actor) -> int:
-    view = record_json(device.records.detail(args.id, role=actor.role))
+    from app.records.history import history_entries
+
+    detail = device.records.detail(args.id, role=actor.role)
+    view = record_json(detail)
     if args.json:
         print_json(view)
         return EXIT_OK
@@ -123,10 +126,10 @@ def cmd_records_show(args: argparse.Namespace, device: Device, actor: Actor) -> 
         print(f"  outbox {item['kind']}: {item['state']} (attempts {item['attempts']})"
               + (f" — {item['last_error']}" if item["last_error"] else ""))
     print("  history:")
-    for h in view["history"]:
-        details = json.dumps(h["details"], ensure_ascii=False)
-        print(f"    {h['at'][:19]}  {h['actor']:<12} {h['kind']:<22} {details}")
-        for section, change in (h["details"].get("data_sources") or {}).items():
+    for entry in history_entries(detail.history):     # a run of draft saves is one line
+        details = json.dumps(entry.details, ensure_ascii=False)
+        print(f"    {entry.at.isoformat()[:19]}  {entry.actor:<12} {entry.kind:<22} {details}")
+        for section, change in entry.source_changes:
             print(f"    {'':19}  {'':<12} {'data-source':<22} {section}: "
                   f"{data_source_text(change.get('source'), bool(change.get('edited')))}")
     return EXIT_OK
