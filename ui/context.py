@@ -73,8 +73,10 @@ class AppContext:
 
     def subject_name(self, event: str, declaration: dict[str, Any]) -> str:
         """The record's main person (the child, the deceased) for lists: given + family name."""
-        form = self.form(event)
-        section = form.sections[0].id
+        return self.person_name(event, self.form(event).sections[0].id, declaration)
+
+    def person_name(self, event: str, section: str, declaration: dict[str, Any]) -> str:
+        """A person section's given + family name, as declared ("" when not typed yet)."""
         names = self.country.config.identity.fields
         parts = [declaration.get(f"{section}.{names[key]}") for key in ("given_name", "family_name")
                  if key in names]

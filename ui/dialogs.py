@@ -61,11 +61,15 @@ class CorrectionDialog(QDialog):
         layout.addWidget(scroll, 1)
         requester_row = QFormLayout()
         self.requester = QComboBox(self)
+        self.requester.setObjectName("requester")
         self.requester.addItem("—", None)
-        for section in form.sections:
+        for section in form.sections:      # the person by name, with the part of the form they are in
             if section.identity:
-                self.requester.addItem(pick(section.label, section.id), section.id)
-        requester_row.addRow(self.tr("Requested by"), self.requester)
+                name = ctx.person_name(record.event, section.id, record.declaration)
+                label = pick(section.label, section.id)
+                self.requester.addItem(f"{name} ({label})" if name else label, section.id)
+        self.requester.setToolTip(self.tr("The person in the declaration who asked for the correction, if any"))
+        requester_row.addRow(self.tr("Who asked for it"), self.requester)
         layout.addLayout(requester_row)
         self.reason = QPlainTextEdit(self)
         self.reason.setObjectName("correction-reason")

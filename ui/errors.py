@@ -84,6 +84,8 @@ TEMPLATES: dict[str, str] = {
         "e-Signet were not written into it."),
     # records and workflow
     "workflow.not_allowed": QT_TRANSLATE_NOOP("Errors", "This is not possible for this record now."),
+    "workflow.not_in_this_mode": QT_TRANSLATE_NOOP("Errors",
+        "“{action}” is not done on this device: it works with another system ({mode})."),
     "record.unknown_event": QT_TRANSLATE_NOOP("Errors", "This country does not declare “{event}”."),
     "record.unknown_action": QT_TRANSLATE_NOOP("Errors", "“{action}” is not an action on a record."),
     "record.unknown_queue": QT_TRANSLATE_NOOP("Errors", "There is no queue “{queue}”."),

@@ -199,7 +199,11 @@
         <translation>Modifiez les champs erronés. Seuls les champs modifiés sont soumis à approbation.</translation>
     </message>
     <message>
-        <source>Requested by</source>
+        <source>The person in the declaration who asked for the correction, if any</source>
+        <translation>La personne de la déclaration qui a demandé la correction, le cas échéant</translation>
+    </message>
+    <message>
+        <source>Who asked for it</source>
         <translation>Demandée par</translation>
     </message>
     <message>
@@ -552,6 +556,10 @@
     <message>
         <source>This is not possible for this record now.</source>
         <translation>Ce n&apos;est pas possible pour ce dossier maintenant.</translation>
+    </message>
+    <message>
+        <source>“{action}” is not done on this device: it works with another system ({mode}).</source>
+        <translation>«&#xa0;{action}&#xa0;» ne se fait pas sur cet appareil&#xa0;: il fonctionne avec un autre système ({mode}).</translation>
     </message>
     <message>
         <source>This country does not declare “{event}”.</source>

@@ -445,6 +445,7 @@ def test_every_screen_in_french_shows_no_english(make_window, make_ctx, records,
 def test_history_rows_are_worded_in_french(make_ctx, records, device, qtbot):
     """The issue's rows: a failed check's outcome and attribute, the device as actor, the
     correction's requester; and one row for a run of draft saves."""
+    from ui.dialogs import CorrectionDialog
     from ui.record_view import RecordView
 
     failed = failed_record(records, device)
@@ -462,6 +463,14 @@ def test_history_rows_are_worded_in_french(make_ctx, records, device, qtbot):
     checked = next(row for row in rows(failed.id) if row[2] == "Résultat de la vérification d'identité")
     assert checked[1] == "Cet appareil"
     assert "résultat\u00a0: Vérification échouée" in checked[3] and "non concordant\u00a0: nom" in checked[3]
+    registered = registered_birth(records, device)
+    records.act(REGISTRAR, registered.id, "request-correction",
+                data={"child.firstname": "Grace", "requester_section": "mother"}, reason="erreur de saisie")
+    asked = next(row for row in rows(registered.id) if row[2] == "Demande de correction")
+    assert "demandée par\u00a0: Informations sur la mère" in asked[3]
+    dialog = CorrectionDialog(view.ctx, records.get(failed.id))
+    qtbot.addWidget(dialog)
+    assert dialog.requester.itemText(dialog.requester.findData("mother")) == "Zoë Banda (Informations sur la mère)"
     saves = [row for row in rows(draft.id) if row[2] == "Brouillon enregistré"]
     assert len(saves) == 1       # three saves, one row
     assert all(label in saves[0][3] for label in ("Nom de famille", "Prénom(s)"))
@@ -470,7 +479,7 @@ def test_history_rows_are_worded_in_french(make_ctx, records, device, qtbot):
 def test_french_translations_space_their_punctuation_the_french_way():
     """A no-break space before : ; ? ! and inside « », never a plain one (a line could break there)."""
     wrong = []
-    for (context, source), french in CATALOGUE.items():
+    for (context, _source), french in CATALOGUE.items():
         text = re.sub(r"\w+://\S+|\d+:\d+", "", french)        # addresses and times
         if re.search(r"\w[:;?!](\s|$)|[ ][:;?!]|«[ ]|[ ]»", text) or re.search(r"«\S|\S»", text):
             wrong.append(f"{context}: {french!r}")
