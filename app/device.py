@@ -83,6 +83,8 @@ class Device:
     data_key: bytes | None = None  # held in memory while open, to wrap new users' slots
     actor: Actor | None = None     # the user who unlocked the device with a PIN, if any
     admin_key: Ed25519PrivateKey | None = None  # when an admin unlocked it: signs grants and secrets
+    # opened by a non-admin through a v1 slot file: roles are unsigned until an admin signs in once
+    upgrade_pending: bool = False
 
     @property
     def slots(self) -> KeySlots:
@@ -293,6 +295,8 @@ class Device:
                         raise AuthenticationError(REFUSAL)
                     if device.actor.role is Role.ADMIN:
                         unlocked = device._upgrade_key_slots(slots, unlocked.user, pin or "")
+                    else:
+                        device.upgrade_pending = True
                 else:
                     device.actor = device.users.actor_for_grant(unlocked.user, unlocked.role)
                 device.admin_key = device.db.admin_signer = unlocked.admin_key

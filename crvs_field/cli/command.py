@@ -158,6 +158,9 @@ def command(*, needs_device: bool = False, needs_user: bool = False, roles: Coll
             with Runtime(data_dir(args), country_dir(args)) as runtime:
                 name, pin = user_and_pin(args)
                 device = runtime.open(name, pin)
+                if device.upgrade_pending:
+                    print("note: this device's key slots are from before signed roles; an administrator must "
+                          "sign in once to finish the upgrade (docs/SECURITY.md)", file=sys.stderr)
                 given: dict[str, Any] = {"runtime": runtime, "device": device}
                 if needs_user or roles:
                     actor = runtime.sign_in(name, pin)

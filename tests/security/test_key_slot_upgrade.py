@@ -52,7 +52,9 @@ def _secret_as_admin(device: Path) -> bytes | None:
 def test_a_v1_device_upgrades_at_the_first_admin_sign_in(tmp_path: Path) -> None:
     device = make_v1_device(tmp_path / "device")
     # before any admin signed in, the others work as they did under v1 (a PIN change too)
-    _as("ana", device, "device", "show", case="agent on v1").assert_clean_refusal(0, "center_id")
+    on_v1 = _as("ana", device, "device", "show", case="agent on v1")
+    on_v1.assert_clean_refusal(0, "center_id")
+    assert "an administrator must sign in once" in on_v1.stderr
     _as("ana", device, "users", "pin", case="agent changes PIN on v1",
         CRVS_FIELD_NEW_PIN="ana-pin-2").assert_clean_refusal(0, "PIN changed")
     PINS["ana"] = "ana-pin-2"
