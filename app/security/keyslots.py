@@ -396,12 +396,9 @@ class KeySlots(SlotUpgrade):
         write, and after three tries the same lockout, from a counter of its own (`lockout`)."""
         entry = decoy_for(data, user, now)
         try:
-            _refuse_if_locked(entry, now)
+            _refuse_if_locked(entry, now)   # locked: refused as a slot is, before argon2, nothing written
         except (TypeError, ValueError):
             entry.update(failures=0, locked_until=None)
-        except SlotError:
-            self._write(data)
-            raise
         pin_key(pin, b"\0" * 16, self.cost)
         count_failure(entry, now)
         self._write(data)
