@@ -10,7 +10,7 @@ import threading
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialog, QLabel
+from PySide6.QtWidgets import QApplication, QLabel
 
 from app.delivery import DeliveryOutcomes
 from app.records import Actor, Role
@@ -182,8 +182,10 @@ def test_approving_a_correction_says_first_what_goes_to_mosip(make_window, recor
 
     _fill_dialog_later(qtbot, cancel)
     window.view.buttons["approve-correction"].click()
+    qtbot.waitUntil(lambda: bool(shown), timeout=5000)
     assert shown == ["The person's details will be updated in MOSIP."]
     assert records.get(record.id).status == "correction_requested"       # cancelled: nothing written
+    qtbot.waitUntil(lambda: window.view.buttons["approve-correction"].isEnabled(), timeout=5000)
 
     _fill_dialog_later(qtbot, lambda dialog: dialog.accept())
     window.view.buttons["approve-correction"].click()
@@ -209,5 +211,7 @@ def test_a_correction_that_sends_nothing_says_so(make_window, records, device, q
 
     _fill_dialog_later(qtbot, look)
     window.view.buttons["approve-correction"].click()
+    qtbot.waitUntil(lambda: bool(shown), timeout=5000)
     assert shown == [("Nothing is sent to MOSIP for this correction.", True)]
-    assert isinstance(QApplication.activeModalWidget(), QDialog) is False
+    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is None, timeout=5000)
+    assert records.get(record.id).status == "correction_requested"
