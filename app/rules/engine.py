@@ -11,6 +11,8 @@ Names an expression may use:
   ids changed by the correction being approved), `correction` (map: reason, requester_section,
   requester_verification);
 - helpers `age_in_days(date)`, `age_in_years(date)` (as of `today`), `days_between(a, b)`,
+  `years_between(born, on)` (full years, e.g. the mother's age at the birth:
+  `years_between(mother.dob, child.dob)`),
   `full_name(section)` (given, middle and family names joined, using `identity.fields`),
   `mosip_date(date)` (yyyy/MM/dd, as MOSIP ID schemas and IDA expect), `mosip_gender(value)`
   (the form's value in the vocabulary of `mosip.ida.gender_values`, e.g. female → Female).
@@ -41,8 +43,8 @@ CONTEXT_NAMES = frozenset(
 CEL_GLOBAL_FUNCTIONS = frozenset(
     {"has", "size", "int", "uint", "double", "string", "bytes", "bool", "type", "dyn", "matches",
      "timestamp", "duration", "exists", "all", "exists_one", "map", "filter"})
-HELPER_FUNCTIONS = frozenset({"age_in_days", "age_in_years", "days_between", "full_name", "mosip_date",
-                              "mosip_gender"})
+HELPER_FUNCTIONS = frozenset({"age_in_days", "age_in_years", "days_between", "years_between", "full_name",
+                              "mosip_date", "mosip_gender"})
 _MACROS = frozenset({"exists", "all", "exists_one", "map", "filter"})
 # CEL words that are never variable names (cel-spec langdef.md "Syntax": reserved identifiers)
 _LITERALS: dict[str, Any] = {"true": celtypes.BoolType(True), "false": celtypes.BoolType(False), "null": None}
@@ -177,6 +179,7 @@ class RuleEnvironment:
             "age_in_days": self._age_in_days,
             "age_in_years": self._age_in_years,
             "days_between": self._days_between,
+            "years_between": self._years_between,
             "full_name": self._full_name,
             "mosip_date": self._mosip_date,
             "mosip_gender": self._mosip_gender,
@@ -198,6 +201,10 @@ class RuleEnvironment:
     @staticmethod
     def _days_between(a: Any, b: Any) -> celtypes.IntType:
         return celtypes.IntType((_as_date(b) - _as_date(a)).days)
+
+    @staticmethod
+    def _years_between(born: Any, on: Any) -> celtypes.IntType:
+        return celtypes.IntType(_age_in_years(_as_date(born), _as_date(on)))
 
     @staticmethod
     def _mosip_date(value: Any) -> celtypes.StringType:
