@@ -41,6 +41,9 @@ class ActionType(StrEnum):
     CONFIRM_REGISTRATION = "confirm-registration"
     AUTHENTICATE = "authenticate"
     FLAG_ATTENTION = "flag-attention"
+    # done by the device on OpenCRVS's answers (deployment mode `opencrvs`): the upstream record
+    # moved (accepted, registered, rejected, refused); a rejection reopens the record as a draft
+    UPSTREAM_STATUS = "upstream-status"
 
 
 class Role(StrEnum):
@@ -84,12 +87,14 @@ class RequestState(StrEnum):
 
 class OutboxKind(StrEnum):
     """What an outbox item delivers. The packet kinds are the MOSIP operations of the country's
-    rules (`app.config.models.Operation`, same values)."""
+    rules (`app.config.models.Operation`, same values); `OPENCRVS_NOTIFY` sends a declaration to
+    OpenCRVS core as an incomplete (notified) declaration (deployment mode `opencrvs`)."""
 
     VERIFY = "verify"
     CREATE_UIN = "create_uin"
     UPDATE_BIOGRAPHICS = "update_biographics"
     MARK_DECEASED = "mark_deceased"
+    OPENCRVS_NOTIFY = "opencrvs_notify"
 
 
 PACKET_KINDS = frozenset({OutboxKind.CREATE_UIN, OutboxKind.UPDATE_BIOGRAPHICS, OutboxKind.MARK_DECEASED})
@@ -101,6 +106,39 @@ class OutboxState(StrEnum):
     DONE = "done"
     QUARANTINED = "quarantined"
     CANCELLED = "cancelled"
+
+
+class DeploymentMode(StrEnum):
+    """Who registers (country configuration `deployment.mode`). `standalone`: the device registers
+    and runs the MOSIP UIN lifecycle itself. `opencrvs`: the device declares, captures and verifies
+    identities, and notifies OpenCRVS core, where registrars register (and OpenCRVS runs MOSIP)."""
+
+    STANDALONE = "standalone"
+    OPENCRVS = "opencrvs"
+
+
+class UpstreamState(StrEnum):
+    """Where a record stands in OpenCRVS core (`record.upstream_state`; None in standalone mode or
+    before it is declared). Read from OpenCRVS's NOTIFY answers and from its search index
+    (opencrvs-core v2.0.0 packages/commons/src/events/EventIndex.ts, EventStatus, flags)."""
+
+    QUEUED = "queued"            # the NOTIFY waits in the outbox (offline, or identity checks pending)
+    SUBMITTED = "submitted"      # the NOTIFY is stored `Requested`: the country configuration has not answered
+    INCOMPLETE = "incomplete"    # notified and accepted: status NOTIFIED, flag `incomplete`
+    DECLARED = "declared"        # a registrar completed and declared it: status DECLARED
+    VALIDATED = "validated"      # a registrar reviewed it: status DECLARED + flag `validated`
+    REGISTERED = "registered"    # status REGISTERED: registration number (and child.nid when MOSIP issued one)
+    REJECTED = "rejected"        # flag `rejected`: requires updates, the reason on the record; reopened
+    REFUSED = "refused"          # OpenCRVS refused the NOTIFY (400 field errors, or the country's hook
+                                 # Rejected it): requires updates, the field errors on the record; reopened
+
+
+UPSTREAM_OPEN = frozenset({UpstreamState.SUBMITTED, UpstreamState.INCOMPLETE, UpstreamState.DECLARED,
+                           UpstreamState.VALIDATED})
+"""States the agent keeps polling OpenCRVS's search for."""
+
+UPSTREAM_NEEDS_UPDATES = frozenset({UpstreamState.REJECTED, UpstreamState.REFUSED})
+"""States that reopen the record for the agent to correct and declare again."""
 
 
 class PersonAttribute(StrEnum):

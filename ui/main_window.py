@@ -352,13 +352,8 @@ class MainWindow(QMainWindow):
                     .replace("%2", status_text(record.status)), "ok", record=record)
 
     def _action_failed(self, exc: BaseException) -> None:
-        """Said of the record shown until another is shown. The record is read again: a refusal
-        often means it moved on elsewhere (another officer, the agent), and the view then shows
-        where it stands now and the actions that still apply."""
-        detail = self.view.detail
-        self.banner.say(error_text(exc), "error", record=detail.record if detail else None, any_status=True)
-        if detail is not None:
-            self.load_detail(detail.record.id)
+        """Said of the record shown: it goes with the record, or when the record changes."""
+        self.banner.say(error_text(exc), "error", record=self.view.detail.record if self.view.detail else None)
 
     # ------------------------------------------------------------------ forms and review
     def new_declaration(self, event: str) -> None:

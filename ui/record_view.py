@@ -26,7 +26,7 @@ from app.records import RecordDetail
 from app.records.history import history_entries
 from app.records.validation import identity_applies, visible_fields
 from app.records.workflow import ActionType, Status
-from app.vocabulary import SYSTEM, Role, VerificationState
+from app.vocabulary import SYSTEM
 from ui.context import AppContext
 from ui.i18n import (
     action_text,
@@ -43,9 +43,9 @@ from ui.qt_compat import emit
 from ui.widgets import Pill, attribute_text, verification_pill
 
 STATUS_KIND = {
-    Status.DRAFT: "none", Status.DECLARED: "pending", Status.VERIFICATION_FAILED: "failed", Status.VALIDATED: "info",
-    Status.AWAITING_EXTERNAL_VALIDATION: "pending", Status.REGISTERED: "verified",
-    Status.CORRECTION_REQUESTED: "warning", Status.REJECTED: "error",
+    "draft": "none", "declared": "pending", "verification_failed": "failed", "validated": "info",
+    "awaiting_external_validation": "pending", "registered": "verified", "correction_requested": "warning",
+    "rejected": "error",
 }
 
 
@@ -138,18 +138,18 @@ class RecordView(QWidget):
 
         # actions
         actions = QHBoxLayout()
-        if record.status == Status.DRAFT and self.ctx.role and self.ctx.role is not Role.ADMIN:
+        if record.status == "draft" and self.ctx.role and self.ctx.role.value != "admin":
             edit = QPushButton(self.tr("Continue &editing"), body)
             edit.setProperty("primary", True)
             edit.clicked.connect(self.edit_requested)
             actions.addWidget(edit)
             self.buttons["edit"] = edit
         for action in detail.available:
-            if action is ActionType.RETRY and record.status != Status.VERIFICATION_FAILED \
+            if action is ActionType.RETRY and record.status != "verification_failed" \
                     and not record.requires_attention:
                 continue   # retry means: review a failed check, or resend a flagged record's deliveries
             label = self._action_label(action)
-            if action is ActionType.RETRY and record.status != Status.VERIFICATION_FAILED:
+            if action is ActionType.RETRY and record.status != "verification_failed":
                 label = self.tr("Retry &sending")
             button = QPushButton(label, body)
             button.setObjectName(f"action-{action.value}")
@@ -199,12 +199,11 @@ class RecordView(QWidget):
             label = QLabel(pick(section.label, section.id), card)
             label.setProperty("role", "section")
             top.addWidget(label)
-            state = person.get("verification", VerificationState.NONE)
-            checked = state != VerificationState.NONE
+            checked = person.get("verification", "none") != "none"
             if section.identity and (checked or identity_applies(
                     self.ctx.country, record.event, section.id, record.declaration, self.ctx.today(),
                     visible=shown)):
-                pill = verification_pill(state, person.get("failed_attributes"))
+                pill = verification_pill(person.get("verification", "none"), person.get("failed_attributes"))
                 pill.setObjectName(f"pill-{section.id}")
                 top.addWidget(pill)
             top.addStretch(1)
@@ -256,13 +255,13 @@ class RecordView(QWidget):
 
     def _next_step(self, status: str, available: list[str]) -> str:
         """What happens next when this person has nothing to do here."""
-        if status == Status.DECLARED:
+        if status == "declared":
             return self.tr("Identity checks run when the device is online; the record then moves on by itself.")
-        if status == Status.VERIFICATION_FAILED and ActionType.RETRY not in available:
+        if status == "verification_failed" and "retry" not in available:
             return self.tr("A supervisor reviews failed identity checks.")
-        if status == Status.VALIDATED and ActionType.REGISTER not in available:
+        if status == "validated" and "register" not in available:
             return self.tr("Ready for a registrar to register.")
-        if status == Status.AWAITING_EXTERNAL_VALIDATION:
+        if status == "awaiting_external_validation":
             return self.tr("Waiting for MOSIP to issue the UIN; the record becomes Registered when it does.")
         if status == Status.CORRECTION_REQUESTED and ActionType.APPROVE_CORRECTION not in available:
             return self.tr("Waiting for a registrar to approve or reject the correction.")

@@ -15,7 +15,7 @@ from pydantic import Field, model_validator
 
 from app.config.base import FIELD_ID, IDENT, EventType, HttpUrl, LocalizedText, SecretRef, Strict
 from app.config.device import BackupConfig, BackupDestination, SecurityConfig, SyncConfig
-from app.config.forms import FieldType, Form, FormField, Option, Plausibility, Section, Severity, Validation
+from app.config.forms import FieldType, Form, FormField, Option, Section, Validation
 from app.config.identity import ESignetConfig, IdentityConfig, IdentityKey, QrConfig, QrFormat, TrustedIssuer
 from app.config.integration import Integration, Operation, Rule, RuleAction
 from app.config.mosip import (
@@ -27,14 +27,16 @@ from app.config.mosip import (
     WebSubConfig,
 )
 from app.config.office import CorrectionsConfig, RegistrationConfig, WorkQueue, default_workqueues
+from app.config.opencrvs import DeploymentConfig, OpenCrvsConfig, mapping_problems
+from app.vocabulary import DeploymentMode
 
 __all__ = [
     "FIELD_ID", "IDENT", "BackupConfig", "BackupDestination", "ConfirmationsConfig", "ConfirmationsMode",
     "CorrectionsConfig", "Country", "ESignetConfig", "EventType", "FieldType", "Form", "FormField", "HttpUrl",
     "IdaConfig", "IdentityConfig", "IdentityKey", "Integration", "LocalizedText", "MosipConfig", "Operation",
-    "Option", "PacketsConfig", "Plausibility", "QrConfig", "QrFormat", "RegistrationConfig", "Rule", "RuleAction",
-    "SecretRef", "Section", "SecurityConfig", "Severity", "Strict", "SyncConfig", "TrustedIssuer", "Validation",
-    "WebSubConfig", "WorkQueue", "default_workqueues",
+    "Option", "PacketsConfig", "QrConfig", "QrFormat", "RegistrationConfig", "Rule", "RuleAction", "SecretRef",
+    "Section", "SecurityConfig", "Strict", "SyncConfig", "TrustedIssuer", "Validation", "WebSubConfig",
+    "WorkQueue", "default_workqueues",
 ]
 
 
@@ -52,6 +54,29 @@ class Country(Strict):
     sync: SyncConfig = Field(default_factory=SyncConfig)
     security: SecurityConfig = Field(default_factory=SecurityConfig)
     backup: BackupConfig = Field(default_factory=BackupConfig)
+    deployment: DeploymentConfig = Field(default_factory=DeploymentConfig)
+    opencrvs: OpenCrvsConfig | None = Field(default=None, description="needed by deployment.mode opencrvs")
+
+    @model_validator(mode="after")
+    def _opencrvs_section_fits_the_forms(self) -> Country:
+        if self.opencrvs is None:
+            if self.deployment.mode is DeploymentMode.OPENCRVS:
+                raise ValueError("deployment.mode opencrvs needs an `opencrvs:` section (base URL, system "
+                                 "client, office, event mappings)")
+            return self
+        missing = sorted(set(self.forms) - set(self.opencrvs.events))
+        if missing and self.deployment.mode is DeploymentMode.OPENCRVS:
+            raise ValueError(f"opencrvs.events has no mapping for {', '.join(missing)}")
+        problems = [f"opencrvs.events.{event.value}: {problem}" for event, mapping in self.opencrvs.events.items()
+                    if event in self.forms for problem in mapping_problems(mapping, self.forms[event])]
+        if problems:
+            raise ValueError("; ".join(problems[:10]))
+        return self
+
+    @property
+    def mode(self) -> DeploymentMode:
+        return self.deployment.mode
+
 
     @model_validator(mode="after")
     def _relay_backups_need_the_relay(self) -> Country:
@@ -65,7 +90,7 @@ class Country(Strict):
         return self.forms[EventType(event)]
 
     def rules_for(self, event: EventType | str, action: RuleAction | str) -> list[Rule]:
-        if not self.integration.enabled:
-            return []
+        if not self.integration.enabled or self.deployment.mode is DeploymentMode.OPENCRVS:
+            return []   # in opencrvs mode OpenCRVS core runs the UIN lifecycle
         return [r for r in self.integration.rules
                 if r.event == EventType(event) and r.action == RuleAction(action)]

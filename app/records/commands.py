@@ -12,33 +12,28 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from app.integration import AWAITS_CONFIRMATION, enqueue, evaluate
 from app.records.provenance import QR_SOURCES, DataSource, Prefill, esignet_provenance, track_sources
-from app.records.validation import (
-    DeclarationInvalid,
-    FieldError,
-    check_confirmed,
-    refuse_implausible,
-    validate_declaration,
-    with_defaults,
-)
+from app.records.upstream import queue_notify
+from app.records.validation import DeclarationInvalid, FieldError, validate_declaration, with_defaults
 from app.records.workflow import (
     REASON_REQUIRED,
     ActionType,
     Status,
     WorkflowError,
     allowed_targets,
+    check_mode,
     check_permission,
 )
 from app.records.writer import SYSTEM, Actor, RecordWriter, userinfo_jwt_name
 from app.store.models import ExternalRequest, OutboxItem, Record, Secret
 from app.store.sequences import next_value
-from app.vocabulary import OutboxState, RequestState, VerificationState
+from app.vocabulary import DeploymentMode, OutboxState, RequestState, VerificationState
 
 
 class FourEyesRequired(WorkflowError):
@@ -150,9 +145,8 @@ class RecordCommands(RecordWriter):
         return self.update_draft(actor, record_id, {}, prefills=[Prefill(section, source, dict(values))])
 
     def declare(self, actor: Actor, *, event: str | None = None, data: Mapping[str, Any] | None = None,
-                record_id: str | None = None, confirmed: Collection[str] = ()) -> Record:
-        """Submit a complete declaration (a new one, or a draft); queue identity checks. `confirmed`:
-        the ids of the plausibility warnings the officer accepted (`app.records.plausibility`)."""
+                record_id: str | None = None) -> Record:
+        """Submit a complete declaration (a new one, or a draft); queue identity checks."""
         check_permission(ActionType.DECLARE, actor.role)
         with self.db.write() as session:
             if record_id:
@@ -170,21 +164,16 @@ class RecordCommands(RecordWriter):
                                                 complete=True)
             if errors:
                 raise DeclarationInvalid(errors)
-            warnings = self._confirmed_warnings(record.event, kept, confirmed)
             before = record.declaration
             record.declaration = kept
             sources = self._track_sources(record, before)
             queued = self._queue_verifications(session, record, sections=None)
+            if self.country.config.mode is DeploymentMode.OPENCRVS:   # submitting = declaring to OpenCRVS
+                queue_notify(session, record, self.clock())
             self._commit_action(session, record, actor, ActionType.DECLARE, Status.DECLARED,
                                 audit_details={"event": record.event, "verifications_queued": queued,
-                                               **sources, **warnings})
+                                               **sources})
         return record
-
-    def _confirmed_warnings(self, event: str, values: Mapping[str, str], confirmed: Collection[str]
-                            ) -> dict[str, Any]:
-        """Refuses implausible values and unconfirmed warnings; the confirmed ones, for the audit event."""
-        accepted = check_confirmed(self.country, event, values, today=self._today(), confirmed=confirmed)
-        return {"warnings_confirmed": accepted} if accepted else {}
 
     def _event(self, event: str) -> str:
         if event not in {e.value for e in self.country.config.forms}:
@@ -252,15 +241,14 @@ class RecordCommands(RecordWriter):
     # ------------------------------------------------------------------ actions
 
     def act(self, actor: Actor, record_id: str, action: ActionType | str,
-            data: Mapping[str, Any] | None = None, reason: str | None = None,
-            confirmed: Collection[str] = ()) -> Record:
-        """`confirmed`: ids of the plausibility warnings the officer accepted (validate asks for them)."""
+            data: Mapping[str, Any] | None = None, reason: str | None = None) -> Record:
         try:
             action = ActionType(action)
         except ValueError:
             raise WorkflowError(f"unknown action {action!r}", code="record.unknown_action",
                                 params={"action": str(action)[:32]}) from None
         check_permission(action, actor.role)
+        check_mode(action, self.country.config.mode)
         reason = (reason or "").strip() or None
         if action in REASON_REQUIRED and not reason:
             raise WorkflowError(f"'{action.value}' needs a reason", code="record.reason_required",
@@ -280,8 +268,7 @@ class RecordCommands(RecordWriter):
                                 code="record.device_action", params={"action": action.value})
         with self.db.write() as session:
             record = self._load(session, record_id)
-            extra = {"confirmed": confirmed} if action is ActionType.VALIDATE else {}
-            handler(session, record, actor, data or {}, reason, **extra)
+            handler(session, record, actor, data or {}, reason)
         return record
 
     def _require_checks_done(self, session: Session, record: Record, what: str) -> None:
@@ -297,19 +284,15 @@ class RecordCommands(RecordWriter):
                                 params={"action": what, "sections": ", ".join(pending)})
 
     def _validate(self, session: Session, record: Record, actor: Actor, data: Mapping[str, Any],
-                  reason: str | None, confirmed: Collection[str] = ()) -> None:
+                  reason: str | None) -> None:
         allowed_targets(ActionType.VALIDATE, Status(record.status))
         self._require_checks_done(session, record, "validate")
-        warnings = self._confirmed_warnings(record.event, record.declaration, confirmed)
-        self._commit_action(session, record, actor, ActionType.VALIDATE, Status.VALIDATED, reason=reason,
-                            audit_details=warnings)
+        self._commit_action(session, record, actor, ActionType.VALIDATE, Status.VALIDATED, reason=reason)
 
     def _register(self, session: Session, record: Record, actor: Actor, data: Mapping[str, Any],
                   reason: str | None) -> None:
         allowed_targets(ActionType.REGISTER, Status(record.status))
         self._require_checks_done(session, record, "register")
-        # a record declared before a check existed, or registered straight from Declared
-        refuse_implausible(self.country, record.event, record.declaration, today=self._today())
         prefix = self.country.config.registration.number_prefix.get(record.event, record.event[:1].upper())
         year = self.clock().year
         record.registration_number = f"{prefix}{year}{next_value(session, f'reg:{record.event}:{year}'):06d}"

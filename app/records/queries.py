@@ -15,6 +15,7 @@ from app import audit
 from app.config.loader import LoadedCountry
 from app.config.models import Operation, WorkQueue
 from app.integration import evaluate
+from app.records.upstream import UpstreamStatus
 from app.records.workflow import ActionType, Role, Status, WorkflowError, available_actions
 from app.records.writer import fold, load_record, persons_for_rules
 from app.store import Database
@@ -74,8 +75,13 @@ class RecordQueries:
             outbox = list(session.exec(select(OutboxItem).where(OutboxItem.record_id == record.id)
                                        .order_by(col(OutboxItem.id))))
             history = audit.history(session, record.id)
-        available = available_actions(Status(record.status), role) if role else []
+        available = available_actions(Status(record.status), role, self.country.config.mode) if role else []
         return RecordDetail(record, actions, verifications, outbox, history, available)
+
+    def upstream_status(self, record_id: str) -> UpstreamStatus | None:
+        """Where the record stands in OpenCRVS core (None in standalone mode, or before it is declared)."""
+        with self.db.read() as session:
+            return UpstreamStatus.of(load_record(session, record_id))
 
     def preview_operations(self, record_id: str, action: ActionType | str) -> list[Operation]:
         """The MOSIP operations the country's rules would send if `action` were done on the record now

@@ -8,11 +8,11 @@ country's rules decide) and `check_transition` refuses anything else with a clea
 from __future__ import annotations
 
 from app.errors import PermissionDenied, WorkflowError
-from app.vocabulary import ActionType, Role, Status
+from app.vocabulary import ActionType, DeploymentMode, Role, Status
 
-__all__ = ["PERMISSIONS", "REASON_REQUIRED", "TRANSITIONS", "USER_ACTIONS", "ActionType", "PermissionDenied",
-           "Role", "Status", "WorkflowError", "allowed_targets", "available_actions", "check_permission",
-           "check_transition"]
+__all__ = ["MODE_ACTIONS", "PERMISSIONS", "REASON_REQUIRED", "TRANSITIONS", "USER_ACTIONS", "ActionType",
+           "PermissionDenied", "Role", "Status", "WorkflowError", "allowed_targets", "available_actions",
+           "check_mode", "check_permission", "check_transition"]
 
 S = Status
 _ACTIVE = (S.DECLARED, S.VERIFICATION_FAILED, S.VALIDATED)
@@ -40,6 +40,8 @@ TRANSITIONS: dict[ActionType, dict[Status | None, frozenset[Status]]] = {
     ActionType.AUTHENTICATE: {
         s: frozenset({s}) for s in (S.DRAFT, *_ACTIVE, S.REGISTERED, S.CORRECTION_REQUESTED)},
     ActionType.FLAG_ATTENTION: {s: frozenset({s}) for s in Status},
+    # OpenCRVS moved the record: it stays, is registered there, or reopens as a draft to be corrected
+    ActionType.UPSTREAM_STATUS: {s: frozenset({s, S.REGISTERED, S.DRAFT}) for s in (*_ACTIVE, S.REGISTERED)},
 }
 
 PEOPLE = frozenset({Role.AGENT, Role.SUPERVISOR, Role.REGISTRAR})
@@ -59,12 +61,33 @@ PERMISSIONS: dict[ActionType, frozenset[Role]] = {
     ActionType.CONFIRM_REGISTRATION: frozenset({Role.SYSTEM}),
     ActionType.AUTHENTICATE: PEOPLE,
     ActionType.FLAG_ATTENTION: frozenset({Role.SYSTEM}),
+    ActionType.UPSTREAM_STATUS: frozenset({Role.SYSTEM}),
 }
 REASON_REQUIRED = frozenset({ActionType.REJECT, ActionType.REJECT_CORRECTION, ActionType.REMOVE_FROM_QUEUE})
 # actions a person can ask for by name (CLI `records act`, UI buttons)
 USER_ACTIONS = (ActionType.VALIDATE, ActionType.REGISTER, ActionType.REQUEST_CORRECTION,
                 ActionType.APPROVE_CORRECTION, ActionType.REJECT_CORRECTION, ActionType.REJECT, ActionType.RETRY,
                 ActionType.REMOVE_FROM_QUEUE)
+
+# What each deployment mode lets happen on the device. In `opencrvs` mode OpenCRVS core registers,
+# corrects and runs the UIN lifecycle; the device declares (which queues the NOTIFY), verifies
+# identities and follows OpenCRVS's answers. A supervisor's local validate/reject has no effect in
+# OpenCRVS (a system client may only NOTIFY: opencrvs-core v2.0.0 packages/events/src/router/event/
+# actions/index.ts), so neither is offered.
+_OPENCRVS_ONLY = frozenset({ActionType.UPSTREAM_STATUS})
+_STANDALONE_ONLY = frozenset({ActionType.VALIDATE, ActionType.REGISTER, ActionType.REQUEST_CORRECTION,
+                              ActionType.APPROVE_CORRECTION, ActionType.REJECT_CORRECTION, ActionType.REJECT,
+                              ActionType.REMOVE_FROM_QUEUE, ActionType.CONFIRM_REGISTRATION})
+MODE_ACTIONS: dict[DeploymentMode, frozenset[ActionType]] = {
+    DeploymentMode.STANDALONE: frozenset(ActionType) - _OPENCRVS_ONLY,
+    DeploymentMode.OPENCRVS: frozenset(ActionType) - _STANDALONE_ONLY,
+}
+
+
+def check_mode(action: ActionType, mode: DeploymentMode) -> None:
+    if action not in MODE_ACTIONS[mode]:
+        raise WorkflowError(f"'{action.value}' is not done on this device in deployment mode {mode.value}",
+                            code="workflow.not_in_this_mode", params={"action": action.value, "mode": mode.value})
 
 
 def check_permission(action: ActionType, role: Role) -> None:
@@ -91,6 +114,8 @@ def check_transition(action: ActionType, current: Status | None, target: Status)
                             f"'{current.value if current else 'new'}' to '{target.value}'")
 
 
-def available_actions(current: Status, role: Role) -> list[ActionType]:
+def available_actions(current: Status, role: Role,
+                      mode: DeploymentMode = DeploymentMode.STANDALONE) -> list[ActionType]:
     """What a person with `role` may try on a record in `current` (for UI buttons)."""
-    return [a for a in USER_ACTIONS if current in TRANSITIONS[a] and role in PERMISSIONS[a]]
+    return [a for a in USER_ACTIONS
+            if current in TRANSITIONS[a] and role in PERMISSIONS[a] and a in MODE_ACTIONS[mode]]

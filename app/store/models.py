@@ -38,6 +38,11 @@ class Record(SQLModel, table=True):
     # a pending correction: {changes, reason, requester}
     correction: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     registration_number: str | None = Field(default=None, index=True, unique=True)
+    # deployment mode opencrvs: where the record stands in OpenCRVS core (app.vocabulary.UpstreamState)
+    # and what OpenCRVS said: {event_id, tracking_id, registration_number, nid, reason, field_errors,
+    # changed_at, checked_at}; written only by app.records.upstream
+    upstream_state: str | None = Field(default=None, index=True, max_length=16)
+    upstream: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     search_text: str = Field(default="", index=True)
     created_by: str
     created_at: dt.datetime = Field(default_factory=utcnow)

@@ -23,14 +23,6 @@
 <context>
     <name>BackupDialog</name>
     <message>
-        <source>%1 MB</source>
-        <translation>%1 Mo</translation>
-    </message>
-    <message>
-        <source>%1 kB</source>
-        <translation>%1 ko</translation>
-    </message>
-    <message>
         <source>%1: %2</source>
         <translation>%1&#xa0;: %2</translation>
     </message>

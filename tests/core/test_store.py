@@ -45,7 +45,7 @@ def test_wal_mode_and_every_commit_synced(db: Database) -> None:
 
 
 def test_migrations_produce_the_models_schema(db: Database) -> None:
-    assert db.schema_revision() == "0006"
+    assert db.schema_revision() == "0007"
     with db.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"include_name": include_name})
         diff = compare_metadata(context, SQLModel.metadata)
@@ -54,7 +54,7 @@ def test_migrations_produce_the_models_schema(db: Database) -> None:
 
 def test_migrate_is_idempotent(db: Database) -> None:
     db.migrate()
-    assert db.schema_revision() == "0006"
+    assert db.schema_revision() == "0007"
 
 
 def test_a_failed_write_leaves_nothing(service: RecordService) -> None:
@@ -84,7 +84,7 @@ def test_upgrade_from_every_later_schema(tmp_path: Path, earlier: str, farajalan
         command.upgrade(cfg, earlier)
     assert db.schema_revision() == earlier
     db.migrate()
-    assert db.schema_revision() == "0006"
+    assert db.schema_revision() == "0007"
     packets = farajaland.config.mosip.packets
     with db.read() as session:
         ids = mosip_device_ids(session, farajaland)
@@ -146,7 +146,7 @@ def test_upgrade_from_the_first_schema_keeps_the_data(tmp_path: Path) -> None:
                               "(:r, :t, 'accepted', 'a', '2026-01-03', '{}')"), {"r": record_id, "t": action_type})
     assert db.schema_revision() == "0001"
     db.migrate()
-    assert db.schema_revision() == "0006"
+    assert db.schema_revision() == "0007"
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT tracking_id FROM record WHERE id = 'r1'")).scalar() == "T1"
         # 0004: the record with a pending outbox item is in the Outbox queue, the other is not
