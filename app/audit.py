@@ -4,46 +4,81 @@ rules and codes — never personal data."""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import hashlib
 import hmac
 import json
+from collections.abc import Iterator
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import Table, insert
 from sqlmodel import Session, col, select
 
 from app.store.models import AuditEvent, utcnow
 
 GENESIS = "0" * 64
 _LAST_IN_TRANSACTION = "audit.last_event"  # session.info key; a write session is one transaction
+_BATCH = "audit.batch"  # session.info key: rows waiting for one executemany (see `batched`)
+_TABLE: Table = AuditEvent.__table__  # type: ignore[attr-defined]
+# Core statements: an event is a plain row (no ORM object, no flush of the caller's changes)
+_INSERT = insert(_TABLE)
+_HEAD = select(_TABLE.c.seq, _TABLE.c.hash).order_by(_TABLE.c.seq.desc()).limit(1)
 
 
-def _digest(event: AuditEvent) -> str:
+def _digest_of(*, seq: int | None, record_id: str | None, at: dt.datetime, actor: str, kind: str,
+               details: Any, prev_hash: str) -> str:
     body = json.dumps(
-        {"seq": event.seq, "record_id": event.record_id, "at": event.at.isoformat(), "actor": event.actor,
-         "kind": event.kind, "details": event.details, "prev_hash": event.prev_hash},
+        {"seq": seq, "record_id": record_id, "at": at.isoformat(), "actor": actor,
+         "kind": kind, "details": details, "prev_hash": prev_hash},
         sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+def _digest(event: AuditEvent) -> str:
+    return _digest_of(seq=event.seq, record_id=event.record_id, at=event.at, actor=event.actor,
+                      kind=event.kind, details=event.details, prev_hash=event.prev_hash)
+
+
 def append(session: Session, *, actor: str, kind: str, record_id: str | None = None,
-           details: dict[str, Any] | None = None) -> AuditEvent:
-    """Add an event inside the caller's write transaction (which serialises writers)."""
+           details: dict[str, Any] | None = None) -> tuple[int, str]:
+    """Add an event inside the caller's write transaction (which serialises writers); its
+    (seq, hash). Inside `batched`, the row is inserted when the batch ends."""
     last = session.info.get(_LAST_IN_TRANSACTION)
-    if last is None:
-        # The newest committed event. No autoflush: the caller's pending rows do not change the
-        # answer (events of this transaction are remembered below), and flushing them here would
-        # cost a second flush per action.
-        with session.no_autoflush:
-            row = session.exec(select(AuditEvent.seq, AuditEvent.hash).order_by(col(AuditEvent.seq).desc())
-                               .limit(1)).first()
+    if last is None:  # the newest committed event; those of this transaction are remembered below
+        row = session.execute(_HEAD).first()
         last = (row[0], row[1]) if row else (0, GENESIS)
-    event = AuditEvent(seq=last[0] + 1, record_id=record_id, at=utcnow(), actor=actor, kind=kind,
-                       details=details or {}, prev_hash=last[1], hash="")
-    event.hash = _digest(event)
-    session.add(event)
-    session.info[_LAST_IN_TRANSACTION] = (event.seq, event.hash)
-    return event
+    at, details = utcnow(), details or {}
+    seq, prev_hash = last[0] + 1, last[1]
+    digest = _digest_of(seq=seq, record_id=record_id, at=at, actor=actor, kind=kind, details=details,
+                        prev_hash=prev_hash)
+    row = {"seq": seq, "record_id": record_id, "at": at, "actor": actor, "kind": kind, "details": details,
+           "prev_hash": prev_hash, "hash": digest}
+    batch = session.info.get(_BATCH)
+    if batch is not None:
+        batch.append(row)
+    else:
+        session.execute(_INSERT, row)
+    session.info[_LAST_IN_TRANSACTION] = (seq, digest)
+    return seq, digest
+
+
+@contextlib.contextmanager
+def batched(session: Session) -> Iterator[None]:
+    """Events appended inside are inserted together when it ends (one executemany): for writers
+    that append many at once (a group of delivery outcomes) and do not read them back meanwhile."""
+    if session.info.get(_BATCH) is not None:  # already batching: the outer batch inserts them
+        yield
+        return
+    rows: list[dict[str, Any]] = []
+    session.info[_BATCH] = rows
+    try:
+        yield
+    finally:
+        del session.info[_BATCH]
+    if rows:
+        session.execute(_INSERT, rows)
 
 
 def verify(session: Session) -> AuditEvent | None:

@@ -27,11 +27,12 @@ _APP: Any = None
 
 
 def modes() -> list[tuple[str, dict[str, Any]]]:
-    from app.backup import STEP_PAGES, STEP_PAUSE_SECONDS
+    from app.backup import COPY_NICENESS, STEP_PAGES, STEP_PAUSE_SECONDS
 
-    return [("one step", {"step_pages": -1, "pause": 0.0}),
-            (f"{STEP_PAGES} pages + {STEP_PAUSE_SECONDS * 1000:g} ms", {}),
-            ("64 pages + 2 ms", {"step_pages": 64, "pause": 0.002})]
+    return [("one step", {"step_pages": -1, "pause": 0.0, "nice": 0}),
+            (f"{STEP_PAGES} pages + {STEP_PAUSE_SECONDS * 1000:g} ms, nice {COPY_NICENESS}", {}),
+            (f"{STEP_PAGES} pages + {STEP_PAUSE_SECONDS * 1000:g} ms", {"nice": 0}),
+            ("64 pages + 2 ms", {"step_pages": 64, "pause": 0.002, "nice": 0})]
 
 
 def run_mode(device: Any, out: Path, options: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QObject, Signal
+from PySide6.QtCore import QCoreApplication, QLocale, QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from app.backup_history import BackupAdmin, BackupAttempt, BackupProgress, BackupStage, StoredBackup
 from app.sync_status import BackupStatus
+from ui import i18n
 from ui.backup_status import BackupStatusLabel
 from ui.errors import code_text, error_text
 from ui.operations import run_read
@@ -42,9 +44,12 @@ def _now() -> dt.datetime:
 
 
 def size_text(size: int) -> str:
+    """In the user's language: 134.9 MB, 134,9 Mo."""
+    locale = QLocale(i18n.current_language())
     if size >= 1_000_000:
-        return f"{size / 1e6:.1f} MB"
-    return f"{max(size, 0) / 1e3:.0f} kB"
+        return QCoreApplication.translate("BackupDialog", "%1 MB").replace("%1", locale.toString(size / 1e6, "f", 1))
+    return QCoreApplication.translate("BackupDialog", "%1 kB").replace("%1", locale.toString(max(size, 0) / 1e3,
+                                                                                            "f", 0))
 
 
 def when_text(when: dt.datetime) -> str:
@@ -78,6 +83,7 @@ class BackupDialog(QDialog):
         self.back_up_now = QPushButton(self.tr("Back up now"), self)
         self.back_up_now.setObjectName("back-up-now")
         self.back_up_now.clicked.connect(self.start_backup)
+        self.back_up_now.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         self.progress = QProgressBar(self)
         self.progress.setObjectName("backup-progress")
         self.progress.setRange(0, 1000)
@@ -113,6 +119,7 @@ class BackupDialog(QDialog):
         now_row = QHBoxLayout()
         now_row.addWidget(self.back_up_now)
         now_row.addWidget(self.progress, 1)
+        now_row.addStretch()
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.overdue)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.config.models import FieldType, FormField
+from app.vocabulary import VerificationState
 from ui.i18n import pick, verification_text
 from ui.qt_compat import emit
 
@@ -80,7 +81,7 @@ class Pill(QLabel):
 
 def verification_pill(state: str, failed_attributes: list[str] | None = None) -> Pill:
     text = verification_text(state)
-    if state == "failed" and failed_attributes:
+    if state == VerificationState.FAILED and failed_attributes:
         text += " — " + ", ".join(attribute_text(a) for a in failed_attributes)
     return Pill(text, state if state in PILL_COLOURS else "none")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 from pydantic import Field, field_validator, model_validator
@@ -106,8 +107,52 @@ class Section(Strict):
         return self
 
 
+class Severity(StrEnum):
+    BLOCK = "block"   # the declaration cannot be declared, validated or registered as it is
+    WARN = "warn"     # accepted once the officer confirms it; the confirmation is kept in the history
+
+
+MESSAGE_PARAMETER = re.compile(r"\{([^{}]*)\}")
+
+
+class Plausibility(Strict):
+    """A check across fields that a form's field types cannot express (e.g. the mother's age at
+    the birth). `when` is true when the declaration is implausible; the message is shown next to
+    `fields`, with `{name}` replaced by `params[name]` or by the value of the field `name`."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    description: str | None = None
+    when: str = Field(description="CEL over the declaration (as `visible_if`); true means implausible")
+    severity: Severity
+    fields: list[str] = Field(min_length=1, max_length=8,
+                              description="field ids the message is shown next to, first one focused")
+    message: LocalizedText = Field(min_length=1, description="language -> text; {name} parameters")
+    params: dict[str, str] = Field(default_factory=dict, max_length=8,
+                                   description="parameter name -> CEL expression giving its value")
+
+    @field_validator("params")
+    @classmethod
+    def _parameter_names(cls, params: dict[str, str]) -> dict[str, str]:
+        for name in params:
+            if not re.fullmatch(IDENT, name):
+                raise ValueError(f"parameter name {name!r} must be a lower-case identifier")
+        return params
+
+    @field_validator("message")
+    @classmethod
+    def _message_bounded(cls, message: LocalizedText) -> LocalizedText:
+        for text in message.values():
+            if not text.strip() or len(text) > 500:
+                raise ValueError("each message is between 1 and 500 characters")
+        return message
+
+
 class Form(Strict):
     sections: list[Section] = Field(min_length=1)
+    plausibility: list[Plausibility] = Field(
+        default_factory=list, max_length=100,
+        description="checks across fields, evaluated on declare, validate and register (block) and "
+                    "shown live in the form")
 
     @model_validator(mode="after")
     def _unique_sections(self) -> Form:
@@ -115,6 +160,10 @@ class Form(Strict):
         dupes = {i for i in ids if ids.count(i) > 1}
         if dupes:
             raise ValueError(f"section ids defined twice: {sorted(dupes)}")
+        rule_ids = [p.id for p in self.plausibility]
+        dupes = {i for i in rule_ids if rule_ids.count(i) > 1}
+        if dupes:
+            raise ValueError(f"plausibility ids defined twice: {sorted(dupes)}")
         return self
 
     def field(self, field_id: str) -> FormField | None:

@@ -10,60 +10,35 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
 
+from app.config.forms import MESSAGE_PARAMETER, Plausibility
 from app.config.models import Country, EventType, Form, Rule, SecretRef
+from app.config.yaml_source import (
+    MAX_CONFIG_BYTES,
+    ConfigError,
+    ConfigIssue,
+    Path_,
+    dotted,
+    line_for,
+    read_yaml,
+)
 from app.errors import ConfigurationFault, Invalid
 from app.rules import Expression, ExpressionError, RuleEnvironment, vocabulary_for
 from app.security.files import read_bounded, read_text_bounded
 
+__all__ = ["COUNTRY_FILE", "CompiledRule", "ConfigError", "ConfigIssue", "LoadedCountry", "OutsideCountryFolder",
+           "confined", "country_json_schema", "load_country"]
+
 COUNTRY_FILE = "country.yaml"
-MAX_CONFIG_BYTES = 2 * 1024 * 1024
-_ENV_REF = re.compile(r"\$\{([A-Z][A-Z0-9_]*)(?::-([^}]*))?\}")
-# A country file is untrusted input: `${VAR}` reads only variables meant for configuration
-# (CRVS_*), never one that holds a key, a PIN or a credential — a hostile file could otherwise put
-# the database key into a MOSIP URL and send it away.
-_ENV_PREFIX = "CRVS_"
-_SECRET_ENV = frozenset({"CRVS_FIELD_DB_KEY", "CRVS_FIELD_PIN", "CRVS_FIELD_NEW_PIN"})
-_SECRET_WORDS = re.compile(r"(KEY|PIN|SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE)")
-# YAML budget: anchors/aliases let a 1 KB file describe billions of nodes ("billion laughs").
-MAX_ALIASES = 64
-MAX_NODES = 200_000
-MAX_DEPTH = 64
 _RECORD_STATUSES = frozenset({
     "draft", "declared", "verification_failed", "validated", "awaiting_external_validation",
     "registered", "correction_requested", "rejected"})
-
-Path_ = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class ConfigIssue:
-    file: str
-    line: int | None
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.path or '(top)'}: {self.message}"
-
-
-class ConfigError(ConfigurationFault):
-    default_code = "config.invalid"
-
-    def __init__(self, issues: list[ConfigIssue]):
-        self.issues = issues
-        super().__init__("\n".join(str(i) for i in issues), params={"issues": len(issues)})
 
 
 @dataclass(frozen=True)
@@ -73,6 +48,13 @@ class CompiledRule:
     share: dict[str, Expression]
     meta: dict[str, Expression]
     notification: dict[str, Expression]
+
+
+@dataclass(frozen=True)
+class CompiledPlausibility:
+    rule: Plausibility
+    when: Expression
+    params: dict[str, Expression]
 
 
 @dataclass
@@ -86,6 +68,7 @@ class LoadedCountry:
     rules: dict[str, CompiledRule] = field(default_factory=dict)
     visibility: dict[str, Expression] = field(default_factory=dict)  # field/section id -> expr
     validations: dict[str, list[Expression]] = field(default_factory=dict)  # field id -> exprs
+    plausibility: dict[str, list[CompiledPlausibility]] = field(default_factory=dict)  # event -> checks
     environment: RuleEnvironment | None = None
 
     @property
@@ -116,155 +99,6 @@ def confined(directory: Path, relative: str) -> Path:
     return target
 
 
-# ---------------------------------------------------------------------------------------- YAML
-
-
-class _UnsafeVariable(KeyError):
-    pass
-
-
-def _interpolate(text: str) -> str:
-    def sub(match: re.Match[str]) -> str:
-        name = match[1]
-        if not name.startswith(_ENV_PREFIX) or name in _SECRET_ENV or _SECRET_WORDS.search(name[len(_ENV_PREFIX):]):
-            raise _UnsafeVariable(name)
-        value = os.environ.get(name)
-        if value:
-            return value
-        if match[2] is not None:
-            return match[2]
-        raise KeyError(match[1])
-
-    return _ENV_REF.sub(sub, text)
-
-
-class _Budget:
-    def __init__(self) -> None:
-        self.nodes = 0
-
-
-class _OverBudget(Exception):
-    pass
-
-
-def _to_plain(node: Any, path: Path_, lines: dict[Path_, int], file: str,
-              issues: list[ConfigIssue], budget: _Budget | None = None) -> Any:
-    """Plain Python data from ruamel nodes, remembering the line of every path. Shared nodes
-    (aliases) are copied here, so the copy is counted against a node budget."""
-    budget = budget or _Budget()
-    budget.nodes += 1
-    if budget.nodes > MAX_NODES or len(path) > MAX_DEPTH:
-        raise _OverBudget
-    if isinstance(node, CommentedMap):
-        out: dict[str, Any] = {}
-        for key, value in node.items():
-            child = (*path, str(key))
-            try:
-                line = node.lc.key(key)[0] + 1
-            except (KeyError, TypeError, AttributeError):
-                line = lines.get(path)
-            if line:
-                lines[child] = line
-            out[str(key)] = _to_plain(value, child, lines, file, issues, budget)
-        return out
-    if isinstance(node, CommentedSeq):
-        items = []
-        for index, value in enumerate(node):
-            child = (*path, index)
-            try:
-                lines[child] = node.lc.item(index)[0] + 1
-            except (KeyError, TypeError, AttributeError, IndexError):
-                if path in lines:
-                    lines[child] = lines[path]
-            items.append(_to_plain(value, child, lines, file, issues, budget))
-        return items
-    if isinstance(node, str):
-        try:
-            return _interpolate(str(node))
-        except _UnsafeVariable as name:
-            issues.append(ConfigIssue(file, lines.get(path), _dotted(path),
-                                      f"${{{name.args[0]}}}: only variables named CRVS_* that hold no key, "
-                                      "PIN or credential can be used in a country file"))
-            return str(node)
-        except KeyError as missing:
-            issues.append(ConfigIssue(file, lines.get(path), _dotted(path),
-                                      f"environment variable {missing} is not set and has no default"))
-            return str(node)
-    return node
-
-
-def _dotted(path: Path_) -> str:
-    return ".".join(str(p) for p in path)
-
-
-def _line_for(path: Path_, lines: Mapping[Path_, int]) -> int | None:
-    for end in range(len(path), -1, -1):
-        if path[:end] in lines:
-            return lines[path[:end]]
-    return None
-
-
-def _check_aliases(yaml: YAML, text: str, file: str) -> None:
-    """Count aliases and nesting in the event stream, before anything is composed."""
-    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
-
-    aliases = depth = 0
-    for event in yaml.parse(text):
-        if isinstance(event, AliasEvent):
-            aliases += 1
-            if aliases > MAX_ALIASES:
-                line = event.start_mark.line + 1 if event.start_mark else None
-                raise ConfigError([ConfigIssue(file, line, "", f"more than {MAX_ALIASES} YAML aliases")])
-        elif isinstance(event, CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                line = event.start_mark.line + 1 if event.start_mark else None
-                raise ConfigError([ConfigIssue(file, line, "", f"YAML nested deeper than {MAX_DEPTH} levels")])
-        elif isinstance(event, CollectionEndEvent):
-            depth -= 1
-
-
-def read_yaml(path: Path) -> tuple[Any, dict[Path_, int]]:
-    """Parse one YAML file into plain data and a path → line index; raises ConfigError."""
-    file = str(path)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise ConfigError([ConfigIssue(file, None, "", f"cannot read: {exc.strerror}")]) from None
-    if size > MAX_CONFIG_BYTES:
-        raise ConfigError([ConfigIssue(file, None, "", f"file is larger than {MAX_CONFIG_BYTES} bytes")])
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
-    try:
-        text = read_text_bounded(path, MAX_CONFIG_BYTES, what="the configuration")
-    except Invalid as exc:
-        raise ConfigError([ConfigIssue(file, None, "", exc.message)]) from None
-    try:
-        _check_aliases(yaml, text, file)
-        document = yaml.load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        raise ConfigError([ConfigIssue(file, line, "", f"invalid YAML: {exc.problem or exc}")]) from None
-    except UnicodeDecodeError:
-        raise ConfigError([ConfigIssue(file, None, "", "file is not UTF-8 text")]) from None
-    except ConfigError:
-        raise
-    except RecursionError:
-        raise ConfigError([ConfigIssue(file, None, "", f"YAML nested deeper than {MAX_DEPTH} levels")]) from None
-    except Exception as exc:  # ruamel raises several unrelated types for duplicate keys etc.
-        raise ConfigError([ConfigIssue(file, None, "", f"invalid YAML: {str(exc)[:300]}")]) from None
-    lines: dict[Path_, int] = {}
-    issues: list[ConfigIssue] = []
-    try:
-        data = _to_plain(document, (), lines, file, issues)
-    except (_OverBudget, RecursionError):
-        raise ConfigError([ConfigIssue(file, None, "", f"YAML expands to more than {MAX_NODES} nodes or "
-                                       f"{MAX_DEPTH} levels (anchors and aliases count every use)")]) from None
-    if issues:
-        raise ConfigError(issues)
-    return data, lines
-
 
 # -------------------------------------------------------------------------------------- checks
 
@@ -279,7 +113,7 @@ def _pydantic_issues(exc: ValidationError, file: str, lines: Mapping[Path_, int]
             message = "unknown key"
         elif message.startswith("Value error, "):
             message = message[len("Value error, "):]
-        issues.append(ConfigIssue(file, _line_for(loc, lines), _dotted(loc), message))
+        issues.append(ConfigIssue(file, line_for(loc, lines), dotted(loc), message))
     return issues
 
 
@@ -292,8 +126,8 @@ class _Checker:
         self.issues: list[ConfigIssue] = []
 
     def issue(self, path: Path_, message: str, file: str | None = None) -> None:
-        line = _line_for(path, self.lines)
-        self.issues.append(ConfigIssue(file or self.file, line, _dotted(path), message))
+        line = line_for(path, self.lines)
+        self.issues.append(ConfigIssue(file or self.file, line, dotted(path), message))
 
     def compile(self, env: RuleEnvironment, source: str, form: Form, path: Path_) -> Expression | None:
         try:
@@ -359,6 +193,12 @@ def load_country(directory: str | os.PathLike[str]) -> LoadedCountry:
                     expr = check.compile(env, validation.rule, form, (*f_path, "validation", v_index, "rule"))
                     if expr:
                         loaded.validations.setdefault(f"{event.value}:{form_field.id}", []).append(expr)
+
+    for event, form in country.forms.items():
+        checks = [_compile_plausibility(check, env, form, rule, ("forms", event.value, "plausibility", index),
+                                        country.languages[0])
+                  for index, rule in enumerate(form.plausibility)]
+        loaded.plausibility[event.value] = [c for c in checks if c is not None]
 
     # identity mapping: every mapped name must be a field of some identity section
     identity_sections = {e: [s for s in f.sections if s.identity] for e, f in country.forms.items()}
@@ -443,6 +283,27 @@ def load_country(directory: str | os.PathLike[str]) -> LoadedCountry:
     if check.issues:
         raise ConfigError(check.issues)
     return loaded
+
+
+def _compile_plausibility(check: _Checker, env: RuleEnvironment, form: Form, rule: Plausibility, path: Path_,
+                          default_language: str) -> CompiledPlausibility | None:
+    """A plausibility check whose expressions compile, whose fields exist and whose message has
+    the country's first language (the fallback) and only parameters it can fill."""
+    when = check.compile(env, rule.when, form, (*path, "when"))
+    params = {name: check.compile(env, source, form, (*path, "params", name)) for name, source in rule.params.items()}
+    for index, field_id in enumerate(rule.fields):
+        if form.field(field_id) is None:
+            check.issue((*path, "fields", index), f"unknown field '{field_id}'")
+    if default_language not in rule.message:
+        check.issue((*path, "message"), f"no text in '{default_language}', the country's first language")
+    for language, text in rule.message.items():
+        for name in MESSAGE_PARAMETER.findall(text):
+            if name not in rule.params and form.field(name) is None:
+                check.issue((*path, "message", language),
+                            f"'{{{name}}}' is neither one of params nor a field of this form")
+    if when is None or any(expr is None for expr in params.values()):
+        return None
+    return CompiledPlausibility(rule, when, {name: expr for name, expr in params.items() if expr is not None})
 
 
 def _check_public_key(pem: bytes, alg: str) -> str | None:

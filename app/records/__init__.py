@@ -3,9 +3,10 @@
 
 from app.records.queries import RecordDetail
 from app.records.service import RecordService
-from app.records.validation import DeclarationInvalid, FieldError
+from app.records.validation import DeclarationInvalid, FieldError, PlausibilityUnconfirmed
 from app.records.workflow import ActionType, PermissionDenied, Role, Status, WorkflowError
 from app.records.writer import SYSTEM, Actor, RecordNotFound
 
 __all__ = ["SYSTEM", "ActionType", "Actor", "DeclarationInvalid", "FieldError", "PermissionDenied",
-           "RecordDetail", "RecordNotFound", "RecordService", "Role", "Status", "WorkflowError"]
+           "PlausibilityUnconfirmed", "RecordDetail", "RecordNotFound", "RecordService", "Role", "Status",
+           "WorkflowError"]

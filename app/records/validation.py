@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from app.config.loader import LoadedCountry
 from app.config.models import FieldType, Form, FormField
 from app.config.patterns import full_match
-from app.errors import Invalid
+from app.errors import Invalid, Refused
+from app.records.plausibility import Finding, check_plausibility, unconfirmed_warnings
 from app.rules import EvaluationError, build_activation
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{5,19}$")
@@ -29,9 +30,10 @@ class FieldError:
     field: str
     code: str
     message: str
+    rule: str | None = None  # the plausibility check behind it, if any
 
     def __str__(self) -> str:
-        return f"{self.field}: {self.message}"
+        return f"{self.field}: {self.message}" + (f" [{self.rule}]" if self.rule else "")
 
 
 class DeclarationInvalid(Invalid):
@@ -43,6 +45,49 @@ class DeclarationInvalid(Invalid):
         self.errors = errors
         super().__init__("; ".join(str(e) for e in errors),
                          params={"fields": ", ".join(dict.fromkeys(e.field for e in errors))})
+
+
+class PlausibilityUnconfirmed(Refused):
+    """Warnings the officer has not confirmed yet. `findings` carries them for the UI; `errors`
+    words them for the command line, one per warning with the id that confirms it."""
+
+    default_code = "declaration.unconfirmed_warnings"
+
+    def __init__(self, findings: list[Finding], language: str) -> None:
+        self.findings = findings
+        self.errors = [FieldError(f.fields[0], "unconfirmed_warning", f.text(language), rule=f.rule)
+                       for f in findings]
+        rules = ", ".join(f.rule for f in findings)
+        super().__init__(f"confirm these warnings first: {rules}", params={"rules": rules})
+
+
+def implausible(findings: list[Finding], language: str) -> list[FieldError]:
+    """The blocking findings as field errors, on the first field each names."""
+    return [FieldError(f.fields[0], "implausible", f.text(language), rule=f.rule) for f in findings if f.blocks]
+
+
+def refuse_implausible(country: LoadedCountry, event: str, values: Mapping[str, str], *, today: dt.date,
+                       language: str | None = None) -> list[Finding]:
+    """The findings, after refusing blocking ones (DeclarationInvalid). The core words messages in
+    the country's first language; the UI words findings in the reader's."""
+    language = language or country.config.languages[0]
+    findings = check_plausibility(country, event, values, today=today)
+    errors = implausible(findings, language)
+    if errors:
+        raise DeclarationInvalid(errors)
+    return findings
+
+
+def check_confirmed(country: LoadedCountry, event: str, values: Mapping[str, str], *, today: dt.date,
+                    confirmed: Collection[str], language: str | None = None) -> list[str]:
+    """Refuse blocking findings (DeclarationInvalid) and unconfirmed warnings
+    (PlausibilityUnconfirmed); the ids of the warnings confirmed, for the history."""
+    language = language or country.config.languages[0]
+    findings = refuse_implausible(country, event, values, today=today, language=language)
+    waiting = unconfirmed_warnings(findings, confirmed)
+    if waiting:
+        raise PlausibilityUnconfirmed(waiting, language)
+    return [f.rule for f in findings if not f.blocks]
 
 
 def _label(form_field: FormField, language: str) -> str:
@@ -159,8 +204,9 @@ def with_defaults(form: Form, values: Mapping[str, str]) -> dict[str, str]:
 def validate_declaration(country: LoadedCountry, event: str, values: Mapping[str, str], *,
                          today: dt.date, complete: bool, language: str = "en"
                          ) -> tuple[dict[str, str], list[FieldError]]:
-    """Check values; with `complete`, also required fields and the country's validation rules.
-    Returns the values to keep (hidden fields dropped when complete) and the errors."""
+    """Check values; with `complete`, also required fields, the country's validation rules and its
+    blocking plausibility checks (warnings are the caller's: `check_confirmed`). Returns the values
+    to keep (hidden fields dropped when complete) and the errors."""
     form = country.config.form(event)
     errors: list[FieldError] = []
     for fid, value in values.items():
@@ -196,4 +242,5 @@ def validate_declaration(country: LoadedCountry, event: str, values: Mapping[str
                     text = message.get(language) or next(iter(message.values()))
                     errors.append(FieldError(form_field.id, "rule", text))
                     break
+    errors += implausible(check_plausibility(country, event, kept, today=today), language)
     return kept, errors

@@ -9,12 +9,14 @@ audit event commit together or not at all.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from sqlalchemy import Table, insert
 from sqlmodel import Session, select
 
 from app import audit
@@ -28,9 +30,14 @@ from app.store.models import Action, OutboxItem, Record, Secret, Verification, u
 from app.vocabulary import SYSTEM, Actor, OutboxKind, OutboxState, VerificationState
 
 ACTIVE_STATUSES = (Status.DECLARED, Status.VALIDATED, Status.VERIFICATION_FAILED)
+_ACTIONS: Table = Action.__table__  # type: ignore[attr-defined]
+# an action row is append-only and never read back in its transaction: a Core insert, no ORM object
+_INSERT_ACTION = insert(_ACTIONS)
+_ACTION_BATCH = "records.action_batch"  # session.info key: rows waiting for one executemany
 
 
-__all__ = ["SYSTEM", "Actor", "RecordNotFound", "RecordWriter", "fold", "load_record", "userinfo_jwt_name"]
+__all__ = ["SYSTEM", "Actor", "RecordNotFound", "RecordWriter", "fold", "load_record", "pending_or_failed",
+           "userinfo_jwt_name"]
 
 
 class RecordNotFound(WorkflowError):
@@ -99,17 +106,50 @@ class RecordWriter:
                        audit_details: dict[str, Any] | None = None) -> None:
         """The single way a state change is recorded: transition check, action row, audit event."""
         current = Status(record.status) if record.status else None
-        check_transition(action, current, target)
+        self._record_action(session, record.id, actor, action, current, target, reason=reason, payload=payload,
+                            audit_details=audit_details)
         record.status = target.value
         self._touch(record)
         session.add(record)
-        session.add(Action(record_id=record.id, type=action.value, actor=actor.name, at=self.clock(),
-                           reason=reason, payload=payload or {}))
+
+    def _record_action(self, session: Session, record_id: str, actor: Actor, action: ActionType,
+                       current: Status | None, target: Status, *, reason: str | None = None,
+                       payload: dict[str, Any] | None = None,
+                       audit_details: dict[str, Any] | None = None) -> None:
+        """What every state change writes besides the record itself: the transition check, the
+        action row and the audit event. `_commit_action` then updates the record object; the group
+        commit of delivery outcomes updates the record rows itself (`app.delivery`)."""
+        check_transition(action, current, target)
+        row = {"record_id": record_id, "type": action.value, "status": "accepted", "actor": actor.name,
+               "at": self.clock(), "reason": reason, "payload": payload or {}}
+        batch = session.info.get(_ACTION_BATCH)
+        if batch is not None:
+            batch.append(row)
+        else:
+            session.execute(_INSERT_ACTION, row)
         details = {"from": current.value if current else None, "to": target.value, "role": actor.role.value}
         if reason:
             details["reason"] = reason[:500]
         details.update(audit_details or {})
-        audit.append(session, actor=actor.name, kind=action.value, record_id=record.id, details=details)
+        audit.append(session, actor=actor.name, kind=action.value, record_id=record_id, details=details)
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _batched(session: Session) -> Iterator[None]:
+        """Action rows and audit events written inside are inserted with one executemany each when
+        it ends (a group of delivery outcomes), in the order they were written."""
+        if session.info.get(_ACTION_BATCH) is not None:
+            yield
+            return
+        rows: list[dict[str, Any]] = []
+        session.info[_ACTION_BATCH] = rows
+        try:
+            with audit.batched(session):
+                yield
+                if rows:
+                    session.execute(_INSERT_ACTION, rows)
+        finally:
+            del session.info[_ACTION_BATCH]
 
     def _note(self, session: Session, record_id: str | None, kind: str, details: dict[str, Any], *,
               actor: Actor = SYSTEM) -> None:
@@ -124,9 +164,7 @@ class RecordWriter:
 
     @staticmethod
     def _pending_or_failed(record: Record) -> tuple[list[str], list[str]]:
-        pending = [s for s, p in record.persons.items() if p.get("verification") == VerificationState.PENDING]
-        failed = [s for s, p in record.persons.items() if p.get("verification") == VerificationState.FAILED]
-        return pending, failed
+        return pending_or_failed(record.persons)
 
     # ------------------------------------------------------------------ identity checks
 
@@ -171,6 +209,13 @@ class RecordWriter:
 
     def _persons_for_rules(self, session: Session, record: Record) -> dict[str, Any]:
         return persons_for_rules(session, record)
+
+
+def pending_or_failed(persons: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """The sections whose identity check is still pending, and those whose check failed."""
+    pending = [s for s, p in persons.items() if p.get("verification") == VerificationState.PENDING]
+    failed = [s for s, p in persons.items() if p.get("verification") == VerificationState.FAILED]
+    return pending, failed
 
 
 def persons_for_rules(session: Session, record: Record) -> dict[str, Any]:

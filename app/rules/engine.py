@@ -11,6 +11,8 @@ Names an expression may use:
   ids changed by the correction being approved), `correction` (map: reason, requester_section,
   requester_verification);
 - helpers `age_in_days(date)`, `age_in_years(date)` (as of `today`), `days_between(a, b)`,
+  `years_between(born, on)` (full years, e.g. the mother's age at the birth:
+  `years_between(mother.dob, child.dob)`),
   `full_name(section)` (given, middle and family names joined, using `identity.fields`),
   `mosip_date(date)` (yyyy/MM/dd, as MOSIP ID schemas and IDA expect), `mosip_gender(value)`
   (the form's value in the vocabulary of `mosip.ida.gender_values`, e.g. female → Female).
@@ -30,6 +32,8 @@ import celpy
 from celpy import celtypes
 from lark import Token, Tree
 
+from app.rules.translate import Closure, Unsupported, translate
+
 # celpy logs each evaluation's whole activation (a declaration's names, dates, IDs) at DEBUG:
 # never let it through, whatever level the application or a support session logs at
 logging.getLogger("celpy").setLevel(logging.WARNING)
@@ -39,8 +43,8 @@ CONTEXT_NAMES = frozenset(
 CEL_GLOBAL_FUNCTIONS = frozenset(
     {"has", "size", "int", "uint", "double", "string", "bytes", "bool", "type", "dyn", "matches",
      "timestamp", "duration", "exists", "all", "exists_one", "map", "filter"})
-HELPER_FUNCTIONS = frozenset({"age_in_days", "age_in_years", "days_between", "full_name", "mosip_date",
-                              "mosip_gender"})
+HELPER_FUNCTIONS = frozenset({"age_in_days", "age_in_years", "days_between", "years_between", "full_name",
+                              "mosip_date", "mosip_gender"})
 _MACROS = frozenset({"exists", "all", "exists_one", "map", "filter"})
 # CEL words that are never variable names (cel-spec langdef.md "Syntax": reserved identifiers)
 _LITERALS: dict[str, Any] = {"true": celtypes.BoolType(True), "false": celtypes.BoolType(False), "null": None}
@@ -175,6 +179,7 @@ class RuleEnvironment:
             "age_in_days": self._age_in_days,
             "age_in_years": self._age_in_years,
             "days_between": self._days_between,
+            "years_between": self._years_between,
             "full_name": self._full_name,
             "mosip_date": self._mosip_date,
             "mosip_gender": self._mosip_gender,
@@ -196,6 +201,10 @@ class RuleEnvironment:
     @staticmethod
     def _days_between(a: Any, b: Any) -> celtypes.IntType:
         return celtypes.IntType((_as_date(b) - _as_date(a)).days)
+
+    @staticmethod
+    def _years_between(born: Any, on: Any) -> celtypes.IntType:
+        return celtypes.IntType(_age_in_years(_as_date(born), _as_date(on)))
 
     @staticmethod
     def _mosip_date(value: Any) -> celtypes.StringType:
@@ -227,6 +236,9 @@ class RuleEnvironment:
         fast = _simple_access(source, self._functions)
         if fast is not None:
             return _FastExpression(source, program, self, fast)
+        translated = translate(tree, self._functions)
+        if translated is not None:
+            return _TranslatedExpression(source, program, self, translated)
         return _BoundExpression(source, program, self)
 
 
@@ -312,6 +324,25 @@ class _FastExpression(_BoundExpression):
             return self._fast(activation)
         except (TypeError, ValueError, KeyError) as exc:
             raise EvaluationError(str(exc)) from None
+        finally:
+            self._rule_env._local.today = None
+
+
+class _TranslatedExpression(_BoundExpression):
+    """Evaluated as Python closures (`app.rules.translate`); by celpy whenever they cannot answer."""
+
+    def __init__(self, source: str, program: Any, env: RuleEnvironment, closures: Closure):
+        super().__init__(source, program, env)
+        self._closures = closures
+
+    def evaluate(self, activation: Mapping[str, Any]) -> Any:
+        today = activation.get("today") if isinstance(activation, Mapping) else None
+        self._rule_env._local.today = _as_date(today) if today is not None else None
+        try:
+            try:
+                return self._closures(activation)
+            except Unsupported:
+                return Expression.evaluate(self, activation)
         finally:
             self._rule_env._local.today = None
 

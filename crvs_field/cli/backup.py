@@ -87,7 +87,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     import shutil
     import tempfile
 
-    from app.backup import restore_backup
+    from app.backup_restore import restore_backup
 
     if args.from_relay and args.backup:
         raise CliError("give either BACKUP (a file) or --from-relay NAME, not both")

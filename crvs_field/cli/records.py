@@ -67,7 +67,7 @@ def cmd_records_declare(args: argparse.Namespace, device: Device, actor: Actor) 
     if args.draft:
         record = device.records.create_draft(actor, args.event, data)
     else:
-        record = device.records.declare(actor, event=args.event, data=data)
+        record = device.records.declare(actor, event=args.event, data=data, confirmed=args.confirm)
     if args.json:
         print_json(record_summary(record))
     else:
@@ -78,7 +78,7 @@ def cmd_records_declare(args: argparse.Namespace, device: Device, actor: Actor) 
 @command(needs_user=True)
 def cmd_records_act(args: argparse.Namespace, device: Device, actor: Actor) -> int:
     data = read_data_file(args.data) if args.data else None
-    record = device.records.act(actor, args.id, args.action, data=data, reason=args.reason)
+    record = device.records.act(actor, args.id, args.action, data=data, reason=args.reason, confirmed=args.confirm)
     if args.json:
         print_json(record_summary(record))
     else:

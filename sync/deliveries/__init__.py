@@ -8,6 +8,7 @@ from sync.deliveries.base import (
     BatchStopped,
     Delivery,
     DrainContext,
+    DrainReport,
     DrainSummary,
     MosipClients,
     RetryPolicy,
@@ -18,5 +19,5 @@ from sync.deliveries.verification import VerificationDelivery, count_committed
 DELIVERY_CLASSES: tuple[type[Delivery], ...] = (VerificationDelivery, PacketDelivery)
 DELIVERIES: dict[OutboxKind, type[Delivery]] = {kind: cls for cls in DELIVERY_CLASSES for kind in cls.kinds}
 
-__all__ = ["DELIVERIES", "BatchStopped", "Delivery", "DrainContext", "DrainSummary", "MosipClients",
+__all__ = ["DELIVERIES", "BatchStopped", "Delivery", "DrainContext", "DrainReport", "DrainSummary", "MosipClients",
            "PacketDelivery", "RetryPolicy", "VerificationDelivery", "count_committed"]

@@ -12,6 +12,7 @@ import asyncio
 import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import ClassVar
 
 import httpx
@@ -39,6 +40,18 @@ class BatchStopped(ConfigurationFault):
         return cls(error.message, code=error.code, params=error.params)
 
 
+class DrainReport(StrEnum):
+    """The keys of a drain's outcome report (`DrainSummary.as_dict`: the agent's log line and
+    `crvs-field sync --once [--json]`)."""
+
+    SENT = "sent"
+    VERIFIED = "verified"
+    FAILED = "failed"
+    RETRIED_LATER = "retried_later"
+    QUARANTINED = "quarantined"
+    ALERT = "alert"
+
+
 @dataclass
 class DrainSummary:
     sent: int = 0
@@ -49,10 +62,10 @@ class DrainSummary:
     alert: Notice | None = None      # why the batch stopped: an administrator must act
     records: set[str] = field(default_factory=set)
 
-    def as_dict(self) -> dict[str, object]:
-        return {"sent": self.sent, "verified": self.verified, "failed": self.failed,
-                "retried_later": self.retried, "quarantined": self.quarantined,
-                "alert": self.alert.text if self.alert else None}
+    def as_dict(self) -> dict[DrainReport, object]:
+        return {DrainReport.SENT: self.sent, DrainReport.VERIFIED: self.verified, DrainReport.FAILED: self.failed,
+                DrainReport.RETRIED_LATER: self.retried, DrainReport.QUARANTINED: self.quarantined,
+                DrainReport.ALERT: self.alert.text if self.alert else None}
 
 
 @dataclass(frozen=True)

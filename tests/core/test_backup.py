@@ -21,9 +21,8 @@ from app.backup import (
     BackupInvalid,
     BackupTooNew,
     create_backup,
-    inspect_backup,
-    restore_backup,
 )
+from app.backup_restore import inspect_backup, restore_backup
 from app.device import Device
 from app.errors import Refused
 from app.store import Database

@@ -132,3 +132,24 @@ def test_device_mosip_ids_set_at_init_and_changed_by_an_admin(tmp_path: Path) ->
     changed = run(data_dir, "device", "set", "--machine-id", "60006", user="root", pin="root-pin")
     assert changed.returncode == 0, changed.stderr
     assert json.loads(run(data_dir, "device", "show", user="ana", pin="ana-pin").stdout)["machine_id"] == "60006"
+
+
+def test_plausibility_checks_hold_on_the_command_line(device: Path, tmp_path: Path) -> None:
+    data = tmp_path / "birth.json"
+    data.write_text(json.dumps(farajaland_birth(**{"mother.dob": "2019-06-15"})), encoding="utf-8")
+    declare = ("records", "declare", "--event", "birth", "--data", str(data))
+    refused = run(device, *declare, user="ana", pin="ana-pin")
+    assert refused.returncode == 2
+    assert ("error: mother.dob: The mother would be 7 years old at the birth: check both dates of birth "
+            "(a mother is at least 10). [mother-under-10]") in refused.stderr
+
+    data.write_text(json.dumps(farajaland_birth(**{"mother.dob": "1972-01-10"})), encoding="utf-8")
+    unconfirmed = run(device, *declare, user="ana", pin="ana-pin")
+    assert unconfirmed.returncode == 1
+    assert "mother.dob: The mother would be 54 years old at the birth." in unconfirmed.stderr
+    assert "[mother-over-50]" in unconfirmed.stderr
+    confirmed = run(device, *declare, "--confirm", "mother-over-50", user="ana", pin="ana-pin")
+    assert confirmed.returncode == 0, confirmed.stderr
+    shown = json.loads(run(device, "records", "show", confirmed.stdout.strip(), "--json",
+                           user="ana", pin="ana-pin").stdout)
+    assert shown["status"] == "declared"

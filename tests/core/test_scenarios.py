@@ -134,7 +134,8 @@ def test_tongatapu_needs_an_authenticated_informant(tonga_service: RecordService
     data = {"child.given_names": "Sione", "child.family_name": "Tupou", "child.sex": "male",
             "child.birth_date": years_ago(3), "child.island": "vavau",
             "mother.national_id": "1234567890", "mother.given_names": "Mele", "mother.family_name": "Tupou",
-            "informant.relation": "relative", "informant.national_id": "2345678901"}
+            "informant.relation": "relative", "informant.national_id": "2345678901",
+            "informant.given_names": "Losa", "informant.family_name": "Tupou"}
     plain = tonga_service.declare(AGENT, event="birth", data=data)
     verify_all(tonga_service, plain.id)
     plain = tonga_service.act(REGISTRAR, plain.id, "register")

@@ -17,7 +17,8 @@ from typing import Any
 from sqlmodel import col, select
 
 from app import audit
-from app.backup import create_backup, restore_backup
+from app.backup import create_backup
+from app.backup_restore import restore_backup
 from app.delivery import DeliveryOutcomes, VerificationAnswer
 from app.outbox import OutboxLedger
 from app.records import Actor, Role

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from app.backup import SUFFIX, inspect_backup
+from app.backup import SUFFIX
+from app.backup_restore import inspect_backup
 from app.config.loader import load_country
 from app.config.models import BackupConfig, BackupDestination
 from app.device import Device

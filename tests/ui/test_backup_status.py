@@ -62,5 +62,5 @@ def test_the_backup_status_is_translated(qtbot, english) -> None:  # type: ignor
     hub.update(backup=BackupStatus(last_success_at=NOW - dt.timedelta(minutes=12), destinations=("USB",)))
     widget = bar(qtbot, hub)
     widget.show_status(hub.status)                  # the clock was set after the first snapshot
-    assert widget.backup.text() == "Dernière sauvegarde : il y a 12 min (USB)"
+    assert widget.backup.text() == "Dernière sauvegarde\u00a0: il y a 12 min (USB)"     # French typography
     assert widget.backup.kind == "none"

@@ -73,6 +73,7 @@ def test_registering_a_death_asks_first_and_says_the_id_is_deactivated(
     monkeypatch.setattr(window.actions, "confirm", lambda title, text, label, dangerous=False:
                         asked.append((title, text, dangerous)) and False)
     window.view.buttons["register"].click()
+    qtbot.waitUntil(lambda: bool(asked), timeout=5000)       # once the rules were read off the UI thread
     (title, text, dangerous), = asked
     assert record.tracking_id in title and record.tracking_id in text
     assert "national ID will be deactivated" in text and dangerous
@@ -81,6 +82,7 @@ def test_registering_a_death_asks_first_and_says_the_id_is_deactivated(
     assert mosip_items(device, record.id) == []
 
     monkeypatch.setattr(window.actions, "confirm", lambda title, text, label, dangerous=False: True)
+    assert window.view.buttons["register"].isEnabled()             # enabled again after the refusal
     window.view.buttons["register"].click()
     qtbot.waitUntil(lambda: records.get(record.id).status == "registered", timeout=10_000)
     assert mosip_items(device, record.id) == ["mark_deceased"]

@@ -10,14 +10,14 @@ import threading
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialog, QLabel
+from PySide6.QtWidgets import QApplication, QLabel
 
 from app.delivery import DeliveryOutcomes
 from app.records import Actor, Role
 from app.store.changes import Changes
 from app.sync_status import SyncStatusHub
 from tests.core.conftest import years_ago
-from tests.ui.conftest import AGENT, REGISTRAR, birth_data
+from tests.ui.conftest import AGENT, REGISTRAR, SUPERVISOR, birth_data
 from tests.ui.test_review_and_actions import _fill_dialog_later, open_queue, txn_of
 from ui.operations import change_bus, run_write
 
@@ -96,6 +96,27 @@ def test_after_an_action_the_record_stays_shown_without_a_row_then_the_banner_fo
 
     window.table.selectRow(0)                                 # the next record: the message was not about it
     qtbot.waitUntil(lambda: selected_and_shown(window) == (second.id, second.id), timeout=5000)
+    assert window.banner.isHidden()
+
+
+def test_a_refused_action_is_said_and_the_record_shown_as_it_now_stands(
+        make_window, records, device, qtbot, monkeypatch):
+    record = ready_to_register(records, device, **{"child.dob": years_ago(4)})
+    other = ready_to_register(records, device, **{"child.dob": years_ago(4), "child.firstname": "Pemba"})
+    window = make_window(REGISTRAR)
+    window.select_record(record.id)
+    qtbot.waitUntil(lambda: window.view.record_id == record.id, timeout=5000)
+    records.act(SUPERVISOR, record.id, "reject", reason="duplicate")   # elsewhere: nothing told the window
+    monkeypatch.setattr(window.actions, "confirm", lambda title, text, label, dangerous=False: True)
+    window.view.buttons["register"].click()
+
+    qtbot.waitUntil(lambda: window.banner.property("kind") == "error" and window.banner.isVisible(), timeout=10_000)
+    assert records.get(record.id).status == "rejected"
+    qtbot.waitUntil(lambda: window.view.detail.record.status == "rejected", timeout=5000)
+    assert "register" not in window.view.buttons
+    assert window.banner.isVisible()                   # still the record the message is about
+    window.select_record(other.id)
+    qtbot.waitUntil(lambda: window.view.record_id == other.id, timeout=5000)
     assert window.banner.isHidden()
 
 
@@ -182,8 +203,10 @@ def test_approving_a_correction_says_first_what_goes_to_mosip(make_window, recor
 
     _fill_dialog_later(qtbot, cancel)
     window.view.buttons["approve-correction"].click()
+    qtbot.waitUntil(lambda: bool(shown), timeout=5000)
     assert shown == ["The person's details will be updated in MOSIP."]
     assert records.get(record.id).status == "correction_requested"       # cancelled: nothing written
+    qtbot.waitUntil(lambda: window.view.buttons["approve-correction"].isEnabled(), timeout=5000)
 
     _fill_dialog_later(qtbot, lambda dialog: dialog.accept())
     window.view.buttons["approve-correction"].click()
@@ -209,5 +232,7 @@ def test_a_correction_that_sends_nothing_says_so(make_window, records, device, q
 
     _fill_dialog_later(qtbot, look)
     window.view.buttons["approve-correction"].click()
+    qtbot.waitUntil(lambda: bool(shown), timeout=5000)
     assert shown == [("Nothing is sent to MOSIP for this correction.", True)]
-    assert isinstance(QApplication.activeModalWidget(), QDialog) is False
+    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is None, timeout=5000)
+    assert records.get(record.id).status == "correction_requested"
