@@ -15,7 +15,7 @@ from pydantic import Field, model_validator
 
 from app.config.base import FIELD_ID, IDENT, EventType, HttpUrl, LocalizedText, SecretRef, Strict
 from app.config.device import BackupConfig, BackupDestination, SecurityConfig, SyncConfig
-from app.config.forms import FieldType, Form, FormField, Option, Section, Validation
+from app.config.forms import FieldType, Form, FormField, Option, Plausibility, Section, Severity, Validation
 from app.config.identity import ESignetConfig, IdentityConfig, IdentityKey, QrConfig, QrFormat, TrustedIssuer
 from app.config.integration import Integration, Operation, Rule, RuleAction
 from app.config.mosip import (
@@ -34,9 +34,9 @@ __all__ = [
     "FIELD_ID", "IDENT", "BackupConfig", "BackupDestination", "ConfirmationsConfig", "ConfirmationsMode",
     "CorrectionsConfig", "Country", "ESignetConfig", "EventType", "FieldType", "Form", "FormField", "HttpUrl",
     "IdaConfig", "IdentityConfig", "IdentityKey", "Integration", "LocalizedText", "MosipConfig", "Operation",
-    "Option", "PacketsConfig", "QrConfig", "QrFormat", "RegistrationConfig", "Rule", "RuleAction", "SecretRef",
-    "Section", "SecurityConfig", "Strict", "SyncConfig", "TrustedIssuer", "Validation", "WebSubConfig",
-    "WorkQueue", "default_workqueues",
+    "Option", "PacketsConfig", "Plausibility", "QrConfig", "QrFormat", "RegistrationConfig", "Rule", "RuleAction",
+    "SecretRef", "Section", "SecurityConfig", "Severity", "Strict", "SyncConfig", "TrustedIssuer", "Validation",
+    "WebSubConfig", "WorkQueue", "default_workqueues",
 ]
 
 
@@ -76,7 +76,6 @@ class Country(Strict):
     @property
     def mode(self) -> DeploymentMode:
         return self.deployment.mode
-
 
     @model_validator(mode="after")
     def _relay_backups_need_the_relay(self) -> Country:

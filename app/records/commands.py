@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -20,7 +20,14 @@ from sqlmodel import Session, col, select
 from app.integration import AWAITS_CONFIRMATION, enqueue, evaluate
 from app.records.provenance import QR_SOURCES, DataSource, Prefill, esignet_provenance, track_sources
 from app.records.upstream import queue_notify
-from app.records.validation import DeclarationInvalid, FieldError, validate_declaration, with_defaults
+from app.records.validation import (
+    DeclarationInvalid,
+    FieldError,
+    check_confirmed,
+    refuse_implausible,
+    validate_declaration,
+    with_defaults,
+)
 from app.records.workflow import (
     REASON_REQUIRED,
     ActionType,
@@ -145,8 +152,9 @@ class RecordCommands(RecordWriter):
         return self.update_draft(actor, record_id, {}, prefills=[Prefill(section, source, dict(values))])
 
     def declare(self, actor: Actor, *, event: str | None = None, data: Mapping[str, Any] | None = None,
-                record_id: str | None = None) -> Record:
-        """Submit a complete declaration (a new one, or a draft); queue identity checks."""
+                record_id: str | None = None, confirmed: Collection[str] = ()) -> Record:
+        """Submit a complete declaration (a new one, or a draft); queue identity checks. `confirmed`:
+        the ids of the plausibility warnings the officer accepted (`app.records.plausibility`)."""
         check_permission(ActionType.DECLARE, actor.role)
         with self.db.write() as session:
             if record_id:
@@ -164,6 +172,7 @@ class RecordCommands(RecordWriter):
                                                 complete=True)
             if errors:
                 raise DeclarationInvalid(errors)
+            warnings = self._confirmed_warnings(record.event, kept, confirmed)
             before = record.declaration
             record.declaration = kept
             sources = self._track_sources(record, before)
@@ -172,8 +181,14 @@ class RecordCommands(RecordWriter):
                 queue_notify(session, record, self.clock())
             self._commit_action(session, record, actor, ActionType.DECLARE, Status.DECLARED,
                                 audit_details={"event": record.event, "verifications_queued": queued,
-                                               **sources})
+                                               **sources, **warnings})
         return record
+
+    def _confirmed_warnings(self, event: str, values: Mapping[str, str], confirmed: Collection[str]
+                            ) -> dict[str, Any]:
+        """Refuses implausible values and unconfirmed warnings; the confirmed ones, for the audit event."""
+        accepted = check_confirmed(self.country, event, values, today=self._today(), confirmed=confirmed)
+        return {"warnings_confirmed": accepted} if accepted else {}
 
     def _event(self, event: str) -> str:
         if event not in {e.value for e in self.country.config.forms}:
@@ -241,7 +256,9 @@ class RecordCommands(RecordWriter):
     # ------------------------------------------------------------------ actions
 
     def act(self, actor: Actor, record_id: str, action: ActionType | str,
-            data: Mapping[str, Any] | None = None, reason: str | None = None) -> Record:
+            data: Mapping[str, Any] | None = None, reason: str | None = None,
+            confirmed: Collection[str] = ()) -> Record:
+        """`confirmed`: ids of the plausibility warnings the officer accepted (validate asks for them)."""
         try:
             action = ActionType(action)
         except ValueError:
@@ -268,7 +285,8 @@ class RecordCommands(RecordWriter):
                                 code="record.device_action", params={"action": action.value})
         with self.db.write() as session:
             record = self._load(session, record_id)
-            handler(session, record, actor, data or {}, reason)
+            extra = {"confirmed": confirmed} if action is ActionType.VALIDATE else {}
+            handler(session, record, actor, data or {}, reason, **extra)
         return record
 
     def _require_checks_done(self, session: Session, record: Record, what: str) -> None:
@@ -284,15 +302,19 @@ class RecordCommands(RecordWriter):
                                 params={"action": what, "sections": ", ".join(pending)})
 
     def _validate(self, session: Session, record: Record, actor: Actor, data: Mapping[str, Any],
-                  reason: str | None) -> None:
+                  reason: str | None, confirmed: Collection[str] = ()) -> None:
         allowed_targets(ActionType.VALIDATE, Status(record.status))
         self._require_checks_done(session, record, "validate")
-        self._commit_action(session, record, actor, ActionType.VALIDATE, Status.VALIDATED, reason=reason)
+        warnings = self._confirmed_warnings(record.event, record.declaration, confirmed)
+        self._commit_action(session, record, actor, ActionType.VALIDATE, Status.VALIDATED, reason=reason,
+                            audit_details=warnings)
 
     def _register(self, session: Session, record: Record, actor: Actor, data: Mapping[str, Any],
                   reason: str | None) -> None:
         allowed_targets(ActionType.REGISTER, Status(record.status))
         self._require_checks_done(session, record, "register")
+        # a record declared before a check existed, or registered straight from Declared
+        refuse_implausible(self.country, record.event, record.declaration, today=self._today())
         prefix = self.country.config.registration.number_prefix.get(record.event, record.event[:1].upper())
         year = self.clock().year
         record.registration_number = f"{prefix}{year}{next_value(session, f'reg:{record.event}:{year}'):06d}"
