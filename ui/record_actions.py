@@ -19,7 +19,7 @@ from app.store.models import Record
 from ui.context import AppContext
 from ui.dialogs import ApproveCorrectionDialog, CorrectionDialog
 from ui.i18n import pick
-from ui.operations import run_write
+from ui.operations import run_read, run_write
 from ui.qt_compat import emit
 from ui.record_view import RecordView
 from ui.widgets import ReasonDialog
@@ -51,10 +51,10 @@ class RecordActions(QObject):
         if kind is ActionType.RETRY and record.status == Status.VERIFICATION_FAILED:
             emit(self.review_requested, detail)
             return
-        if kind is ActionType.REGISTER:
-            if not self.confirm_register(record):
-                return
-        elif kind is ActionType.REJECT:
+        if kind in (ActionType.REGISTER, ActionType.APPROVE_CORRECTION):
+            self._preview_then_confirm(record, kind)     # the rules' MOSIP operations, read off the UI thread
+            return
+        if kind is ActionType.REJECT:
             reason = self.ask_reason(self.tr("Reject %1").replace("%1", record.tracking_id),
                                      self.reject_explanation())
             if reason is None:
@@ -78,10 +78,28 @@ class RecordActions(QObject):
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return
             data, reason = dialog.data(), dialog.reason_text()
-        elif kind is ActionType.APPROVE_CORRECTION:
-            if not self.confirm_approve(record):
-                return
         self.act(record.id, kind, data=data, reason=reason)
+
+    def _preview_then_confirm(self, record: Record, kind: ActionType) -> None:
+        records = self.ctx.records
+        self._enable_buttons(False)
+
+        def ask(operations: list[Operation]) -> None:
+            confirm = self.confirm_register if kind is ActionType.REGISTER else self.confirm_approve
+            if confirm(record, operations):
+                self.act(record.id, kind)
+            else:
+                self._enable_buttons(True)
+
+        def failed(exc: BaseException) -> None:
+            self._enable_buttons(True)
+            emit(self.failed, exc)
+
+        run_read(self, lambda: records.preview_operations(record.id, kind), ask, failed)
+
+    def _enable_buttons(self, enabled: bool) -> None:
+        for button in self.view.buttons.values():
+            button.setEnabled(enabled and not button.property("blocked"))
 
     # ------------------------------------------------------------------ asking first
     def mosip_lines(self, operations: list[Operation]) -> list[str]:
@@ -96,18 +114,16 @@ class RecordActions(QObject):
                                  "be used to prove their identity."))
         return lines
 
-    def confirm_register(self, record: Record) -> bool:
+    def confirm_register(self, record: Record, operations: list[Operation]) -> bool:
         """Registering cannot be undone: say what will happen, and whether a national ID will be
-        deactivated in MOSIP (the country's rules, evaluated without writing), before doing it."""
-        operations = self.ctx.records.preview_operations(record.id, ActionType.REGISTER)
+        deactivated in MOSIP (`operations`: the country's rules, evaluated without writing)."""
         lines = [self.tr("Register %1? Registration cannot be undone; the record can then only be changed "
                          "by a correction.").replace("%1", record.tracking_id), *self.mosip_lines(operations)]
         return self.confirm(self.tr("Register %1").replace("%1", record.tracking_id), "\n\n".join(lines),
                             self.tr("&Register"), dangerous=Operation.MARK_DECEASED in operations)
 
-    def confirm_approve(self, record: Record) -> bool:
+    def confirm_approve(self, record: Record, operations: list[Operation]) -> bool:
         """The changes, then what approving sends to MOSIP (as for registering), before approving."""
-        operations = self.ctx.records.preview_operations(record.id, ActionType.APPROVE_CORRECTION)
         lines = self.mosip_lines(operations) or [self.tr("Nothing is sent to MOSIP for this correction.")]
         dialog = ApproveCorrectionDialog(self.ctx, record, self._dialog_parent(), mosip_lines=lines,
                                          dangerous=Operation.MARK_DECEASED in operations)
@@ -149,12 +165,10 @@ class RecordActions(QObject):
             reason: str | None = None, on_failure: Callable[[BaseException], None] | None = None) -> None:
         actor, records = self.ctx.actor, self.ctx.records
         assert actor is not None
-        for button in self.view.buttons.values():
-            button.setEnabled(False)
+        self._enable_buttons(False)
 
         def failed(exc: BaseException) -> None:
-            for button in self.view.buttons.values():
-                button.setEnabled(not button.property("blocked"))
+            self._enable_buttons(True)
             if on_failure is not None:
                 on_failure(exc)
             emit(self.failed, exc)
