@@ -23,6 +23,7 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlalchemy import Table, select
 from sqlmodel import Session
 
 from app import audit
@@ -37,6 +38,7 @@ from app.vocabulary import Actor, Role
 CENTER_ID = "mosip.center_id"
 MACHINE_ID = "mosip.machine_id"
 IDS_SIGNATURE = "mosip.ids.signature"  # the admin key's Ed25519 signature over both ids (base64)
+_SETTINGS: Table = DeviceSetting.__table__  # type: ignore[attr-defined]
 BACKUP_STATE = "backup.state"     # the scheduled backups' latest outcome (JSON, no personal data)
 # the RID layout has five digits for each (as the country configuration's pattern)
 _FIVE_DIGITS = re.compile(r"^[0-9]{5}$")
@@ -76,22 +78,31 @@ def mosip_device_ids(session: Session, country: LoadedCountry) -> MosipDeviceIds
     """The device's ids; on a device without an admin key, each one not set falls back to the
     country file's. With an admin key both must be set and carry its valid signature."""
     packets = country.config.mosip.packets
-    center = session.get(DeviceSetting, CENTER_ID)
-    machine = session.get(DeviceSetting, MACHINE_ID)
+    stored = _stored_ids(session)
+    center, machine, signature = stored.get(CENTER_ID), stored.get(MACHINE_ID), stored.get(IDS_SIGNATURE)
     verifier = _admin_public(session)
     if verifier is None:
-        return MosipDeviceIds(center.value if center else packets.center_id,
-                              machine.value if machine else packets.machine_id)
-    signature = session.get(DeviceSetting, IDS_SIGNATURE)
+        return MosipDeviceIds(center if center is not None else packets.center_id,
+                              machine if machine is not None else packets.machine_id)
     try:
         if center is None or machine is None or signature is None:
             raise ValueError
-        verifier.verify(base64.b64decode(signature.value, validate=True), _ids_message(center.value, machine.value))
+        verifier.verify(base64.b64decode(signature, validate=True), _ids_message(center, machine))
     except (InvalidSignature, ValueError):
         raise DeviceSettingForged(
             "the device's MOSIP centre and machine ids carry no valid admin signature: the database was "
             "altered, or they predate signing — an admin sets them again with `crvs-field device set`") from None
-    return MosipDeviceIds(center.value, machine.value)
+    return MosipDeviceIds(center, machine)
+
+
+def _stored_ids(session: Session) -> dict[str, str]:
+    """The stored ids and their signature in one query (every register action reads them): a row
+    read, not ORM objects, and no flush of the caller's changes unless they include a setting."""
+    if any(isinstance(obj, DeviceSetting) for obj in (*session.new, *session.dirty)):
+        session.flush()
+    rows = session.execute(select(_SETTINGS.c.name, _SETTINGS.c.value)
+                           .where(_SETTINGS.c.name.in_((CENTER_ID, MACHINE_ID, IDS_SIGNATURE))))
+    return {name: value for name, value in rows}
 
 
 def sign_mosip_ids(session: Session, signer: Ed25519PrivateKey, by: str, country: LoadedCountry | None = None) -> None:

@@ -141,7 +141,7 @@ def declaration(n: int, identity: dict[str, Any], *, child_dob: str) -> dict[str
         "child.dob": child_dob, "informant.relation": "mother",
         "mother.nid": identity["uin"], "mother.firstname": identity["given_name"]["eng"],
         "mother.surname": identity["family_name"]["eng"], "mother.dob": identity["dob"].replace("/", "-"),
-        "mother.gender": "female",
+        "mother.gender": "female", "father.details_available": "no",
     }
     if identity["middle_name"]["eng"]:
         values["mother.middlename"] = identity["middle_name"]["eng"]
@@ -151,7 +151,14 @@ def declaration(n: int, identity: dict[str, Any], *, child_dob: str) -> dict[str
 def mothers() -> list[dict[str, Any]]:
     from mosip_emulator.fixtures import load_identities
 
-    return [i for i in load_identities() if i["gender"]["eng"] == "Female" and i["status"] == "ACTIVATED"]
+    def age(identity: dict[str, Any]) -> int:
+        born = dt.date.fromisoformat(identity["dob"].replace("/", "-"))
+        today = dt.date.today()
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+    # the countries' plausibility checks hold a mother to 10-60 at the birth and ask to confirm over 50
+    return [i for i in load_identities() if i["gender"]["eng"] == "Female" and i["status"] == "ACTIVATED"
+            and 12 <= age(i) <= 49]
 
 
 def profile_split(profiler: cProfile.Profile, top: int = 12) -> dict[str, float]:

@@ -15,7 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import Table, select
+from sqlmodel import Session
 
 from app.config.loader import LoadedCountry
 from app.config.models import Operation
@@ -27,6 +28,7 @@ from app.store.sequences import next_value
 # operations whose outcome MOSIP confirms later (WebSub); the others are send-and-continue
 AWAITS_CONFIRMATION = frozenset({Operation.CREATE_UIN})
 MAX_AUDITS = 200  # a packet's audit list: the newest history entries, bounded
+_ACTIONS: Table = Action.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -165,9 +167,12 @@ def packet_audits(session: Session, *, record_id: str, rid: str, device: MosipDe
                   operation: Operation, now: dt.datetime) -> list[dict[str, str]]:
     """The record's own history, then the queuing of this packet. The packet writer refuses a packet
     without audits (KER-KPM-008, mosip/packet-manager PacketWriterImpl.addOtherFilesToZip)."""
-    history = session.exec(select(Action).where(Action.record_id == record_id).order_by(col(Action.id))).all()
+    # rows, not ORM objects (no payloads decoded, no flush of the caller's changes): the newest first
+    history = session.execute(select(_ACTIONS.c.type, _ACTIONS.c.actor, _ACTIONS.c.at, _ACTIONS.c.status)
+                              .where(_ACTIONS.c.record_id == record_id).order_by(_ACTIONS.c.id.desc())
+                              .limit(MAX_AUDITS - 1)).all()
     audits = [_audit(rid, device, event=action.type, user=action.actor, at=action.at,
-                     description=f"{action.type} ({action.status})") for action in history[-MAX_AUDITS + 1:]]
+                     description=f"{action.type} ({action.status})") for action in reversed(history)]
     audits.append(_audit(rid, device, event=f"packet-{operation.value}", user=officer, at=now,
                          description=f"{operation.value} packet queued"))
     return audits
