@@ -156,6 +156,7 @@ def action_text(action: str) -> str:
         "data-source": QCoreApplication.translate("Status", "Data source"),
         "mosip-delivered": QCoreApplication.translate("Status", "Sent to MOSIP"),
         "delivery-quarantined": QCoreApplication.translate("Status", "Set aside: needs attention"),
+        "upstream-status": QCoreApplication.translate("Status", "OpenCRVS status"),
     }.get(action, action)
 
 
@@ -176,4 +177,5 @@ def outbox_kind_text(kind: str) -> str:
         "create_uin": QCoreApplication.translate("Status", "UIN creation"),
         "update_biographics": QCoreApplication.translate("Status", "Biographic update"),
         "mark_deceased": QCoreApplication.translate("Status", "Mark deceased"),
+        "opencrvs_notify": QCoreApplication.translate("Status", "Declaration sent to OpenCRVS"),
     }.get(kind, kind)

@@ -44,6 +44,7 @@ from ui.record_list import RecordList
 from ui.record_view import RecordView
 from ui.review import SupervisorReview
 from ui.sync_bar import SyncBridge, SyncStatusWidget, offline_reason
+from ui.upstream import adapt_form
 
 SYNC_REFRESH_MS = 300
 LAPTOP_SCREEN = QSize(1366, 768)     # the smallest screen the window is designed for
@@ -352,8 +353,13 @@ class MainWindow(QMainWindow):
                     .replace("%2", status_text(record.status)), "ok", record=record)
 
     def _action_failed(self, exc: BaseException) -> None:
-        """Said of the record shown: it goes with the record, or when the record changes."""
-        self.banner.say(error_text(exc), "error", record=self.view.detail.record if self.view.detail else None)
+        """Said of the record shown until another is shown. The record is read again: a refusal
+        often means it moved on elsewhere (another officer, the agent), and the view then shows
+        where it stands now and the actions that still apply."""
+        detail = self.view.detail
+        self.banner.say(error_text(exc), "error", record=detail.record if detail else None, any_status=True)
+        if detail is not None:
+            self.load_detail(detail.record.id)
 
     # ------------------------------------------------------------------ forms and review
     def new_declaration(self, event: str) -> None:
@@ -370,6 +376,7 @@ class MainWindow(QMainWindow):
             return
         self.close_page()
         self.form = DeclarationForm(self.ctx, event, record, self.stack)
+        adapt_form(self.form, record)      # mode opencrvs: "Submit to OpenCRVS", what OpenCRVS refused
         self.form.closed.connect(self._form_closed)
         self.form.declared.connect(self._form_declared)
         self.stack.addWidget(self.form)

@@ -39,6 +39,7 @@ from ui.i18n import event_text, status_text
 from ui.operations import run_read
 from ui.qt_compat import emit
 from ui.record_view import short_time
+from ui.upstream import status_cell
 
 PAGE_SIZE = 50
 SEARCH_DELAY_MS = 250
@@ -71,7 +72,7 @@ class RecordListModel(QAbstractTableModel):
         return next((n for n, record in enumerate(self.rows) if record.id == record_id), None)
 
     def _cells(self, record: Record) -> tuple[str, ...]:
-        status = status_text(record.status)
+        status = status_cell(record) or status_text(record.status)    # mode opencrvs: its state there
         return (record.tracking_id, event_text(record.event), self.ctx.subject_name(record.event, record.declaration),
                 f"⚠ {status}" if record.requires_attention else status, short_time(record.updated_at))
 

@@ -26,7 +26,7 @@ from app.records import RecordDetail
 from app.records.history import history_entries
 from app.records.validation import identity_applies, visible_fields
 from app.records.workflow import ActionType, Status
-from app.vocabulary import SYSTEM
+from app.vocabulary import SYSTEM, Role, VerificationState
 from ui.context import AppContext
 from ui.i18n import (
     action_text,
@@ -40,12 +40,13 @@ from ui.i18n import (
 )
 from ui.notices import attention_text, notice_text
 from ui.qt_compat import emit
+from ui.upstream import is_opencrvs, upstream_card, upstream_pill
 from ui.widgets import Pill, attribute_text, verification_pill
 
 STATUS_KIND = {
-    "draft": "none", "declared": "pending", "verification_failed": "failed", "validated": "info",
-    "awaiting_external_validation": "pending", "registered": "verified", "correction_requested": "warning",
-    "rejected": "error",
+    Status.DRAFT: "none", Status.DECLARED: "pending", Status.VERIFICATION_FAILED: "failed", Status.VALIDATED: "info",
+    Status.AWAITING_EXTERNAL_VALIDATION: "pending", Status.REGISTERED: "verified",
+    Status.CORRECTION_REQUESTED: "warning", Status.REJECTED: "error",
 }
 
 
@@ -117,7 +118,8 @@ class RecordView(QWidget):
         title.setProperty("role", "title")
         title.setObjectName("record-title")
         header.addWidget(title)
-        header.addWidget(Pill(status_text(record.status), STATUS_KIND.get(record.status, "none"), body))
+        header.addWidget(upstream_pill(record) or Pill(status_text(record.status),
+                                                       STATUS_KIND.get(record.status, "none"), body))
         header.addStretch(1)
         layout.addLayout(header)
         ids = [self.tr("Tracking ID %1").replace("%1", record.tracking_id)]
@@ -138,18 +140,18 @@ class RecordView(QWidget):
 
         # actions
         actions = QHBoxLayout()
-        if record.status == "draft" and self.ctx.role and self.ctx.role.value != "admin":
+        if record.status == Status.DRAFT and self.ctx.role and self.ctx.role is not Role.ADMIN:
             edit = QPushButton(self.tr("Continue &editing"), body)
             edit.setProperty("primary", True)
             edit.clicked.connect(self.edit_requested)
             actions.addWidget(edit)
             self.buttons["edit"] = edit
         for action in detail.available:
-            if action is ActionType.RETRY and record.status != "verification_failed" \
+            if action is ActionType.RETRY and record.status != Status.VERIFICATION_FAILED \
                     and not record.requires_attention:
                 continue   # retry means: review a failed check, or resend a flagged record's deliveries
             label = self._action_label(action)
-            if action is ActionType.RETRY and record.status != "verification_failed":
+            if action is ActionType.RETRY and record.status != Status.VERIFICATION_FAILED:
                 label = self.tr("Retry &sending")
             button = QPushButton(label, body)
             button.setObjectName(f"action-{action.value}")
@@ -172,13 +174,17 @@ class RecordView(QWidget):
             blocked.setProperty("role", "hint")
             blocked.setWordWrap(True)
             layout.addWidget(blocked)
-        hint = self._next_step(record.status, [a.value for a in detail.available])
+        hint = "" if record.upstream_state else self._next_step(record.status, [a.value for a in detail.available])
         if hint:
             next_step = QLabel(hint, body)
             next_step.setObjectName("next-step")
             next_step.setProperty("role", "hint")
             next_step.setWordWrap(True)
             layout.addWidget(next_step)
+
+        upstream = upstream_card(self.ctx, record, body)     # mode opencrvs: where it stands there
+        if upstream is not None:
+            layout.addWidget(upstream)
 
         # a pending correction: what would change
         if record.correction:
@@ -199,11 +205,12 @@ class RecordView(QWidget):
             label = QLabel(pick(section.label, section.id), card)
             label.setProperty("role", "section")
             top.addWidget(label)
-            checked = person.get("verification", "none") != "none"
+            state = person.get("verification", VerificationState.NONE)
+            checked = state != VerificationState.NONE
             if section.identity and (checked or identity_applies(
                     self.ctx.country, record.event, section.id, record.declaration, self.ctx.today(),
                     visible=shown)):
-                pill = verification_pill(person.get("verification", "none"), person.get("failed_attributes"))
+                pill = verification_pill(state, person.get("failed_attributes"))
                 pill.setObjectName(f"pill-{section.id}")
                 top.addWidget(pill)
             top.addStretch(1)
@@ -245,7 +252,8 @@ class RecordView(QWidget):
             layout.addWidget(card)
 
         if detail.outbox:
-            layout.addWidget(self._heading(self.tr("Sent to MOSIP"), body))
+            layout.addWidget(self._heading(self.tr("Sent to MOSIP and OpenCRVS") if is_opencrvs(self.ctx)
+                                           else self.tr("Sent to MOSIP"), body))
             layout.addWidget(self._outbox_table(detail, body))
 
         layout.addWidget(self._heading(self.tr("History"), body))
@@ -255,13 +263,13 @@ class RecordView(QWidget):
 
     def _next_step(self, status: str, available: list[str]) -> str:
         """What happens next when this person has nothing to do here."""
-        if status == "declared":
+        if status == Status.DECLARED:
             return self.tr("Identity checks run when the device is online; the record then moves on by itself.")
-        if status == "verification_failed" and "retry" not in available:
+        if status == Status.VERIFICATION_FAILED and ActionType.RETRY not in available:
             return self.tr("A supervisor reviews failed identity checks.")
-        if status == "validated" and "register" not in available:
+        if status == Status.VALIDATED and ActionType.REGISTER not in available:
             return self.tr("Ready for a registrar to register.")
-        if status == "awaiting_external_validation":
+        if status == Status.AWAITING_EXTERNAL_VALIDATION:
             return self.tr("Waiting for MOSIP to issue the UIN; the record becomes Registered when it does.")
         if status == Status.CORRECTION_REQUESTED and ActionType.APPROVE_CORRECTION not in available:
             return self.tr("Waiting for a registrar to approve or reject the correction.")
