@@ -30,6 +30,7 @@ from app.messages import Notice
 from app.mosip.packets import AuthenticationFailed, PacketClient
 from app.mosip.settings import MosipSettings
 from app.mosip.websub import IssuedCredential, SubscriptionRefused, subscribe, websub_token
+from app.opencrvs_outcomes import UpstreamOutcomes
 from app.outbox import Backoff, OutboxLedger
 from app.records import RecordService
 from app.store.models import utcnow
@@ -39,6 +40,7 @@ from sync.backups import BackupSchedule
 from sync.confirmations import PollSummary, RelayConfirmations
 from sync.connectivity import Connectivity
 from sync.credentials import CredentialReader, apply_credential
+from sync.opencrvs_status import StatusPoll, UpstreamStatusPoller
 from sync.websub_receiver import WebSubReceiver
 from sync.worker import DrainSummary, OutboxWorker
 
@@ -61,6 +63,8 @@ class OnceReport:
     callback_error: str | None = None   # why the WebSub callback could not listen (confirmations wait)
     confirmations: PollSummary | None = None   # the last relay poll (relay mode, when it answered)
     confirmations_alert: Notice | None = None  # the relay refused this device: an admin must act
+    upstream: StatusPoll | None = None         # the last OpenCRVS status poll (deployment mode opencrvs)
+    upstream_alert: Notice | None = None       # OpenCRVS refused this device's system client
 
 
 class SyncAgent:
@@ -83,7 +87,15 @@ class SyncAgent:
             settings.relay, CredentialReader(settings.websub, self._websub_token), self.delivery,
             on_records=self._records_confirmed) if settings.relay is not None else None
         websub = websub and self.confirmations is None
+        # deployment mode opencrvs: the records' fate in OpenCRVS core, asked of its search
+        self.upstream = UpstreamStatusPoller(settings.opencrvs, UpstreamOutcomes.of(records),
+                                             self.worker.opencrvs_tokens) if settings.opencrvs is not None else None
+        self.upstream_alert: Notice | None = None
+        self.last_upstream_poll: StatusPoll | None = None
+        self._upstream_polled_at = 0.0
         origins = {_origin(settings.ida.base_url), _origin(settings.packets.base_url)}
+        if settings.opencrvs is not None:
+            origins.add(_origin(settings.opencrvs.base_url))
         if websub:
             origins.add(_origin(settings.websub.hub_url))
         self.connectivity = Connectivity(origins)
@@ -124,6 +136,9 @@ class SyncAgent:
         scheduler.add_job(self.resubscribe, "interval", seconds=max(60, self.settings.websub.lease_seconds // 2),
                           id="websub")
         scheduler.add_job(self.refresh_token, "interval", minutes=20, id="token")
+        if self.upstream is not None and self.settings.opencrvs is not None:
+            scheduler.add_job(self.poll_upstream_if_online, "interval", id="opencrvs-status",
+                              seconds=self.settings.opencrvs.poll_every_seconds)
         if self.confirmations is not None:
             scheduler.add_job(self.poll_if_awaiting, "interval", id="confirmations",
                               seconds=self.country.config.mosip.confirmations.poll_every_seconds)
@@ -173,7 +188,7 @@ class SyncAgent:
             if not self.connectivity.online:
                 return OnceReport(online=False, queued=self.queued(), callback_error=callback_error)
             self.resubscribe()
-            summary = self.drain()     # polls the relay too
+            summary = self.drain(force_upstream_poll=True)     # polls the relay and OpenCRVS too
             deadline = time.monotonic() + max(0.0, linger)
             next_poll = time.monotonic() + 1.0
             while time.monotonic() < deadline and self.records.awaiting_confirmation():
@@ -183,7 +198,8 @@ class SyncAgent:
                     next_poll = time.monotonic() + 1.0
                 time.sleep(0.2)
             return OnceReport(online=True, queued=self.queued(), summary=summary, callback_error=callback_error,
-                              confirmations=self.last_poll, confirmations_alert=self.confirmations_alert)
+                              confirmations=self.last_poll, confirmations_alert=self.confirmations_alert,
+                              upstream=self.last_upstream_poll, upstream_alert=self.upstream_alert)
         finally:
             if self.receiver is not None:
                 self.receiver.stop()
@@ -223,7 +239,7 @@ class SyncAgent:
             return None
         return self.drain()
 
-    def drain(self) -> DrainSummary | None:
+    def drain(self, *, force_upstream_poll: bool = False) -> DrainSummary | None:
         if not self._drain_lock.acquire(blocking=False):
             return None  # one drain at a time
         try:
@@ -232,9 +248,12 @@ class SyncAgent:
             summary = asyncio.run(self.worker.drain())
             log.info("drain: %s", ", ".join(f"{k} {v}" for k, v in summary.as_dict().items() if v))
             self.poll_confirmations()
+            upstream_changed: set[str] = set()
+            if self.upstream is not None and (force_upstream_poll or summary.sent or self._upstream_poll_due()):
+                upstream_changed = self.poll_upstream()
             changes: dict[str, object] = {"running": False, "alert": summary.alert or self.subscription_alert
-                                          or self.confirmations_alert,
-                                          "changed_records": tuple(sorted(summary.records))}
+                                          or self.confirmations_alert or self.upstream_alert,
+                                          "changed_records": tuple(sorted(summary.records | upstream_changed))}
             if summary.alert is None and summary.sent:
                 changes["last_success"] = utcnow()
             if summary.alert:
@@ -248,6 +267,40 @@ class SyncAgent:
             return None
         finally:
             self._drain_lock.release()
+
+    # ------------------------------------------------------------------ status back (OpenCRVS)
+
+    def _upstream_poll_due(self) -> bool:
+        assert self.settings.opencrvs is not None
+        return time.monotonic() - self._upstream_polled_at >= self.settings.opencrvs.poll_every_seconds
+
+    def poll_upstream_if_online(self) -> set[str]:
+        if not self.connectivity.online or self.upstream is None:
+            return set()
+        changed = self.poll_upstream()
+        if changed:
+            self._publish(changed_records=tuple(sorted(changed)))
+        return changed
+
+    def poll_upstream(self) -> set[str]:
+        """Ask OpenCRVS's search once about the records it still decides on; the ids of the records
+        that changed. A refused client becomes a sticky alert until a poll succeeds."""
+        if self.upstream is None:
+            return set()
+        self._upstream_polled_at = time.monotonic()
+        try:
+            poll = self.upstream.poll()
+        except Exception as exc:   # unreachable, busy, a garbled answer: the next poll asks again
+            log.info("OpenCRVS status poll failed: %s", type(exc).__name__)
+            return set()
+        self.last_upstream_poll = poll
+        if poll.alert is not None or self.upstream_alert is not None:
+            self.upstream_alert = poll.alert
+            self._publish(alert=poll.alert)
+        if poll.changed:
+            log.info("OpenCRVS: %d record(s) moved (%d asked in %d search requests)", len(poll.changed),
+                     poll.asked, poll.requests)
+        return poll.changed
 
     # ------------------------------------------------------------------ confirmations (relay)
 

@@ -1,7 +1,8 @@
 """Draining the outbox: lease → send (bounded concurrency) → record the outcome.
 
 Each kind of item has its delivery class (`sync.deliveries`, registered by kind): verifications go
-to IDA, MOSIP operations go to the packet manager. What an answer means (done, retry later,
+to IDA, MOSIP operations go to the packet manager, declarations to OpenCRVS (deployment mode
+`opencrvs`). What an answer means (done, retry later,
 quarantine, stop the batch) is decided there and written by `app.delivery` with its effect on the
 record, one transaction each; verification outcomes are committed in groups. Every database call
 runs in a thread, so the event loop keeps the requests in flight moving.
@@ -24,6 +25,8 @@ from app.messages import Notice
 from app.mosip.ida import IdaClient
 from app.mosip.packets import PacketClient
 from app.mosip.settings import MosipSettings
+from app.opencrvs.client import OpenCrvsClient
+from app.opencrvs.tokens import TokenCache
 from app.outbox import Backoff, OutboxLedger
 from app.records import RecordService
 from app.store.models import OutboxItem
@@ -31,6 +34,7 @@ from sync.deliveries import (
     DELIVERIES,
     BatchStopped,
     Delivery,
+    DrainClients,
     DrainContext,
     DrainSummary,
     MosipClients,
@@ -70,15 +74,19 @@ class OutboxWorker:
         self.owner = f"agent-{uuid.uuid4().hex[:8]}"
         self.on_progress = on_progress
         self.packet_token: str | None = None  # kept across drains (token refresh job)
+        self.opencrvs_tokens = TokenCache()   # OpenCRVS's token (until exp - 60 s) and its auth key
 
     async def drain(self, *, max_rounds: int = 1000) -> DrainSummary:
         """Send everything that is due now; items backing off stay for a later drain."""
         summary = DrainSummary()
-        timeout = httpx.Timeout(max(self.settings.ida_timeout, self.settings.packets_timeout), connect=10)
+        crvs = self.settings.opencrvs
+        timeout = httpx.Timeout(max(self.settings.ida_timeout, self.settings.packets_timeout,
+                                    crvs.timeout if crvs else 0), connect=10)
         limits = httpx.Limits(max_connections=self.max_concurrency, max_keepalive_connections=self.max_concurrency)
         async with httpx.AsyncClient(timeout=timeout, limits=limits, verify=_tls_context()) as http:
             packets = PacketClient(self.settings.packets, http, token=self.packet_token)
-            clients = MosipClients(IdaClient(self.settings.ida, http), packets)
+            opencrvs = OpenCrvsClient(crvs, http, self.opencrvs_tokens) if crvs is not None else None
+            clients = DrainClients(IdaClient(self.settings.ida, http), packets, opencrvs)
             await self.drain_with(clients, summary, max_rounds=max_rounds)
             self.packet_token = packets.current_token
         return summary

@@ -17,6 +17,7 @@ from app.mosip.ida import IdaCredentials
 from app.mosip.packets import PacketCredentials
 from app.mosip.relay import RelaySettings
 from app.mosip.websub import load_private_key
+from app.opencrvs.settings import OpenCrvsSettings, load_opencrvs_settings
 
 
 class SecretSource(Protocol):
@@ -51,6 +52,7 @@ class MosipSettings:
     ida_timeout: float
     packets_timeout: float
     relay: RelaySettings | None = None   # confirmations through the relay; None: the direct callback
+    opencrvs: OpenCrvsSettings | None = None   # deployment mode opencrvs: declarations go to OpenCRVS core
 
 
 def load_relay_settings(country: LoadedCountry, secrets: SecretSource) -> RelaySettings | None:
@@ -92,4 +94,5 @@ def load_settings(country: LoadedCountry, secrets: SecretSource) -> MosipSetting
                             data_share_timeout=mosip.websub.data_share_timeout_seconds)
     return MosipSettings(ida=ida, packets=packets, websub=websub, ida_timeout=mosip.ida.timeout_seconds,
                          packets_timeout=mosip.packets.timeout_seconds,
-                         relay=load_relay_settings(country, secrets))
+                         relay=load_relay_settings(country, secrets),
+                         opencrvs=load_opencrvs_settings(country, secrets))

@@ -51,6 +51,7 @@ def record_json(detail: RecordDetail) -> dict[str, Any]:
         "declaration": record.declaration,
         "persons": persons,
         "mosip": record.mosip,
+        "upstream": upstream_json(record),
         "correction": record.correction,
         "outbox": [{"kind": o.kind, "state": o.state, "attempts": o.attempts,
                     "last_error": english(o.last_error) or None, "idempotency_key": o.idempotency_key}
@@ -59,6 +60,20 @@ def record_json(detail: RecordDetail) -> dict[str, Any]:
                      "details": h.details} for h in detail.history],
         "available_actions": [a.value for a in detail.available],
     }
+
+
+def upstream_json(record: Any) -> dict[str, Any] | None:
+    """Where the record stands in OpenCRVS core (deployment mode `opencrvs`), else None."""
+    from app.records.upstream import UpstreamStatus
+
+    status = UpstreamStatus.of(record)
+    if status is None:
+        return None
+    return {"state": status.state.value, "event_id": status.event_id, "tracking_id": status.tracking_id,
+            "registration_number": status.registration_number, "nid": status.nid, "reason": status.reason,
+            "field_errors": [{"field": e.field, "opencrvs_field": e.opencrvs_field, "message": e.message}
+                             for e in status.field_errors],
+            "changed_at": status.changed_at}
 
 
 @command(needs_user=True)
@@ -122,6 +137,15 @@ def cmd_records_show(args: argparse.Namespace, device: Device, actor: Actor) -> 
         print(f"  {section}: {person['verification']}{extra} {ids}".rstrip() + source)
     for key, value in view["mosip"].items():
         print(f"  MOSIP {key}: {value}")
+    upstream = view["upstream"]
+    if upstream is not None:
+        known = [f"{label} {upstream[key]}" for key, label in (("tracking_id", "tracking"),
+                 ("registration_number", "registration"), ("nid", "NID")) if upstream.get(key)]
+        print(f"  OpenCRVS: {upstream['state']}" + (f" ({', '.join(known)})" if known else ""))
+        if upstream.get("reason"):
+            print(f"  OpenCRVS reason: {upstream['reason']}")
+        for error in upstream["field_errors"]:
+            print(f"  OpenCRVS refused {error['field'] or error['opencrvs_field']}: {error['message']}")
     for item in view["outbox"]:
         print(f"  outbox {item['kind']}: {item['state']} (attempts {item['attempts']})"
               + (f" — {item['last_error']}" if item["last_error"] else ""))

@@ -39,21 +39,29 @@ def cmd_sync(args: argparse.Namespace, runtime: Runtime) -> int:
         raise CliError("another drain is running", EXIT_REFUSED)
     result = summary.as_dict()
     polled = report.confirmations
+    upstream = report.upstream
     if args.json:
         print_json({**result, "confirmations": None if polled is None else {
             "applied": polled.applied, "repeated": polled.repeated, "rejected": polled.rejected,
-            "not_ready": polled.not_ready, "acknowledged": polled.acknowledged}})
+            "not_ready": polled.not_ready, "acknowledged": polled.acknowledged},
+            "opencrvs": None if upstream is None else {
+                "asked": upstream.asked, "requests": upstream.requests, "changed": len(upstream.changed)}})
     else:
         print(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.items() if k != "alert"))
         if polled is not None and polled.pulled:
             print(f"confirmations from the relay: applied {polled.applied}, repeated {polled.repeated}, "
                   f"rejected {polled.rejected}, not ready {polled.not_ready}")
+        if upstream is not None and upstream.asked:
+            print(f"OpenCRVS: {len(upstream.changed)} of {upstream.asked} submitted records moved")
         if summary.alert:
             print(f"stopped: {summary.alert}", file=sys.stderr)
         for reason in _retry_reasons(runtime) if summary.retried else ():
             print(f"retried later: {reason}", file=sys.stderr)
     if report.confirmations_alert:
         print(f"confirmations: {report.confirmations_alert}", file=sys.stderr)
+        return EXIT_USAGE
+    if report.upstream_alert:
+        print(f"OpenCRVS: {report.upstream_alert}", file=sys.stderr)
         return EXIT_USAGE
     return EXIT_REFUSED if summary.quarantined or summary.alert else EXIT_OK
 

@@ -1,0 +1,98 @@
+"""A field office's device in deployment mode `opencrvs`, linked to the MOSIP emulator (IDA, for the
+identity checks) and to the OpenCRVS emulator, both real servers on loopback; the device's
+encrypted database, its secret store and the sync agent are the real ones."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from app.device import Device
+from app.mosip.settings import load_settings
+from app.security.secrets import SecretStore
+from mosip_emulator.server import EmulatorServer
+from opencrvs_emulator.server import OpenCrvsServer
+from opencrvs_emulator.testing import opencrvs, opencrvs_factory  # noqa: F401
+from sync.agent import SyncAgent
+from tests.sync.conftest import ADMIN_PIN, AGENT_PIN, LinkedDevice, emulator, link  # noqa: F401
+
+# the integration made through OpenCRVS's API with create, notify and search; `-read` may also
+# read a record (the registrar's reason for a rejection is only on the REJECT action)
+CLIENT = "crvs-field-device"
+READ_CLIENT = "crvs-field-device-read"
+
+
+@dataclass
+class Office:
+    linked: LinkedDevice
+    crvs: OpenCrvsServer
+
+    def cli(self, *args: str, user: str | None = None, pin: str | None = None, timeout: float = 180) -> Any:
+        return self.linked.cli(*args, user=user, pin=pin, timeout=timeout)
+
+    def declare(self, tmp_path: Path, data: dict[str, str], event: str = "birth") -> str:
+        path = tmp_path / f"declaration-{abs(hash(json.dumps(data, sort_keys=True)))}.json"
+        path.write_text(json.dumps(data), encoding="utf-8")
+        result = self.cli("records", "declare", "--event", event, "--data", str(path), user="ana", pin=AGENT_PIN)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    def sync_once(self) -> dict[str, Any]:
+        result = self.cli("sync", "--once", "--json")
+        assert result.returncode == 0, result.stdout + result.stderr
+        return json.loads(result.stdout)
+
+    def show(self, record_id: str) -> dict[str, Any]:
+        result = self.cli("records", "show", record_id, "--json", user="ana", pin=AGENT_PIN)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    def agent(self) -> tuple[Device, SyncAgent]:
+        device = self.linked.open()
+        return device, SyncAgent(device.records, device.country, load_settings(device.country, SecretStore(device.db)),
+                                 websub=False)
+
+    def admin(self, method: str, path: str, body: Any = None) -> Any:
+        answer = httpx.request(method, f"{self.crvs.base_url}{path}", json=body, timeout=10)
+        answer.raise_for_status()
+        return answer.json() if answer.content else None
+
+    def events_of(self, transaction_id: str) -> list[dict[str, Any]]:
+        return self.admin("GET", f"/admin/events?transactionId={transaction_id}")
+
+
+def make_office(mosip: EmulatorServer, crvs: OpenCrvsServer, data_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                client: str = CLIENT) -> Office:
+    mode = {"CRVS_DEPLOYMENT_MODE": "opencrvs", "CRVS_OPENCRVS_BASE_URL": crvs.base_url,
+            "CRVS_OPENCRVS_POLL_SECONDS": "5"}
+    for name, value in mode.items():
+        monkeypatch.setenv(name, value)
+    linked = link(mosip, data_dir)
+    linked.env.update(mode)
+    device = Device.open(linked.data_dir, user="root", pin=ADMIN_PIN)   # the admin key signs secrets
+    try:
+        config = device.country.config.opencrvs
+        assert config is not None and config.client_id.secret and config.client_secret.secret
+        credentials = crvs.clients()[client]
+        device.secrets.put_many({config.client_id.secret: credentials["client_id"].encode(),
+                                 config.client_secret.secret: credentials["secret"].encode()}, actor=device.actor)
+    finally:
+        device.close()
+    return Office(linked, crvs)
+
+
+@pytest.fixture
+def office(emulator: EmulatorServer, opencrvs: OpenCrvsServer, tmp_path: Path,  # noqa: F811
+           monkeypatch: pytest.MonkeyPatch) -> Iterator[Office]:
+    yield make_office(emulator, opencrvs, tmp_path / "device", monkeypatch)
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
