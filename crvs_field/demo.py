@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -108,46 +109,114 @@ class DemoRelay:
                 self.process.wait()
 
 
-def _seed(device: Device, identities: list[dict[str, Any]]) -> dict[str, str]:
-    """A handful of records in different states, so every queue has something to show."""
+class _Filler:
+    """Declarations for whichever country the demo runs: a person's fields by the country's
+    identity mapping (`identity.fields`), every other required field by its type."""
+
+    PREFERRED = ("mother", "son", "female", "male", "no")   # options picked when a form offers them
+
+    def __init__(self, device: Device) -> None:
+        self.country = device.country
+        self.names = device.country.config.identity.fields
+        self.today = device.records.clock().date()
+
+    def person(self, event: str, section: str, who: dict[str, Any], *, wrong_name: bool = False,
+               with_id: bool = True, vid: bool = False) -> dict[str, str]:
+        """`vid`: the person's VID where the ID field takes one (else the UIN)."""
+        form = self.country.config.form(event)
+        id_field = form.field(f"{section}.{self.names.get('individual_id', '')}")
+        number = who["uin"]
+        if vid and who.get("vid") and id_field is not None and (
+                not id_field.pattern or re.fullmatch(id_field.pattern, who["vid"])):
+            number = who["vid"]
+        given = {"individual_id": number if with_id else "", "given_name": who["given_name"]["eng"],
+                 "middle_name": who["middle_name"]["eng"],
+                 "family_name": "Unknown" if wrong_name else who["family_name"]["eng"],
+                 "date_of_birth": who["dob"].replace("/", "-")}
+        values = {f"{section}.{self.names[key]}": value for key, value in given.items()
+                  if value and key in self.names}
+        return {fid: value for fid, value in values.items() if form.field(fid) is not None}
+
+    def named(self, event: str, section: str, given: str, family: str) -> dict[str, str]:
+        values = {f"{section}.{self.names[key]}": value for key, value in
+                  (("given_name", given), ("family_name", family)) if key in self.names and value}
+        return {fid: v for fid, v in values.items() if self.country.config.form(event).field(fid) is not None}
+
+    def complete(self, event: str, data: dict[str, str], *, spare_id: str, dates: dict[str, str],
+                 prefer: tuple[str, ...] = ()) -> dict[str, str]:
+        """`data` with every shown required field filled (twice: an answer may show more fields);
+        a choice takes the first of `prefer`, then of PREFERRED, that the field offers."""
+        from app.config.models import FieldType
+        from app.records.validation import visible_fields
+
+        form = self.country.config.form(event)
+        data = dict(data)
+        for section in (s for s in form.sections if s.identity):   # "father's details available?"
+            given = [f.id for f in section.fields if f.id in data]
+            for form_field in section.fields:
+                if form_field.id in data or not {"yes", "no"} <= {o.value for o in form_field.options or []}:
+                    continue
+                hidden_by_no = set(given) - visible_fields(self.country, event, {**data, form_field.id: "no"},
+                                                           self.today)
+                if not given or hidden_by_no:
+                    data[form_field.id] = "yes" if given else "no"
+        for _ in range(2):
+            shown = visible_fields(self.country, event, data, self.today)
+            for section in form.sections:
+                for form_field in section.fields:
+                    if not form_field.required or form_field.id not in shown or data.get(form_field.id):
+                        continue
+                    if form_field.options:
+                        values = [o.value for o in form_field.options]
+                        data[form_field.id] = next((v for v in (*prefer, *self.PREFERRED) if v in values), values[0])
+                    elif form_field.type is FieldType.DATE:
+                        data[form_field.id] = dates.get(section.id, dates["default"])
+                    elif form_field.type is FieldType.ID:
+                        data[form_field.id] = spare_id
+                    else:
+                        data[form_field.id] = "Banda"
+        return data
+
+
+def _seed(device: Device, identities: list[dict[str, Any]], *, register: bool = True) -> dict[str, str]:
+    """A handful of records in different states, so every queue has something to show. In mode
+    `opencrvs` nothing is registered here: OpenCRVS registers (`register=False`)."""
     from app.records import Actor, Role
 
     ana, rex = Actor("ana", Role.AGENT), Actor("rex", Role.REGISTRAR)
     women = [i for i in identities if i["gender"]["eng"] == "Female" and "1970" < i["dob"] < "2004"]
     men = [i for i in identities if i["gender"]["eng"] == "Male" and "1970" < i["dob"] < "2004"]
+    fill = _Filler(device)
+    births = {"default": "2026-11-02"}
+    subject = device.country.config.form("birth").sections[0].id
 
-    def person(section: str, who: dict[str, Any], wrong_name: bool = False) -> dict[str, str]:
-        values = {f"{section}.nid": who["uin"], f"{section}.firstname": who["given_name"]["eng"],
-                  f"{section}.surname": "Unknown" if wrong_name else who["family_name"]["eng"],
-                  f"{section}.dob": who["dob"].replace("/", "-")}
-        if who["middle_name"]["eng"]:
-            values[f"{section}.middlename"] = who["middle_name"]["eng"]
-        return values
+    def birth(child: str, mother: dict[str, str], father: dict[str, str] | None = None) -> dict[str, str]:
+        data = {**fill.named("birth", subject, child, "Banda"), **mother, **(father or {})}
+        return fill.complete("birth", data, spare_id=women[3]["uin"], dates=births)
 
     seeded = {}
-    child = {"child.surname": "Banda", "child.gender": "female", "child.dob": "2026-11-02",
-             "child.place_of_birth": "Ibombo District Hospital", "informant.relation": "mother"}
-    seeded["verifies"] = device.records.declare(ana, event="birth", data={
-        **child, "child.firstname": "Amélie", **person("mother", women[0]), **person("father", men[0])}).id
-    seeded["father_mismatch"] = device.records.declare(ana, event="birth", data={
-        **child, "child.firstname": "Chisomo", "child.gender": "male", **person("mother", women[1]),
-        **person("father", men[1], wrong_name=True)}).id
-    newborn = device.records.declare(ana, event="birth", data={
-        **child, "child.firstname": "Tiyamike", "mother.firstname": "Grace", "mother.surname": "Phiri"})
+    seeded["verifies"] = device.records.declare(ana, event="birth", data=birth(
+        "Amélie", fill.person("birth", "mother", women[0]), fill.person("birth", "father", men[0]))).id
+    seeded["father_mismatch"] = device.records.declare(ana, event="birth", data=birth(
+        "Chisomo", fill.person("birth", "mother", women[1]),
+        fill.person("birth", "father", men[1], wrong_name=True))).id
+    grace = {**women[2], "given_name": {"eng": "Grace"}, "family_name": {"eng": "Phiri"}}
+    newborn = device.records.declare(ana, event="birth", data=birth(
+        "Tiyamike", fill.person("birth", "mother", grace, with_id=False)))
     device.records.record_authentication(ana, newborn.id, "mother", psut="demo-psut-grace")
-    seeded["uin_requested"] = device.records.act(rex, newborn.id, "register").id
-    deceased = men[2]
-    seeded["death"] = device.records.declare(ana, event="death", data={
-        "deceased.nid": deceased["vid"], "deceased.firstname": deceased["given_name"]["eng"],
-        "deceased.surname": deceased["family_name"]["eng"], "deceased.gender": "male",
-        "deceased.dob": deceased["dob"].replace("/", "-"), "deceased.date_of_death": "2026-11-21",
-        "informant.relation": "son", "informant.firstname": "Kondwani", "informant.surname": "Mwale"}).id
-    seeded["draft"] = device.records.create_draft(ana, "birth", {"child.firstname": "Zoë"}).id
+    seeded["uin_requested"] = (device.records.act(rex, newborn.id, "register") if register else newborn).id
+    deceased_section = device.country.config.form("death").sections[0].id
+    seeded["death"] = device.records.declare(ana, event="death", data=fill.complete("death", {
+        **fill.person("death", deceased_section, men[2], vid=True),
+        **fill.named("death", "informant", "Kondwani", "Mwale")},
+        spare_id=men[3]["uin"], dates={"default": "2026-11-21"}, prefer=("male", "son"))).id
+    seeded["draft"] = device.records.create_draft(ana, "birth", fill.named("birth", subject, "Zoë", "")).id
     return seeded
 
 
 def run_demo(args: argparse.Namespace) -> int:
     from app.config.models import ConfirmationsMode
+    from crvs_field.demo_opencrvs import DemoOpenCrvs, DemoRegistrar, opencrvs_environment, store_credentials
     from crvs_field.emulator_link import emulator_environment, link_device, relay_environment
     from crvs_field.runtime import Runtime
     from mosip_emulator.fixtures import load_identities
@@ -157,20 +226,29 @@ def run_demo(args: argparse.Namespace) -> int:
     if root.exists() and any(root.iterdir()):
         print(f"error: {root} is not empty; the demo starts from a fresh directory", file=sys.stderr)
         return 2
+    mode = getattr(args, "mode", None) or "standalone"
     relay = DemoRelay(root / "relay")
+    opencrvs = DemoOpenCrvs(root / "opencrvs") if mode == "opencrvs" else None
+    registrar: DemoRegistrar | None = None
     with EmulatorServer(state_dir=root / "emulator", credential_delay=args.credential_delay,
                         hub_requires_token=True, death_credential=True) as emulator, \
             Runtime(root / "device", Path(args.country) if args.country else None) as runtime:
         config = emulator.client_config()
         os.environ.update(emulator_environment(emulator.base_url, config, callback_port=_free_port()))
         os.environ.update(relay_environment(relay.base_url))
+        os.environ["CRVS_DEPLOYMENT_MODE"] = mode
         admin_name, _, admin_pin = DEMO_USERS[0]
         try:
+            if opencrvs is not None:
+                os.environ.update(opencrvs_environment(opencrvs.start().base_url))
             device = runtime.initialise(admin=admin_name, pin=admin_pin)
             for name, role, pin in DEMO_USERS[1:]:
                 device.add_user(device.actor, name, role, pin)
             websub_client = link_device(device.country, device.secrets, emulator.base_url, config,
                                         actor=device.actor)
+            if opencrvs is not None:
+                store_credentials(device.country, device.secrets, opencrvs, actor=device.actor)
+                registrar = DemoRegistrar(opencrvs.base_url).start()
             confirmations = device.country.config.mosip.confirmations
             if confirmations.mode is ConfirmationsMode.RELAY and confirmations.device_credential is not None \
                     and confirmations.device_credential.secret is not None:
@@ -179,14 +257,20 @@ def run_demo(args: argparse.Namespace) -> int:
                 relay.start(hub_url=config["websub"]["hub_url"], auth_url=config["packet_manager"]["auth_url"],
                             partner_id=device.country.config.mosip.partner_id, websub_client=websub_client)
                 relay.wait_subscribed(emulator)
-            seeded = _seed(device, load_identities())
-            print(json.dumps({"emulator": emulator.base_url, "relay": relay.base_url if relay.process else None,
+            seeded = _seed(device, load_identities(), register=opencrvs is None)
+            print(json.dumps({"mode": mode, "emulator": emulator.base_url,
+                              "opencrvs": opencrvs.base_url if opencrvs else None,
+                              "relay": relay.base_url if relay.process else None,
                               "data_dir": str(root / "device"),
                               "users": {name: {"role": role, "pin": pin} for name, role, pin in DEMO_USERS}},
                              indent=2), flush=True)
             return _run(args, runtime, device, seeded)
         finally:
             runtime.stop_agent()
+            if registrar is not None:
+                registrar.stop()
+            if opencrvs is not None:
+                opencrvs.stop()
             relay.stop()
 
 
@@ -204,8 +288,20 @@ def _run(args: argparse.Namespace, runtime: Runtime, device: Device, seeded: dic
         time.sleep(0.5)
     status = runtime.hub.status
     newborn = device.records.get(newborn_id)
-    print(json.dumps({"online": status.online, "queued": status.queued, "quarantined": status.quarantined,
-                      "alert": status.alert.text if status.alert else None, "queues": device.records.queue_counts(),
-                      "newborn": {"status": newborn.status, "has_vid": bool(newborn.mosip.get("vid"))}},
-                     indent=2))
+    summary: dict[str, Any] = {
+        "online": status.online, "queued": status.queued, "quarantined": status.quarantined,
+        "alert": status.alert.text if status.alert else None, "queues": device.records.queue_counts(),
+        "newborn": {"status": newborn.status, "has_vid": bool(newborn.mosip.get("vid"))}}
+    if device.country.config.mode == "opencrvs":    # where each seeded record stands in OpenCRVS
+        summary["opencrvs"] = {name: _upstream(device, record_id) for name, record_id in seeded.items()}
+    print(json.dumps(summary, indent=2))
     return 0
+
+
+def _upstream(device: Device, record_id: str) -> dict[str, Any]:
+    record = device.records.get(record_id)
+    upstream = device.records.upstream_status(record_id)
+    if upstream is None:
+        return {"status": record.status, "upstream": None}
+    return {"status": record.status, "upstream": upstream.state.value,
+            "registration_number": upstream.registration_number, "nid": upstream.nid, "reason": upstream.reason}

@@ -125,6 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seconds", type=float, default=0, help="with --headless: stop after this long")
     demo.add_argument("--credential-delay", type=float, default=3,
                       help="seconds the emulator takes to issue a UIN (shows the awaiting queue)")
+    demo.add_argument("--mode", choices=("standalone", "opencrvs"), default="standalone",
+                      help="opencrvs: the device submits to an OpenCRVS emulator, where a registrar registers")
     demo.set_defaults(func=cmd_demo)
 
     config = sub.add_parser("config", help="country configuration").add_subparsers(
