@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from mosip_emulator.server import EmulatorServer
 from opencrvs_emulator.server import OpenCrvsServer
 from opencrvs_emulator.testing import opencrvs, opencrvs_factory  # noqa: F401
 from sync.agent import SyncAgent
-from tests.sync.conftest import ADMIN_PIN, AGENT_PIN, LinkedDevice, emulator, link  # noqa: F401
+from tests.sync.conftest import ADMIN_PIN, AGENT_PIN, LinkedDevice, emulator, fast_country, link  # noqa: F401
 
 # the integration made through OpenCRVS's API with create, notify and search; `-read` may also
 # read a record (the registrar's reason for a rejection is only on the REJECT action)
@@ -54,6 +55,16 @@ class Office:
         assert result.returncode == 0, result.stderr
         return json.loads(result.stdout)
 
+    @contextmanager
+    def device(self) -> Iterator[tuple[Device, SyncAgent]]:
+        """The device opened in this process with its sync agent (no WebSub callback)."""
+        device, agent = self.agent()
+        try:
+            yield device, agent
+        finally:
+            agent.stop()
+            device.close()
+
     def agent(self) -> tuple[Device, SyncAgent]:
         device = self.linked.open()
         return device, SyncAgent(device.records, device.country, load_settings(device.country, SecretStore(device.db)),
@@ -68,13 +79,27 @@ class Office:
         return self.admin("GET", f"/admin/events?transactionId={transaction_id}")
 
 
+def quick_country(tmp_path: Path, *edits: tuple[str, str]) -> Path:
+    """Farajaland with quick back-off and short leases (tests.sync.conftest.fast_country), OpenCRVS
+    answers awaited 2 s, and the given (old, new) edits of its country.yaml."""
+    target = fast_country(tmp_path)
+    path = target / "country.yaml"
+    text = path.read_text()
+    for old, new in (("  created_at_location: 1f61cc66", "  timeout_seconds: 2\n  created_at_location: 1f61cc66"),
+                     *edits):
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path.write_text(text)
+    return target
+
+
 def make_office(mosip: EmulatorServer, crvs: OpenCrvsServer, data_dir: Path, monkeypatch: pytest.MonkeyPatch,
-                client: str = CLIENT) -> Office:
+                client: str = CLIENT, country_dir: Path | None = None) -> Office:
     mode = {"CRVS_DEPLOYMENT_MODE": "opencrvs", "CRVS_OPENCRVS_BASE_URL": crvs.base_url,
             "CRVS_OPENCRVS_POLL_SECONDS": "5"}
     for name, value in mode.items():
         monkeypatch.setenv(name, value)
-    linked = link(mosip, data_dir)
+    linked = link(mosip, data_dir, country_dir)
     linked.env.update(mode)
     device = Device.open(linked.data_dir, user="root", pin=ADMIN_PIN)   # the admin key signs secrets
     try:
@@ -92,6 +117,12 @@ def make_office(mosip: EmulatorServer, crvs: OpenCrvsServer, data_dir: Path, mon
 def office(emulator: EmulatorServer, opencrvs: OpenCrvsServer, tmp_path: Path,  # noqa: F811
            monkeypatch: pytest.MonkeyPatch) -> Iterator[Office]:
     yield make_office(emulator, opencrvs, tmp_path / "device", monkeypatch)
+
+
+@pytest.fixture
+def quick_office(emulator: EmulatorServer, opencrvs: OpenCrvsServer, tmp_path: Path,  # noqa: F811
+                 monkeypatch: pytest.MonkeyPatch) -> Iterator[Office]:
+    yield make_office(emulator, opencrvs, tmp_path / "device", monkeypatch, country_dir=quick_country(tmp_path))
 
 
 def run(coro: Any) -> Any:
