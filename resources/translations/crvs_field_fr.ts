@@ -136,6 +136,14 @@
             <numerusform>⚠ Aucune sauvegarde réussie depuis plus de %n heures&#xa0;: sauvegardez maintenant ou vérifiez les destinations ci-dessous.</numerusform>
         </translation>
     </message>
+    <message>
+        <source>%1 MB</source>
+        <translation>%1 Mo</translation>
+    </message>
+    <message>
+        <source>%1 kB</source>
+        <translation>%1 ko</translation>
+    </message>
 </context>
 <context>
     <name>BackupStatusLabel</name>
@@ -1693,6 +1701,10 @@
         <source>Corrected to</source>
         <translation>Corrigé en</translation>
     </message>
+    <message>
+        <source>Sent to MOSIP and OpenCRVS</source>
+        <translation>Envoyé à MOSIP et à OpenCRVS</translation>
+    </message>
 </context>
 <context>
     <name>Status</name>
@@ -1932,6 +1944,14 @@
         <source>a detail</source>
         <translation>une information</translation>
     </message>
+    <message>
+        <source>OpenCRVS status</source>
+        <translation>État dans OpenCRVS</translation>
+    </message>
+    <message>
+        <source>Declaration sent to OpenCRVS</source>
+        <translation>Déclaration envoyée à OpenCRVS</translation>
+    </message>
 </context>
 <context>
     <name>SupervisorReview</name>
@@ -2027,6 +2047,121 @@
     <message>
         <source>The device is offline: nothing can be sent now. Work is kept on this device and sent by itself when the connection returns.</source>
         <translation>L’appareil est hors ligne&#xa0;: rien ne peut être envoyé pour l’instant. Le travail est conservé sur cet appareil et envoyé automatiquement au retour de la connexion.</translation>
+    </message>
+</context>
+<context>
+    <name>Upstream</name>
+    <message>
+        <source>Waiting to be sent to OpenCRVS</source>
+        <translation>En attente d’envoi à OpenCRVS</translation>
+    </message>
+    <message>
+        <source>Submitted</source>
+        <translation>Soumis</translation>
+    </message>
+    <message>
+        <source>In OpenCRVS (incomplete)</source>
+        <translation>Dans OpenCRVS (incomplet)</translation>
+    </message>
+    <message>
+        <source>In OpenCRVS (declared)</source>
+        <translation>Dans OpenCRVS (déclaré)</translation>
+    </message>
+    <message>
+        <source>In OpenCRVS (validated)</source>
+        <translation>Dans OpenCRVS (validé)</translation>
+    </message>
+    <message>
+        <source>Registered</source>
+        <translation>Enregistré</translation>
+    </message>
+    <message>
+        <source>Requires updates</source>
+        <translation>Mises à jour requises</translation>
+    </message>
+    <message>
+        <source>The declaration is sent to OpenCRVS when the device is online and the identity checks are done.</source>
+        <translation>La déclaration est envoyée à OpenCRVS dès que l’appareil est en ligne et que les vérifications d’identité sont faites.</translation>
+    </message>
+    <message>
+        <source>OpenCRVS received the declaration and is checking it.</source>
+        <translation>OpenCRVS a reçu la déclaration et la vérifie.</translation>
+    </message>
+    <message>
+        <source>A registrar at OpenCRVS completes and reviews the declaration.</source>
+        <translation>Un officier de l’état civil la complète et l’examine dans OpenCRVS.</translation>
+    </message>
+    <message>
+        <source>A registrar at OpenCRVS reviews the declaration.</source>
+        <translation>Un officier de l’état civil l’examine dans OpenCRVS.</translation>
+    </message>
+    <message>
+        <source>Reviewed at OpenCRVS; waiting for a registrar to register it.</source>
+        <translation>Examinée dans OpenCRVS&#xa0;; en attente d’enregistrement par un officier de l’état civil.</translation>
+    </message>
+    <message>
+        <source>Registered in OpenCRVS: nothing more to do on this device.</source>
+        <translation>Enregistré dans OpenCRVS&#xa0;: plus rien à faire sur cet appareil.</translation>
+    </message>
+    <message>
+        <source>Update the declaration as the registrar asks, then submit it again.</source>
+        <translation>Mettez la déclaration à jour comme le demande l’officier de l’état civil, puis soumettez-la de nouveau.</translation>
+    </message>
+    <message>
+        <source>OpenCRVS refused some fields: fix them, then submit the declaration again.</source>
+        <translation>OpenCRVS a refusé certains champs&#xa0;: corrigez-les, puis soumettez de nouveau la déclaration.</translation>
+    </message>
+    <message>
+        <source>OpenCRVS refused this value: %1</source>
+        <translation>OpenCRVS a refusé cette valeur&#xa0;: %1</translation>
+    </message>
+    <message>
+        <source>Registration no.</source>
+        <translation>N° d’enregistrement</translation>
+    </message>
+    <message>
+        <source>Child&apos;s national ID (NID)</source>
+        <translation>Numéro d’identité de l’enfant (NID)</translation>
+    </message>
+    <message>
+        <source>OpenCRVS tracking ID</source>
+        <translation>Numéro de suivi OpenCRVS</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Motif</translation>
+    </message>
+    <message>
+        <source>OpenCRVS sent the declaration back without a reason this device may read.</source>
+        <translation>OpenCRVS a renvoyé la déclaration sans motif lisible par cet appareil.</translation>
+    </message>
+    <message>
+        <source>Fields to fix</source>
+        <translation>Champs à corriger</translation>
+    </message>
+    <message>
+        <source>Last asked</source>
+        <translation>Dernière demande</translation>
+    </message>
+    <message>
+        <source>In OpenCRVS</source>
+        <translation>Dans OpenCRVS</translation>
+    </message>
+    <message>
+        <source>OpenCRVS asks for updates before it takes this declaration.</source>
+        <translation>OpenCRVS demande des mises à jour avant d’accepter cette déclaration.</translation>
+    </message>
+    <message>
+        <source>Reason: %1</source>
+        <translation>Motif&#xa0;: %1</translation>
+    </message>
+    <message>
+        <source>Submit to OpenCRVS</source>
+        <translation>Soumettre à OpenCRVS</translation>
+    </message>
+    <message>
+        <source>Declares the record; the device sends it to OpenCRVS when it is online</source>
+        <translation>Déclare l’acte&#xa0;; l’appareil l’envoie à OpenCRVS dès qu’il est en ligne</translation>
     </message>
 </context>
 </TS>
