@@ -3,7 +3,7 @@
 Builds a throw-away device with demo records in several states, then captures in English and
 French: the main window, a birth declaration form, the QR scan dialog (reading the QR fixture
 video), the supervisor review of a failed verification and the e-Signet login on a laptop without
-a browser (1366×768)."""
+a browser (1366×768); then `tools.screenshots_opencrvs`'s record registered at OpenCRVS."""
 
 from __future__ import annotations
 
@@ -242,6 +242,10 @@ def main(argv: list[str] | None = None) -> int:
     for language in ("en", "fr"):
         for path in capture(language, out):
             print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+    from tools import screenshots_opencrvs  # the record view in deployment mode opencrvs
+
+    for path in screenshots_opencrvs.capture(out):
+        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
     return 0
 
 

@@ -128,6 +128,7 @@ class RecordView(QWidget):
         sub = QLabel(" · ".join(ids) + " · " + self.tr("updated %1").replace("%1", local_time(record.updated_at)),
                      body)
         sub.setProperty("role", "hint")
+        sub.setWordWrap(True)                # ids and the time: long in French
         sub.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(sub)
         if record.requires_attention:
