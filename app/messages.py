@@ -27,6 +27,11 @@ NOTICE_CODES = frozenset({
     "delivery.bad_answer",
     # why a delivery was set aside (quarantined): a person must look
     "delivery.gave_up", "delivery.ida_rejected", "delivery.packet_rejected", "delivery.unknown_kind",
+    # OpenCRVS (deployment mode opencrvs): why a NOTIFY waits, or was set aside
+    "delivery.opencrvs_busy", "delivery.opencrvs_requested", "delivery.opencrvs_waits_for_checks",
+    "delivery.opencrvs_assigned", "delivery.opencrvs_refused",
+    # why OpenCRVS sent a record back to the agent (its attention reason)
+    "upstream.rejected", "upstream.refused", "upstream.notify_rejected",
     # agent alerts: an administrator must act
     "sync.ida_credentials_refused", "sync.mosip_credentials_refused", "sync.subscription_refused",
     "sync.audit_head_mismatch", "sync.failed",

@@ -145,8 +145,7 @@ class OpenCrvsClient:
             if answer.status_code >= 500:
                 raise OpenCrvsBusy(f"OpenCRVS's auth service answered {answer.status_code}", status=answer.status_code)
             if answer.status_code != 200:
-                raise TokenRefused(f"OpenCRVS's auth service key: HTTP {answer.status_code}",
-                                   code="opencrvs.public_key_unreadable")
+                raise TokenRefused(f"OpenCRVS's auth service key: HTTP {answer.status_code}")
             self.tokens.public_key = load_public_key(answer.content)
         # packages/auth/src/features/oauthToken/client-credentials.ts: form parameters
         answer = await read_answer(self.http, "POST", f"{self.settings.base_url}/auth/token",
