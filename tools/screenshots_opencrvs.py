@@ -103,7 +103,7 @@ def capture(out: Path) -> list[Path]:
         window = MainWindow(ctx)
         window.resize(1366, 768)
         window.show()
-        queue_ids = [q.id for q in device.country.config.workqueues]
+        queue_ids = [q.id for q in device.country.config.workqueues_in_mode]
         window.queues.setCurrentRow(queue_ids.index("registered"))
         timer = QElapsedTimer()
         timer.start()

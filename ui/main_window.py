@@ -68,7 +68,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self._own_bridge = bridge is None
         self.bridge = bridge or SyncBridge(ctx.sync_hub, self)
-        workqueues = ctx.country.config.workqueues
+        workqueues = ctx.country.config.workqueues_in_mode
         landing = landing_queue(workqueues, ctx.role)
         self.counts: dict[str, int] = {}
         self.form: DeclarationForm | None = None

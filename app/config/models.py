@@ -77,6 +77,11 @@ class Country(Strict):
     def mode(self) -> DeploymentMode:
         return self.deployment.mode
 
+    @property
+    def workqueues_in_mode(self) -> list[WorkQueue]:
+        """The work queues this deployment mode shows (`WorkQueue.modes`)."""
+        return [queue for queue in self.workqueues if queue.shown_in(self.deployment.mode)]
+
     @model_validator(mode="after")
     def _relay_backups_need_the_relay(self) -> Country:
         if any(d.relay for d in self.backup.destinations) \

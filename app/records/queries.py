@@ -117,15 +117,17 @@ class RecordQueries:
     def _queue_filter(self, queue: WorkQueue) -> Any:
         if queue.statuses:
             return col(Record.status).in_(queue.statuses)
+        if queue.upstream:
+            return col(Record.upstream_state).in_([state.value for state in queue.upstream])
         if queue.requires_attention:
             return col(Record.requires_attention).is_(True)
         return col(Record.outbox_open).is_(True)   # kept by triggers from the outbox's states
 
     def queue(self, queue_id: str) -> WorkQueue:
-        for queue in self.country.config.workqueues:
+        for queue in self.country.config.workqueues_in_mode:
             if queue.id == queue_id:
                 return queue
-        known = ", ".join(q.id for q in self.country.config.workqueues)
+        known = ", ".join(q.id for q in self.country.config.workqueues_in_mode)
         raise WorkflowError(f"unknown queue {queue_id!r}; queues: {known}", code="record.unknown_queue",
                             params={"queue": queue_id[:64], "known": known})
 
@@ -155,10 +157,15 @@ class RecordQueries:
         return WaitingRecords(to_send=to_send, need_attention=flagged)
 
     def queue_counts(self) -> dict[str, int]:
-        """All queues' counts in three queries: statuses grouped once, the flag, the outbox."""
-        queues = self.country.config.workqueues
+        """All queues' counts in at most four queries: statuses grouped once, OpenCRVS states grouped
+        once, the flag, the outbox."""
+        queues = self.country.config.workqueues_in_mode
         with self.db.read() as session:
             by_status = dict(session.exec(select(Record.status, func.count()).group_by(Record.status)).all())
+            by_upstream: dict[str | None, int] = {}
+            if any(q.upstream for q in queues):
+                by_upstream = dict(session.exec(select(Record.upstream_state, func.count())
+                                                .group_by(Record.upstream_state)).all())
             flagged = outbox = 0
             if any(q.requires_attention for q in queues):
                 flagged = session.exec(select(func.count()).select_from(Record)
@@ -167,4 +174,5 @@ class RecordQueries:
                 outbox = session.exec(select(func.count()).select_from(Record)
                                       .where(col(Record.outbox_open).is_(True))).one()
         return {q.id: (sum(by_status.get(s, 0) for s in q.statuses) if q.statuses
+                       else sum(by_upstream.get(s.value, 0) for s in q.upstream) if q.upstream
                        else flagged if q.requires_attention else outbox) for q in queues}

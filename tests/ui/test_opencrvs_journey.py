@@ -238,6 +238,9 @@ def test_declared_offline_with_identities_then_registered_in_opencrvs(
     view = show(window, qtbot, record_id)
     assert card_text(view, "state") == "Waiting to be sent to OpenCRVS"
     assert not {"register", "validate", "request-correction"} & set(view.buttons)
+    queues = [q.id for q in window.queues.work_queues]     # the mode's queues: nothing to register here
+    assert "sent_to_opencrvs" in queues and "ready_to_register" not in queues
+    assert device.records.queue_counts()["sent_to_opencrvs"] == 1
 
     # back online: IDA verifies the mother, then OpenCRVS is notified
     office.online()
@@ -274,6 +277,8 @@ def test_declared_offline_with_identities_then_registered_in_opencrvs(
     assert card_text(view, "registration-number") == registered.registration_number
     assert card_text(view, "nid") == "7391485263"
     assert card_text(view, "pill") == "Registered" and device.records.get(record_id).status == "registered"
+    counts = device.records.queue_counts()
+    assert counts["registered"] == 1 and counts["sent_to_opencrvs"] == 0
     counters = office.opencrvs.counters()
     assert counters["totals"]["events_created"] == 1
 
@@ -306,6 +311,7 @@ def test_refused_and_rejected_declarations_go_back_to_the_agent_and_are_submitte
                           and upstream(device, record_id))
     assert [(e.field, e.message) for e in refused.field_errors] == [("informant.email", "Invalid email address")]
     assert device.records.get(record_id).status == "draft"              # reopened for the agent
+    assert device.records.queue_counts()["opencrvs_requires_updates"] == 1
     view = show(window, qtbot, record_id)
     assert card_text(view, "field-errors") == "Informant › Email: This is not an email address"
     assert "edit" in view.buttons
