@@ -44,7 +44,7 @@ from ui.record_list import RecordList
 from ui.record_view import RecordView
 from ui.review import SupervisorReview
 from ui.sync_bar import SyncBridge, SyncStatusWidget, offline_reason
-from ui.upstream import adapt_form
+from ui.upstream import adapt_form, submitted_text
 
 SYNC_REFRESH_MS = 300
 LAPTOP_SCREEN = QSize(1366, 768)     # the smallest screen the window is designed for
@@ -405,8 +405,9 @@ class MainWindow(QMainWindow):
     def _form_declared(self, record: Record) -> None:
         self.close_page()
         self.select_record(record.id)
-        self.notify(self.tr("Declared. Tracking ID %1. Identity checks run when the device is online.")
-                    .replace("%1", record.tracking_id), "ok", record=record)
+        self.notify(submitted_text(self.ctx, record) or self.tr(
+            "Declared. Tracking ID %1. Identity checks run when the device is online.").replace(
+            "%1", record.tracking_id), "ok", record=record)
 
     def open_review(self, detail: RecordDetail) -> None:
         self.close_page()

@@ -211,6 +211,14 @@ def show_refusal(form: DeclarationForm, record: Record | None) -> QLabel | None:
     return notice
 
 
+def submitted_text(ctx: AppContext, record: Record) -> str | None:
+    """What the agent is told once a declaration is submitted in mode `opencrvs` (None: standalone)."""
+    if not is_opencrvs(ctx):
+        return None
+    return translate("Upstream", "Submitted. Tracking ID %1. It is sent to OpenCRVS when the device is online "
+                                 "and the identity checks are done.").replace("%1", record.tracking_id)
+
+
 def adapt_form(form: DeclarationForm, record: Record | None) -> None:
     """A declaration form in mode `opencrvs`: submitting sends it to OpenCRVS, and a declaration
     OpenCRVS sent back shows why (`show_refusal`)."""

@@ -2163,5 +2163,9 @@
         <source>Declares the record; the device sends it to OpenCRVS when it is online</source>
         <translation>Déclare l’acte&#xa0;; l’appareil l’envoie à OpenCRVS dès qu’il est en ligne</translation>
     </message>
+    <message>
+        <source>Submitted. Tracking ID %1. It is sent to OpenCRVS when the device is online and the identity checks are done.</source>
+        <translation>Soumis. Numéro de suivi %1. Il est envoyé à OpenCRVS dès que l’appareil est en ligne et que les vérifications d’identité sont faites.</translation>
+    </message>
 </context>
 </TS>
