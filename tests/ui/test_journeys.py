@@ -279,3 +279,87 @@ def test_an_agent_declares_births_and_a_death_in_a_row(office: Office, open_wind
     steps = [what for _who, what, _details in rows if what in ("Draft created", "Declared", "Identity check result")]
     assert steps == ["Draft created", "Declared", "Identity check result"]
     assert rows[-1][0] == "This device" and "outcome: ID verified" in rows[-1][2]
+
+
+# ---------------------------------------------------------------------------------------- supervisor
+def test_a_supervisor_fixes_and_rechecks_one_record_then_rejects_another(
+        office: Office, open_window: Any, qtbot: Any) -> None:
+    mothers = people("Female")
+    first, second, third = next(mothers), next(mothers), next(mothers)
+    misspelt = office.records.declare(AGENT, event="birth", data=birth(first, "Chikondi", firstname="Mirriam"))
+    wrong_dob = office.records.declare(AGENT, event="birth", data=birth(second, "Tiwonge", dob="1979-02-03"))
+    good = office.records.declare(AGENT, event="birth", data=birth(third, "Kondwani"))
+    office.sync()
+    assert [office.status(r.id) for r in (misspelt, wrong_dob, good)] == [
+        "verification_failed", "verification_failed", "validated"]
+
+    window = open_window(SUPERVISOR)
+    assert window.queue_id == "verification_failed"            # a supervisor lands where the work is
+    qtbot.waitUntil(lambda: shows_count(window, "verification_failed", 2) and window.model.rowCount() == 2,
+                    timeout=10_000)
+
+    # the wrong date of birth first, then the misspelt name: different checks, the same buttons
+    view = open_from_queue(window, qtbot, "verification_failed", wrong_dob.id)
+    assert view.findChild(QLabel, "pill-mother").text() == "Verification failed — date of birth"
+    view = open_from_queue(window, qtbot, "ready_to_register", good.id)
+    assert set(view.buttons) == {"reject"}
+    view = open_from_queue(window, qtbot, "verification_failed", misspelt.id)
+    assert view.findChild(QLabel, "pill-mother").text() == "Verification failed — name"
+    assert set(view.buttons) == {"retry", "reject"}
+
+    # review: the mismatched name is highlighted and has the focus; the supervisor retypes it
+    view.buttons["retry"].click()
+    review = window.review
+    assert review is not None and window.stack.currentWidget() is review
+    field_input = review.editors["mother.firstname"].input
+    assert field_input.property("mismatch") is True and QApplication.focusWidget() is field_input
+    field_input.selectAll()
+    type_text(field_input, first["given_name"]["eng"])
+    QTest.keyClick(field_input, Qt.Key.Key_Tab)
+    review.retry_button.click()
+    qtbot.waitUntil(lambda: office.status(misspelt.id) == "declared", timeout=10_000)
+    record = office.records.get(misspelt.id)
+    assert record.declaration["mother.firstname"] == first["given_name"]["eng"]
+    assert record.persons["mother"]["verification"] == "pending"
+    qtbot.waitUntil(lambda: window.review is None and shows(window, misspelt.id, "declared"), timeout=10_000)
+    assert "Pending validation" in window.banner.text()
+    qtbot.waitUntil(lambda: shows_count(window, "verification_failed", 1)
+                    and shows_count(window, "pending_validation", 1), timeout=10_000)
+
+    # MOSIP checks it again, and this time the name matches
+    office.sync()
+    assert office.status(misspelt.id) == "validated"
+    assert office.records.get(misspelt.id).persons["mother"]["verification"] == "verified"
+    qtbot.waitUntil(lambda: shows(window, misspelt.id, "validated"), timeout=10_000)
+    assert window.view.findChild(QLabel, "pill-mother").text() == "ID verified"
+    qtbot.waitUntil(lambda: shows_count(window, "pending_validation", 0)
+                    and shows_count(window, "ready_to_register", 2), timeout=10_000)
+    steps = [what for _who, what, _details in history(window)]
+    assert steps.count("Identity check result") == 2 and "Review and re-check" in steps
+    assert steps.index("Review and re-check") < len(steps) - 1 - steps[::-1].index("Identity check result")
+
+    # the other one: the parents must come back with the mother's papers; rejected with a reason
+    view = open_from_queue(window, qtbot, "verification_failed", wrong_dob.id)
+    assert set(view.buttons) == {"retry", "reject"}
+    seen: list[Any] = []
+
+    def give_reason(dialog: Any) -> None:
+        type_text(dialog.text, "The mother's date of birth differs from her ID card; she brings it.")
+        QTest.keyClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.Key.Key_Space)
+
+    answer_dialog(give_reason, seen)
+    view.buttons["reject"].click()
+    qtbot.waitUntil(lambda: office.status(wrong_dob.id) == "rejected", timeout=10_000)
+    assert "Requires updates" in seen[0].findChildren(QLabel)[0].text()
+    assert office.records.detail(wrong_dob.id).actions[-1].reason.startswith("The mother's date of birth")
+    qtbot.waitUntil(lambda: shows(window, wrong_dob.id, "rejected"), timeout=10_000)
+    assert window.banner.text() == "Reject: done. The record is now “Rejected”."
+    qtbot.waitUntil(lambda: shows_count(window, "verification_failed", 0)
+                    and shows_count(window, "requires_updates", 1), timeout=10_000)
+    who, what, details = history(window)[-1]
+    assert (who, what) == ("sam", "Reject") and "she brings it" in details
+
+    # the rejected declaration waits in "Requires updates" for the agent
+    view = open_from_queue(window, qtbot, "requires_updates", wrong_dob.id)
+    assert window.model.rowCount() == 1 and shown_status(window) == "rejected"
+    assert office.status(good.id) == "validated"                # the record looked at meanwhile is untouched
