@@ -25,7 +25,7 @@ T = TypeVar("T")
 
 # a record's membership of a work queue follows these columns (queues select by status, by the
 # attention flag, or by an open outbox item, which the database keeps from the outbox's rows)
-_QUEUE_COLUMNS = ("status", "requires_attention")
+_QUEUE_COLUMNS = ("status", "requires_attention", "upstream_state")
 
 
 @dataclass(frozen=True)

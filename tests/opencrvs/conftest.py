@@ -18,6 +18,7 @@ import pytest
 from app.device import Device
 from app.mosip.settings import load_settings
 from app.security.secrets import SecretStore
+from app.store import Database, new_data_key
 from mosip_emulator.server import EmulatorServer
 from opencrvs_emulator.server import OpenCrvsServer
 from opencrvs_emulator.testing import opencrvs, opencrvs_factory  # noqa: F401
@@ -127,3 +128,11 @@ def quick_office(emulator: EmulatorServer, opencrvs: OpenCrvsServer, tmp_path: P
 
 def run(coro: Any) -> Any:
     return asyncio.run(coro)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    database = Database(tmp_path / "crvs.db", new_data_key())
+    database.migrate()
+    yield database
+    database.close()
