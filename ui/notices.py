@@ -30,6 +30,7 @@ NOTICE_TEMPLATES: dict[str, str] = {
     "delivery.mosip_busy": QT_TRANSLATE_NOOP("Notices", "MOSIP could not take it now ({code})"),
     "delivery.bad_answer": QT_TRANSLATE_NOOP("Notices", "MOSIP's answer could not be read"),
     "delivery.gave_up": QT_TRANSLATE_NOOP("Notices", "gave up after {attempts} attempts: {cause}"),
+    "delivery.gave_up.once": QT_TRANSLATE_NOOP("Notices", "gave up after one attempt: {cause}"),
     "delivery.ida_rejected": QT_TRANSLATE_NOOP("Notices",
         "the identity service refused the request ({codes}): check the person's details"),
     "delivery.packet_rejected": QT_TRANSLATE_NOOP("Notices", "MOSIP refused the data sent ({code})"),
@@ -62,7 +63,8 @@ def _words(notice: Notice) -> str:
     if notice.code == "delivery.gave_up":
         cause = Notice(str(params.get("cause", "")), "", notice.params)
         params["cause"] = _words(cause) if cause.code in NOTICE_TEMPLATES else notice.text.split(": ", 1)[-1]
-    template = NOTICE_TEMPLATES.get(notice.code)
+    once = notice.code == "delivery.gave_up" and str(params.get("attempts")) == "1"
+    template = NOTICE_TEMPLATES.get("delivery.gave_up.once" if once else notice.code)
     if template is None:     # an app.errors code, or a plain sentence of an older row
         return code_text(notice.code, notice.params, notice.text) if notice.code != "text" else notice.text
     text = _fill(template, params)

@@ -1220,6 +1220,10 @@
         <translation>abandon après {attempts} tentatives&#xa0;: {cause}</translation>
     </message>
     <message>
+        <source>gave up after one attempt: {cause}</source>
+        <translation>abandon après une tentative&#xa0;: {cause}</translation>
+    </message>
+    <message>
         <source>the identity service refused the request ({codes}): check the person&apos;s details</source>
         <translation>le service d&apos;identité a refusé la demande ({codes})&#xa0;: vérifiez les informations de la personne</translation>
     </message>
