@@ -363,3 +363,133 @@ def test_a_supervisor_fixes_and_rechecks_one_record_then_rejects_another(
     view = open_from_queue(window, qtbot, "requires_updates", wrong_dob.id)
     assert window.model.rowCount() == 1 and shown_status(window) == "rejected"
     assert office.status(good.id) == "validated"                # the record looked at meanwhile is untouched
+
+
+# ---------------------------------------------------------------------------------------- registrar
+def press(dialog: Any, text: str) -> None:
+    """Click the dialog's button that reads `text` (its mnemonic & ignored)."""
+    from PySide6.QtWidgets import QAbstractButton
+
+    [button] = [b for b in dialog.findChildren(QAbstractButton) if b.text().replace("&", "") == text]
+    button.click()
+
+
+def test_registrars_register_then_correct_with_four_eyes(office: Office, open_window: Any, qtbot: Any) -> None:
+    mothers = people("Female")
+    first, second = next(mothers), next(mothers)
+    deceased = next(people("Male"))
+    amani = office.records.declare(AGENT, event="birth", data=birth(first, "Amani"))
+    later = office.records.declare(AGENT, event="birth", data=birth(second, "Dalitso"))
+    death = office.records.declare(AGENT, event="death", data={       # a VID: deactivated when registered
+        "deceased.nid": deceased["vid"], "deceased.firstname": deceased["given_name"]["eng"],
+        "deceased.surname": deceased["family_name"]["eng"], "deceased.gender": "male",
+        "deceased.dob": deceased["dob"].replace("/", "-"), "deceased.date_of_death": "2026-11-20",
+        "informant.relation": "son", "informant.firstname": "Kondwani",
+        "informant.surname": deceased["family_name"]["eng"]})
+    office.sync()
+    assert {office.status(r.id) for r in (amani, later, death)} == {"validated"}
+
+    window = open_window(REGISTRAR)
+    assert window.queue_id == "ready_to_register"
+    qtbot.waitUntil(lambda: shows_count(window, "ready_to_register", 3) and window.model.rowCount() == 3,
+                    timeout=10_000)
+
+    # look at the death and the other birth first, then register Amani: Enter accepts the question
+    for record_id in (death.id, later.id, amani.id):
+        view = open_from_queue(window, qtbot, "ready_to_register", record_id)
+        assert set(view.buttons) == {"register", "reject"}
+    seen: list[Any] = []
+    answer_dialog(lambda box: QTest.keyClick(box, Qt.Key.Key_Return), seen)
+    view.buttons["register"].click()
+    qtbot.waitUntil(lambda: office.status(amani.id) == "awaiting_external_validation", timeout=10_000)
+    question = seen[0].text()
+    assert question.startswith(f"Register {amani.tracking_id}? Registration cannot be undone")
+    assert "MOSIP will be asked to issue a national ID number (UIN) for this person." in question
+    assert "deactivated" not in question
+    qtbot.waitUntil(lambda: shows(window, amani.id, "awaiting_external_validation"), timeout=10_000)
+    qtbot.waitUntil(lambda: shows_count(window, "ready_to_register", 2)
+                    and shows_count(window, "awaiting_external_validation", 1), timeout=10_000)
+
+    # the death deactivates a national ID: the question says so, and Enter would cancel
+    view = open_from_queue(window, qtbot, "ready_to_register", death.id)
+    answer_dialog(lambda box: QTest.keyClick(box, Qt.Key.Key_Return), seen)
+    view.buttons["register"].click()
+    qtbot.waitUntil(lambda: len(seen) == 2 and not seen[1].isVisible(), timeout=10_000)
+    assert "The deceased's national ID will be deactivated in MOSIP" in seen[1].text()
+    qtbot.waitUntil(lambda: window.view.buttons["register"].isEnabled(), timeout=10_000)
+    assert office.status(death.id) == "validated"                      # Enter was Cancel: nothing written
+    answer_dialog(lambda box: press(box, "Register"), seen)
+    window.view.buttons["register"].click()
+    # a death is registered here at once; MOSIP is told afterwards, from the Outbox
+    qtbot.waitUntil(lambda: office.status(death.id) == "registered", timeout=10_000)
+    assert "deactivated" in seen[2].text()
+    qtbot.waitUntil(lambda: shows(window, death.id, "registered") and shows_count(window, "registered", 1)
+                    and shows_count(window, "ready_to_register", 1), timeout=10_000)
+
+    # MOSIP: the child's packet becomes a UIN (its VID kept), the deceased's identity deactivated
+    assert httpx.get(f"{office.emulator.base_url}/admin/identities/{deceased['uin']}").json()["status"] == "ACTIVATED"
+    office.sync(linger=20)
+    registered = office.records.get(amani.id)
+    assert registered.status == "registered" and office.status(death.id) == "registered"
+    vid = registered.mosip["vid"]
+    assert registered.declaration["child.nid"] == vid
+    assert httpx.get(f"{office.emulator.base_url}/admin/identities/{deceased['uin']}").json()["status"] == "DEACTIVATED"
+    qtbot.waitUntil(lambda: shows_count(window, "registered", 2)
+                    and shows_count(window, "awaiting_external_validation", 0), timeout=10_000)
+    view = open_from_queue(window, qtbot, "registered", amani.id)
+    assert registered.registration_number in " ".join(label_texts(view))
+
+    # the mother says the name is spelt Amany: rex asks for the correction
+    def request(dialog: Any) -> None:
+        editor = dialog.editors["child.firstname"].input
+        editor.setFocus()
+        editor.selectAll()
+        type_text(editor, "Amany")
+        dialog.requester.setCurrentIndex(dialog.requester.findData("mother"))
+        type_text(dialog.reason, "The mother's spelling, as on the clinic card.")
+        dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+
+    answer_dialog(request, seen)
+    view.buttons["request-correction"].click()
+    qtbot.waitUntil(lambda: office.status(amani.id) == "correction_requested", timeout=10_000)
+    assert office.records.get(amani.id).correction["changes"] == {"child.firstname": "Amany"}
+    qtbot.waitUntil(lambda: shows(window, amani.id, "correction_requested"), timeout=10_000)
+    assert not window.view.buttons["approve-correction"].isEnabled()       # four eyes: not the requester
+    assert "another registrar" in window.view.findChild(QLabel, "four-eyes-hint").text()
+    qtbot.waitUntil(lambda: shows_count(window, "correction_requested", 1)
+                    and shows_count(window, "registered", 1), timeout=10_000)
+
+    # rita, at the other desk, looks at the other birth first, then approves the correction
+    other = open_window(OTHER_REGISTRAR)
+    view = open_from_queue(other, qtbot, "ready_to_register", later.id)
+    assert set(view.buttons) == {"register", "reject"}
+    view = open_from_queue(other, qtbot, "correction_requested", amani.id)
+    changes = view.findChild(QTableWidget, "changes")
+    assert [changes.item(0, c).text() for c in range(3)] == ["First name(s)", "Amani", "Amany"]
+    assert view.buttons["approve-correction"].isEnabled()
+    previews: list[str] = []
+
+    def approve(dialog: Any) -> None:
+        previews.append(dialog.findChild(QLabel, "mosip-preview").text())
+        QTest.keyClick(dialog, Qt.Key.Key_Return)                      # Approve is the default
+
+    answer_dialog(approve, seen)
+    view.buttons["approve-correction"].click()
+    qtbot.waitUntil(lambda: office.status(amani.id) == "registered", timeout=10_000)
+    assert previews == ["The person's details will be updated in MOSIP."]
+    corrected = office.records.get(amani.id)
+    assert corrected.declaration["child.firstname"] == "Amany" and corrected.correction is None
+    qtbot.waitUntil(lambda: shows(other, amani.id, "registered"), timeout=10_000)
+    rows = {what: (who, details) for who, what, details in history(other)}
+    assert rows["Request correction"][0] == "rex" and "clinic card" in rows["Request correction"][1]
+    assert rows["Approve correction"][0] == "rita" and "Amani → Amany" in rows["Approve correction"][1]
+    # both windows follow: the queue emptied, the requester's view no longer offers approval
+    for each in (window, other):
+        qtbot.waitUntil(lambda w=each: shows_count(w, "correction_requested", 0)
+                        and shows_count(w, "registered", 2), timeout=10_000)
+    qtbot.waitUntil(lambda: shows(window, amani.id, "registered")
+                    and "approve-correction" not in window.view.buttons, timeout=10_000)
+
+    # the change reaches MOSIP as a biographic update of the child's identity
+    office.sync()
+    assert "Amany" in httpx.get(f"{office.emulator.base_url}/admin/identities/{vid}").text
