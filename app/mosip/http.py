@@ -63,7 +63,7 @@ def _complete(response: httpx.Response, body: bytes) -> httpx.Response:
                           extensions=response.extensions)
 
 
-async def read_answer(http: httpx.AsyncClient, method: str, url: str, *, max_bytes: int = DEFAULT_MAX_BYTES,
+async def read_answer(http: httpx.AsyncClient, method: str, url: str | httpx.URL, *, max_bytes: int = DEFAULT_MAX_BYTES,
                       deadline: float | None = None, what: str = "the answer", **kwargs: Any) -> httpx.Response:
     """`http.request(...)` with the answer read whole but bounded; the returned response's
     `.content`, `.json()`, `.cookies` work as usual."""

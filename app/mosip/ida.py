@@ -262,10 +262,11 @@ class IdaClient:
     def __init__(self, credentials: IdaCredentials, http: httpx.AsyncClient):
         self.credentials = credentials
         self.http = http
+        self.url = httpx.URL(auth_url(credentials))  # parsed once, not on every request
 
     async def authenticate(self, payload: Mapping[str, Any], transaction_id: str,
                            now: dt.datetime | None = None) -> IdaResult:
         body, headers = build_request(self.credentials, payload, transaction_id, now or dt.datetime.now(dt.UTC))
-        response = await read_answer(self.http, "POST", auth_url(self.credentials), content=body, headers=headers,
+        response = await read_answer(self.http, "POST", self.url, content=body, headers=headers,
                                      max_bytes=MAX_RESPONSE_BYTES, what="IDA's answer")
         return parse_response(self.credentials, response, transaction_id)
