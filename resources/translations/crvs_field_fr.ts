@@ -682,6 +682,42 @@
         <translation>Le relais des confirmations est injoignable pour le moment.</translation>
     </message>
     <message>
+        <source>OpenCRVS cannot take it now; it is tried again later.</source>
+        <translation>OpenCRVS ne peut pas le prendre maintenant&#xa0;; un nouvel essai aura lieu plus tard.</translation>
+    </message>
+    <message>
+        <source>OpenCRVS refused this device&apos;s access: ask an administrator.</source>
+        <translation>OpenCRVS a refusé l&apos;accès de cet appareil&#xa0;: adressez-vous à un administrateur.</translation>
+    </message>
+    <message>
+        <source>OpenCRVS&apos;s sign-in service gave an answer that cannot be used: ask an administrator.</source>
+        <translation>Le service de connexion d&apos;OpenCRVS a donné une réponse inutilisable&#xa0;: adressez-vous à un administrateur.</translation>
+    </message>
+    <message>
+        <source>OpenCRVS refused {fields} field(s): correct them.</source>
+        <translation>OpenCRVS a refusé {fields} champ(s)&#xa0;: corrigez-les.</translation>
+    </message>
+    <message>
+        <source>OpenCRVS cannot do this now: the record is busy there.</source>
+        <translation>OpenCRVS ne peut pas le faire maintenant&#xa0;: le dossier y est en cours de traitement.</translation>
+    </message>
+    <message>
+        <source>OpenCRVS refused the request (HTTP {status}).</source>
+        <translation>OpenCRVS a refusé la demande (HTTP {status}).</translation>
+    </message>
+    <message>
+        <source>The declaration is too large for OpenCRVS.</source>
+        <translation>La déclaration est trop volumineuse pour OpenCRVS.</translation>
+    </message>
+    <message>
+        <source>This device is not set up to send to OpenCRVS: ask an administrator.</source>
+        <translation>Cet appareil n&apos;est pas configuré pour envoyer à OpenCRVS&#xa0;: adressez-vous à un administrateur.</translation>
+    </message>
+    <message>
+        <source>The OpenCRVS settings of this device must be fixed: ask an administrator.</source>
+        <translation>Les réglages OpenCRVS de cet appareil doivent être corrigés&#xa0;: adressez-vous à un administrateur.</translation>
+    </message>
+    <message>
         <source>The confirmations relay does not know this device (its access was revoked?): ask an administrator.</source>
         <translation>Le relais des confirmations ne connaît pas cet appareil (son accès a-t-il été révoqué&#xa0;?)&#xa0;: adressez-vous à un administrateur.</translation>
     </message>
@@ -1234,6 +1270,38 @@
     <message>
         <source>this device does not know how to send this item ({kind})</source>
         <translation>cet appareil ne sait pas envoyer cet élément ({kind})</translation>
+    </message>
+    <message>
+        <source>OpenCRVS could not take it now</source>
+        <translation>OpenCRVS ne peut pas le prendre maintenant</translation>
+    </message>
+    <message>
+        <source>OpenCRVS has not decided yet</source>
+        <translation>OpenCRVS n&apos;a pas encore décidé</translation>
+    </message>
+    <message>
+        <source>waiting for the identity checks</source>
+        <translation>en attente des vérifications d&apos;identité</translation>
+    </message>
+    <message>
+        <source>a registrar is working on this record in OpenCRVS</source>
+        <translation>un officier d&apos;état civil traite ce dossier dans OpenCRVS</translation>
+    </message>
+    <message>
+        <source>OpenCRVS refused the declaration (HTTP {status}): ask an administrator</source>
+        <translation>OpenCRVS a refusé la déclaration (HTTP {status})&#xa0;: adressez-vous à un administrateur</translation>
+    </message>
+    <message>
+        <source>a registrar in OpenCRVS sent it back for updates</source>
+        <translation>un officier d&apos;état civil l&apos;a renvoyé depuis OpenCRVS pour mise à jour</translation>
+    </message>
+    <message>
+        <source>OpenCRVS refused {fields} field(s): correct them</source>
+        <translation>OpenCRVS a refusé {fields} champ(s)&#xa0;: corrigez-les</translation>
+    </message>
+    <message>
+        <source>OpenCRVS&apos;s country configuration refused the declaration</source>
+        <translation>la configuration du pays dans OpenCRVS a refusé la déclaration</translation>
     </message>
     <message>
         <source>The identity service refused this device&apos;s credentials ({codes}): ask an administrator.</source>
