@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
             result["setup"] = populate(device, args.records)
             service = device.records
             queues = {}
-            for queue in device.country.config.workqueues:
+            for queue in device.country.config.workqueues_in_mode:
                 rows = len(service.list_records(queue.id, limit=50))
                 queues[queue.id] = measure(lambda q=queue.id: service.list_records(q, limit=50), args.runs) | {
                     "rows": rows}

@@ -57,7 +57,7 @@ def make_device(data_dir: Path, records: int) -> dict[str, Any]:
     finally:
         device.close()
     return setup | {"setup_s": round(time.perf_counter() - t0, 2),
-                    "queues": len(device.country.config.workqueues)}
+                    "queues": len(device.country.config.workqueues_in_mode)}
 
 
 def _env(trace: Path) -> dict[str, str]:
