@@ -3,7 +3,9 @@
 Hub side (no device credential; authenticity is the HMAC):
   GET  /v1/websub/callback[/]   intent verification: echo hub.challenge for the topic we asked for
   POST /v1/websub/callback[/]   a delivery: bounded, HMAC checked, stored and committed, then 200
-Device side (``Authorization: Bearer <token>``; anything else → 401 and nothing more):
+Device side (``Authorization: Bearer <token>``; anything else → 401 and nothing more; a device that
+sends ``X-Crvs-Admin-Key: <sha256 hex of its admin public key>`` has it kept the first time and gets
+409 admin_key_mismatch for any other one):
   POST   /v1/devices/me/awaited      {"rids": [...]}  the RIDs this device awaits (409: another's)
   DELETE /v1/devices/me/awaited      {"rids": [...]}  no longer awaited
   GET    /v1/devices/me/deliveries?after=<cursor>&limit=N
@@ -60,6 +62,8 @@ DEFAULT_PULL = 100
 MAX_CHALLENGE = 512
 VERIFY_WINDOW_SECONDS = max(RETRY_AFTER_SECONDS * 10, 600.0)   # intent retries included
 RID_PATTERN = re.compile(r"[A-Za-z0-9]{1,64}")
+ADMIN_KEY_HEADER = "X-Crvs-Admin-Key"      # SHA-256 (hex) of the device's Ed25519 admin public key
+ADMIN_KEY_PATTERN = re.compile(r"[0-9a-f]{64}")
 HASH_PATTERN = re.compile(r"[A-Za-z0-9_\-+/=:]{8,128}")
 EVENT_ID_MAX = 128
 
@@ -231,6 +235,16 @@ class Relay:
         if device_id is None:
             self.counters.incr("device_requests", "outcome", "unauthorised")
             return JSONResponse({"error": "unauthorised"}, status_code=401, headers=UNAUTHORISED)
+        # the device's admin-key fingerprint: kept the first time, and any other one refused (a device
+        # whose trust root was replaced — docs/SECURITY.md); a device that sends none is not checked
+        fingerprint = request.headers.get(ADMIN_KEY_HEADER, "").strip().lower()
+        if fingerprint:
+            if not ADMIN_KEY_PATTERN.fullmatch(fingerprint):
+                return _error(400, "invalid_admin_key")
+            if not await self.db(self.store.check_admin_key, device_id, fingerprint):
+                self.counters.incr("device_requests", "outcome", "admin_key_mismatch")
+                log.warning("a device presented another admin key", extra={"fields": {"device": device_id}})
+                return _error(409, "admin_key_mismatch")
         return device_id
 
     async def _rids(self, request: Request) -> list[str] | Response:

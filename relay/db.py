@@ -185,6 +185,15 @@ class Store:
             return conn.execute(select(devices.c.id).where(devices.c.token_sha256 == token_digest(token),
                                                            devices.c.revoked_at.is_(None))).scalar()
 
+    def check_admin_key(self, device_id: int, fingerprint: str) -> bool:
+        """True when ``fingerprint`` is the admin key this device first presented (stored now if it
+        presents one for the first time); False when it presents another."""
+        with self._tx() as conn:
+            conn.execute(update(devices).where(devices.c.id == device_id, devices.c.admin_key_sha256.is_(None))
+                         .values(admin_key_sha256=fingerprint))
+            stored = conn.execute(select(devices.c.admin_key_sha256).where(devices.c.id == device_id)).scalar()
+        return stored == fingerprint
+
     # ------------------------------------------------------------------------------------------ deliveries
     def _lock_rids(self, conn: Connection, rids: Sequence[str]) -> None:
         """Serialise a delivery and a registration of the same RID (PostgreSQL: advisory transaction

@@ -52,6 +52,8 @@ devices = Table(
     Column("created_at", Float, nullable=False),
     Column("revoked_at", Float, nullable=True),
     Column("last_cursor", BigInteger, nullable=False, server_default="0"),
+    # SHA-256 (hex) of the device's admin public key, kept from the first request that carries it
+    Column("admin_key_sha256", String(64), nullable=True),
 )
 
 deliveries = Table(

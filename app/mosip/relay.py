@@ -26,6 +26,7 @@ from app.mosip.http import read_answer_sync
 
 MAX_ANSWER_BYTES = 16 * 1024 * 1024     # a pull of up to 1000 deliveries, each a few KiB of encrypted credential
 MAX_SMALL_ANSWER = 64 * 1024
+ADMIN_KEY_HEADER = "X-Crvs-Admin-Key"     # the relay's name for it (relay/app.py)
 MAX_RIDS_PER_REQUEST = 1000             # the relay's bound (relay/app.py MAX_RIDS_PER_REQUEST)
 MAX_PULL = 1000
 MAX_BODY_BYTES = 4 * 1024 * 1024        # the relay's default --max-delivery-bytes
@@ -45,6 +46,13 @@ class RelayRefused(ConfigurationFault):
     default_code = "relay.refused"
 
 
+class RelayAdminKeyMismatch(RelayRefused):
+    """409 admin_key_mismatch: the relay knows this device by another admin key — its key slots
+    were replaced (an agent re-signing everything with her own key) or the device re-initialised."""
+
+    default_code = "relay.admin_key_mismatch"
+
+
 class HeadOutcome(StrEnum):
     ACCEPTED = "accepted"
     UNCHANGED = "unchanged"
@@ -58,6 +66,9 @@ class RelaySettings:
     base_url: str
     token: str
     timeout: float = 20.0
+    # SHA-256 (hex) of this device's admin public key, sent with every request: the relay keeps the
+    # first one and refuses another (the trust root's anchor outside the device); "" sends none
+    admin_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -130,6 +141,7 @@ class RelayClient:
               headers: dict[str, str] | None = None, **kwargs: Any) -> tuple[int, Any]:
         url = self.settings.base_url.rstrip("/") + path
         headers = {"Authorization": f"Bearer {self.settings.token}", "Accept": "application/json",
+                   **({ADMIN_KEY_HEADER: self.settings.admin_key} if self.settings.admin_key else {}),
                    **(headers or {})}
         try:
             response = read_answer_sync(self.http, method, url, headers=headers, max_bytes=max_bytes,
@@ -147,6 +159,12 @@ class RelayClient:
             body = response.json()
         except ValueError:
             body = None
+        # before any endpoint's own 409s: whatever the request, the device's trust root is in question
+        if status == 409 and isinstance(body, dict) and body.get("error") == "admin_key_mismatch":
+            raise RelayAdminKeyMismatch(
+                "the relay knows this device by another admin key: its key slots were replaced since it "
+                "registered (an administrator must check the device), or it was re-initialised (issue it "
+                "a new relay credential)")
         if status in ok and isinstance(body, dict):
             return status, body
         if status >= 500 or body is None:

@@ -62,7 +62,10 @@ def load_relay_settings(country: LoadedCountry, secrets: SecretSource) -> RelayS
         return None
     assert confirmations.relay_url is not None and confirmations.device_credential is not None
     token = secrets.resolve(country, confirmations.device_credential).decode().strip()
-    return RelaySettings(base_url=confirmations.relay_url, token=token, timeout=confirmations.timeout_seconds)
+    # the device's store knows its admin key (app.security.secrets); other sources send none
+    fingerprint = getattr(secrets, "admin_key_fingerprint", None)
+    return RelaySettings(base_url=confirmations.relay_url, token=token, timeout=confirmations.timeout_seconds,
+                         admin_key=fingerprint() if callable(fingerprint) else "")
 
 
 def load_settings(country: LoadedCountry, secrets: SecretSource) -> MosipSettings:

@@ -8,11 +8,13 @@ directly has no valid signature and is refused as if it were missing."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlmodel import Session, select
 
 from app.errors import ConfigurationFault, Invalid, PermissionDenied, Refused
@@ -103,6 +105,14 @@ class SecretStore:
 
     def _admin_public(self) -> Ed25519PublicKey | None:
         return KeySlots(Path(self.db.path).parent).admin_public()
+
+    def admin_key_fingerprint(self) -> str:
+        """SHA-256 (hex) of this device's admin public key ("" without one): what the relay keeps to
+        notice a replaced trust root (`app.mosip.relay.RelaySettings.admin_key`)."""
+        public = self._admin_public()
+        if public is None:
+            return ""
+        return hashlib.sha256(public.public_bytes(Encoding.Raw, PublicFormat.Raw)).hexdigest()
 
     def put(self, name: str, value: bytes, *, actor: Actor) -> None:
         self.put_many({name: value}, actor=actor)

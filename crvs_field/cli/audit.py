@@ -28,7 +28,13 @@ def cmd_audit_verify(args: argparse.Namespace, device: Device) -> int:
         print(f"audit chain broken at event {broken.seq} ({broken.kind}, {broken.at.isoformat()})",
               file=sys.stderr)
         return EXIT_REFUSED
-    anchor = _relay_anchor(device)
+    from app.mosip.relay import RelayAdminKeyMismatch
+
+    try:
+        anchor = _relay_anchor(device)
+    except RelayAdminKeyMismatch as exc:   # the trust root itself is in question, not just the chain
+        print(f"the relay's anchor does not hold: {exc.message}", file=sys.stderr)
+        return EXIT_REFUSED
     if isinstance(anchor, str):
         print(f"audit chain holds on this device; {anchor}")
         return EXIT_OK
@@ -55,7 +61,7 @@ def _relay_anchor(device: Device) -> Any:
     """The relay's acknowledged head; None without a relay (or before any head); else a sentence
     saying why it could not be checked."""
     from app.errors import ConfigurationFault, Unavailable
-    from app.mosip.relay import RelayClient
+    from app.mosip.relay import RelayAdminKeyMismatch, RelayClient
     from app.mosip.settings import load_relay_settings
     from app.security.secrets import MissingSecret
 
@@ -70,6 +76,8 @@ def _relay_anchor(device: Device) -> Any:
             head = client.get_audit_head()
     except Unavailable:
         return "could not check the anchor at the relay: it is unreachable"
+    except RelayAdminKeyMismatch:
+        raise
     except ConfigurationFault as exc:
         return f"could not check the anchor at the relay: {exc}"
     return head if head is not None else "the relay holds no anchor for it yet"

@@ -183,7 +183,8 @@ def declare_and_register(office: Office) -> tuple[str, str]:
     try:
         newborn = device.records.declare(ANA, event="birth", data={
             "child.firstname": "Tiyamike", "child.surname": "Banda", "child.gender": "female",
-            "child.dob": "2026-11-25", "informant.relation": "mother", **section_values("mother", person("Female"))})
+            "child.dob": "2026-11-25", "informant.relation": "mother", "father.details_available": "no",
+            **section_values("mother", person("Female"))})
         device.records.record_authentication(ANA, newborn.id, "mother", psut="psut-relay")
         assert device.records.act(REX, newborn.id, "register").status == "awaiting_external_validation"
     finally:
@@ -478,3 +479,47 @@ def test_the_relay_client_answers_hostile_or_failing_relays_with_the_error_bases
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _trust_root_replaced(office: Office) -> None:
+    """What an agent holding the data key can do (docs/SECURITY.md): a new admin key of her own in
+    keyslots.json, and every stored secret re-signed with it — the device cannot tell."""
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    from app.security.secrets import sign_stored_secrets
+
+    hers = Ed25519PrivateKey.generate()
+    slots_path = office.linked.data_dir / "keyslots.json"
+    slots = json.loads(slots_path.read_text())
+    slots["admin_public"] = base64.b64encode(hers.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
+    device = office.linked.open()
+    try:
+        with device.db.write() as session:
+            sign_stored_secrets(session, hers)
+    finally:
+        device.close()
+    slots_path.write_text(json.dumps(slots))
+
+
+def test_a_replaced_trust_root_is_refused_by_the_relay_which_kept_the_admin_key(office: Office) -> None:
+    declare_and_register(office)        # the device's first requests: the relay keeps its admin key
+    kept = office.relay.store.engine.connect().exec_driver_sql(
+        "SELECT admin_key_sha256 FROM devices WHERE name = 'office-kafue-01'").scalar()
+    device = office.linked.open()
+    try:
+        assert kept == device.secrets.admin_key_fingerprint() and len(kept) == 64
+    finally:
+        device.close()
+    assert office.linked.cli("audit", "verify").returncode == 0
+
+    _trust_root_replaced(office)
+    result = office.linked.cli("audit", "verify")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "the relay knows this device by another admin key" in result.stderr
+    result = office.sync_once()
+    assert result.returncode == 2 and "another admin key" in result.stderr, result.stderr
+    assert office.relay.store.engine.connect().exec_driver_sql(
+        "SELECT admin_key_sha256 FROM devices WHERE name = 'office-kafue-01'").scalar() == kept
