@@ -274,6 +274,10 @@ class QrScanDialog(QDialog):
         self.use_button.setDefault(True)
         self.use_button.setFocus()
         self.again_button.show()
+        # the buttons and details shown now need more room than the dialog opened with (in French
+        # the main button was cut): grow to the layout's minimum
+        self.layout().activate()
+        self.resize(self.size().expandedTo(self.layout().minimumSize()))
 
     def _on_error(self, exc: BaseException) -> None:
         if isinstance(exc, QrRejected):
