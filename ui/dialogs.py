@@ -126,7 +126,9 @@ class ApproveCorrectionDialog(QDialog):
         self.resize(520, 400)
         layout = QVBoxLayout(self)
         correction = record.correction or {}
-        layout.addWidget(QLabel(self.tr("Reason given: %1").replace("%1", correction.get("reason") or ""), self))
+        reason = QLabel(self.tr("Reason given: %1").replace("%1", correction.get("reason") or ""), self)
+        reason.setWordWrap(True)             # a long reason wraps instead of widening the dialog off screen
+        layout.addWidget(reason)
         layout.addWidget(changes_table(ctx, record.event, record.declaration, correction.get("changes") or {}, self))
         self.mosip = QLabel("\n".join(mosip_lines or []), self)
         self.mosip.setObjectName("mosip-preview")
@@ -139,6 +141,7 @@ class ApproveCorrectionDialog(QDialog):
         note.setWordWrap(True)
         note.setProperty("role", "hint")
         layout.addWidget(note)
+        layout.addStretch(1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         self.approve_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.approve_button.setText(self.tr("Approve"))

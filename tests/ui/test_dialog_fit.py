@@ -26,3 +26,23 @@ def test_the_qr_dialog_grows_to_show_what_it_read(make_ctx, qtbot, language):
     heading = next(label for label in dialog.result_box.findChildren(QLabel) if "<b>" in label.text())
     assert heading.width() >= heading.sizeHint().width(), heading.text()
     assert dialog.width() <= 1366 and dialog.height() <= 768
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_long_correction_reason_wraps_in_the_approval(make_ctx, records, device, qtbot, language):
+    from tests.ui.test_four_eyes_and_confirmations import registered_birth
+    from ui.app import application
+    from ui.dialogs import ApproveCorrectionDialog
+
+    application()
+    record = registered_birth(records, device)
+    reason = "The mother brought the clinic card, the hospital letter and her own ID card; " * 4
+    record = records.act(AGENT, record.id, "request-correction", data={"child.firstname": "Amelia"},
+                         reason=reason.strip())
+    dialog = ApproveCorrectionDialog(make_ctx(AGENT, language=language), record,
+                                     mosip_lines=["The person's details will be updated in MOSIP."])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.width() <= 1366 and dialog.height() <= 768
+    assert dialog.approve_button.geometry().right() <= dialog.width()
