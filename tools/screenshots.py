@@ -1,9 +1,11 @@
 """Regenerate docs/screenshots/*.png: `xvfb-run -a python -m tools.screenshots` (or offscreen).
 
 Builds a throw-away device with demo records in several states, then captures in English and
-French: the main window, a birth declaration form, the QR scan dialog (reading the QR fixture
-video), the supervisor review of a failed verification and the e-Signet login on a laptop without
-a browser (1366×768); then `tools.screenshots_opencrvs`'s record registered at OpenCRVS."""
+French, each as a 1366×768 laptop shows it (a dialog drawn over its window): the main window, a
+birth declaration form, the QR scan dialog (reading the QR fixture video), the supervisor review of
+a failed verification, the e-Signet login without a browser, the offline state, and the approval
+of a correction with what it sends to MOSIP; then `tools.screenshots_opencrvs`'s record
+registered at OpenCRVS."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ COUNTRY = ROOT / "resources" / "countries" / "farajaland"
 VIDEO = ROOT / "tests" / "fixtures" / "qr" / "opencrvs_after_1s.avi"
 OUT = ROOT / "docs" / "screenshots"
 NOW = dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC)
+LAPTOP = (1366, 768)
 
 
 def _people() -> list[dict[str, str]]:
@@ -27,13 +30,14 @@ def _people() -> list[dict[str, str]]:
             "informant.relation": "mother"}
     names = [("Amélie", "Banda", "Zoë", "1234567890"), ("Kondwani", "Phiri", "Grace", "2345678901"),
              ("Chisomo", "Mwale", "Thandiwe", "3456789012"), ("Tiyamike", "Zulu", "Ruth", "4567890123"),
-             ("Mphatso", "Tembo", "Esther", "5678901234"), ("Luseko", "Nkhoma", "Mercy", "6789012345")]
+             ("Mphatso", "Tembo", "Esther", "5678901234"), ("Luseko", "Nkhoma", "Mercy", "6789012345"),
+             ("Tiyamike", "Chirwa", "Alinafe", "7890123456")]
     return [base | {"child.firstname": c, "child.surname": s, "mother.firstname": m, "mother.surname": s,
                     "mother.nid": nid, "mother.dob": "1991-03-14", "child.place_of_birth": "Ilanga"}
             for c, s, m, nid in names]
 
 
-def populate(records, agent, registrar) -> dict[str, str]:
+def populate(records, agent, registrar, language: str = "en") -> dict[str, str]:
     from sqlmodel import select
 
     from app.delivery import DeliveryOutcomes
@@ -62,6 +66,16 @@ def populate(records, agent, registrar) -> dict[str, str]:
     another = records.declare(agent, event="birth", data=people[5])
     delivery.apply_verification_result(txn(another.id, "mother"), verified=True)
     records.create_draft(agent, "death", {"deceased.firstname": "Yohane", "deceased.surname": "Banda"})
+    # registered (MOSIP's credential confirmed the packet), then a correction asked by another registrar
+    corrected = records.declare(agent, event="birth", data=people[6] | {"child.dob": "2026-10-12"})
+    delivery.apply_verification_result(txn(corrected.id, "mother"), verified=True)
+    rid = records.act(registrar, corrected.id, "register").mosip["rid"]
+    delivery.confirm_registration(rid, vid="4917305826143857", uin=None)
+    records.act(registrar, corrected.id, "request-correction",
+                data={"changes": {"child.firstname": "Tiyamika"}, "requester_section": "mother"},
+                reason={"en": "The mother's spelling, as on the clinic card.",
+                        "fr": "L'orthographe de la mère, comme sur le carnet de la clinique."}[language])
+    ids["correction"] = corrected.id
     return ids
 
 
@@ -100,15 +114,21 @@ class _WaitingLogin:
 
 
 def _over(window, dialog):
-    """The window with the dialog drawn centred on it (offscreen, a dialog is its own picture)."""
+    """The window with the dialog drawn centred on it, under a title bar with the dialog's title
+    (offscreen, a dialog is its own picture, without the window manager's frame)."""
+    from PySide6.QtCore import QRect, Qt
     from PySide6.QtGui import QColor, QPainter
 
     picture = window.grab()
     painter = QPainter(picture)
     painter.fillRect(picture.rect(), QColor(0, 0, 0, 60))
     front = dialog.grab()
-    x, y = (picture.width() - front.width()) // 2, (picture.height() - front.height()) // 2
-    painter.fillRect(x - 1, y - 1, front.width() + 2, front.height() + 2, QColor("#607d8b"))
+    bar = 26
+    x, y = (picture.width() - front.width()) // 2, (picture.height() - front.height() + bar) // 2
+    painter.fillRect(x - 1, y - bar - 1, front.width() + 2, front.height() + bar + 2, QColor("#607d8b"))
+    painter.setPen(QColor("white"))
+    painter.drawText(QRect(x + 8, y - bar, front.width() - 16, bar),
+                     Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, dialog.windowTitle())
     painter.drawPixmap(x, y, front)
     painter.end()
     return picture
@@ -121,9 +141,11 @@ def capture(language: str, out: Path) -> list[Path]:
 
     from app.device import Device
     from app.records import Actor, RecordService, Role
+    from app.records.workflow import ActionType
     from app.sync_status import SyncStatusHub
     from ui import i18n
     from ui.app import application, build_context
+    from ui.dialogs import ApproveCorrectionDialog
     from ui.esignet_dialog import ESignetLoginDialog
     from ui.main_window import MainWindow
     from ui.operations import wait_idle
@@ -134,7 +156,7 @@ def capture(language: str, out: Path) -> list[Path]:
     device = Device.initialise(work / "device", COUNTRY)
     records = RecordService(device.db, device.country, clock=lambda: NOW)
     agent, supervisor, registrar = Actor("ana", Role.AGENT), Actor("sam", Role.SUPERVISOR), Actor("rex", Role.REGISTRAR)
-    ids = populate(records, agent, registrar)
+    ids = populate(records, agent, registrar, language)
     hub = SyncStatusHub()
     hub.update(online=True, queued=4, last_success=NOW - dt.timedelta(minutes=7))
     i18n.install(language)
@@ -151,12 +173,12 @@ def capture(language: str, out: Path) -> list[Path]:
         for _ in range(5):
             QCoreApplication.processEvents()
 
-    def window_for(actor: Actor) -> MainWindow:
-        ctx = build_context(device, records=records, sync_hub=hub, sync_now=lambda: None, language=language,
+    def window_for(actor: Actor, sync_hub: SyncStatusHub = hub) -> MainWindow:
+        ctx = build_context(device, records=records, sync_hub=sync_hub, sync_now=lambda: None, language=language,
                             camera=str(VIDEO))
         ctx.actor = actor
         window = MainWindow(ctx)
-        window.resize(1360, 860)
+        window.resize(*LAPTOP)
         window.show()
         settle(lambda: bool(window.counts))
         return window
@@ -170,7 +192,7 @@ def capture(language: str, out: Path) -> list[Path]:
 
     # 1. main window: a registrar on "Ready to register", a verified record open
     window = window_for(registrar)
-    queue_ids = [q.id for q in device.country.config.workqueues]
+    queue_ids = [q.id for q in device.country.config.workqueues_in_mode]     # the rows on the left
     window.queues.setCurrentRow(queue_ids.index("ready_to_register"))
     settle(lambda: window.model.rowCount() > 0)
     window.select_record(ids["ready"])
@@ -190,10 +212,9 @@ def capture(language: str, out: Path) -> list[Path]:
 
     # 3. the QR dialog after reading the fixture video
     dialog = QrScanDialog(window.ctx, "birth", "mother", source=VIDEO, realtime=False, parent=window)
-    dialog.resize(900, 520)
     dialog.show()
     settle(lambda: dialog.use_button.isVisible(), 20_000)
-    save(dialog, "qr_dialog")
+    save(_over(window, dialog), "qr_dialog")
     dialog.done(0)
     form.debounce.stop()
     window.close_page()
@@ -212,7 +233,6 @@ def capture(language: str, out: Path) -> list[Path]:
 
     # 5. e-Signet on a laptop without a browser: the link to copy, its QR code, the countdown
     window = window_for(agent)
-    window.resize(1366, 768)
     window.new_declaration("birth")
     settle(lambda: window.form is not None)
     dialog = ESignetLoginDialog(_WaitingLogin(device.country, language), "demo", "mother",
@@ -226,6 +246,34 @@ def capture(language: str, out: Path) -> list[Path]:
     settle(lambda: dialog.outcome is not None)
     window.form.debounce.stop()
     window.close_page()
+    window.close()
+
+    # 6. offline: the banner says so and why "Sync now" is unavailable; work waits in the Outbox
+    offline = SyncStatusHub()
+    offline.update(online=False, queued=4, last_success=NOW - dt.timedelta(hours=3))
+    window = window_for(agent, offline)
+    window.queues.setCurrentRow(queue_ids.index("pending_validation"))
+    settle(lambda: window.model.rowCount() > 0)
+    window.table.selectRow(0)
+    settle(lambda: window.view.record_id is not None)
+    settle(lambda: window.offline_banner.isVisible() and not window.sync_widget.button.isEnabled())
+    save(window, "offline_state")
+    window.close()
+
+    # 7. another registrar approves a correction: the changes, and what approving sends to MOSIP
+    window = window_for(Actor("rita", Role.REGISTRAR))
+    window.queues.setCurrentRow(queue_ids.index("correction_requested"))
+    settle(lambda: window.model.rowCount() > 0)
+    window.select_record(ids["correction"])
+    settle(lambda: window.view.record_id == ids["correction"])
+    record = records.get(ids["correction"])
+    operations = records.preview_operations(record.id, ActionType.APPROVE_CORRECTION)
+    dialog = ApproveCorrectionDialog(window.ctx, record, window,
+                                     mosip_lines=window.actions.mosip_lines(operations))
+    dialog.show()
+    settle(ms=300)
+    save(_over(window, dialog), "correction_approval")
+    dialog.done(0)
     window.close()
 
     wait_idle()
