@@ -40,7 +40,7 @@ from sync.backups import BackupSchedule
 from sync.confirmations import PollSummary, RelayConfirmations
 from sync.connectivity import Connectivity
 from sync.credentials import CredentialReader, apply_credential
-from sync.opencrvs_status import StatusPoll, UpstreamStatusPoller
+from sync.opencrvs_status import StatusPoll, UpstreamFollower
 from sync.websub_receiver import WebSubReceiver
 from sync.worker import DrainSummary, OutboxWorker
 
@@ -88,11 +88,8 @@ class SyncAgent:
             on_records=self._records_confirmed) if settings.relay is not None else None
         websub = websub and self.confirmations is None
         # deployment mode opencrvs: the records' fate in OpenCRVS core, asked of its search
-        self.upstream = UpstreamStatusPoller(settings.opencrvs, UpstreamOutcomes.of(records),
-                                             self.worker.opencrvs_tokens) if settings.opencrvs is not None else None
-        self.upstream_alert: Notice | None = None
-        self.last_upstream_poll: StatusPoll | None = None
-        self._upstream_polled_at = 0.0
+        self.upstream = UpstreamFollower(settings.opencrvs, UpstreamOutcomes.of(records),
+                                         self.worker.opencrvs_tokens) if settings.opencrvs is not None else None
         origins = {_origin(settings.ida.base_url), _origin(settings.packets.base_url)}
         if settings.opencrvs is not None:
             origins.add(_origin(settings.opencrvs.base_url))
@@ -199,7 +196,8 @@ class SyncAgent:
                 time.sleep(0.2)
             return OnceReport(online=True, queued=self.queued(), summary=summary, callback_error=callback_error,
                               confirmations=self.last_poll, confirmations_alert=self.confirmations_alert,
-                              upstream=self.last_upstream_poll, upstream_alert=self.upstream_alert)
+                              upstream=self.upstream.last if self.upstream else None,
+                              upstream_alert=self.upstream.alert if self.upstream else None)
         finally:
             if self.receiver is not None:
                 self.receiver.stop()
@@ -249,10 +247,10 @@ class SyncAgent:
             log.info("drain: %s", ", ".join(f"{k} {v}" for k, v in summary.as_dict().items() if v))
             self.poll_confirmations()
             upstream_changed: set[str] = set()
-            if self.upstream is not None and (force_upstream_poll or summary.sent or self._upstream_poll_due()):
-                upstream_changed = self.poll_upstream()
+            if self.upstream is not None and (force_upstream_poll or summary.sent or self.upstream.due()):
+                upstream_changed = self.upstream.poll()
             changes: dict[str, object] = {"running": False, "alert": summary.alert or self.subscription_alert
-                                          or self.confirmations_alert or self.upstream_alert,
+                                          or self.confirmations_alert or (self.upstream and self.upstream.alert),
                                           "changed_records": tuple(sorted(summary.records | upstream_changed))}
             if summary.alert is None and summary.sent:
                 changes["last_success"] = utcnow()
@@ -268,39 +266,15 @@ class SyncAgent:
         finally:
             self._drain_lock.release()
 
-    # ------------------------------------------------------------------ status back (OpenCRVS)
-
-    def _upstream_poll_due(self) -> bool:
-        assert self.settings.opencrvs is not None
-        return time.monotonic() - self._upstream_polled_at >= self.settings.opencrvs.poll_every_seconds
-
-    def poll_upstream_if_online(self) -> set[str]:
-        if not self.connectivity.online or self.upstream is None:
-            return set()
-        changed = self.poll_upstream()
-        if changed:
-            self._publish(changed_records=tuple(sorted(changed)))
-        return changed
-
-    def poll_upstream(self) -> set[str]:
-        """Ask OpenCRVS's search once about the records it still decides on; the ids of the records
-        that changed. A refused client becomes a sticky alert until a poll succeeds."""
-        if self.upstream is None:
-            return set()
-        self._upstream_polled_at = time.monotonic()
-        try:
-            poll = self.upstream.poll()
-        except Exception as exc:   # unreachable, busy, a garbled answer: the next poll asks again
-            log.info("OpenCRVS status poll failed: %s", type(exc).__name__)
-            return set()
-        self.last_upstream_poll = poll
-        if poll.alert is not None or self.upstream_alert is not None:
-            self.upstream_alert = poll.alert
-            self._publish(alert=poll.alert)
-        if poll.changed:
-            log.info("OpenCRVS: %d record(s) moved (%d asked in %d search requests)", len(poll.changed),
-                     poll.asked, poll.requests)
-        return poll.changed
+    def poll_upstream_if_online(self) -> None:
+        """The scheduled OpenCRVS status poll (deployment mode opencrvs)."""
+        if self.connectivity.online and self.upstream is not None:
+            changed = self.upstream.poll()
+            changes: dict[str, object] = {"changed_records": tuple(sorted(changed))} if changed else {}
+            if self.upstream.alert is not None:
+                changes["alert"] = self.upstream.alert
+            if changes:
+                self._publish(**changes)
 
     # ------------------------------------------------------------------ confirmations (relay)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 
 import httpx
@@ -101,3 +102,32 @@ class UpstreamStatusPoller:
             return rejection_reason(await client.read_event(event_id))
         except (OpenCrvsRefused, OpenCrvsUnauthorized):
             return None
+
+
+class UpstreamFollower:
+    """The agent's side of the status poll: when it is due, the last one, and a sticky alert
+    while OpenCRVS refuses this device's client."""
+
+    def __init__(self, settings: OpenCrvsSettings, outcomes: UpstreamOutcomes, tokens: TokenCache) -> None:
+        self.poller = UpstreamStatusPoller(settings, outcomes, tokens)
+        self.every_seconds = settings.poll_every_seconds
+        self.last: StatusPoll | None = None
+        self.alert: Notice | None = None
+        self._polled_at = 0.0
+
+    def due(self) -> bool:
+        return time.monotonic() - self._polled_at >= self.every_seconds
+
+    def poll(self) -> set[str]:
+        """Ask once; the ids of the records that changed (none when OpenCRVS could not be asked)."""
+        self._polled_at = time.monotonic()
+        try:
+            poll = self.poller.poll()
+        except Exception as exc:   # unreachable, busy, a garbled answer: the next poll asks again
+            log.info("OpenCRVS status poll failed: %s", type(exc).__name__)
+            return set()
+        self.last, self.alert = poll, poll.alert
+        if poll.changed:
+            log.info("OpenCRVS: %d record(s) moved (%d asked in %d search requests)", len(poll.changed),
+                     poll.asked, poll.requests)
+        return poll.changed
