@@ -56,6 +56,8 @@ SUITES = [
     Suite("relay", "bench.relay_bench", "Confirmations relay on PostgreSQL: store rate, 10,000-item pull", 600,
           "relay_bench"),
     Suite("backup", "bench.backup_bench", "Backup of a 100,000-record device while it writes", 900, "backup"),
+    Suite("opencrvs", "bench.opencrvs_bench", "OpenCRVS mode: a backlog of NOTIFYs and one status poll", 900,
+          "opencrvs_bench"),
 ]
 
 
