@@ -26,7 +26,7 @@ from app.sync_status import SyncStatusHub
 from mosip_emulator.fixtures import load_identities
 from mosip_emulator.server import EmulatorServer
 from sync.agent import OnceReport, SyncAgent
-from tests.sync.conftest import link
+from tests.sync.conftest import emulator, link  # noqa: F401  (emulator: the fixture, as MOSIP runs)
 from tests.ui.conftest import type_text
 from tests.ui.test_declaration import focused_field, tab_to
 
@@ -64,28 +64,25 @@ class Office:
 
 
 @pytest.fixture
-def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Office]:
-    # as MOSIP does: the hub wants the auth token, and deaths are confirmed by a credential too
-    with EmulatorServer(state_dir=tmp_path / "emulator", credential_delay=0, hub_requires_token=True,
-                        death_credential=True) as emulator:
-        linked = link(emulator, tmp_path / "device")
-        for name, value in linked.env.items():
-            monkeypatch.setenv(name, value)
-        device = Device.open(linked.data_dir)
-        office = Office(emulator, device)
-        try:
-            yield office
-        finally:
-            from ui.operations import wait_idle
+def office(emulator: EmulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Office]:  # noqa: F811
+    linked = link(emulator, tmp_path / "device")
+    for name, value in linked.env.items():
+        monkeypatch.setenv(name, value)
+    device = Device.open(linked.data_dir)
+    office = Office(emulator, device)
+    try:
+        yield office
+    finally:
+        from ui.operations import wait_idle
 
-            for window in office.windows:
-                if window.form is not None:
-                    window.form.debounce.stop()
-            wait_idle()
-            for window in office.windows:
-                window.close()
-            wait_idle()
-            device.close()
+        for window in office.windows:
+            if window.form is not None:
+                window.form.debounce.stop()
+        wait_idle()
+        for window in office.windows:
+            window.close()
+        wait_idle()
+        device.close()
 
 
 @pytest.fixture
