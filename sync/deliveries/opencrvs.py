@@ -31,7 +31,6 @@ from app.opencrvs.client import (
     OpenCrvsFieldErrors,
     OpenCrvsRefused,
     OpenCrvsUnauthorized,
-    encode_body,
 )
 from app.opencrvs.declaration import (
     build_declaration,
@@ -78,6 +77,8 @@ class OpenCrvsDelivery(Delivery):
             await self._retry_later(item, Notice("delivery.opencrvs_busy", exc.message, exc.params))
         except OpenCrvsFieldErrors as exc:
             await self._refused(item, exc)
+        except BodyTooLarge as exc:   # a declaration frozen by an earlier version with other limits
+            await self._too_large(item, exc)
         except OpenCrvsConflict as exc:
             await self._conflict(item, exc)
         except OpenCrvsRefused as exc:
@@ -138,16 +139,18 @@ class OpenCrvsDelivery(Delivery):
                 "delivery.opencrvs_waits_for_checks", "waiting for the identity checks"), self.policy.backoff)
             self.summary.retried += 1
             return None
+        assert self.client is not None
+        transaction_id = item.payload["notify_transaction_id"]
         declaration, photos_dropped = self._build(source, mapping, with_photos=True), False
-        try:
-            encode_body({"declaration": declaration})
+        try:   # the whole body as it will be sent
+            self.client.notify_body(transaction_id, declaration)
         except BodyTooLarge as too_large:
             if not has_photos(self._evidence(source, mapping)):
                 await self._too_large(item, too_large)
                 return None
             declaration, photos_dropped = self._build(source, mapping, with_photos=False), True
             try:
-                encode_body({"declaration": declaration})
+                self.client.notify_body(transaction_id, declaration)
             except BodyTooLarge as still:
                 await self._too_large(item, still)
                 return None
