@@ -1,9 +1,9 @@
 """Declaration forms generated from the country configuration (birth, death).
 
-Fields are validated as the person leaves them; visibility conditions apply live; the draft is
-saved in the background (debounced while typing, at once when leaving a field) so a crash loses
-at most the field being typed; "Review" lists every problem (click to jump to the field) before
-the declaration is submitted.
+Fields are validated as the person leaves them; visibility conditions and the country's
+plausibility checks apply live, their messages under the fields they concern; the draft is saved
+in the background (`ui.form_autosave`); "Review" lists every problem (click to jump to the field)
+before the declaration is submitted (`ui.form_review`).
 """
 
 from __future__ import annotations
@@ -11,24 +11,21 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
     QScrollArea,
     QStackedWidget,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
-from app.records import DeclarationInvalid, FieldError
+from app.records import FieldError
 from app.records.provenance import DataSource, Prefill
 from app.records.validation import (
     check_value,
@@ -39,18 +36,18 @@ from app.records.validation import (
 )
 from app.store.models import Record
 from ui.context import AppContext
-from ui.errors import error_text
+from ui.form_autosave import DraftAutosave
+from ui.form_review import ReviewAndSubmit
 from ui.i18n import declaration_title, field_error_text, pick
 from ui.identity import IdentityBar
-from ui.operations import run_write
-from ui.qt_compat import emit, emitter
+from ui.plausibility import PlausibilityNotes, findings_for
 from ui.widgets import FieldEditor
 
 log = logging.getLogger(__name__)
 AUTOSAVE_MS = 1200
 
 
-class DeclarationForm(QWidget):
+class DeclarationForm(DraftAutosave, ReviewAndSubmit, QWidget):
     declared = Signal(object)   # the declared Record
     closed = Signal()
     saved = Signal(object)      # the saved draft Record
@@ -70,6 +67,8 @@ class DeclarationForm(QWidget):
         self.cards: dict[str, QFrame] = {}
         self.identity_bars: dict[str, IdentityBar] = {}
         self.dirty: set[str] = set()
+        self.left: set[str] = set()          # fields the person tabbed out of
+        self.reviewed = False                # after a review every plausibility finding is shown
         # QR prefills not saved yet: saved with the next autosave, which records their source
         self.pending_prefills: dict[str, Prefill] = {}
         self._saving = False
@@ -101,6 +100,7 @@ class DeclarationForm(QWidget):
         self.pages.addWidget(self._build_form_page())
         self.pages.addWidget(self._build_review_page())
 
+        self.notes = PlausibilityNotes(self.editors)
         self._fill_initial(record)
         self._update_title()
         self.refresh_visibility()
@@ -178,31 +178,6 @@ class DeclarationForm(QWidget):
         layout.addLayout(buttons)
         return page
 
-    def _build_review_page(self) -> QWidget:
-        page = QWidget(self)
-        layout = QVBoxLayout(page)
-        self.review_title = QLabel(page)
-        self.review_title.setProperty("role", "section")
-        layout.addWidget(self.review_title)
-        self.problems = QListWidget(page)
-        self.problems.setObjectName("problems")
-        self.problems.itemActivated.connect(self._jump_to_problem)
-        self.problems.itemClicked.connect(self._jump_to_problem)
-        layout.addWidget(self.problems, 1)
-        self.summary = QTextBrowser(page)
-        layout.addWidget(self.summary, 2)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        self.back_button = QPushButton(self.tr("Back to the form"), page)
-        self.back_button.clicked.connect(lambda: self.pages.setCurrentIndex(0))
-        buttons.addWidget(self.back_button)
-        self.submit_button = QPushButton(self.tr("Submit declaration"), page)
-        self.submit_button.setProperty("primary", True)
-        self.submit_button.clicked.connect(self.submit)
-        buttons.addWidget(self.submit_button)
-        layout.addLayout(buttons)
-        return page
-
     def _fill_initial(self, record: Record | None) -> None:
         values = dict(record.declaration) if record else with_defaults(self.form, {})
         for fid, editor in self.editors.items():
@@ -232,6 +207,27 @@ class DeclarationForm(QWidget):
         for section_id, bar in self.identity_bars.items():
             bar.setVisible(identity_applies(self.ctx.country, self.event_type, section_id, {}, self.ctx.today(),
                                             visible=shown))
+        self.refresh_plausibility(shown)
+
+    def plausibility_values(self, shown: set[str] | None = None) -> dict[str, str]:
+        """What the core would check: the shown fields whose values are well-formed, with defaults."""
+        shown = self.visible() if shown is None else shown
+        values = {fid: v for fid, v in self.values().items()
+                  if fid in shown and check_value(self.editors[fid].form_field, v) is None}
+        return {k: v for k, v in with_defaults(self.form, values).items() if k in shown}
+
+    def refresh_plausibility(self, shown: set[str] | None = None) -> None:
+        shown = self.visible() if shown is None else shown
+        findings = findings_for(self.ctx.country, self.event_type, self.plausibility_values(shown), self.ctx.today())
+        self.notes.show(findings, shown, self.ctx.language,
+                        None if self.reviewed else self.dirty | self.left)
+
+    def problems_title(self, count: int) -> str:
+        return self.tr("%n problem(s) to fix before submitting", "", count)   # here: lupdate's plural forms
+
+    def warnings(self) -> list:
+        """The plausibility warnings that hold now (they ask for the officer's confirmation)."""
+        return [f for f in self.notes.findings if not f.blocks]
 
     def field_errors(self, complete: bool = True) -> list[FieldError]:
         values = self.values()
@@ -258,8 +254,8 @@ class DeclarationForm(QWidget):
         if value:
             problem = check_value(editor.form_field, value)
             if problem is None:
-                for error in self.field_errors(complete=True):
-                    if error.field == fid and error.code != "required":
+                for error in self.field_errors(complete=True):   # plausibility: in the notes
+                    if error.field == fid and error.code not in ("required", "implausible"):
                         problem = error
                         break
             if problem:
@@ -279,6 +275,8 @@ class DeclarationForm(QWidget):
                 editor.set_error(None)
         if editor.combo is not None or self._affects_visibility(fid):
             self.refresh_visibility()
+        else:
+            self.refresh_plausibility()   # live, as the person types
         self.save_state.setText(self.tr("Editing…"))
         self.debounce.start()
 
@@ -287,93 +285,11 @@ class DeclarationForm(QWidget):
                    for s in self.form.sections for f in s.fields)
 
     def _on_committed(self, fid: str) -> None:
+        self.left.add(fid)
         self.refresh_visibility()
         self.check_field(fid)
         if fid in self.dirty:
             self.save_now()
-
-    # ------------------------------------------------------------------ autosave
-    def pending_changes(self) -> dict[str, str]:
-        changes: dict[str, str] = {}
-        for fid, editor in self.editors.items():
-            value = editor.value()
-            if not value:
-                if self.saved_values.get(fid):
-                    changes[fid] = ""
-            elif check_value(editor.form_field, value) is None and self.saved_values.get(fid) != value:
-                changes[fid] = value
-        return changes
-
-    def save_now(self, then: Any = None) -> None:
-        """Save what changed since the last save (on the writer thread). `then()` runs after."""
-        self.debounce.stop()
-        if then is not None:
-            self._after_save.append(then)
-        if self._saving:
-            self._save_again = True
-            return
-        changes = self.pending_changes()
-        prefills = list(self.pending_prefills.values())
-        if not changes and not prefills:
-            self._run_after_save()
-            return
-        if self.ctx.actor is None:
-            return
-        self._saving = True
-        self.save_state.setText(self.tr("Saving…"))
-        actor, records, event, record_id = self.ctx.actor, self.ctx.records, self.event_type, self.record_id
-        self._prefills_in_flight = prefills
-
-        def work() -> Record:
-            if record_id is None:
-                return records.create_draft(actor, event, {k: v for k, v in changes.items() if v},
-                                            prefills=prefills)
-            return records.update_draft(actor, record_id, changes, prefills=prefills)
-
-        run_write(self, work, self._saved, self._save_failed)
-
-    def _saved(self, record: Record) -> None:
-        self._saving = False
-        for prefill in self._prefills_in_flight:
-            if self.pending_prefills.get(prefill.section) is prefill:
-                del self.pending_prefills[prefill.section]
-        self._prefills_in_flight = []
-        self.record_id, self.tracking_id = record.id, record.tracking_id
-        self.saved_values = dict(record.declaration)
-        self.persons = dict(record.persons)
-        self.last_error = None
-        self._update_title()
-        self.save_state.setText(self.tr("Draft saved"))
-        emit(self.saved, record)
-        self._continue_after_save()
-
-    def _save_failed(self, exc: BaseException) -> None:
-        self._saving = False
-        if isinstance(exc, DeclarationInvalid):
-            for error in exc.errors:
-                if error.field in self.editors:
-                    self.editors[error.field].set_error(field_error_text(error.code, error.message))
-        self.last_error = error_text(exc)      # the core's codes, in the user's language
-        log.warning("draft not saved: %s", type(exc).__name__)
-        self.save_state.setText(self.tr("Not saved: %1").replace("%1", self.last_error or ""))
-        self._after_save.clear()
-        self._submit_after_save = False
-
-    def _continue_after_save(self) -> None:
-        if self._save_again:
-            self._save_again = False
-            self.save_now()
-            return
-        self._run_after_save()
-
-    def _run_after_save(self) -> None:
-        callbacks, self._after_save = self._after_save, []
-        for callback in callbacks:
-            callback()
-
-    @property
-    def busy(self) -> bool:
-        return self._saving or self.debounce.isActive()
 
     # ------------------------------------------------------------------ identity prefill
     def apply_prefill(self, values: dict[str, str], section: str, person: dict[str, Any] | None = None,
@@ -394,122 +310,3 @@ class DeclarationForm(QWidget):
             if fid in self.editors:
                 self.check_field(fid)
         self.save_now()
-
-    def ensure_record(self, then: Any) -> None:
-        """Make sure a draft exists (e-Signet stores the PSUT against it), then call then(record_id)."""
-        if self.record_id and not self._saving and not self.pending_changes() and not self.pending_prefills:
-            then(self.record_id)
-            return
-        if (not self.pending_changes() and not self.pending_prefills and not self._saving
-                and self.ctx.actor is not None):
-            actor, records, event = self.ctx.actor, self.ctx.records, self.event_type
-            self._saving = True
-            self._after_save.append(lambda: then(self.record_id))
-            run_write(self, lambda: records.create_draft(actor, event, {}), self._saved, self._save_failed)
-            return
-        self.save_now(then=lambda: then(self.record_id))
-
-    # ------------------------------------------------------------------ review and submit
-    def review(self) -> None:
-        self.save_now()
-        errors = self.field_errors(complete=True)
-        for fid, editor in self.editors.items():
-            mine = next((e for e in errors if e.field == fid), None)
-            editor.set_error(field_error_text(mine.code, mine.message) if mine else None)
-        self.problems.clear()
-        for error in errors:
-            editor = self.editors.get(error.field)
-            label = self.ctx.field_label(editor.form_field) if editor else error.field
-            section = self.form.section(error.field.split(".", 1)[0])
-            where = pick(section.label, section.id) if section else ""
-            item = QListWidgetItem(f"⚠  {where} › {label}: {field_error_text(error.code, error.message)}")
-            item.setData(Qt.ItemDataRole.UserRole, error.field)
-            self.problems.addItem(item)
-        if errors:
-            self.review_title.setText(self.tr("%n problem(s) to fix before submitting", "", len(errors)))
-            self.problems.show()
-        else:
-            self.review_title.setText(self.tr("Everything is filled in. Check the details and submit."))
-            self.problems.hide()
-        self.summary.setHtml(self._summary_html())
-        self.submit_button.setEnabled(not errors)
-        self.pages.setCurrentIndex(1)
-        (self.problems if errors else self.submit_button).setFocus()
-        if errors:
-            self.problems.setCurrentRow(0)
-
-    def _summary_html(self) -> str:
-        values = self.values()
-        shown = self.visible()
-        parts = []
-        for section in self.form.sections:
-            rows = [(self.ctx.field_label(f), self.ctx.display_value(self.event_type, f.id, values[f.id]))
-                    for f in section.fields if f.id in shown and f.id in values]
-            if not rows:
-                continue
-            parts.append(f"<h3>{_esc(pick(section.label, section.id))}</h3><table>")
-            parts += [f"<tr><td style='color:#546e7a;padding-right:12px'>{_esc(k)}</td><td>{_esc(v)}</td></tr>"
-                      for k, v in rows]
-            parts.append("</table>")
-        return "".join(parts)
-
-    def _jump_to_problem(self, item: QListWidgetItem) -> None:
-        self.focus_field(str(item.data(Qt.ItemDataRole.UserRole)))
-
-    def focus_field(self, fid: str) -> None:
-        self.pages.setCurrentIndex(0)
-        editor = self.editors.get(fid)
-        if editor is None:
-            return
-        self.scroll.ensureWidgetVisible(editor)
-        editor.input.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def submit(self) -> None:
-        if self.field_errors(complete=True):
-            self.review()
-            return
-        if self._saving or self.debounce.isActive() or self.pending_changes() or self.pending_prefills:
-            self.submit_button.setEnabled(False)
-            self.save_now(then=self.submit)
-            return
-        if self.ctx.actor is None:
-            return
-        self.submit_button.setEnabled(False)
-        self.save_state.setText(self.tr("Submitting…"))
-        actor, records, event, record_id = self.ctx.actor, self.ctx.records, self.event_type, self.record_id
-        values = self.values()
-
-        def work() -> Record:
-            if record_id is None:
-                return records.declare(actor, event=event, data=values)
-            return records.declare(actor, record_id=record_id)
-
-        run_write(self, work, self._declared, self._declare_failed)
-
-    def _declared(self, record: Record) -> None:
-        self.record_id = record.id
-        self.save_state.setText(self.tr("Declared"))
-        emit(self.declared, record)
-
-    def _declare_failed(self, exc: BaseException) -> None:
-        self.submit_button.setEnabled(True)
-        if isinstance(exc, DeclarationInvalid):
-            self.review()
-            for error in exc.errors:
-                if not any(self.problems.item(i).data(Qt.ItemDataRole.UserRole) == error.field
-                           for i in range(self.problems.count())):
-                    item = QListWidgetItem(f"⚠  {error.field}: {field_error_text(error.code, error.message)}")
-                    item.setData(Qt.ItemDataRole.UserRole, error.field)
-                    self.problems.addItem(item)
-            self.problems.show()
-            self.submit_button.setEnabled(False)
-        else:
-            self.review_title.setText(QCoreApplication.translate("DeclarationForm", "Not submitted: %1")
-                                      .replace("%1", error_text(exc)))
-
-    def close_form(self) -> None:
-        self.save_now(then=emitter(self.closed))
-
-
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -14,12 +14,14 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from app.config.models import Operation
+from app.records.plausibility import Finding
 from app.records.workflow import ActionType, Status
 from app.store.models import Record
 from ui.context import AppContext
 from ui.dialogs import ApproveCorrectionDialog, CorrectionDialog
 from ui.i18n import pick
 from ui.operations import run_read, run_write
+from ui.plausibility import confirm_warnings, findings_for
 from ui.qt_compat import emit
 from ui.record_view import RecordView
 from ui.widgets import ReasonDialog
@@ -48,13 +50,20 @@ class RecordActions(QObject):
         kind = ActionType(action)
         data: dict[str, Any] | None = None
         reason: str | None = None
+        confirmed: tuple[str, ...] = ()
         if kind is ActionType.RETRY and record.status == Status.VERIFICATION_FAILED:
             emit(self.review_requested, detail)
             return
         if kind in (ActionType.REGISTER, ActionType.APPROVE_CORRECTION):
             self._preview_then_confirm(record, kind)     # the rules' MOSIP operations, read off the UI thread
             return
-        if kind is ActionType.REJECT:
+        if kind is ActionType.VALIDATE:
+            warnings = self.plausibility_warnings(record)
+            if warnings and not confirm_warnings(self._dialog_parent(), warnings, self.ctx.language,
+                                                 what=self.tr("validate %1").replace("%1", record.tracking_id)):
+                return
+            confirmed = tuple(w.rule for w in warnings)
+        elif kind is ActionType.REJECT:
             reason = self.ask_reason(self.tr("Reject %1").replace("%1", record.tracking_id),
                                      self.reject_explanation())
             if reason is None:
@@ -78,7 +87,13 @@ class RecordActions(QObject):
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return
             data, reason = dialog.data(), dialog.reason_text()
-        self.act(record.id, kind, data=data, reason=reason)
+        self.act(record.id, kind, data=data, reason=reason, confirmed=confirmed)
+
+    def plausibility_warnings(self, record: Record) -> list[Finding]:
+        """The country's plausibility warnings that hold for the record (the validating officer
+        confirms them too; the core refuses the validation otherwise)."""
+        findings = findings_for(self.ctx.country, record.event, record.declaration, self.ctx.today())
+        return [f for f in findings if not f.blocks]
 
     def _preview_then_confirm(self, record: Record, kind: ActionType) -> None:
         records = self.ctx.records
@@ -162,7 +177,8 @@ class RecordActions(QObject):
 
     # ------------------------------------------------------------------ doing it
     def act(self, record_id: str, kind: ActionType, *, data: dict[str, Any] | None = None,
-            reason: str | None = None, on_failure: Callable[[BaseException], None] | None = None) -> None:
+            reason: str | None = None, on_failure: Callable[[BaseException], None] | None = None,
+            confirmed: tuple[str, ...] = ()) -> None:
         actor, records = self.ctx.actor, self.ctx.records
         assert actor is not None
         self._enable_buttons(False)
@@ -173,5 +189,5 @@ class RecordActions(QObject):
                 on_failure(exc)
             emit(self.failed, exc)
 
-        run_write(self, lambda: records.act(actor, record_id, kind, data=data, reason=reason),
+        run_write(self, lambda: records.act(actor, record_id, kind, data=data, reason=reason, confirmed=confirmed),
                   lambda record: emit(self.done, kind, record), failed)

@@ -281,12 +281,20 @@
         </translation>
     </message>
     <message>
+        <source>Some details are unusual: check them; submitting asks you to confirm them.</source>
+        <translation>Certaines informations sont inhabituelles&#xa0;: vérifiez-les&#xa0;; l’envoi vous demandera de les confirmer.</translation>
+    </message>
+    <message>
         <source>Everything is filled in. Check the details and submit.</source>
         <translation>Tout est rempli. Vérifiez les informations et envoyez.</translation>
     </message>
     <message>
         <source>Submitting…</source>
         <translation>Envoi…</translation>
+    </message>
+    <message>
+        <source>submit this declaration</source>
+        <translation>envoyer cette déclaration</translation>
     </message>
     <message>
         <source>Declared</source>
@@ -1336,6 +1344,29 @@
     </message>
 </context>
 <context>
+    <name>Plausibility</name>
+    <message>
+        <source>Please check before you %1:</source>
+        <translation>Vérifiez avant de %1&#xa0;:</translation>
+    </message>
+    <message>
+        <source>Confirm only if the details are right: your confirmation is kept in the record&apos;s history.</source>
+        <translation>Ne confirmez que si les informations sont justes&#xa0;: votre confirmation est conservée dans l’historique du dossier.</translation>
+    </message>
+    <message>
+        <source>Unusual details</source>
+        <translation>Informations inhabituelles</translation>
+    </message>
+    <message>
+        <source>&amp;Confirm, the details are right</source>
+        <translation>&amp;Confirmer, les informations sont justes</translation>
+    </message>
+    <message>
+        <source>&amp;Go back and check</source>
+        <translation>&amp;Revenir et vérifier</translation>
+    </message>
+</context>
+<context>
     <name>Preview</name>
     <message>
         <source>Camera preview</source>
@@ -1452,6 +1483,10 @@
 </context>
 <context>
     <name>RecordActions</name>
+    <message>
+        <source>validate %1</source>
+        <translation>valider %1</translation>
+    </message>
     <message>
         <source>Reject %1</source>
         <translation>Rejeter %1</translation>
