@@ -39,6 +39,8 @@ CENTER_ID = "mosip.center_id"
 MACHINE_ID = "mosip.machine_id"
 IDS_SIGNATURE = "mosip.ids.signature"  # the admin key's Ed25519 signature over both ids (base64)
 _SETTINGS: Table = DeviceSetting.__table__  # type: ignore[attr-defined]
+_STORED_IDS = select(_SETTINGS.c.name, _SETTINGS.c.value).where(
+    _SETTINGS.c.name.in_((CENTER_ID, MACHINE_ID, IDS_SIGNATURE)))
 BACKUP_STATE = "backup.state"     # the scheduled backups' latest outcome (JSON, no personal data)
 # the RID layout has five digits for each (as the country configuration's pattern)
 _FIVE_DIGITS = re.compile(r"^[0-9]{5}$")
@@ -100,9 +102,7 @@ def _stored_ids(session: Session) -> dict[str, str]:
     read, not ORM objects, and no flush of the caller's changes unless they include a setting."""
     if any(isinstance(obj, DeviceSetting) for obj in (*session.new, *session.dirty)):
         session.flush()
-    rows = session.execute(select(_SETTINGS.c.name, _SETTINGS.c.value)
-                           .where(_SETTINGS.c.name.in_((CENTER_ID, MACHINE_ID, IDS_SIGNATURE))))
-    return {name: value for name, value in rows}
+    return {name: value for name, value in session.execute(_STORED_IDS)}
 
 
 def sign_mosip_ids(session: Session, signer: Ed25519PrivateKey, by: str, country: LoadedCountry | None = None) -> None:

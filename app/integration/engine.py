@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select
 from sqlmodel import Session
 
 from app.config.loader import LoadedCountry
@@ -29,6 +29,9 @@ from app.store.sequences import next_value
 AWAITS_CONFIRMATION = frozenset({Operation.CREATE_UIN})
 MAX_AUDITS = 200  # a packet's audit list: the newest history entries, bounded
 _ACTIONS: Table = Action.__table__  # type: ignore[attr-defined]
+_HISTORY = (select(_ACTIONS.c.type, _ACTIONS.c.actor, _ACTIONS.c.at, _ACTIONS.c.status)
+            .where(_ACTIONS.c.record_id == bindparam("record_id")).order_by(_ACTIONS.c.id.desc())
+            .limit(MAX_AUDITS - 1))
 
 
 @dataclass(frozen=True)
@@ -168,9 +171,7 @@ def packet_audits(session: Session, *, record_id: str, rid: str, device: MosipDe
     """The record's own history, then the queuing of this packet. The packet writer refuses a packet
     without audits (KER-KPM-008, mosip/packet-manager PacketWriterImpl.addOtherFilesToZip)."""
     # rows, not ORM objects (no payloads decoded, no flush of the caller's changes): the newest first
-    history = session.execute(select(_ACTIONS.c.type, _ACTIONS.c.actor, _ACTIONS.c.at, _ACTIONS.c.status)
-                              .where(_ACTIONS.c.record_id == record_id).order_by(_ACTIONS.c.id.desc())
-                              .limit(MAX_AUDITS - 1)).all()
+    history = session.execute(_HISTORY, {"record_id": record_id}).all()
     audits = [_audit(rid, device, event=action.type, user=action.actor, at=action.at,
                      description=f"{action.type} ({action.status})") for action in reversed(history)]
     audits.append(_audit(rid, device, event=f"packet-{operation.value}", user=officer, at=now,
