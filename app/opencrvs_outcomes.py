@@ -84,27 +84,24 @@ class UpstreamOutcomes(RecordWriter):
 
     # ------------------------------------------------------------------ the NOTIFY (outbox)
 
-    def event_created(self, item_id: int, event_id: str, tracking_id: str | None) -> None:
-        """OpenCRVS holds the event: its id goes on the item (the NOTIFY's address) and the record."""
+    def prepared(self, item_id: int, *, event_id: str | None, tracking_id: str | None = None,
+                 declaration: dict[str, Any] | None = None, photos_dropped: bool = False) -> None:
+        """Before the NOTIFY goes, in one write: the event OpenCRVS created (its id is the NOTIFY's
+        address, kept on the item and the record) and the declaration as first sent (every retry
+        of this transactionId sends the same body)."""
         with self.db.write() as session:
             item = session.get(OutboxItem, item_id)
             if item is None:
                 return
-            item.payload = {**item.payload, "event_id": event_id}
-            item.updated_at = self.clock()
-            session.add(item)
-            record = self._load(session, item.record_id)
-            self._set_upstream(record, None, event_id=event_id, tracking_id=tracking_id)
-            session.add(record)
-
-    def freeze_declaration(self, item_id: int, declaration: dict[str, Any], *, photos_dropped: bool) -> None:
-        """The declaration as first sent: every retry of this transactionId sends the same body."""
-        with self.db.write() as session:
-            item = session.get(OutboxItem, item_id)
-            if item is None or "declaration" in item.payload:
-                return
-            item.payload = {**item.payload, "declaration": declaration, "photos_dropped": photos_dropped}
-            item.updated_at = self.clock()
+            payload = dict(item.payload)
+            if declaration is not None and "declaration" not in payload:
+                payload.update({"declaration": declaration, "photos_dropped": photos_dropped})
+            if event_id is not None and payload.get("event_id") != event_id:
+                payload["event_id"] = event_id
+                record = self._load(session, item.record_id)
+                self._set_upstream(record, None, event_id=event_id, tracking_id=tracking_id)
+                session.add(record)
+            item.payload, item.updated_at = payload, self.clock()
             session.add(item)
 
     def notify_accepted(self, item_id: int, tracking_id: str | None) -> str | None:

@@ -15,6 +15,7 @@ token is asked for again once.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -132,6 +133,7 @@ class OpenCrvsClient:
         self.settings = settings
         self.http = http
         self.tokens = tokens or TokenCache()
+        self._token_lock = asyncio.Lock()   # the senders of a drain share one token request
 
     # ------------------------------------------------------------------ token
 
@@ -139,6 +141,12 @@ class OpenCrvsClient:
         cached = self.tokens.token
         if cached is not None and cached.usable() and not refresh:
             return cached
+        async with self._token_lock:
+            if self.tokens.token is not None and self.tokens.token is not cached and self.tokens.token.usable():
+                return self.tokens.token   # another sender fetched it meanwhile
+            return await self._fetch_token()
+
+    async def _fetch_token(self) -> AccessToken:
         if self.tokens.public_key is None:
             answer = await read_answer(self.http, "GET", f"{self.settings.base_url}/auth/.well-known",
                                        max_bytes=16 * 1024, what="OpenCRVS's public key")

@@ -94,19 +94,23 @@ class OpenCrvsDelivery(Delivery):
         if mapping is None:
             raise BatchStopped(f"no OpenCRVS mapping for {str(payload.get('event'))[:16]} events",
                                code="sync.opencrvs_configuration")
-        declaration = payload.get("declaration")
+        declaration, first = payload.get("declaration"), None
         if declaration is None:
-            declaration = await self._first_declaration(item, mapping)
-            if declaration is None:
+            first = await self._first_declaration(item, mapping)
+            if first is None:
                 return
+            declaration = first[0]
         body = client.notify_body(transaction_id, declaration)
-        event_id = payload.get("event_id")
+        event_id, created = payload.get("event_id"), None
         if not event_id:
             created = await client.create_event(payload["create_transaction_id"], mapping.type)
             event_id = event_id_of(created)
             if event_id is None:
                 raise OpenCrvsBusy("OpenCRVS created an event without an id")
-            await asyncio.to_thread(self.upstream.event_created, item.id, event_id, tracking_id_of(created))
+        if first is not None or created is not None:
+            await asyncio.to_thread(self.upstream.prepared, item.id, event_id=event_id,
+                                    tracking_id=tracking_id_of(created) if created else None,
+                                    declaration=first[0] if first else None, photos_dropped=bool(first and first[1]))
         answer = await client.notify(event_id, body)
         outcome = notify_outcome(answer, transaction_id)
         tracking = tracking_id_of(answer)
@@ -124,9 +128,11 @@ class OpenCrvsDelivery(Delivery):
         else:
             raise OpenCrvsBusy("OpenCRVS's answer holds no NOTIFY of this transaction")
 
-    async def _first_declaration(self, item: OutboxItem, mapping: OpenCrvsEventMapping) -> dict[str, Any] | None:
+    async def _first_declaration(self, item: OutboxItem, mapping: OpenCrvsEventMapping
+                                 ) -> tuple[dict[str, Any], bool] | None:
         """Built once the record's identity checks are done (each person's `verified` is then known),
-        and frozen on the item before it is first sent. None when it cannot be sent (yet)."""
+        with whether photos were left out; frozen on the item before it is first sent. None when it
+        cannot be sent (yet)."""
         assert item.id is not None
         source = await asyncio.to_thread(self.upstream.notify_source, item.record_id)
         waited = 0.0
@@ -154,8 +160,7 @@ class OpenCrvsDelivery(Delivery):
             except BodyTooLarge as still:
                 await self._too_large(item, still)
                 return None
-        await asyncio.to_thread(self.upstream.freeze_declaration, item.id, declaration, photos_dropped=photos_dropped)
-        return declaration
+        return declaration, photos_dropped
 
     def _evidence(self, source: NotifySource, mapping: OpenCrvsEventMapping) -> dict[str, Any]:
         id_field = self.outcomes.country.config.identity.fields["individual_id"]
