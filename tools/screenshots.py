@@ -218,6 +218,21 @@ def capture(language: str, out: Path) -> list[Path]:
     dialog.done(0)
     form.debounce.stop()
     window.close_page()
+
+    # 3b. the country's plausibility checks under the fields they concern: a 7-year-old mother
+    window.new_declaration("birth")
+    form = window.form
+    for fid, value in {"child.firstname": "Thoko", "child.surname": "Banda", "child.gender": "male",
+                       "child.dob": "2026-11-02", "mother.firstname": "Chifundo", "mother.surname": "Banda",
+                       "mother.dob": "2019-06-15"}.items():
+        form.editors[fid].set_value(value, quiet=False)
+    form.dirty.update({"mother.dob", "child.dob"})
+    form.refresh_visibility()
+    form.focus_field("mother.dob")
+    settle(lambda: not form.busy, 4000)
+    save(window, "plausibility_check")
+    form.debounce.stop()
+    window.close_page()
     window.close()
 
     # 4. supervisor review of a failed verification

@@ -62,11 +62,11 @@ class ReviewAndSubmit:
             editor.set_error(field_error_text(mine.code, mine.message) if mine else None)
         self.problems.clear()
         for error in errors:
-            self._add_problem("⛔" if error.code == "implausible" else "⚠",
+            self._add_problem("✖" if error.code == "implausible" else "⚠",
                               error.field, field_error_text(error.code, error.message))
         warnings = self.warnings()
         for finding in warnings:
-            self._add_problem("❔", finding.fields[0], finding.text(self.ctx.language))
+            self._add_problem("⚠", finding.fields[0], finding.text(self.ctx.language))
         if errors:
             title = self.problems_title(len(errors))
         elif warnings:

@@ -59,7 +59,7 @@ class PlausibilityNotes:
                     per_field.setdefault(fid, []).append(finding)
         for fid, label in self.labels.items():
             mine = per_field.get(fid, [])
-            text = "\n".join(("⛔ " if f.blocks else "⚠ ") + f.text(language) for f in mine)
+            text = "\n".join(("✖ " if f.blocks else "⚠ ") + f.text(language) for f in mine)
             if text != label.text():
                 label.setText(text)
             if mine:

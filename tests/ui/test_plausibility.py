@@ -68,7 +68,7 @@ def test_a_seven_year_old_mother_is_shown_live_and_cannot_be_submitted(make_wind
     assert not form.submit_button.isEnabled()
     items = [form.problems.item(i) for i in range(form.problems.count())]
     assert [i.data(Qt.ItemDataRole.UserRole) for i in items] == ["mother.dob"]
-    assert message in items[0].text() and items[0].text().startswith("⛔")
+    assert message in items[0].text() and items[0].text().startswith("✖")
     QTest.keyClick(form.problems, Qt.Key.Key_Return)          # Enter jumps to the field
     assert QApplication.focusWidget() is mother_dob.input
 
@@ -85,13 +85,13 @@ def test_father_yes_and_someone_else_need_names_in_french(make_window, records, 
     assert not note(form, "father.firstname").isVisible()     # shown once the field is left, as "required"
     form.editors["father.firstname"].input.setFocus()
     QTest.keyClick(form.editors["father.firstname"].input, Qt.Key.Key_Tab)
-    assert note(form, "father.firstname").text() == ("⛔ Saisissez le prénom du père, ou répondez «\u00a0Non\u00a0» "
+    assert note(form, "father.firstname").text() == ("✖ Saisissez le prénom du père, ou répondez «\u00a0Non\u00a0» "
                                                      "à «\u00a0Informations sur le père disponibles\u00a0?\u00a0».")
     form.review()
     assert not form.submit_button.isEnabled()
     problems = {form.problems.item(i).data(Qt.ItemDataRole.UserRole) for i in range(form.problems.count())}
     assert problems == {"father.firstname", "father.surname", "informant.firstname", "informant.surname"}
-    assert note(form, "informant.surname").text() == ("⛔ Saisissez le nom de famille du déclarant\u00a0: "
+    assert note(form, "informant.surname").text() == ("✖ Saisissez le nom de famille du déclarant\u00a0: "
                                                       "le déclarant n’est pas l’un des parents.")
     form.submit()                                             # refused: back to the review, nothing declared
     assert records.list_records("pending_validation") == []
@@ -108,7 +108,7 @@ def test_a_warning_asks_to_confirm_and_the_confirmation_is_kept(make_window, rec
     assert note(form, "mother.dob").text() == "⚠ " + warning
     form.review()
     assert form.submit_button.isEnabled()                     # a warning does not block
-    assert form.problems.item(0).text().startswith("❔") and warning in form.problems.item(0).text()
+    assert form.problems.item(0).text().startswith("⚠") and warning in form.problems.item(0).text()
 
     seen: list[str] = []
     answer_box_later("enter", seen)                           # Enter = go back and check
