@@ -147,3 +147,15 @@ def test_a_rejected_record_reopens_with_the_reason_and_is_notified_again(
     assert len({a["transactionId"] for a in actions}) == 2
     assert actions[2]["declaration"]["child.name"]["firstname"] == "Chimwemwe"
     assert office.crvs.counters()["totals"]["events_created"] == 1
+
+
+def test_a_client_without_search_still_notifies_and_the_agent_says_it_cannot_follow(
+        emulator: EmulatorServer, opencrvs: OpenCrvsServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # OpenCRVS's HEALTH integration type: record.create + record.notify, no record.search
+    office = make_office(emulator, opencrvs, tmp_path / "device", monkeypatch, client="crvs-field-health",
+                         country_dir=quick_country(tmp_path))
+    record_id = declare(office, birth())
+    report = run_once(office)
+    assert record(office, record_id)[1].state is UpstreamState.INCOMPLETE
+    assert report.upstream_alert is not None and report.upstream_alert.code == "opencrvs.unauthorized"
+    assert report.upstream_alert.params["status"] == 403
