@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.opencrvs.conftest import Office
+from tests.opencrvs.conftest import AGENT_PIN, Office
 from tests.sync.conftest import person, section_values
 
 
@@ -57,6 +57,8 @@ def test_a_verified_declaration_reaches_opencrvs_and_comes_back_registered(offic
     assert view["registration_number"] == "FB2026000001"
     assert view["upstream"]["state"] == "registered" and view["upstream"]["nid"] == "7391485263"
     assert [h["kind"] for h in view["history"]][-1] == "upstream-status"
+    text = office.cli("records", "show", record_id, user="ana", pin=AGENT_PIN).stdout
+    assert "OpenCRVS: registered (tracking " in text and "registration FB2026000001, NID 7391485263)" in text
 
     counters = office.crvs.counters()
     assert counters["totals"]["events_created"] == 1
