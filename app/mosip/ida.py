@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from app.errors import Unavailable
-from app.mosip.http import read_answer
+from app.http import read_answer
 from app.mosip.ida_errors import ErrorClass, classify, explain
 
 IV_BYTES = 16

@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 
 from app.errors import ConfigurationFault, Unavailable
-from app.mosip.http import read_answer
+from app.http import read_answer
 from app.mosip.ida import ErrorClass, request_time
 
 AUTH_CODES = frozenset({"KER-ATH-401", "KER-ATH-403", "KER-ATH-001", "KER-ATH-007"})

@@ -6,7 +6,7 @@ checks each delivery's HMAC, keeps the body as the hub sent it, and serves each 
 deliveries for the registration ids it registered. This client registers awaited RIDs, pulls from a
 cursor, acknowledges, and posts / reads the device's audit chain head.
 
-Every answer is read bounded (`app.mosip.http`). Errors: `RelayUnavailable` (network, 5xx, an
+Every answer is read bounded (`app.http`). Errors: `RelayUnavailable` (network, 5xx, an
 answer that is not the API's) may succeed later; `RelayCredentialRefused` (401: a wrong or revoked
 device token) and `RelayRefused` (another 4xx) need an admin.
 """
@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 from app.errors import ConfigurationFault, Unavailable
-from app.mosip.http import read_answer_sync
+from app.http import read_answer_sync
 
 MAX_ANSWER_BYTES = 16 * 1024 * 1024     # a pull of up to 1000 deliveries, each a few KiB of encrypted credential
 MAX_SMALL_ANSWER = 64 * 1024

@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from app.errors import ConfigurationFault
-from app.mosip.http import AnswerTooLarge, read_answer, read_answer_sync
+from app.http import AnswerTooLarge, read_answer, read_answer_sync
 from app.mosip.packets import PacketClient, PacketCredentials
 
 MAX_DELIVERY_BYTES = 512 * 1024

@@ -3,7 +3,7 @@
 Every request body is JSON sent with the exact `Content-Type: application/json` — OpenCRVS's REST
 adapter ignores the body of `application/json; charset=utf-8` (trpc-to-openapi 3.2.0 `input.ts`
 `getBody`) — and at most 100 000 bytes, which the events service refuses with 413 beyond
-(`BODY_100_KB`, same file): checked before sending. Answers are read bounded (`app.mosip.http`).
+(`BODY_100_KB`, same file): checked before sending. Answers are read bounded (`app.http`).
 Paths as the gateway serves them: packages/gateway/src/v2-events/event-config/routes.ts.
 
 Errors as OpenCRVS writes them (packages/events/src/router/trpc.ts `errorFormatter`): a JSON body
@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 
 from app.errors import ConfigurationFault, Invalid, Refused, Unavailable
-from app.mosip.http import read_answer
+from app.http import read_answer
 from app.opencrvs.settings import OpenCrvsSettings
 from app.opencrvs.tokens import AccessToken, TokenCache, TokenRefused, load_public_key, read_token
 

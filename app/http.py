@@ -2,8 +2,8 @@
 
 httpx's timeouts are per operation: a server that sends one byte every few seconds never trips
 a read timeout, and `response.content` reads an endless body into memory before any size check.
-Every MOSIP answer (packets, IDA, WebSub, data share, and e-Signet's token and userinfo) is read
-here instead: the body is streamed, refused once it passes `max_bytes` (a declared
+Every MOSIP answer (packets, IDA, WebSub, data share, and e-Signet's token and userinfo) and every
+OpenCRVS answer is read here instead: the body is streamed, refused once it passes `max_bytes` (a declared
 Content-Length is checked first), and the whole exchange — connect, headers, body — must finish
 within `deadline` seconds. Cancelling the awaiting task (async) or setting `cancel` (sync)
 ends it between chunks. Both failures are transient (`Unavailable`, and httpx's transport error
