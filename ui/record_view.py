@@ -40,7 +40,7 @@ from ui.i18n import (
 )
 from ui.notices import attention_text, notice_text
 from ui.qt_compat import emit
-from ui.upstream import is_opencrvs, upstream_card, upstream_pill
+from ui.upstream import is_opencrvs, upstream_card, upstream_history, upstream_pill
 from ui.widgets import Pill, attribute_text, verification_pill
 
 STATUS_KIND = {
@@ -345,7 +345,7 @@ class RecordView(QWidget):
     def _describe(self, event: str, kind: str, details: dict[str, Any],
                   payloads: dict[str, list[dict[str, Any]]]) -> str:
         parts = []
-        if details.get("from") != details.get("to") and details.get("to"):
+        if details.get("from") != details.get("to") and details.get("to") and not details.get("upstream_to"):
             parts.append(f"{status_text(details.get('from') or '')} → {status_text(details['to'])}".strip(" →"))
         if details.get("section"):
             parts.append(self.tr("person: %1").replace("%1", self._section_label(event, details["section"])))
@@ -379,6 +379,7 @@ class RecordView(QWidget):
                 form_field = self.ctx.form(event).field(fid)
                 labels.append(self.ctx.field_label(form_field) if form_field else fid)
             parts.append(self.tr("fields: %1").replace("%1", ", ".join(labels)))
+        parts += upstream_history(details)      # mode opencrvs: what OpenCRVS did
         if details.get("reason") and kind != "delivery-quarantined":   # a person's own words
             parts.append(self.tr("reason: %1").replace("%1", str(details["reason"])))
         if details.get("verifications_queued"):

@@ -73,6 +73,18 @@ def upstream_pill(record: Record) -> Pill | None:
     return pill
 
 
+def upstream_history(details: dict[str, Any]) -> list[str]:
+    """A history entry of OpenCRVS's answers (`ActionType.UPSTREAM_STATUS` audit details)."""
+    parts = []
+    if details.get("upstream_to") in {s.value for s in UpstreamState}:
+        parts.append(translate("Upstream", "OpenCRVS: %1").replace("%1", state_text(details["upstream_to"])))
+    if details.get("registration_number"):
+        parts.append(translate("Upstream", "registration no. %1").replace("%1", str(details["registration_number"])))
+    if details.get("nid_received"):
+        parts.append(translate("Upstream", "national ID received"))
+    return parts
+
+
 def next_step_text(status: UpstreamStatus) -> str:
     """What happens next, and who does it."""
     return {

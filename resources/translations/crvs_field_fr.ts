@@ -2274,5 +2274,17 @@
         <source>Submitted. Tracking ID %1. It is sent to OpenCRVS when the device is online and the identity checks are done.</source>
         <translation>Soumis. Numéro de suivi %1. Il est envoyé à OpenCRVS dès que l’appareil est en ligne et que les vérifications d’identité sont faites.</translation>
     </message>
+    <message>
+        <source>OpenCRVS: %1</source>
+        <translation>OpenCRVS&#xa0;: %1</translation>
+    </message>
+    <message>
+        <source>registration no. %1</source>
+        <translation>n° d’enregistrement %1</translation>
+    </message>
+    <message>
+        <source>national ID received</source>
+        <translation>numéro d’identité reçu</translation>
+    </message>
 </context>
 </TS>

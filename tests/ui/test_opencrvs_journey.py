@@ -36,6 +36,7 @@ from opencrvs_emulator.server import OpenCrvsServer
 from sync.agent import SyncAgent
 from tests.esignet.conftest import Browser
 from tests.sync.conftest import ADMIN_PIN, LinkedDevice, free_port, link
+from tests.ui.test_identity import history_rows
 
 AGENT = Actor("ana", Role.AGENT)
 # the integration made through OpenCRVS's API that may also read a record: the registrar's reason
@@ -165,11 +166,12 @@ def upstream(device: Device, record_id: str) -> Any:
 
 
 def show(window: Any, qtbot: Any, record_id: str) -> Any:
-    """The record view showing this record, reloaded."""
+    """The record view showing this record as it is now."""
+    version = window.ctx.records.get(record_id).version
     window.select_record(record_id)
-    qtbot.waitUntil(lambda: window.view.record_id == record_id, timeout=10_000)
     window.load_detail(record_id)
-    qtbot.wait(200)
+    qtbot.waitUntil(lambda: window.view.detail is not None and window.view.record_id == record_id
+                    and window.view.detail.record.version == version, timeout=20_000)
     return window.view
 
 
@@ -279,6 +281,8 @@ def test_declared_offline_with_identities_then_registered_in_opencrvs(
     assert card_text(view, "pill") == "Registered" and device.records.get(record_id).status == "registered"
     counts = device.records.queue_counts()
     assert counts["registered"] == 1 and counts["sent_to_opencrvs"] == 0
+    assert ("OpenCRVS status", f"OpenCRVS: Registered · registration no. {registered.registration_number} · "
+            "national ID received") in history_rows(window.ctx, device.records, record_id)
     counters = office.opencrvs.counters()
     assert counters["totals"]["events_created"] == 1
 
