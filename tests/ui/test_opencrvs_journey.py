@@ -285,6 +285,25 @@ def test_declared_offline_with_identities_then_registered_in_opencrvs(
             "national ID received") in history_rows(window.ctx, device.records, record_id)
     counters = office.opencrvs.counters()
     assert counters["totals"]["events_created"] == 1
+    assert french_card(window.ctx, device, record_id) == {
+        "pill": "Enregistré", "registration-number": registered.registration_number, "nid": "7391485263",
+        "next-step": "Enregistré dans OpenCRVS\u00a0: plus rien à faire sur cet appareil."}
+
+
+def french_card(ctx: Any, device: Device, record_id: str) -> dict[str, str | None]:
+    """The OpenCRVS card's texts with the app in French."""
+    from ui import i18n
+    from ui.record_view import RecordView
+
+    i18n.install("fr")
+    try:
+        view = RecordView(ctx)
+        view.show_detail(device.records.detail(record_id))
+        texts = {key: card_text(view, key) for key in ("pill", "registration-number", "nid", "next-step")}
+        view.deleteLater()
+        return texts
+    finally:
+        i18n.install("en")
 
 
 def notified_declaration(event: dict[str, Any]) -> dict[str, Any]:
