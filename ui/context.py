@@ -35,9 +35,11 @@ class AppContext:
 
     def __post_init__(self) -> None:
         from ui.errors import set_param_words  # the core's errors name sections by id
+        from ui.i18n import set_mode
 
         set_param_words("sections", self.sections_text)
         set_param_words("section", self.sections_text)
+        set_mode(self.country.config.mode.value)
 
     def sections_text(self, ids: str) -> str:
         """Section ids ("mother, father") as the country labels them, in the user's language."""

@@ -3,7 +3,7 @@ configuration (`{en: …, fr: …}`), and translations of the core's stable erro
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
@@ -81,7 +81,20 @@ def field_error_text(code: str, message: str) -> str:
     return known.get(code, message)
 
 
+_MODE_STATUS: dict[str, Callable[[], str]] = {}   # the deployment mode's words for some statuses (`set_mode`)
+
+
+def set_mode(mode: str) -> None:
+    """In mode `opencrvs` nothing is registered on the device: a record whose identity checks are
+    done waits for OpenCRVS, not for a registrar here."""
+    _MODE_STATUS.clear()
+    if mode == "opencrvs":
+        _MODE_STATUS["validated"] = lambda: QCoreApplication.translate("Status", "Identity checks done")
+
+
 def status_text(status: str) -> str:
+    if status in _MODE_STATUS:
+        return _MODE_STATUS[status]()
     names = {
         "draft": QCoreApplication.translate("Status", "Draft"),
         "declared": QCoreApplication.translate("Status", "Pending validation"),

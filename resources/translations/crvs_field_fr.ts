@@ -2059,6 +2059,10 @@
         <source>Declaration sent to OpenCRVS</source>
         <translation>Déclaration envoyée à OpenCRVS</translation>
     </message>
+    <message>
+        <source>Identity checks done</source>
+        <translation>Vérifications d’identité faites</translation>
+    </message>
 </context>
 <context>
     <name>SupervisorReview</name>

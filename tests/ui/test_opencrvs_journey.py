@@ -281,8 +281,11 @@ def test_declared_offline_with_identities_then_registered_in_opencrvs(
     assert card_text(view, "pill") == "Registered" and device.records.get(record_id).status == "registered"
     counts = device.records.queue_counts()
     assert counts["registered"] == 1 and counts["sent_to_opencrvs"] == 0
+    history = history_rows(window.ctx, device.records, record_id)
     assert ("OpenCRVS status", f"OpenCRVS: Registered · registration no. {registered.registration_number} · "
-            "national ID received") in history_rows(window.ctx, device.records, record_id)
+            "national ID received") in history
+    assert any("Identity checks done" in details for _, details in history)      # not "Ready to register"
+    assert not any("Ready to register" in details for _, details in history)
     counters = office.opencrvs.counters()
     assert counters["totals"]["events_created"] == 1
     assert french_card(window.ctx, device, record_id) == {
