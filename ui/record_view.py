@@ -310,8 +310,10 @@ class RecordView(QWidget):
         card.setProperty("role", "card")
         card.setObjectName("correction")
         layout = QVBoxLayout(card)
-        layout.addWidget(QLabel("<b>" + self.tr("Correction requested") + "</b> — "
-                                + self.tr("reason: %1").replace("%1", _esc(correction.get("reason") or "")), card))
+        heading = QLabel("<b>" + self.tr("Correction requested") + "</b> — "
+                         + self.tr("reason: %1").replace("%1", _esc(correction.get("reason") or "")), card)
+        heading.setWordWrap(True)           # the reason wraps: the record pane never scrolls sideways
+        layout.addWidget(heading)
         layout.addWidget(changes_table(self.ctx, event, declaration, correction.get("changes") or {}, card))
         return card
 

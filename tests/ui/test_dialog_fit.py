@@ -46,3 +46,19 @@ def test_a_long_correction_reason_wraps_in_the_approval(make_ctx, records, devic
     qtbot.waitExposed(dialog)
     assert dialog.width() <= 1366 and dialog.height() <= 768
     assert dialog.approve_button.geometry().right() <= dialog.width()
+
+
+def test_a_long_correction_reason_wraps_in_the_record_view(make_window, records, device, qtbot):
+    """The record pane never scrolls sideways, even for a long reason (issue 15, point 10)."""
+    from tests.ui.conftest import REGISTRAR
+    from tests.ui.test_four_eyes_and_confirmations import registered_birth
+
+    record = registered_birth(records, device)
+    reason = "The mother brought the clinic card, the hospital letter and her own ID card; " * 4
+    records.act(AGENT, record.id, "request-correction", data={"child.firstname": "Amelia"}, reason=reason.strip())
+    window = make_window(REGISTRAR)
+    window.resize(1366, 768)
+    window.select_record(record.id)
+    qtbot.waitUntil(lambda: window.view.record_id == record.id and window.view.detail is not None, timeout=5000)
+    qtbot.waitUntil(lambda: window.view.scroll.widget() is not None, timeout=5000)
+    assert window.view.scroll.horizontalScrollBar().maximum() == 0
