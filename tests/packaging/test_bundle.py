@@ -132,6 +132,7 @@ def test_init_declare_and_list_on_an_encrypted_store(bundle: Path, tmp_path: Pat
 
     birth = tmp_path / "birth.json"
     birth.write_text(json.dumps({
+        "father.details_available": "no",
         "child.firstname": "Amélie", "child.surname": "Banda", "child.gender": "female", "child.dob": "2026-11-01",
         "mother.nid": "1234567890", "mother.firstname": "Zoë", "mother.surname": "Banda",
         "mother.dob": "1990-01-31", "informant.relation": "mother"}), encoding="utf-8")

@@ -81,7 +81,8 @@ def populate(device: Any) -> None:
         ids = []
         for i in range(n):
             record = device.records.declare(ANA, event="birth", data={
-                **child, **section_values("mother", mother), "child.firstname": f"{prefix}{i}"})
+                **child, **section_values("mother", mother), "father.details_available": "no",
+                "child.firstname": f"{prefix}{i}"})
             device.records.record_authentication(ANA, record.id, "mother", psut=f"psut-{prefix}{i}")
             ids.append(record.id)
         return ids

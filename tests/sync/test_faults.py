@@ -35,12 +35,12 @@ def test_faulty_network_and_killed_agent(tmp_path: Path) -> None:
         try:
             for n in range(VERIFICATIONS):
                 mother = people[n % len(people)]
-                device.records.declare(agent, event="birth", data={
+                device.records.declare(agent, event="birth", data={"father.details_available": "no",
                     "child.firstname": f"Child{n}", "child.surname": "Test", "child.gender": "male",
                     "child.dob": "2026-11-01", "informant.relation": "mother", "mother.nid": mother["uin"],
                     "mother.firstname": mother["given_name"]["eng"], "mother.surname": mother["family_name"]["eng"]})
             for n in range(UIN_REQUESTS):
-                record = device.records.declare(agent, event="birth", data={
+                record = device.records.declare(agent, event="birth", data={"father.details_available": "no",
                     "child.firstname": f"Baby{n}", "child.surname": "Test", "child.gender": "female",
                     "child.dob": "2026-11-10", "informant.relation": "mother",
                     "mother.firstname": "Mother", "mother.surname": f"Test{n}"})

@@ -290,6 +290,7 @@ def test_the_agent_records_a_deceased_parent_s_vid_as_a_failed_verification(link
     try:
         ana = Actor("ana", Role.AGENT)
         record = device.records.declare(ana, event="birth", data={
+            "father.details_available": "no",
             "child.firstname": "Ada", "child.surname": "Lungu", "child.gender": "female",
             "child.dob": "2026-11-25", "informant.relation": "mother",
             **section_values("mother", deceased), "mother.nid": deceased["vid"]})

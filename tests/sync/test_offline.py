@@ -42,9 +42,11 @@ def test_queue_while_offline_then_drain_on_reconnect(tmp_path: Path) -> None:
         ana, rex = Actor("ana", Role.AGENT), Actor("rex", Role.REGISTRAR)
         mother = person("Female")
         checked = device.records.declare(ana, event="birth", data={
+            "father.details_available": "no",
             "child.firstname": "Chisomo", "child.surname": "Phiri", "child.gender": "male",
             "child.dob": "2026-11-20", "informant.relation": "mother", **section_values("mother", mother)})
         newborn = device.records.declare(ana, event="birth", data={
+            "father.details_available": "no",
             "child.firstname": "Tiyamike", "child.surname": "Banda", "child.gender": "female",
             "child.dob": "2026-11-25", "informant.relation": "mother", "mother.firstname": "Grace",
             "mother.surname": "Banda"})

@@ -131,6 +131,7 @@ def test_repeated_confirmation_changes_nothing(linked: LinkedDevice) -> None:
     try:
         ana, rex = Actor("ana", Role.AGENT), Actor("rex", Role.REGISTRAR)
         record = device.records.declare(ana, event="birth", data={
+            "father.details_available": "no",
             "child.firstname": "Ada", "child.surname": "Lungu", "child.gender": "female", "child.dob": "2026-11-25",
             "informant.relation": "mother", "mother.firstname": "Eve", "mother.surname": "Lungu"})
         device.records.record_authentication(ana, record.id, "mother", psut="p")
@@ -150,6 +151,7 @@ def test_data_fault_quarantines_and_retry_requeues(linked: LinkedDevice) -> None
     try:
         ana, rex, sam = Actor("ana", Role.AGENT), Actor("rex", Role.REGISTRAR), Actor("sam", Role.SUPERVISOR)
         record = device.records.declare(ana, event="birth", data={
+            "father.details_available": "no",
             "child.firstname": "Ada", "child.surname": "Lungu", "child.gender": "female", "child.dob": "2026-11-25",
             "informant.relation": "mother", "mother.firstname": "Eve", "mother.surname": "Lungu"})
         device.records.record_authentication(ana, record.id, "mother", psut="p")
@@ -184,7 +186,7 @@ def test_configuration_fault_stops_the_batch_without_burning_attempts(linked: Li
         ana = Actor("ana", Role.AGENT)
         mother = person("Female")
         for n in range(5):
-            device.records.declare(ana, event="birth", data={
+            device.records.declare(ana, event="birth", data={"father.details_available": "no",
                 "child.firstname": f"C{n}", "child.surname": "X", "child.gender": "male", "child.dob": "2026-11-25",
                 "informant.relation": "mother", **section_values("mother", mother)})
         from app.security.keyslots import KeySlots
@@ -294,6 +296,7 @@ def queued_packet(linked: LinkedDevice) -> dict[str, Any]:
     try:
         ana, rex = Actor("ana", Role.AGENT), Actor("rex", Role.REGISTRAR)
         record = device.records.declare(ana, event="birth", data={
+            "father.details_available": "no",
             "child.firstname": "Ada", "child.surname": "Lungu", "child.gender": "female", "child.dob": "2026-11-25",
             "informant.relation": "mother", "mother.firstname": "Eve", "mother.surname": "Lungu"})
         device.records.record_authentication(ana, record.id, "mother", psut="p")

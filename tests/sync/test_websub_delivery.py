@@ -51,6 +51,7 @@ def running_agent(linked: LinkedDevice, tweak: Callable[[MosipSettings], MosipSe
 def register_newborn(device: Any, agent: SyncAgent) -> str:
     """A birth whose registration asks MOSIP for a UIN (the mother's identity is authenticated)."""
     newborn = device.records.declare(ANA, event="birth", data={
+        "father.details_available": "no",
         "child.firstname": "Tiyamike", "child.surname": "Banda", "child.gender": "female",
         "child.dob": "2026-11-25", "informant.relation": "mother",
         **section_values("mother", person("Female"))})
