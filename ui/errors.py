@@ -142,6 +142,9 @@ TEMPLATES: dict[str, str] = {
     "relay.credential_refused": QT_TRANSLATE_NOOP("Errors",
         "The confirmations relay does not know this device (its access was revoked?): ask an administrator."),
     "relay.refused": QT_TRANSLATE_NOOP("Errors", "The confirmations relay refused the request: ask an administrator."),
+    "relay.admin_key_mismatch": QT_TRANSLATE_NOOP("Errors",
+        "The confirmations relay knows this device by another administrator key: the device's sign-in file "
+        "may have been replaced. Nothing was sent; ask an administrator."),
     # e-Signet
     "esignet.configuration": QT_TRANSLATE_NOOP("Errors",
         "e-Signet is not set up correctly on this device: ask an administrator. Nothing was changed."),

@@ -23,6 +23,14 @@
 <context>
     <name>BackupDialog</name>
     <message>
+        <source>%1 MB</source>
+        <translation>%1 Mo</translation>
+    </message>
+    <message>
+        <source>%1 kB</source>
+        <translation>%1 ko</translation>
+    </message>
+    <message>
         <source>%1: %2</source>
         <translation>%1&#xa0;: %2</translation>
     </message>
@@ -136,14 +144,6 @@
             <numerusform>⚠ Aucune sauvegarde réussie depuis plus de %n heures&#xa0;: sauvegardez maintenant ou vérifiez les destinations ci-dessous.</numerusform>
         </translation>
     </message>
-    <message>
-        <source>%1 MB</source>
-        <translation>%1 Mo</translation>
-    </message>
-    <message>
-        <source>%1 kB</source>
-        <translation>%1 ko</translation>
-    </message>
 </context>
 <context>
     <name>BackupStatusLabel</name>
@@ -249,13 +249,12 @@
         <source>Review and submit…</source>
         <translation>Vérifier et envoyer…</translation>
     </message>
-    <message>
-        <source>Back to the form</source>
-        <translation>Retour au formulaire</translation>
-    </message>
-    <message>
-        <source>Submit declaration</source>
-        <translation>Envoyer la déclaration</translation>
+    <message numerus="yes">
+        <source>%n problem(s) to fix before submitting</source>
+        <translation>
+            <numerusform>%n problème à corriger avant l&apos;envoi</numerusform>
+            <numerusform>%n problèmes à corriger avant l&apos;envoi</numerusform>
+        </translation>
     </message>
     <message>
         <source>Editing…</source>
@@ -273,12 +272,13 @@
         <source>Not saved: %1</source>
         <translation>Non enregistré&#xa0;: %1</translation>
     </message>
-    <message numerus="yes">
-        <source>%n problem(s) to fix before submitting</source>
-        <translation>
-            <numerusform>%n problème à corriger avant l&apos;envoi</numerusform>
-            <numerusform>%n problèmes à corriger avant l&apos;envoi</numerusform>
-        </translation>
+    <message>
+        <source>Back to the form</source>
+        <translation>Retour au formulaire</translation>
+    </message>
+    <message>
+        <source>Submit declaration</source>
+        <translation>Envoyer la déclaration</translation>
     </message>
     <message>
         <source>Some details are unusual: check them; submitting asks you to confirm them.</source>
@@ -732,6 +732,10 @@
     <message>
         <source>The confirmations relay refused the request: ask an administrator.</source>
         <translation>Le relais des confirmations a refusé la demande&#xa0;: adressez-vous à un administrateur.</translation>
+    </message>
+    <message>
+        <source>The confirmations relay knows this device by another administrator key: the device&apos;s sign-in file may have been replaced. Nothing was sent; ask an administrator.</source>
+        <translation>Le relais des confirmations connaît cet appareil sous une autre clé d&apos;administrateur&#xa0;: le fichier de connexion de l&apos;appareil a peut-être été remplacé. Rien n&apos;a été envoyé&#xa0;; adressez-vous à un administrateur.</translation>
     </message>
     <message>
         <source>e-Signet is not set up correctly on this device: ask an administrator. Nothing was changed.</source>
@@ -1681,6 +1685,10 @@
         <translation>Référence de connexion e-Signet</translation>
     </message>
     <message>
+        <source>Sent to MOSIP and OpenCRVS</source>
+        <translation>Envoyé à MOSIP et à OpenCRVS</translation>
+    </message>
+    <message>
         <source>You requested this correction, so another registrar must approve it (four-eyes rule).</source>
         <translation>Vous avez demandé cette correction&#xa0;: un autre officier d&apos;état civil doit l&apos;approuver (principe des quatre yeux).</translation>
     </message>
@@ -1808,13 +1816,13 @@
         <source>Corrected to</source>
         <translation>Corrigé en</translation>
     </message>
-    <message>
-        <source>Sent to MOSIP and OpenCRVS</source>
-        <translation>Envoyé à MOSIP et à OpenCRVS</translation>
-    </message>
 </context>
 <context>
     <name>Status</name>
+    <message>
+        <source>Identity checks done</source>
+        <translation>Vérifications d’identité faites</translation>
+    </message>
     <message>
         <source>Draft</source>
         <translation>Brouillon</translation>
@@ -1984,6 +1992,10 @@
         <translation>Mis de côté&#xa0;: à examiner</translation>
     </message>
     <message>
+        <source>OpenCRVS status</source>
+        <translation>État dans OpenCRVS</translation>
+    </message>
+    <message>
         <source>Waiting to send</source>
         <translation>En attente d&apos;envoi</translation>
     </message>
@@ -2024,6 +2036,10 @@
         <translation>Signaler le décès</translation>
     </message>
     <message>
+        <source>Declaration sent to OpenCRVS</source>
+        <translation>Déclaration envoyée à OpenCRVS</translation>
+    </message>
+    <message>
         <source>name</source>
         <translation>nom</translation>
     </message>
@@ -2050,18 +2066,6 @@
     <message>
         <source>a detail</source>
         <translation>une information</translation>
-    </message>
-    <message>
-        <source>OpenCRVS status</source>
-        <translation>État dans OpenCRVS</translation>
-    </message>
-    <message>
-        <source>Declaration sent to OpenCRVS</source>
-        <translation>Déclaration envoyée à OpenCRVS</translation>
-    </message>
-    <message>
-        <source>Identity checks done</source>
-        <translation>Vérifications d’identité faites</translation>
     </message>
 </context>
 <context>
@@ -2191,6 +2195,18 @@
         <translation>Mises à jour requises</translation>
     </message>
     <message>
+        <source>OpenCRVS: %1</source>
+        <translation>OpenCRVS&#xa0;: %1</translation>
+    </message>
+    <message>
+        <source>registration no. %1</source>
+        <translation>n° d’enregistrement %1</translation>
+    </message>
+    <message>
+        <source>national ID received</source>
+        <translation>numéro d’identité reçu</translation>
+    </message>
+    <message>
         <source>The declaration is sent to OpenCRVS when the device is online and the identity checks are done.</source>
         <translation>La déclaration est envoyée à OpenCRVS dès que l’appareil est en ligne et que les vérifications d’identité sont faites.</translation>
     </message>
@@ -2267,28 +2283,16 @@
         <translation>Motif&#xa0;: %1</translation>
     </message>
     <message>
+        <source>Submitted. Tracking ID %1. It is sent to OpenCRVS when the device is online and the identity checks are done.</source>
+        <translation>Soumis. Numéro de suivi %1. Il est envoyé à OpenCRVS dès que l’appareil est en ligne et que les vérifications d’identité sont faites.</translation>
+    </message>
+    <message>
         <source>Submit to OpenCRVS</source>
         <translation>Soumettre à OpenCRVS</translation>
     </message>
     <message>
         <source>Declares the record; the device sends it to OpenCRVS when it is online</source>
         <translation>Déclare l’acte&#xa0;; l’appareil l’envoie à OpenCRVS dès qu’il est en ligne</translation>
-    </message>
-    <message>
-        <source>Submitted. Tracking ID %1. It is sent to OpenCRVS when the device is online and the identity checks are done.</source>
-        <translation>Soumis. Numéro de suivi %1. Il est envoyé à OpenCRVS dès que l’appareil est en ligne et que les vérifications d’identité sont faites.</translation>
-    </message>
-    <message>
-        <source>OpenCRVS: %1</source>
-        <translation>OpenCRVS&#xa0;: %1</translation>
-    </message>
-    <message>
-        <source>registration no. %1</source>
-        <translation>n° d’enregistrement %1</translation>
-    </message>
-    <message>
-        <source>national ID received</source>
-        <translation>numéro d’identité reçu</translation>
     </message>
 </context>
 </TS>
