@@ -160,6 +160,12 @@ class RecordView(QWidget):
                           ActionType.APPROVE_CORRECTION):
                 button.setProperty("primary", True)
             button.clicked.connect(lambda _=False, a=action.value: emit(self.action_requested, a))
+            if action is ActionType.VALIDATE and self._checks_pending(record):
+                # validating would only be refused until MOSIP has answered: say so instead of offering it
+                button.setProperty("primary", False)
+                button.setEnabled(False)
+                button.setProperty("blocked", True)
+                button.setToolTip(self.tr("Identity checks are still waiting to be sent to MOSIP."))
             actions.addWidget(button)
             self.buttons[action.value] = button
         actions.addStretch(1)
@@ -285,6 +291,11 @@ class RecordView(QWidget):
             return ""
         return self.tr("You requested this correction, so another registrar must approve it "
                        "(four-eyes rule).")
+
+    @staticmethod
+    def _checks_pending(record: Any) -> bool:
+        return any((person or {}).get("verification") == VerificationState.PENDING
+                   for person in (record.persons or {}).values())
 
     def _action_label(self, action: ActionType) -> str:
         return {

@@ -1673,6 +1673,10 @@
         <translation>Ren&amp;voyer</translation>
     </message>
     <message>
+        <source>Identity checks are still waiting to be sent to MOSIP.</source>
+        <translation>Les vérifications d&apos;identité attendent encore d&apos;être envoyées à MOSIP.</translation>
+    </message>
+    <message>
         <source>Data source</source>
         <translation>Origine des données</translation>
     </message>

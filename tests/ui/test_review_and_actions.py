@@ -238,3 +238,22 @@ def test_actions_still_run_after_switching_between_records_with_other_buttons(
     assert set(window.view.buttons) == shown_actions(window.view)
     assert records.detail(ready.id).actions[-1].reason == "duplicate declaration"
     assert records.get(failed.id).status == "verification_failed"
+
+
+def test_validate_is_not_offered_while_identity_checks_wait_for_mosip(make_window, records, qtbot):
+    """Validating is refused until MOSIP has answered: the button says why instead of failing."""
+    from tests.ui.conftest import AGENT, birth_data
+
+    waiting = records.declare(AGENT, event="birth", data=birth_data())
+    nothing_to_check = records.declare(
+        AGENT, event="birth", data={k: v for k, v in birth_data().items() if k != "mother.nid"})
+    assert any(p.get("verification") == "pending" for p in records.get(waiting.id).persons.values())
+    window = make_window(AGENT)
+    for record_id, offered in ((waiting.id, False), (nothing_to_check.id, True)):
+        window.select_record(record_id)
+        qtbot.waitUntil(lambda r=record_id: window.view.record_id == r and "validate" in window.view.buttons,
+                        timeout=5000)
+        button = window.view.buttons["validate"]
+        assert button.isEnabled() is offered
+        assert bool(button.property("primary")) is offered
+        assert ("waiting to be sent to MOSIP" in button.toolTip()) is not offered
