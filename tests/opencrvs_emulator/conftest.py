@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from opencrvs_emulator.server import OpenCrvsServer
+from opencrvs_emulator.testing import opencrvs, opencrvs_factory  # noqa: F401  (fixtures)
 
 
 class Api:
@@ -84,22 +85,13 @@ BIRTH = {
 
 
 @pytest.fixture
-def crvs_factory() -> Iterator[Callable[..., OpenCrvsServer]]:
-    servers: list[OpenCrvsServer] = []
-
-    def make(**options: Any) -> OpenCrvsServer:
-        server = OpenCrvsServer(**options).start()
-        servers.append(server)
-        return server
-
-    yield make
-    for server in servers:
-        server.stop()
+def crvs_factory(request: pytest.FixtureRequest) -> Callable[..., OpenCrvsServer]:
+    return request.getfixturevalue("opencrvs_factory")   # the emulator's own fixture, one place
 
 
 @pytest.fixture
-def crvs(crvs_factory: Callable[..., OpenCrvsServer]) -> OpenCrvsServer:
-    return crvs_factory()
+def crvs(request: pytest.FixtureRequest) -> OpenCrvsServer:
+    return request.getfixturevalue("opencrvs")
 
 
 @pytest.fixture
