@@ -20,7 +20,7 @@ from app.records.validation import check_value
 from app.store.models import Record
 from ui.context import AppContext
 from ui.i18n import field_error_text, pick
-from ui.record_view import changes_table
+from ui.tables import changes_table
 from ui.widgets import FieldEditor
 
 

@@ -11,12 +11,10 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QScrollArea,
     QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -40,6 +38,7 @@ from ui.i18n import (
 )
 from ui.notices import attention_text, notice_text
 from ui.qt_compat import emit
+from ui.tables import add_row, changes_table, fit, read_only_table
 from ui.upstream import is_opencrvs, upstream_card, upstream_history, upstream_pill
 from ui.widgets import Pill, attribute_text, verification_pill
 
@@ -329,15 +328,16 @@ class RecordView(QWidget):
         return card
 
     def _outbox_table(self, detail: RecordDetail, parent: QWidget) -> QTableWidget:
-        table = _table(parent, [self.tr("Operation"), self.tr("State"), self.tr("Attempts"), self.tr("Last error")])
+        table = read_only_table(parent, [self.tr("Operation"), self.tr("State"), self.tr("Attempts"),
+                                         self.tr("Last error")])
         table.setObjectName("outbox")
         for item in detail.outbox:
-            _add_row(table, [outbox_kind_text(item.kind), outbox_state_text(item.state), str(item.attempts),
+            add_row(table, [outbox_kind_text(item.kind), outbox_state_text(item.state), str(item.attempts),
                              notice_text(item.last_error)])
-        return _fit(table)
+        return fit(table)
 
     def _history_table(self, detail: RecordDetail, parent: QWidget) -> QTableWidget:
-        table = _table(parent, [self.tr("When"), self.tr("Who"), self.tr("What"), self.tr("Details")])
+        table = read_only_table(parent, [self.tr("When"), self.tr("Who"), self.tr("What"), self.tr("Details")])
         table.setObjectName("history")
         payloads: dict[str, list[dict[str, Any]]] = {}
         for action in detail.actions:
@@ -347,13 +347,13 @@ class RecordView(QWidget):
             details = event.details
             text = self._describe(record.event, event.kind, details, payloads)
             actor = self.tr("This device") if event.actor == SYSTEM.name else event.actor
-            _add_row(table, [local_time(event.at), actor, action_text(event.kind), text])
+            add_row(table, [local_time(event.at), actor, action_text(event.kind), text])
             # a change of a person's data source: its own row, under the action that caused it
             for section, change in event.source_changes:
                 what = self.tr("%1: %2").replace("%1", self._section_label(record.event, str(section))).replace(
                     "%2", data_source_text(str(change.get("source", "")), bool(change.get("edited"))))
-                _add_row(table, [local_time(event.at), actor, action_text("data-source"), what])
-        return _fit(table)
+                add_row(table, [local_time(event.at), actor, action_text("data-source"), what])
+        return fit(table)
 
     def _describe(self, event: str, kind: str, details: dict[str, Any],
                   payloads: dict[str, list[dict[str, Any]]]) -> str:
@@ -409,76 +409,6 @@ class RecordView(QWidget):
     def _section_label(self, event: str, section_id: str) -> str:
         section = self.ctx.form(event).section(section_id)
         return pick(section.label, section_id) if section else section_id
-
-
-def changes_table(ctx: AppContext, event: str, declaration: dict[str, Any], changes: dict[str, Any],
-                  parent: QWidget) -> QTableWidget:
-    from PySide6.QtCore import QCoreApplication
-
-    table = _table(parent, [QCoreApplication.translate("RecordView", "Field"),
-                            QCoreApplication.translate("RecordView", "Now"),
-                            QCoreApplication.translate("RecordView", "Corrected to")])
-    table.setObjectName("changes")
-    for fid, new in changes.items():
-        form_field = ctx.form(event).field(fid)
-        _add_row(table, [ctx.field_label(form_field) if form_field else fid,
-                         ctx.display_value(event, fid, declaration.get(fid)),
-                         ctx.display_value(event, fid, new)])
-    return _fit(table)
-
-
-class FittedTable(QTableWidget):
-    """A read-only table that shows all its rows (wrapped text) and lets the page scroll instead."""
-
-    max_height = 480
-
-    def refit(self) -> None:
-        self.resizeRowsToContents()
-        height = self.horizontalHeader().height() + sum(self.rowHeight(r) for r in range(self.rowCount())) + 4
-        self.setFixedHeight(min(height, self.max_height))
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded if height > self.max_height
-                                        else Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-
-    def resizeEvent(self, event: Any) -> None:
-        super().resizeEvent(event)
-        self.refit()
-
-
-def _table(parent: QWidget, headers: list[str]) -> QTableWidget:
-    table = FittedTable(0, len(headers), parent)
-    table.setTextElideMode(Qt.TextElideMode.ElideNone)
-    table.setHorizontalHeaderLabels(headers)
-    table.verticalHeader().hide()
-    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-    table.setWordWrap(True)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
-    table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    return table
-
-
-def _add_row(table: QTableWidget, cells: list[str]) -> None:
-    row = table.rowCount()
-    table.insertRow(row)
-    for column, text in enumerate(cells):
-        item = QTableWidgetItem(text)
-        item.setToolTip(text)
-        table.setItem(row, column, item)
-
-
-def _fit(table: QTableWidget, max_height: int = 480) -> QTableWidget:
-    """Wrap the last column, grow rows to their text, and size the table to its rows."""
-    table.resizeColumnsToContents()
-    header = table.horizontalHeader()
-    for column in range(table.columnCount() - 1):
-        header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(table.columnCount() - 1, QHeaderView.ResizeMode.Stretch)
-    if isinstance(table, FittedTable):
-        table.max_height = max_height
-        table.refit()
-    return table
 
 
 def _esc(text: str) -> str:
