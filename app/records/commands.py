@@ -1,5 +1,5 @@
-"""What people do to records: drafts, declarations, e-Signet authentications and the officer's
-actions (validate, register, corrections, reject, retry, remove from queue).
+"""What people do to records: drafts, declarations and the officer's actions (validate, register,
+corrections, reject, retry, remove from queue); e-Signet sign-ins are in `app.records.authentication`.
 
 Every accepted command writes, in ONE transaction: the record's new state, an append-only `action`
 row, exactly one audit event, and whatever must leave the device (verifications, MOSIP operations)
@@ -9,7 +9,6 @@ as outbox items. Roles are checked here, not only in the UI. What MOSIP answers 
 
 from __future__ import annotations
 
-import re
 import secrets
 import uuid
 from collections.abc import Collection, Mapping, Sequence
@@ -18,7 +17,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.integration import AWAITS_CONFIRMATION, enqueue, evaluate
-from app.records.provenance import QR_SOURCES, DataSource, Prefill, esignet_provenance, track_sources
+from app.records.authentication import AuthenticationCommands
+from app.records.provenance import QR_SOURCES, DataSource, Prefill, track_sources
 from app.records.upstream import queue_notify
 from app.records.validation import (
     DeclarationInvalid,
@@ -37,8 +37,8 @@ from app.records.workflow import (
     check_mode,
     check_permission,
 )
-from app.records.writer import SYSTEM, Actor, RecordWriter, userinfo_jwt_name
-from app.store.models import ExternalRequest, OutboxItem, Record, Secret
+from app.records.writer import SYSTEM, Actor
+from app.store.models import ExternalRequest, OutboxItem, Record
 from app.store.sequences import next_value
 from app.vocabulary import DeploymentMode, OutboxState, RequestState, VerificationState
 
@@ -53,13 +53,7 @@ class FourEyesRequired(WorkflowError):
 
 
 _TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-# A userinfo JWT without a picture is 1–3 KB; the bound leaves room for a small one and keeps a
-# hostile provider from filling the database (it is also the secret store's bound).
-MAX_USERINFO_JWT_CHARS = 64 * 1024
-_COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
-
-
-class RecordCommands(RecordWriter):
+class RecordCommands(AuthenticationCommands):
     def _new_record(self, session: Session, actor: Actor, event: str) -> Record:
         tracking = "".join(secrets.choice(_TRACKING_ALPHABET) for _ in range(7))
         record = Record(id=uuid.uuid4().hex, tracking_id=tracking, event=event, status="",
@@ -196,62 +190,6 @@ class RecordCommands(RecordWriter):
             raise WorkflowError(f"unknown event {event!r}; this country declares: {known}",
                                 code="record.unknown_event", params={"event": event[:32], "known": known})
         return event
-
-    def record_authentication(self, actor: Actor, record_id: str, section: str, *, psut: str,
-                              values: Mapping[str, Any] | None = None,
-                              userinfo_jwt: str | None = None) -> Record:
-        """A person logged in with e-Signet: store the PSUT (never the UIN), the prefill, and the
-        verified userinfo JWT (in the secret store, see `userinfo_jwt_name`)."""
-        check_permission(ActionType.AUTHENTICATE, actor.role)
-        with self.db.write() as session:
-            record = self._load(session, record_id)
-            form = self.country.config.form(record.event)
-            target_section = form.section(section)
-            if target_section is None or not target_section.identity:
-                raise WorkflowError(f"'{section}' is not a person section of this {record.event} form",
-                                    code="record.not_a_person_section",
-                                    params={"section": section[:64], "event": record.event})
-            prefill = self._parse(record.event, values)
-            if any(not k.startswith(section + ".") for k in prefill):
-                raise WorkflowError("prefilled fields must belong to the authenticated section",
-                                    code="record.prefill_outside_section", params={"section": section[:64]})
-            written = Status(record.status) is Status.DRAFT
-            if written:
-                record.declaration = dict(record.declaration) | prefill
-            self._cancel_pending(session, record.id, section)
-            person, source_change = esignet_provenance(
-                {"verification": VerificationState.AUTHENTICATED.value, "psut": psut, "failed_attributes": []},
-                record.persons.get(section) or {}, sorted(prefill) if written else [])
-            record.persons = {**record.persons, section: person}
-            kept = self._keep_userinfo_jwt(session, record.id, section, userinfo_jwt)
-            details: dict[str, Any] = {"section": section, "fields": sorted(prefill), "userinfo_jwt_kept": kept}
-            if source_change:
-                details["data_sources"] = {section: source_change}
-            self._commit_action(session, record, actor, ActionType.AUTHENTICATE, Status(record.status),
-                                audit_details=details)
-        return record
-
-    def _keep_userinfo_jwt(self, session: Session, record_id: str, section: str, token: str | None) -> bool:
-        """Store the person's verified userinfo JWT (compact JWS, bounded) in place of an earlier
-        login's; a login without one (or with one too large) leaves none, so a rule never sends
-        another login's token. MOSIP's CRVS integration names the informant's e-Signet userinfo JWT
-        as the packet's `introducerInfoToken` / `deceasedInformer` (mosip/documentation
-        docs/interoperability/integrations/mosip-crvs/approach/technical-details.md)."""
-        name = userinfo_jwt_name(record_id, section)
-        row = session.get(Secret, name)
-        usable = (isinstance(token, str) and len(token) <= MAX_USERINFO_JWT_CHARS
-                  and _COMPACT_JWS.fullmatch(token) is not None)
-        if not usable:
-            if row is not None:
-                session.delete(row)
-            return False
-        assert token is not None
-        row = row or Secret(name=name, value=b"")
-        row.value = token.encode("ascii")
-        row.updated_at = self.clock()
-        session.add(row)
-        return True
-
 
     # ------------------------------------------------------------------ actions
 
