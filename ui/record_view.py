@@ -387,11 +387,13 @@ class RecordView(QWidget):
                 old = self.ctx.display_value(event, fid, previous.get(fid)) or "∅"
                 parts.append(f"{label}: {old} → {self.ctx.display_value(event, fid, new)}")
         elif details.get("fields") and kind in ("request-correction", "retry", "update", "create"):
-            labels = []
+            by_section: dict[str, list[str]] = {}     # "Sex, Sex" says nothing: name each field's person
             for fid in details["fields"]:
                 form_field = self.ctx.form(event).field(fid)
-                labels.append(self.ctx.field_label(form_field) if form_field else fid)
-            parts.append(self.tr("fields: %1").replace("%1", ", ".join(labels)))
+                section = self._section_label(event, str(fid).split(".", 1)[0])
+                by_section.setdefault(section, []).append(self.ctx.field_label(form_field) if form_field else fid)
+            parts.append(self.tr("fields: %1").replace("%1", ", ".join(
+                f"{section} ({', '.join(labels)})" for section, labels in by_section.items())))
         parts += upstream_history(details)      # mode opencrvs: what OpenCRVS did
         if details.get("reason") and kind != "delivery-quarantined":   # a person's own words
             parts.append(self.tr("reason: %1").replace("%1", str(details["reason"])))

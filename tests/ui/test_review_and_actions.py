@@ -257,3 +257,17 @@ def test_validate_is_not_offered_while_identity_checks_wait_for_mosip(make_windo
         assert button.isEnabled() is offered
         assert bool(button.property("primary")) is offered
         assert ("waiting to be sent to MOSIP" in button.toolTip()) is not offered
+
+
+def test_history_names_whose_fields_a_save_changed(make_window, records, qtbot):
+    """Two people's "Sex" in one save: the row says whose, not "Sex, Sex"."""
+    from tests.ui.conftest import AGENT
+
+    draft = records.create_draft(AGENT, "birth", {"child.gender": "female", "mother.gender": "female"})
+    window = make_window(AGENT)
+    window.select_record(draft.id)
+    qtbot.waitUntil(lambda: window.view.record_id == draft.id, timeout=5000)
+    history = window.view.findChild(QTableWidget, "history")
+    details = [history.item(row, 3).text() for row in range(history.rowCount())]
+    [created] = [text for text in details if "Sex" in text]
+    assert "Child's details (Sex)" in created and "Mother's details (Sex)" in created, created
