@@ -213,9 +213,9 @@ class RecordView(QWidget):
             top.addWidget(label)
             state = person.get("verification", VerificationState.NONE)
             checked = state != VerificationState.NONE
-            if section.identity and (checked or identity_applies(
-                    self.ctx.country, record.event, section.id, record.declaration, self.ctx.today(),
-                    visible=shown)):
+            identified = section.identity and (checked or identity_applies(
+                self.ctx.country, record.event, section.id, record.declaration, self.ctx.today(), visible=shown))
+            if identified:
                 pill = verification_pill(state, person.get("failed_attributes"))
                 pill.setObjectName(f"pill-{section.id}")
                 top.addWidget(pill)
@@ -227,7 +227,7 @@ class RecordView(QWidget):
                 value_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
                 value_label.setObjectName(f"value-{form_field.id}")
                 grid.addRow(self.ctx.field_label(form_field), value_label)
-            if person.get("source"):
+            if person.get("source") and (identified or not section.identity):   # not for a father marked "No"
                 source = QLabel(data_source_text(person["source"], bool(person.get("source_edited"))), card)
                 source.setObjectName(f"source-{section.id}")
                 grid.addRow(self.tr("Data source"), source)

@@ -271,3 +271,15 @@ def test_history_names_whose_fields_a_save_changed(make_window, records, qtbot):
     details = [history.item(row, 3).text() for row in range(history.rowCount())]
     [created] = [text for text in details if "Sex" in text]
     assert "Child's details (Sex)" in created and "Mother's details (Sex)" in created, created
+
+
+def test_a_father_without_details_shows_no_data_source(make_window, records, qtbot):
+    from tests.ui.conftest import AGENT, birth_data
+
+    record = records.declare(AGENT, event="birth", data=birth_data())
+    assert records.get(record.id).persons.get("father", {}).get("source")   # the core still keeps it
+    window = make_window(AGENT)
+    window.select_record(record.id)
+    qtbot.waitUntil(lambda: window.view.record_id == record.id, timeout=5000)
+    assert window.view.findChild(QLabel, "source-mother") is not None
+    assert window.view.findChild(QLabel, "source-father") is None
