@@ -123,7 +123,6 @@ class ApproveCorrectionDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("approve-correction")
         self.setWindowTitle(self.tr("Approve correction · %1").replace("%1", record.tracking_id))
-        self.resize(520, 400)
         layout = QVBoxLayout(self)
         correction = record.correction or {}
         reason = QLabel(self.tr("Reason given: %1").replace("%1", correction.get("reason") or ""), self)
@@ -150,3 +149,4 @@ class ApproveCorrectionDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        self.resize(520, min(max(self.sizeHint().height(), 240), 640))   # as tall as its content
