@@ -111,6 +111,13 @@ def _error_message(response: httpx.Response) -> Any:
     return body.get("message") if isinstance(body, dict) else None
 
 
+def _shown_text(message: Any) -> str:
+    """OpenCRVS's words for a refusal, fit to keep on the record: bounded, and never a field list,
+    whose items carry the declaration's values (names, dates) back (`validate/utils.ts`)."""
+    text = str(message or "")
+    return "" if text.lstrip().startswith(("[", "{")) else text[:200]
+
+
 def field_refusals(message: Any) -> list[FieldRefusal] | None:
     """The field list of a 400, or None when the 400 is about something else."""
     if not isinstance(message, str) or not message.startswith("["):
@@ -240,9 +247,10 @@ class OpenCrvsClient:
             refusals = field_refusals(message)
             if refusals is not None:
                 raise OpenCrvsFieldErrors(refusals)
+        said = _shown_text(message)
         if status == 409:
-            raise OpenCrvsConflict(str(message or "conflict"))
+            raise OpenCrvsConflict(said or "conflict")
         if status == 403:
-            raise OpenCrvsUnauthorized(f"OpenCRVS: this device's system client may not do this ({message})"[:300],
+            raise OpenCrvsUnauthorized(f"OpenCRVS: this device's system client may not do this ({said})",
                                        params={"status": 403})
-        raise OpenCrvsRefused(f"OpenCRVS answered {status}: {message}", status=status)
+        raise OpenCrvsRefused(f"OpenCRVS answered {status}: {said}", status=status)

@@ -193,7 +193,7 @@ class OpenCrvsDelivery(Delivery):
             return
         # the event is past NOTIFY (an earlier NOTIFY of it was accepted): nothing more to send;
         # the status poll tells where it stands
-        log.info("NOTIFY %s: %s", item.idempotency_key, exc.message)
+        log.info("NOTIFY %s: already past NOTIFY in OpenCRVS (409)", item.idempotency_key)
         await asyncio.to_thread(self.upstream.notify_accepted, item.id, None)
         self.summary.sent += 1
 

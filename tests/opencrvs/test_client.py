@@ -152,3 +152,17 @@ def test_a_declaration_too_large_even_without_photos_is_refused_on_the_record(qu
     assert record.status == Status.DRAFT and record.requires_attention
     assert status.state is UpstreamState.REFUSED and "opencrvs.body_too_large" in (record.attention_reason or "")
     assert office.crvs.events() == []                    # refused before anything was sent
+
+
+def test_a_refusal_never_carries_the_declaration_s_values_back() -> None:
+    """A 400 whose field list cannot be read as one (no string ids) must not put its `value`s — the
+    person's name — into the error kept on the record and logged."""
+    from app.opencrvs.client import OpenCrvsClient, OpenCrvsConflict, OpenCrvsRefused
+
+    listed = json.dumps([{"message": "Invalid input", "id": 7, "value": "Zoë Banda"}])
+    with pytest.raises(OpenCrvsRefused) as refused:
+        OpenCrvsClient._read(httpx.Response(400, json={"message": listed, "code": "BAD_REQUEST"}))
+    assert "Zoë" not in refused.value.message and "400" in refused.value.message
+    with pytest.raises(OpenCrvsConflict) as conflict:
+        OpenCrvsClient._read(httpx.Response(409, json={"message": "x" * 5000}))
+    assert len(conflict.value.message) <= 200
