@@ -110,6 +110,11 @@ class SyncAgent:
         self._resubscribe_delay = self.resubscribe_after_failure_seconds
         self.subscription_alert: Notice | None = None
         self._drain_lock = threading.Lock()
+        # drain requests (the schedule, the online edge, "Sync now") wake one drainer thread; one
+        # asked while a drain runs gets a pass of its own after it instead of being dropped
+        self._drain_wanted = threading.Event()
+        self._stopping = threading.Event()
+        self._drainer: threading.Thread | None = None
         # scheduled backups (country `backup:`); the key slots beside the database go into each one
         self.backups = BackupSchedule(records.db, data_dir or Path(records.db.path).parent, country.config.backup,
                                       relay=settings.relay) if country.config.backup.destinations else None
@@ -129,7 +134,7 @@ class SyncAgent:
                                                       "misfire_grace_time": 30})
         now = dt.datetime.now(dt.UTC)
         scheduler.add_job(self.probe, "interval", seconds=cfg.probe_every_seconds, id="probe", next_run_time=now)
-        scheduler.add_job(self.drain_if_online, "interval", seconds=cfg.drain_every_seconds, id="drain")
+        scheduler.add_job(self.request_drain, "interval", seconds=cfg.drain_every_seconds, id="drain")
         scheduler.add_job(self.resubscribe, "interval", seconds=max(60, self.settings.websub.lease_seconds // 2),
                           id="websub")
         scheduler.add_job(self.refresh_token, "interval", minutes=20, id="token")
@@ -142,6 +147,9 @@ class SyncAgent:
         if self.backups is not None:
             scheduler.add_job(self.backup_if_due, "interval", seconds=self.backup_check_seconds, id="backup",
                               next_run_time=now + dt.timedelta(seconds=min(30, self.backup_check_seconds)))
+        self._stopping.clear()
+        self._drainer = threading.Thread(target=self._drain_when_asked, name="sync-drainer", daemon=True)
+        self._drainer.start()
         scheduler.start()
         self._scheduler = scheduler
         self._publish(running=False, backup=self.backups.status() if self.backups is not None else None)
@@ -150,25 +158,34 @@ class SyncAgent:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=True)
             self._scheduler = None
+        if self._drainer is not None:
+            self._stopping.set()
+            self._drainer.join()     # a drain in progress finishes its item, as the scheduler's jobs do
+            self._drainer = None
         if self.receiver is not None:
             self.receiver.stop()
         if self.confirmations is not None:
             self.confirmations.close()
 
     def sync_now(self) -> None:
-        """Ask for a drain as soon as possible (UI button); a no-op while one runs."""
-        if self._scheduler is not None:
-            self._scheduler.add_job(self.drain_if_online, id="drain-now", replace_existing=True)
+        """Ask for a drain as soon as possible (UI button). Asked while one runs, another pass
+        follows it, so what was queued meanwhile is not left for the next scheduled drain."""
+        self.request_drain()
+
+    def request_drain(self) -> None:
+        if self._drainer is not None:
+            self._drain_wanted.set()
         else:
             threading.Thread(target=self.drain_if_online, name="sync-now", daemon=True).start()
 
-    def _drain_soon(self) -> None:
-        """A drain as a job of its own: run inside the probe job, a long drain (days of backlog)
-        made the scheduler skip every probe meanwhile, so going offline went unseen."""
-        if self._scheduler is not None:
-            self._scheduler.add_job(self.drain_if_online, id="drain-now", replace_existing=True)
-        else:
-            self.drain_if_online()
+    def _drain_when_asked(self) -> None:
+        """The drainer thread: a drain runs apart from the probe job, so a long one (days of
+        backlog) does not make the scheduler skip the probes that would see the line drop."""
+        while not self._stopping.is_set():
+            if self._drain_wanted.wait(0.2):
+                self._drain_wanted.clear()   # before the pass: a request during it wakes us again
+                if not self._stopping.is_set():
+                    self.drain_if_online()
 
     def run_once(self, *, linger: float = 0.0, probes: int = 3) -> OnceReport:
         """One headless pass (`crvs-field sync --once`): listen for confirmations, probe, subscribe,
@@ -227,7 +244,7 @@ class SyncAgent:
         if edge is True:
             log.info("MOSIP reachable: draining")
             self.resubscribe()
-            self._drain_soon()
+            self.request_drain()
         elif edge is False:
             log.info("MOSIP unreachable: work stays queued")
             self.subscribed = False

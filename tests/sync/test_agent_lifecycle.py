@@ -95,3 +95,44 @@ def test_probes_go_on_while_a_long_drain_runs(emulator, tmp_path: Path) -> None:
         assert sum(1 for t in probes if start < t < end) >= 2    # 2 s probes during a 5 s drain
     finally:
         device.close()
+
+
+def test_sync_now_during_a_drain_gets_a_pass_of_its_own(linked: LinkedDevice) -> None:
+    """"Sync now" pressed while a drain runs was skipped by the scheduler (one instance per job),
+    leaving what was queued meanwhile for the next scheduled drain, a minute later."""
+    device = linked.open()
+    try:
+        agent = SyncAgent(device.records, device.country, load_settings(device.country, SecretStore(device.db)),
+                          websub=False)
+        assert device.country.config.sync.drain_every_seconds >= 60
+        started: list[float] = []
+        release = threading.Event()
+        original = agent.worker.drain
+
+        async def held_drain(**kw):  # type: ignore[no-untyped-def]
+            import asyncio
+
+            started.append(time.monotonic())
+            while len(started) == 1 and not release.is_set():
+                await asyncio.sleep(0.02)
+            return await original(**kw)
+
+        agent.worker.drain = held_drain  # type: ignore[method-assign]
+        agent.start()
+        try:
+            deadline = time.monotonic() + 20
+            while not started and time.monotonic() < deadline:   # the online edge's drain
+                time.sleep(0.02)
+            assert len(started) == 1
+            agent.sync_now()                # while that first drain is still running
+            agent.sync_now()                # twice: requests coalesce into one more pass
+            release.set()
+            deadline = time.monotonic() + 10
+            while len(started) < 2 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            time.sleep(0.5)
+            assert len(started) == 2
+        finally:
+            agent.stop()
+    finally:
+        device.close()
