@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -23,13 +24,14 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import Table, select
 from sqlmodel import Session
 
 from app import audit
 from app.config.loader import LoadedCountry
 from app.errors import Invalid, Refused
-from app.security.keyslots import KeySlots
+from app.security.keyslots import SLOT_FILE, KeySlots
 from app.store.database import Database
 from app.store.models import DeviceSetting, utcnow
 from app.sync_status import BackupStatus
@@ -38,6 +40,7 @@ from app.vocabulary import Actor, Role
 CENTER_ID = "mosip.center_id"
 MACHINE_ID = "mosip.machine_id"
 IDS_SIGNATURE = "mosip.ids.signature"  # the admin key's Ed25519 signature over both ids (base64)
+_DB_PATH = "crvs_field.db_path"
 _SETTINGS: Table = DeviceSetting.__table__  # type: ignore[attr-defined]
 _STORED_IDS = select(_SETTINGS.c.name, _SETTINGS.c.value).where(
     _SETTINGS.c.name.in_((CENTER_ID, MACHINE_ID, IDS_SIGNATURE)))
@@ -71,9 +74,37 @@ def _ids_message(center_id: str, machine_id: str) -> bytes:
 def _admin_public(session: Session) -> Ed25519PublicKey | None:
     """The admin key of the device whose database this session reads (its key slot file sits
     beside the database file), or None on a device without one."""
-    rows = session.connection().exec_driver_sql("PRAGMA database_list").fetchall()
-    path = next((row[2] for row in rows if row[1] == "main"), "")
-    return KeySlots(Path(path).parent).admin_public() if path else None
+    conn = session.connection()
+    path = conn.info.get(_DB_PATH)           # kept with the pooled connection: one PRAGMA per connection
+    if path is None:
+        rows = conn.exec_driver_sql("PRAGMA database_list").fetchall()
+        path = conn.info[_DB_PATH] = next((row[2] for row in rows if row[1] == "main"), "")
+    if not path:
+        return None
+    slot_file = Path(path).parent / SLOT_FILE
+    try:
+        info = slot_file.stat()
+    except FileNotFoundError:
+        return None
+    # every register action asks: the parsed key is reused while the file is the same one (slot
+    # files are replaced by rename, and ctime cannot be set back), a changed file is read again
+    return _admin_public_of(slot_file, (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns))
+
+
+@functools.lru_cache(maxsize=8)
+def _admin_public_of(slot_file: Path, _identity: tuple[int, ...]) -> Ed25519PublicKey | None:
+    return KeySlots(slot_file.parent).admin_public()
+
+
+@functools.lru_cache(maxsize=64)
+def _signed(public_raw: bytes, center_id: str, machine_id: str, signature: str) -> bool:
+    """Ed25519 is deterministic to check: the same key, ids and signature give the same answer."""
+    try:
+        Ed25519PublicKey.from_public_bytes(public_raw).verify(
+            base64.b64decode(signature, validate=True), _ids_message(center_id, machine_id))
+    except (InvalidSignature, ValueError):
+        return False
+    return True
 
 
 def mosip_device_ids(session: Session, country: LoadedCountry) -> MosipDeviceIds:
@@ -86,14 +117,11 @@ def mosip_device_ids(session: Session, country: LoadedCountry) -> MosipDeviceIds
     if verifier is None:
         return MosipDeviceIds(center if center is not None else packets.center_id,
                               machine if machine is not None else packets.machine_id)
-    try:
-        if center is None or machine is None or signature is None:
-            raise ValueError
-        verifier.verify(base64.b64decode(signature, validate=True), _ids_message(center, machine))
-    except (InvalidSignature, ValueError):
+    if center is None or machine is None or signature is None \
+            or not _signed(verifier.public_bytes(Encoding.Raw, PublicFormat.Raw), center, machine, signature):
         raise DeviceSettingForged(
             "the device's MOSIP centre and machine ids carry no valid admin signature: the database was "
-            "altered, or they predate signing — an admin sets them again with `crvs-field device set`") from None
+            "altered, or they predate signing — an admin sets them again with `crvs-field device set`")
     return MosipDeviceIds(center, machine)
 
 

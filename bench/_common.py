@@ -126,11 +126,12 @@ def timed() -> Iterator[dict[str, float]]:
 
 
 def new_device(data_dir: Path, country_dir: Path | None = None) -> Any:
-    """A fresh encrypted device (key file in the data dir, as `crvs-field init` makes it)."""
+    """A fresh encrypted device as `crvs-field init` makes it: an admin's key slot, whose admin key
+    signs the device's MOSIP ids (checked at every register action), and an agent key file."""
     from app.device import Device
 
     os.environ.pop("CRVS_FIELD_DB_KEY", None)
-    return Device.initialise(data_dir, country_dir)
+    return Device.initialise(data_dir, country_dir, admin="bench-admin", pin="bench-admin-2026")
 
 
 def declaration(n: int, identity: dict[str, Any], *, child_dob: str) -> dict[str, str]:

@@ -45,7 +45,7 @@ def test_wal_mode_and_every_commit_synced(db: Database) -> None:
 
 
 def test_migrations_produce_the_models_schema(db: Database) -> None:
-    assert db.schema_revision() == "0007"
+    assert db.schema_revision() == "0008"
     with db.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"include_name": include_name})
         diff = compare_metadata(context, SQLModel.metadata)
@@ -54,7 +54,7 @@ def test_migrations_produce_the_models_schema(db: Database) -> None:
 
 def test_migrate_is_idempotent(db: Database) -> None:
     db.migrate()
-    assert db.schema_revision() == "0007"
+    assert db.schema_revision() == "0008"
 
 
 def test_a_failed_write_leaves_nothing(service: RecordService) -> None:
@@ -84,7 +84,7 @@ def test_upgrade_from_every_later_schema(tmp_path: Path, earlier: str, farajalan
         command.upgrade(cfg, earlier)
     assert db.schema_revision() == earlier
     db.migrate()
-    assert db.schema_revision() == "0007"
+    assert db.schema_revision() == "0008"
     packets = farajaland.config.mosip.packets
     with db.read() as session:
         ids = mosip_device_ids(session, farajaland)
@@ -112,6 +112,40 @@ def test_device_ids_are_the_devices_and_only_an_admin_changes_them(db: Database,
         assert audit.verify(session) is None
         changes = session.exec(select(AuditEvent).where(AuditEvent.kind == "device-settings-changed")).all()
     assert [c.details for c in changes] == [{"mosip.center_id": "30003", "mosip.machine_id": "20002"}]
+
+
+def test_signed_device_ids_are_checked_at_every_read_within_one_process(tmp_path: Path) -> None:
+    """The admin key and the signature check are reused between register actions: a rewritten id,
+    or a slot file replaced by another admin's, is still refused on the next read."""
+    import os
+
+    from app.device import Device
+    from app.device_settings import MACHINE_ID, DeviceSettingForged, mosip_device_ids
+
+    os.environ.pop("CRVS_FIELD_DB_KEY", None)
+    device = Device.initialise(tmp_path / "a", None, admin="root", pin="root-2026-pin", machine_id="20002")
+    other = Device.initialise(tmp_path / "b", None, admin="root", pin="root-2026-pin")
+    try:
+        for _ in range(2):
+            with device.db.read() as session:
+                assert mosip_device_ids(session, device.country).machine_id == "20002"
+        with device.db.write() as session:
+            session.connection().exec_driver_sql(
+                "UPDATE device_setting SET value = '20003' WHERE name = ?", (MACHINE_ID,))
+        with device.db.read() as session, pytest.raises(DeviceSettingForged):
+            mosip_device_ids(session, device.country)
+        with device.db.write() as session:
+            session.connection().exec_driver_sql(
+                "UPDATE device_setting SET value = '20002' WHERE name = ?", (MACHINE_ID,))
+        with device.db.read() as session:
+            assert mosip_device_ids(session, device.country).machine_id == "20002"
+        # another device's slot file: its admin key did not sign these ids
+        os.replace(tmp_path / "b" / "keyslots.json", tmp_path / "a" / "keyslots.json")
+        with device.db.read() as session, pytest.raises(DeviceSettingForged):
+            mosip_device_ids(session, device.country)
+    finally:
+        device.close()
+        other.close()
 
 
 def test_upgrade_from_the_first_schema_keeps_the_data(tmp_path: Path) -> None:
@@ -146,7 +180,7 @@ def test_upgrade_from_the_first_schema_keeps_the_data(tmp_path: Path) -> None:
                               "(:r, :t, 'accepted', 'a', '2026-01-03', '{}')"), {"r": record_id, "t": action_type})
     assert db.schema_revision() == "0001"
     db.migrate()
-    assert db.schema_revision() == "0007"
+    assert db.schema_revision() == "0008"
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT tracking_id FROM record WHERE id = 'r1'")).scalar() == "T1"
         # 0004: the record with a pending outbox item is in the Outbox queue, the other is not
