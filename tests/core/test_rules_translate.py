@@ -85,3 +85,28 @@ def test_translated_expressions_agree_with_celpy(farajaland: LoadedCountry, tong
             check(country, event, compiled.when.source, activation(country, event, filled, persons))
     for source in EDGES:
         check(farajaland, "birth", source, activation(farajaland, "birth", filled, persons))
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**40, 2**40) | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=20)
+
+
+def _typed(value: Any) -> Any:
+    """A value with the CEL type of every part, so that equal-looking values of different types differ."""
+    if isinstance(value, dict):
+        return (type(value).__name__, sorted((_typed(k), _typed(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return (type(value).__name__, [_typed(item) for item in value])
+    return (type(value).__name__, repr(value))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON_VALUES)
+def test_the_activation_converter_gives_what_celpy_gives(document: Any) -> None:
+    import celpy
+
+    from app.rules.context import to_cel
+
+    assert _typed(to_cel(document)) == _typed(celpy.json_to_cel(document))
