@@ -24,8 +24,8 @@ class Record(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=32)
     tracking_id: str = Field(index=True, unique=True, max_length=16)
     event: str = Field(index=True, max_length=16)
-    status: str = Field(index=True, max_length=40)
-    requires_attention: bool = Field(default=False, index=True)
+    status: str = Field(max_length=40)                   # indexed by ix_record_status_updated
+    requires_attention: bool = Field(default=False)      # indexed by ix_record_attention_updated
     attention_reason: str | None = None
     # has an outbox item still to deliver (pending, in flight, quarantined): kept by database
     # triggers (migration 0004), never written by the application
@@ -43,7 +43,7 @@ class Record(SQLModel, table=True):
     # changed_at, checked_at}; written only by app.records.upstream
     upstream_state: str | None = Field(default=None, index=True, max_length=16)
     upstream: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
-    search_text: str = Field(default="", index=True)
+    search_text: str = ""    # searched through its trigram index (record_search, migration 0003)
     created_by: str
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow, index=True)
