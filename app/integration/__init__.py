@@ -4,10 +4,11 @@ from app.integration.engine import (
     AWAITS_CONFIRMATION,
     Evaluation,
     PlannedOperation,
+    Queued,
     encode_packet_fields,
     enqueue,
     evaluate,
 )
 
-__all__ = ["AWAITS_CONFIRMATION", "Evaluation", "PlannedOperation", "encode_packet_fields", "enqueue",
+__all__ = ["AWAITS_CONFIRMATION", "Evaluation", "PlannedOperation", "Queued", "encode_packet_fields", "enqueue",
            "evaluate"]

@@ -15,15 +15,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlmodel import Session
 
 from app.config.loader import LoadedCountry
 from app.config.models import Operation
 from app.device_settings import MosipDeviceIds, mosip_device_ids
 from app.rules import EvaluationError, build_activation
+from app.store import changes
 from app.store.models import Action, ExternalRequest, OutboxItem, utcnow
 from app.store.sequences import next_value
+from app.vocabulary import OutboxState, RequestState
 
 # operations whose outcome MOSIP confirms later (WebSub); the others are send-and-continue
 AWAITS_CONFIRMATION = frozenset({Operation.CREATE_UIN})
@@ -32,6 +34,8 @@ _ACTIONS: Table = Action.__table__  # type: ignore[attr-defined]
 _HISTORY = (select(_ACTIONS.c.type, _ACTIONS.c.actor, _ACTIONS.c.at, _ACTIONS.c.status)
             .where(_ACTIONS.c.record_id == bindparam("record_id")).order_by(_ACTIONS.c.id.desc())
             .limit(MAX_AUDITS - 1))
+_INSERT_OUTBOX = insert(OutboxItem.__table__)  # type: ignore[arg-type]
+_INSERT_REQUEST = insert(ExternalRequest.__table__)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -184,14 +188,25 @@ def _mosip_time(at: dt.datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
 
 
+@dataclass(frozen=True)
+class Queued:
+    """An outbox item `enqueue` wrote: its idempotency key (the RID) and its kind."""
+
+    rid: str
+    kind: str
+
+
 def enqueue(session: Session, country: LoadedCountry, *, record_id: str, evaluation: Evaluation,
-            officer: str) -> list[OutboxItem]:
+            officer: str) -> list[Queued]:
     """Freeze each planned operation into an outbox item (idempotency key = RID). The whole packet
     is frozen here — fields, metaInfo (device ids, `officer` = the acting user's name) and audits —
     so that a resend after a lost reply writes exactly the same packet again."""
+    if not evaluation.operations:
+        return []
     packets = country.config.mosip.packets
     device = mosip_device_ids(session, country)
-    items = []
+    items: list[dict[str, Any]] = []
+    requests: list[dict[str, Any]] = []
     for op in evaluation.operations:
         now = utcnow()
         rid = new_rid(session, country, now, device)
@@ -205,11 +220,17 @@ def enqueue(session: Session, country: LoadedCountry, *, record_id: str, evaluat
             "notification": op.notification, "source": packets.source,
             "schema_version": packets.schema_version, "ref_id": device.ref_id, "id_schema": country.id_schema_text,
         }
-        item = OutboxItem(idempotency_key=rid, kind=op.operation.value, record_id=record_id,
-                          rule_id=op.rule_id, payload=payload)
-        session.add(item)
+        items.append({"idempotency_key": rid, "kind": op.operation.value, "record_id": record_id,
+                      "rule_id": op.rule_id, "payload": payload, "state": OutboxState.PENDING.value,
+                      "attempts": 0, "next_attempt_at": now, "created_at": now, "updated_at": now})
         if op.operation in AWAITS_CONFIRMATION:
-            session.add(ExternalRequest(rid=rid, record_id=record_id, rule_id=op.rule_id,
-                                        operation=op.operation.value, subject=op.subject))
-        items.append(item)
-    return items
+            requests.append({"rid": rid, "record_id": record_id, "rule_id": op.rule_id,
+                             "operation": op.operation.value, "subject": op.subject,
+                             "status": RequestState.AWAITING.value, "created_at": now})
+    # rows, not ORM objects: building two SQLModel objects and flushing them was a tenth of a
+    # register action. The unit of work does not see these rows, so the change is noted here.
+    session.execute(_INSERT_OUTBOX, items)
+    if requests:
+        session.execute(_INSERT_REQUEST, requests)
+    changes.note(session, records={record_id}, outbox=True)
+    return [Queued(item["idempotency_key"], item["kind"]) for item in items]

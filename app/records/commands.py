@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.integration import AWAITS_CONFIRMATION, enqueue, evaluate
+from app.integration import AWAITS_CONFIRMATION, Queued, enqueue, evaluate
 from app.records.authentication import AuthenticationCommands
 from app.records.provenance import QR_SOURCES, DataSource, Prefill, track_sources
 from app.records.upstream import queue_notify
@@ -269,10 +269,10 @@ class RecordCommands(AuthenticationCommands):
                             audit_details=evaluation.audit_details())
 
     @staticmethod
-    def _remember_rid(record: Record, items: list[OutboxItem]) -> None:
+    def _remember_rid(record: Record, items: list[Queued]) -> None:
         for item in items:
             if item.kind in {op.value for op in AWAITS_CONFIRMATION}:
-                record.mosip = dict(record.mosip) | {"rid": item.idempotency_key}
+                record.mosip = dict(record.mosip) | {"rid": item.rid}
 
     def _request_correction(self, session: Session, record: Record, actor: Actor,
                             data: Mapping[str, Any], reason: str | None) -> None:

@@ -128,6 +128,15 @@ def collect(session: Session, _flush_context: Any = None, _instances: Any = None
         session.info[_SESSION_KEY] = before | Changes(frozenset(records), queues, outbox, settings)
 
 
+def note(session: Session, *, records: Iterable[str] = (), outbox: bool = False) -> None:
+    """Rows a command wrote with a Core statement, which the unit of work does not see (the outbox
+    items of a register action): added to the session's changes like those `collect` finds."""
+    if not tracking():
+        return
+    before = session.info.get(_SESSION_KEY, NOTHING)
+    session.info[_SESSION_KEY] = before | Changes(frozenset(records), queues=outbox, outbox=outbox)
+
+
 def committed(session: Session) -> None:
     """The transaction of `session` committed: its changes count for every tracker on this thread."""
     changes = session.info.pop(_SESSION_KEY, NOTHING)
