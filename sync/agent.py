@@ -1,10 +1,11 @@
 """The sync agent: APScheduler 3 jobs that move queued work to MOSIP when the device is online.
 
 Jobs: connectivity probe, outbox drain (also right away on the offline→online edge and on
-"sync now"), WebSub (re)subscription — or, with confirmations through the relay, a relay poll after
-every drain and on schedule while anything awaits confirmation (`sync.confirmations`) —, auth-token
-refresh, scheduled backups (`sync.backups`). Each job runs at most once at a time;
-drains are additionally serialised by a lock so a scheduled drain and "sync now" never overlap.
+"sync now"), WebSub (re)subscription (`sync.hub_subscription`) — or, with confirmations through
+the relay, a relay poll after every drain and on schedule while anything awaits confirmation
+(`sync.confirmations`) —, auth-token refresh, scheduled backups (`sync.backups`). Each job runs at
+most once at a time; drains run on one drainer thread, so a scheduled drain and "sync now" never
+overlap and a request made during a drain gets a pass of its own.
 Runs inside the desktop app (status through `SyncStatusHub`) or headless (`crvs-field sync`).
 """
 
@@ -27,9 +28,9 @@ from app.backup_history import BackupProgress
 from app.config.loader import LoadedCountry
 from app.errors import ConfigurationFault, Unavailable
 from app.messages import Notice
-from app.mosip.packets import AuthenticationFailed, PacketClient
+from app.mosip.packets import PacketClient
 from app.mosip.settings import MosipSettings
-from app.mosip.websub import IssuedCredential, SubscriptionRefused, subscribe, websub_token
+from app.mosip.websub import IssuedCredential
 from app.opencrvs_outcomes import UpstreamOutcomes
 from app.outbox import Backoff, OutboxLedger
 from app.records import RecordService
@@ -40,6 +41,7 @@ from sync.backups import BackupSchedule
 from sync.confirmations import PollSummary, RelayConfirmations
 from sync.connectivity import Connectivity
 from sync.credentials import CredentialReader, apply_credential
+from sync.hub_subscription import HubSubscription
 from sync.opencrvs_status import StatusPoll, UpstreamFollower
 from sync.websub_receiver import WebSubReceiver
 from sync.worker import DrainSummary, OutboxWorker
@@ -82,9 +84,11 @@ class SyncAgent:
                                    lease_seconds=sync_cfg.lease_seconds,
                                    on_progress=self._progress)
         self.delivery = self.worker.outcomes  # what MOSIP answers is written there, with its record change
+        self.subscription = HubSubscription(settings.websub, schedule_retry=self._schedule_resubscribe,
+                                            on_alert=lambda notice: self._publish(alert=notice))
         # with the relay, the relay subscribes: this device neither listens for the hub nor talks to it
         self.confirmations = RelayConfirmations(
-            settings.relay, CredentialReader(settings.websub, self._websub_token), self.delivery,
+            settings.relay, CredentialReader(settings.websub, self.subscription.token), self.delivery,
             on_records=self._records_confirmed) if settings.relay is not None else None
         websub = websub and self.confirmations is None
         # deployment mode opencrvs: the records' fate in OpenCRVS core, asked of its search
@@ -97,18 +101,11 @@ class SyncAgent:
             origins.add(_origin(settings.websub.hub_url))
         self.connectivity = Connectivity(origins)
         self.receiver = WebSubReceiver(settings.websub, self._credential_issued, self._delivery_rejected,
-                                       token_source=self._websub_token, on_retry_needed=self._resubscribe_soon,
-                                       on_denied=self._subscription_denied) if websub else None
+                                       token_source=self.subscription.token,
+                                       on_retry_needed=self.subscription.delivery_refused,
+                                       on_denied=self.subscription.denied) if websub else None
         self.confirmations_alert: Notice | None = None
         self.last_poll: PollSummary | None = None
-        self._websub_token_value: str | None = None
-        self._websub_token_lock = threading.Lock()
-        # after a non-2xx answer MOSIP's hub sends nothing more until a subscription change restarts it
-        self.resubscribe_after_failure_seconds = 30.0
-        # a delivery we answered non-2xx has not come back yet: keep restarting the hub's consumer
-        self._redelivery_wanted = False
-        self._resubscribe_delay = self.resubscribe_after_failure_seconds
-        self.subscription_alert: Notice | None = None
         self._drain_lock = threading.Lock()
         # drain requests (the schedule, the online edge, "Sync now") wake one drainer thread; one
         # asked while a drain runs gets a pass of its own after it instead of being dropped
@@ -120,7 +117,6 @@ class SyncAgent:
                                       relay=settings.relay) if country.config.backup.destinations else None
         self.backup_check_seconds = 300
         self._scheduler: BackgroundScheduler | None = None
-        self.subscribed = False
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -247,7 +243,7 @@ class SyncAgent:
             self.request_drain()
         elif edge is False:
             log.info("MOSIP unreachable: work stays queued")
-            self.subscribed = False
+            self.subscription.subscribed = False
 
     def drain_if_online(self) -> DrainSummary | None:
         if not self.connectivity.online:
@@ -266,7 +262,7 @@ class SyncAgent:
             upstream_changed: set[str] = set()
             if self.upstream is not None and (force_upstream_poll or summary.sent or self.upstream.due()):
                 upstream_changed = self.upstream.poll()
-            changes: dict[str, object] = {"running": False, "alert": summary.alert or self.subscription_alert
+            changes: dict[str, object] = {"running": False, "alert": summary.alert or self.subscription.alert
                                           or self.confirmations_alert or (self.upstream and self.upstream.alert),
                                           "changed_records": tuple(sorted(summary.records | upstream_changed))}
             if summary.alert is None and summary.sent:
@@ -355,69 +351,25 @@ class SyncAgent:
         self._publish(changed_records=tuple(sorted(records)))
 
     def resubscribe(self) -> bool:
-        if self.receiver is None:
-            return False
-        ws = self.settings.websub
+        return self.subscription.subscribe() if self.receiver is not None else False
 
-        async def run(token: str) -> None:
-            async with httpx.AsyncClient(timeout=15) as http:
-                await subscribe(http, hub_url=ws.hub_url, topic=ws.topic, callback_url=ws.callback_url,
-                                secret=ws.secret.decode(), lease_seconds=ws.lease_seconds, token=token)
+    @property
+    def subscribed(self) -> bool:
+        return self.subscription.subscribed
 
-        try:   # with the WEBSUB client's own token, not the packet client's
-            asyncio.run(run(self._websub_token(True)))
-        except SubscriptionRefused as exc:
-            log.warning("%s", exc)
-            self.subscribed = False
-            self.subscription_alert = Notice(
-                "sync.subscription_refused", f"{exc} (check mosip.websub.client_id: the partner's own WEBSUB "
-                "client with role SUBSCRIBE_CREDENTIAL_ISSUED_INDIVIDUAL)", {"reason": exc.reason[:120]})
-            self._publish(alert=self.subscription_alert)
-            return False
-        except (httpx.HTTPError, AuthenticationFailed) as exc:
-            log.info("WebSub subscription failed: %s", type(exc).__name__)
-            self.subscribed = False
-            return False
-        self.subscribed = True
-        self.subscription_alert = None
-        return True
+    @property
+    def resubscribe_after_failure_seconds(self) -> float:
+        return self.subscription.retry_after_failure_seconds
 
-    def _websub_token(self, refresh: bool) -> str:
-        """The WEBSUB client's token (subscription, data shares); fetched again when ``refresh``."""
-        ws = self.settings.websub
-        with self._websub_token_lock:
-            if self._websub_token_value is None or refresh:
-                async def fetch() -> str:
-                    async with httpx.AsyncClient(timeout=15) as http:
-                        return await websub_token(http, auth_base_url=ws.auth_base_url, client_id=ws.client_id,
-                                                  client_secret=ws.client_secret, app_id=ws.app_id)
-                self._websub_token_value = asyncio.run(fetch())
-            return self._websub_token_value
+    @resubscribe_after_failure_seconds.setter
+    def resubscribe_after_failure_seconds(self, seconds: float) -> None:
+        self.subscription.retry_after_failure_seconds = seconds
 
-    def _resubscribe_soon(self, reason: str) -> None:
-        """A delivery was answered non-2xx: re-subscribing restarts the hub's consumer, which resends it."""
-        if not self._redelivery_wanted:
-            self._resubscribe_delay = self.resubscribe_after_failure_seconds
-        self._redelivery_wanted = True
-        self._schedule_resubscribe()
-
-    def _schedule_resubscribe(self) -> None:
+    def _schedule_resubscribe(self, delay: float) -> None:
         if self._scheduler is not None:
-            run_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self._resubscribe_delay)
+            run_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=delay)
             self._scheduler.add_job(self.resubscribe, "date", run_date=run_at, id="websub-retry",
                                     replace_existing=True)
-
-    def _subscription_denied(self, reason: str) -> None:
-        if reason == "Subscriber has already registered with the Hub":   # already delivering to us
-            self.subscribed = True
-            if self._redelivery_wanted:
-                # the hub had not stopped its consumer yet (mosip/websub hub/start_hub.bal stops it
-                # after the failed delivery): until the delivery comes back, restart it again later
-                self._resubscribe_delay = min(2 * self._resubscribe_delay, 300.0)
-                self._schedule_resubscribe()
-            return
-        log.warning("WebSub hub denied the subscription: %s", reason)
-        self.subscribed = False
 
     def refresh_token(self) -> None:
         if not self.connectivity.online:
@@ -436,7 +388,7 @@ class SyncAgent:
 
     def _credential_issued(self, credential: IssuedCredential) -> None:
         record = apply_credential(self.delivery, credential)
-        self._redelivery_wanted = False
+        self.subscription.delivered()
         if record is not None:
             log.info("credential issued for %s: record %s registered", credential.registration_id, record.id)
             self._publish(changed_records=(record.id,))

@@ -39,7 +39,6 @@ from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from app.errors import ConfigurationFault, Refused
 from app.security.lockout import count_failure, decoy_for, lockout_seconds, seconds_locked
@@ -48,10 +47,13 @@ from app.security.slot_crypto import (
     KdfCost,
     b64,
     cost_fields,
+    grant_message,
     open_box,
     pin_key,
+    private_bytes,
     raw_public,
     seal_to,
+    slot_aad,
     slot_cost,
     unb64,
 )
@@ -89,18 +91,6 @@ class Unlocked:
     role: str | None  # None: a version-1 file, whose roles are still the database's
     data_key: bytes
     admin_key: Ed25519PrivateKey | None  # only when the slot belongs to an admin
-
-
-def _aad(user: str, purpose: str) -> bytes:
-    return f"crvs-field keyslot v{VERSION} {purpose} {user}".encode()
-
-
-def grant_message(user: str, role: str, user_public: str, admin_public: str) -> bytes:
-    return b"crvs-field grant v2\0" + json.dumps([user, role, user_public, admin_public]).encode()
-
-
-def _private_bytes(key: X25519PrivateKey | Ed25519PrivateKey) -> bytes:
-    return key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
 
 
 class KeySlots(SlotUpgrade):
@@ -263,8 +253,8 @@ class KeySlots(SlotUpgrade):
             "public": b64(raw_public(public)), "kdf": "argon2id", "salt": b64(salt), **cost_fields(self.cost),
             "nonce": b64(nonce),
             "sealed_private": b64(AESGCM(pin_key(pin, salt, self.cost)).encrypt(
-                nonce, _private_bytes(private), _aad(user, "private"))),
-            "key_box": seal_to(public, data_key, _aad(user, "data-key"))}
+                nonce, private_bytes(private), slot_aad(user, "private"))),
+            "key_box": seal_to(public, data_key, slot_aad(user, "data-key"))}
 
     def _new_slot(self, data: dict[str, Any], user: str, role: str, pin: str, data_key: bytes,
                   admin_key: Ed25519PrivateKey) -> dict[str, Any]:
@@ -279,7 +269,7 @@ class KeySlots(SlotUpgrade):
         slot["grant"] = b64(admin_key.sign(grant_message(user, slot["role"], slot["public"], data["admin_public"])))
         if slot["role"] == "admin":
             public = X25519PublicKey.from_public_bytes(unb64(slot["public"]))
-            slot["admin_box"] = seal_to(public, _private_bytes(admin_key), _aad(user, "admin-key"))
+            slot["admin_box"] = seal_to(public, private_bytes(admin_key), slot_aad(user, "admin-key"))
         for legacy in ("legacy_grant", "v1_digest"):
             slot.pop(legacy, None)
 
@@ -336,7 +326,7 @@ class KeySlots(SlotUpgrade):
             for user, slot in data["slots"].items():
                 self._verify_grant(data, user, slot)
                 public = X25519PublicKey.from_public_bytes(unb64(slot["public"]))
-                box = seal_to(public, data_key, _aad(user, "data-key"))
+                box = seal_to(public, data_key, slot_aad(user, "data-key"))
                 if pending:
                     slot["next_key_box"] = box
                 else:
@@ -367,7 +357,7 @@ class KeySlots(SlotUpgrade):
                 _refuse_if_locked(slot, now)
                 source = v1_fields(slot) if data["version"] == V1 else v1_fields(slot["v1"]) if "v1" in slot else slot
                 if source is slot:
-                    nonce, sealed, aad = unb64(slot["nonce"]), unb64(slot["sealed_private"]), _aad(user, "private")
+                    nonce, sealed, aad = unb64(slot["nonce"]), unb64(slot["sealed_private"]), slot_aad(user, "private")
                 else:
                     nonce, sealed, aad = unb64(source["nonce"]), unb64(source["wrapped"]), v1_aad(user)
                 cost, salt = slot_cost(source), unb64(source["salt"])
@@ -410,14 +400,14 @@ class KeySlots(SlotUpgrade):
             private = X25519PrivateKey.from_private_bytes(private_raw)
             if b64(raw_public(private.public_key())) != slot["public"]:
                 raise ValueError
-            data_key = open_box(private, slot["key_box"], _aad(user, "data-key"))
-            next_key = (open_box(private, slot["next_key_box"], _aad(user, "data-key"))
+            data_key = open_box(private, slot["key_box"], slot_aad(user, "data-key"))
+            next_key = (open_box(private, slot["next_key_box"], slot_aad(user, "data-key"))
                         if slot.get("next_key_box") else None)
             admin_key = None
             # an admin converted from v1 gets the admin key when another admin endorses the slot
             if role == "admin" and ("grant" in slot or "admin_box" in slot):
                 admin_key = Ed25519PrivateKey.from_private_bytes(
-                    open_box(private, slot["admin_box"], _aad(user, "admin-key")))
+                    open_box(private, slot["admin_box"], slot_aad(user, "admin-key")))
                 self._check_admin_key(data, admin_key)
         except (KeyError, InvalidTag, ValueError):
             raise GrantForged(f"the key slot of {user!r} was altered") from None
@@ -434,14 +424,14 @@ class KeySlots(SlotUpgrade):
                 raise SlotError(REFUSAL)
             if data["version"] != V1 and private_raw is None:  # converted from v1 just now
                 private_raw = AESGCM(pin_key(old_pin, unb64(slot["salt"]), slot_cost(slot))).decrypt(
-                    unb64(slot["nonce"]), unb64(slot["sealed_private"]), _aad(user, "private"))
+                    unb64(slot["nonce"]), unb64(slot["sealed_private"]), slot_aad(user, "private"))
             salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
             new_key = pin_key(new_pin, salt, self.cost)
             slot.update({"salt": b64(salt), "nonce": b64(nonce), **cost_fields(self.cost)})
             if private_raw is None:
                 slot["wrapped"] = b64(AESGCM(new_key).encrypt(nonce, unlocked.data_key, v1_aad(user)))
             else:
-                slot["sealed_private"] = b64(AESGCM(new_key).encrypt(nonce, private_raw, _aad(user, "private")))
+                slot["sealed_private"] = b64(AESGCM(new_key).encrypt(nonce, private_raw, slot_aad(user, "private")))
             self._write(data)
 
 

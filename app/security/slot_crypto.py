@@ -4,17 +4,18 @@ bounded cost), sealed boxes to an X25519 public key, and base64 text for JSON.""
 from __future__ import annotations
 
 import base64
+import json
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
 # argon2 costs a slot file may ask for: a damaged or hostile file must not make an unlock take
 # gigabytes or hours.
@@ -83,3 +84,16 @@ def open_box(private: X25519PrivateKey, box: Any, aad: bytes) -> bytes:
                b"crvs-field box v2" + eph_public + raw_public(private.public_key())).derive(
         private.exchange(X25519PublicKey.from_public_bytes(eph_public)))
     return AESGCM(key).decrypt(unb64(box.get("nonce")), unb64(box.get("sealed")), aad)
+
+
+def slot_aad(user: str, purpose: str) -> bytes:
+    """What binds a version-2 slot's sealed parts to their user and purpose."""
+    return f"crvs-field keyslot v2 {purpose} {user}".encode()
+
+
+def grant_message(user: str, role: str, user_public: str, admin_public: str) -> bytes:
+    return b"crvs-field grant v2\0" + json.dumps([user, role, user_public, admin_public]).encode()
+
+
+def private_bytes(key: X25519PrivateKey | Ed25519PrivateKey) -> bytes:
+    return key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
