@@ -60,7 +60,9 @@ def test_verify_register_confirm_correct_and_deactivate(linked: LinkedDevice, tm
     vid = view["mosip"]["vid"]
     assert len(vid) == 16 and "uin" not in view["mosip"]  # Farajaland keeps the VID only
     assert view["declaration"]["child.nid"] == vid
-    assert [h["kind"] for h in view["history"]][-2:] == ["mosip-delivered", "confirm-registration"]
+    # MOSIP may confirm before the sender has written that the packet was delivered (the hub
+    # calls back while the drain's outcome is still being committed): either order, both kept
+    assert sorted(h["kind"] for h in view["history"][-2:]) == ["confirm-registration", "mosip-delivered"]
     counters = linked.emulator.counters()
     assert counters["packets_created"][view["mosip"]["rid"]] == 1
 
