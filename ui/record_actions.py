@@ -54,15 +54,18 @@ class RecordActions(QObject):
         if kind is ActionType.RETRY and record.status == Status.VERIFICATION_FAILED:
             emit(self.review_requested, detail)
             return
-        if kind in (ActionType.REGISTER, ActionType.APPROVE_CORRECTION):
-            self._preview_then_confirm(record, kind)     # the rules' MOSIP operations, read off the UI thread
-            return
-        if kind is ActionType.VALIDATE:
+        if kind is ActionType.VALIDATE or (kind is ActionType.REGISTER and record.status == Status.DECLARED):
+            # registering a declaration nobody validated: the registrar confirms what a validator would
             warnings = self.plausibility_warnings(record)
+            what = self.tr("validate %1") if kind is ActionType.VALIDATE else self.tr("register %1")
             if warnings and not confirm_warnings(self._dialog_parent(), warnings, self.ctx.language,
-                                                 what=self.tr("validate %1").replace("%1", record.tracking_id)):
+                                                 what=what.replace("%1", record.tracking_id)):
                 return
             confirmed = tuple(w.rule for w in warnings)
+        if kind in (ActionType.REGISTER, ActionType.APPROVE_CORRECTION):
+            # the rules' MOSIP operations, read off the UI thread
+            self._preview_then_confirm(record, kind, confirmed)
+            return
         elif kind is ActionType.REJECT:
             reason = self.ask_reason(self.tr("Reject %1").replace("%1", record.tracking_id),
                                      self.reject_explanation())
@@ -95,14 +98,14 @@ class RecordActions(QObject):
         findings = findings_for(self.ctx.country, record.event, record.declaration, self.ctx.today())
         return [f for f in findings if not f.blocks]
 
-    def _preview_then_confirm(self, record: Record, kind: ActionType) -> None:
+    def _preview_then_confirm(self, record: Record, kind: ActionType, confirmed: tuple[str, ...] = ()) -> None:
         records = self.ctx.records
         self._enable_buttons(False)
 
         def ask(operations: list[Operation]) -> None:
             confirm = self.confirm_register if kind is ActionType.REGISTER else self.confirm_approve
             if confirm(record, operations):
-                self.act(record.id, kind)
+                self.act(record.id, kind, confirmed=confirmed)
             else:
                 self._enable_buttons(True)
 

@@ -196,7 +196,8 @@ class RecordCommands(AuthenticationCommands):
     def act(self, actor: Actor, record_id: str, action: ActionType | str,
             data: Mapping[str, Any] | None = None, reason: str | None = None,
             confirmed: Collection[str] = ()) -> Record:
-        """`confirmed`: ids of the plausibility warnings the officer accepted (validate asks for them)."""
+        """`confirmed`: ids of the plausibility warnings the officer accepted (validating asks for
+        them, and so does registering a declaration nobody validated)."""
         try:
             action = ActionType(action)
         except ValueError:
@@ -223,7 +224,7 @@ class RecordCommands(AuthenticationCommands):
                                 code="record.device_action", params={"action": action.value})
         with self.db.write() as session:
             record = self._load(session, record_id)
-            extra = {"confirmed": confirmed} if action is ActionType.VALIDATE else {}
+            extra = {"confirmed": confirmed} if action in (ActionType.VALIDATE, ActionType.REGISTER) else {}
             handler(session, record, actor, data or {}, reason, **extra)
         return record
 
@@ -248,11 +249,16 @@ class RecordCommands(AuthenticationCommands):
                             audit_details=warnings)
 
     def _register(self, session: Session, record: Record, actor: Actor, data: Mapping[str, Any],
-                  reason: str | None) -> None:
+                  reason: str | None, confirmed: Collection[str] = ()) -> None:
         allowed_targets(ActionType.REGISTER, Status(record.status))
         self._require_checks_done(session, record, "register")
-        # a record declared before a check existed, or registered straight from Declared
-        refuse_implausible(self.country, record.event, record.declaration, today=self._today())
+        if record.status == Status.DECLARED:
+            # nobody validated it: the registrar confirms the warnings, as a validating officer would
+            warnings = self._confirmed_warnings(record.event, record.declaration, confirmed)
+        else:
+            # a record validated before a check existed: what it blocks still stops here
+            refuse_implausible(self.country, record.event, record.declaration, today=self._today())
+            warnings = {}
         prefix = self.country.config.registration.number_prefix.get(record.event, record.event[:1].upper())
         year = self.clock().year
         record.registration_number = f"{prefix}{year}{next_value(session, f'reg:{record.event}:{year}'):06d}"
@@ -266,7 +272,7 @@ class RecordCommands(AuthenticationCommands):
         target = Status.AWAITING_EXTERNAL_VALIDATION if evaluation.awaits_confirmation else Status.REGISTERED
         self._commit_action(session, record, actor, ActionType.REGISTER, target, reason=reason,
                             payload={"registration_number": record.registration_number},
-                            audit_details=evaluation.audit_details())
+                            audit_details=evaluation.audit_details() | warnings)
 
     @staticmethod
     def _remember_rid(record: Record, items: list[Queued]) -> None:

@@ -1492,6 +1492,10 @@
         <translation>valider %1</translation>
     </message>
     <message>
+        <source>register %1</source>
+        <translation>enregistrer %1</translation>
+    </message>
+    <message>
         <source>Reject %1</source>
         <translation>Rejeter %1</translation>
     </message>

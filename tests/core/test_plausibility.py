@@ -130,6 +130,27 @@ def test_register_refuses_an_implausible_record_declared_before_the_check(servic
         assert "register" not in [a.type for a in session.exec(select(Action).where(Action.record_id == record.id))]
 
 
+def test_registering_an_unvalidated_declaration_asks_the_registrar_to_confirm(service: RecordService) -> None:
+    data = {k: v for k, v in farajaland_birth(**{"mother.dob": "1972-01-10"}).items() if not k.endswith(".nid")}
+    record = service.declare(AGENT, event="birth", data=data, confirmed=["mother-over-50"])
+    assert record.status == "declared"                  # no ID number: nothing to verify, nobody validated
+    with pytest.raises(PlausibilityUnconfirmed):
+        service.act(REGISTRAR, record.id, "register")
+    assert service.get(record.id).status == "declared"
+    record = service.act(REGISTRAR, record.id, "register", confirmed=["mother-over-50"])
+    assert record.registration_number
+    register_event = audit_of(service, record.id)[-1]
+    assert (register_event.kind, register_event.actor) == ("register", REGISTRAR.name)
+    assert register_event.details["warnings_confirmed"] == ["mother-over-50"]
+
+
+def test_a_validated_declaration_is_registered_without_asking_again(service: RecordService) -> None:
+    data = {k: v for k, v in farajaland_birth(**{"mother.dob": "1972-01-10"}).items() if not k.endswith(".nid")}
+    record = service.declare(AGENT, event="birth", data=data, confirmed=["mother-over-50"])
+    service.act(SUPERVISOR, record.id, "validate", confirmed=["mother-over-50"])
+    assert service.act(REGISTRAR, record.id, "register").registration_number
+
+
 def test_a_correction_cannot_make_the_record_implausible(service: RecordService) -> None:
     record = service.declare(AGENT, event="birth", data=farajaland_birth(child_dob=years_ago(3)))
     verify_all(service, record.id)

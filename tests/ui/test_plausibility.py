@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 from sqlmodel import select
 
 from app.store.models import AuditEvent
-from tests.ui.conftest import AGENT, SUPERVISOR, birth_data, type_text
+from tests.ui.conftest import AGENT, REGISTRAR, SUPERVISOR, birth_data, type_text
 
 
 def note(form, fid: str) -> QLabel:
@@ -143,3 +143,37 @@ def test_validate_asks_the_validating_officer_to_confirm_too(make_window, record
     window.view.buttons["validate"].click()
     qtbot.waitUntil(lambda: records.get(record.id).status == "validated", timeout=10_000)
     assert audit_details(records, record.id, "validate")["warnings_confirmed"] == ["mother-over-50"]
+
+
+def test_registering_an_unvalidated_declaration_asks_the_registrar_to_confirm(make_window, records, qtbot):
+    data = {k: v for k, v in birth_data(**{"mother.dob": "1972-01-10"}).items() if k != "mother.nid"}
+    record = records.declare(AGENT, event="birth", data=data, confirmed=["mother-over-50"])
+    assert record.status == "declared"
+    window = make_window(REGISTRAR)
+    window.select_record(record.id)
+    qtbot.waitUntil(lambda: window.view.record_id == record.id and "register" in window.view.buttons,
+                    timeout=5000)
+    seen: list[str] = []
+    answer_box_later("esc", seen)                           # back: nothing registered
+    window.view.buttons["register"].click()
+    qtbot.waitUntil(lambda: len(seen) == 1, timeout=10_000)
+    assert "The mother would be 54 years old" in seen[0]
+    qtbot.waitUntil(lambda: window.view.buttons["register"].isEnabled(), timeout=5000)
+    assert records.get(record.id).status == "declared"
+
+    answer_box_later("confirm", seen)                       # the warning, then the register confirmation
+    window.view.buttons["register"].click()
+    qtbot.waitUntil(lambda: len(seen) == 2, timeout=10_000)
+
+    def register_when_asked() -> None:
+        box = QApplication.activeModalWidget()
+        if box is None or box.objectName() != "confirm-action":
+            QTimer.singleShot(20, register_when_asked)
+            return
+        seen.append(box.text())
+        (accept,) = [b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole]
+        accept.click()
+    QTimer.singleShot(0, register_when_asked)
+    qtbot.waitUntil(lambda: records.get(record.id).status != "declared", timeout=10_000)
+    assert "Registration cannot be undone" in seen[2]
+    assert audit_details(records, record.id, "register")["warnings_confirmed"] == ["mother-over-50"]
