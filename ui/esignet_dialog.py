@@ -17,9 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import numpy as np
 import segno
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
@@ -37,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.identity.esignet_api import ESignetLogin, ESignetOutcome, ESignetState, ESignetStep
+from app.identity.esignet_loopback import answer_address, deliver_answer, redirect_uri_of
 from ui.operations import run_read
 from ui.qt_compat import emit
 
@@ -44,8 +43,6 @@ log = logging.getLogger(__name__)
 
 QR_SCALE = 3                  # pixels per module: a version-20 code (≈ 850 characters) is 315 px
 QR_BORDER = 4                 # the quiet zone the QR specification asks for
-MAX_PASTED_ADDRESS = 8192     # as the loopback listener's own bound
-DELIVERY_TIMEOUT_SECONDS = 5.0
 
 
 def system_browser(url: str) -> bool:
@@ -62,31 +59,6 @@ def qr_image(text: str, scale: int = QR_SCALE, border: int = QR_BORDER) -> QImag
     pixels = np.ascontiguousarray(np.kron(pixels, np.ones((scale, scale), dtype=np.uint8)))
     h, w = pixels.shape
     return QImage(pixels.data, w, h, pixels.strides[0], QImage.Format.Format_Grayscale8).copy()
-
-
-def redirect_uri_of(authorization_url: str) -> str | None:
-    values = parse_qs(urlsplit(authorization_url).query).get("redirect_uri")
-    return values[0] if values else None
-
-
-def answer_address(pasted: str, redirect_uri: str | None) -> str | None:
-    """The pasted address when it is this login's redirect URI with a query, else None: only the
-    loopback listener of this login is ever contacted, and nothing else is fetched."""
-    text = pasted.strip()
-    if not text or not redirect_uri or len(text) > MAX_PASTED_ADDRESS:
-        return None
-    got, expected = urlsplit(text), urlsplit(redirect_uri)
-    if expected.scheme != "http" or expected.hostname not in ("127.0.0.1", "::1", "localhost"):
-        return None
-    if (got.scheme, got.netloc, got.path) != (expected.scheme, expected.netloc, expected.path) or not got.query:
-        return None
-    return text
-
-
-def deliver_answer(address: str) -> int:
-    """GET the redirect address on loopback, as the browser would have; the listener's status."""
-    with httpx.Client(trust_env=False, follow_redirects=False, timeout=DELIVERY_TIMEOUT_SECONDS) as http:
-        return http.get(address).status_code
 
 
 class _Progress(QObject):

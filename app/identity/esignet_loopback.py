@@ -14,12 +14,15 @@ import time
 from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit
+
+import httpx
 
 from app.mosip.esignet import ESignetCancelled, ESignetTimeout, ESignetVerificationError
 
 CALLBACK_PATH = "/callback"
 MAX_CALLBACK_TARGET = 8192
+DELIVERY_TIMEOUT_SECONDS = 5.0
 
 _PAGES = {
     "en": ("crvs-field — e-Signet", "You can close this window",
@@ -183,3 +186,28 @@ class LoopbackListener:
         self.close()
 
 
+# A login finished on another device (a phone that scanned the link): its browser stops at this
+# computer's loopback address, which it cannot reach; the person copies that address back here.
+def redirect_uri_of(authorization_url: str) -> str | None:
+    values = parse_qs(urlsplit(authorization_url).query).get("redirect_uri")
+    return values[0] if values else None
+
+
+def answer_address(pasted: str, redirect_uri: str | None) -> str | None:
+    """The pasted address when it is this login's redirect URI with a query, else None: only the
+    loopback listener of this login is ever contacted, and nothing else is fetched."""
+    text = pasted.strip()
+    if not text or not redirect_uri or len(text) > MAX_CALLBACK_TARGET:
+        return None
+    got, expected = urlsplit(text), urlsplit(redirect_uri)
+    if expected.scheme != "http" or expected.hostname not in ("127.0.0.1", "::1", "localhost"):
+        return None
+    if (got.scheme, got.netloc, got.path) != (expected.scheme, expected.netloc, expected.path) or not got.query:
+        return None
+    return text
+
+
+def deliver_answer(address: str) -> int:
+    """GET the redirect address on loopback, as the browser would have; the listener's status."""
+    with httpx.Client(trust_env=False, follow_redirects=False, timeout=DELIVERY_TIMEOUT_SECONDS) as http:
+        return http.get(address).status_code

@@ -1,7 +1,9 @@
 """`crvs-field esignet login --record ID --section NAME [--no-browser]`.
 
-Opens the system browser at e-Signet (or, with --no-browser, prints the address on standard error
-and waits for the redirect), then prints one JSON object on standard output:
+Opens the system browser at e-Signet (or, with --no-browser, prints the address on standard error,
+with its QR code on a terminal, and waits for the redirect: from a browser on this computer, or
+pasted on standard input from the phone that scanned the code), then prints one JSON object on
+standard output:
 ``{"state", "section", "fields", "psut_stored", "message"}``. Exit 0 when the person was
 authenticated (PSUT stored on the record, fields prefilled in a draft), 1 otherwise.
 """
@@ -15,8 +17,12 @@ import threading
 import webbrowser
 from typing import TYPE_CHECKING
 
+import httpx
+import segno
+
 from app.identity.esignet_api import ESignetState
 from app.identity.esignet_login import ESignetLoginService
+from app.identity.esignet_loopback import MAX_CALLBACK_TARGET, answer_address, deliver_answer, redirect_uri_of
 from app.store.models import User
 
 if TYPE_CHECKING:
@@ -36,6 +42,33 @@ def _print_url(url: str) -> None:
     print("Open this address in a browser to log in with e-Signet, then come back here:",
           file=sys.stderr)
     print(url, file=sys.stderr, flush=True)
+    if sys.stderr.isatty():
+        print("Or scan it with a phone:", file=sys.stderr)
+        segno.make(url, error="l", boost_error=True).terminal(out=sys.stderr, compact=True)
+    print("Finished on a phone? Its browser stops on a page that does not open: paste that page's "
+          "address here and press Enter.", file=sys.stderr, flush=True)
+    threading.Thread(target=_read_answers, args=(url,), name="esignet-paste", daemon=True).start()
+
+
+def _read_answers(url: str) -> None:
+    """Addresses pasted on standard input, handed to this login's loopback listener (only to it)."""
+    redirect_uri = redirect_uri_of(url)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        address = answer_address(line[:MAX_CALLBACK_TARGET + 1], redirect_uri)
+        if address is None:
+            print(f"That is not the address e-Signet sent back for this login; it starts with {redirect_uri}",
+                  file=sys.stderr, flush=True)
+            continue
+        try:
+            status = deliver_answer(address)
+        except httpx.HTTPError:
+            print("This login is no longer waiting for an answer.", file=sys.stderr, flush=True)
+            return
+        if status == 200:
+            return
+        print("e-Signet did not complete the login on that device.", file=sys.stderr, flush=True)
 
 
 def _open_browser(url: str) -> None:

@@ -42,15 +42,17 @@ def new_draft(data_dir: Path, data: dict[str, str]) -> str:
         device.close()
 
 
-def run_cli(data_dir: Path, emulator: Any, record: str, section: str, browser: Browser | None
-            ) -> tuple[int, dict[str, Any], str]:
+def run_cli(data_dir: Path, emulator: Any, record: str, section: str, browser: Browser | None,
+            *, pasted: list[str] | None = None) -> tuple[int, dict[str, Any], str]:
+    """`pasted`: lines typed on standard input once the browser is done (None: no input)."""
     env = {**os.environ, "CRVS_ESIGNET_ISSUER": emulator.base_url, "CRVS_ESIGNET_CLIENT_ID": CLIENT_JWE,
            "CRVS_FIELD_PIN": PIN, "PYTHONPATH": str(ROOT)}
     env.pop("CRVS_FIELD_DB_KEY", None)
     process = subprocess.Popen(
         [sys.executable, "-m", "crvs_field", "--data-dir", str(data_dir), "--user", "ana",
          "esignet", "login", "--record", record, "--section", section, "--no-browser"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+        stdin=subprocess.DEVNULL if pasted is None else subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
     stderr_lines: list[str] = []
 
     def read_stderr() -> None:
@@ -59,6 +61,15 @@ def run_cli(data_dir: Path, emulator: Any, record: str, section: str, browser: B
             stderr_lines.append(line)
             if line.startswith("http") and browser is not None:
                 browser(line.strip())          # the agent pastes the printed address into a browser
+                if pasted is not None:
+                    threading.Thread(target=paste, daemon=True).start()
+
+    def paste() -> None:
+        assert browser is not None and process.stdin is not None and pasted is not None
+        browser.join()
+        for text in pasted:
+            process.stdin.write(text.replace("{location}", browser.location or "") + "\n")
+            process.stdin.flush()
 
     reader = threading.Thread(target=read_stderr, daemon=True)
     reader.start()
@@ -152,3 +163,18 @@ def test_cli_show_and_export_never_print_the_userinfo_jwt(device_dir, emulator, 
     for output in (json.dumps(shown), text, exported):
         assert token_text not in output
         assert token_text.split(".")[1] not in output      # not even its claims part
+
+
+def test_cli_login_finished_on_a_phone_takes_the_pasted_address(device_dir, emulator, jane):
+    """--no-browser on a computer without one: a phone scans the code and logs in; its browser
+    stops at this computer's loopback address, which the agent pastes back into the terminal."""
+    record_id = new_draft(device_dir, {"child.firstname": "Chisomo"})
+    phone = Browser(jane["uin"], follow=False)
+    code, result, stderr = run_cli(device_dir, emulator, record_id, "mother", phone,
+                                   pasted=["https://example.org/callback?code=x", "{location}"])
+    assert code == 0, stderr
+    assert result["state"] == "authenticated" and result["psut_stored"] is True
+    assert result["fields"]["mother.surname"] == jane["family_name"]["eng"]
+    assert phone.callback is None and phone.location and "code=" in phone.location
+    assert "paste that page's address here" in stderr
+    assert "not the address e-Signet sent back" in stderr      # the wrong address was refused, not fetched

@@ -64,7 +64,7 @@ def listening() -> bool:
 
 
 def redirect_uri(dialog: Any) -> str:
-    from ui.esignet_dialog import redirect_uri_of
+    from app.identity.esignet_loopback import redirect_uri_of
 
     found = redirect_uri_of(dialog.url)
     assert found is not None
