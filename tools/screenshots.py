@@ -14,6 +14,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "xcb" if os.environ.get("DISPLAY") else "offscreen")
 
@@ -173,9 +174,9 @@ def capture(language: str, out: Path) -> list[Path]:
         for _ in range(5):
             QCoreApplication.processEvents()
 
-    def window_for(actor: Actor, sync_hub: SyncStatusHub = hub) -> MainWindow:
+    def window_for(actor: Actor, sync_hub: SyncStatusHub = hub, esignet: Any = None) -> MainWindow:
         ctx = build_context(device, records=records, sync_hub=sync_hub, sync_now=lambda: None, language=language,
-                            camera=str(VIDEO))
+                            camera=str(VIDEO), esignet=esignet)
         ctx.actor = actor
         window = MainWindow(ctx)
         window.resize(*LAPTOP)
@@ -247,10 +248,11 @@ def capture(language: str, out: Path) -> list[Path]:
     window.close()
 
     # 5. e-Signet on a laptop without a browser: the link to copy, its QR code, the countdown
-    window = window_for(agent)
+    login = _WaitingLogin(device.country, language)
+    window = window_for(agent, esignet=login)        # the form behind it offers e-Signet, as on such a laptop
     window.new_declaration("birth")
     settle(lambda: window.form is not None)
-    dialog = ESignetLoginDialog(_WaitingLogin(device.country, language), "demo", "mother",
+    dialog = ESignetLoginDialog(login, "demo", "mother",
                                 open_browser=lambda url: False, parent=window)
     dialog.open()
     dialog.start()
