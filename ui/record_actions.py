@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QDialog, QMessageBox, QPushButton, QWidget
 
 from app.config.models import Operation
 from app.records.plausibility import Finding
@@ -36,6 +36,7 @@ class RecordActions(QObject):
         super().__init__(parent)
         self.ctx = ctx
         self.view = view
+        self._refocus: QPushButton | None = None     # the action button that had the focus
 
     def _dialog_parent(self) -> QWidget | None:
         parent = self.parent()      # the window (not kept in an attribute: no reference cycle)
@@ -116,8 +117,19 @@ class RecordActions(QObject):
         run_read(self, lambda: records.preview_operations(record.id, kind), ask, failed)
 
     def _enable_buttons(self, enabled: bool) -> None:
-        for button in self.view.buttons.values():
+        buttons = list(self.view.buttons.values())
+        if not enabled:
+            # a disabled button passes its focus to the next widget down the pane, and the scroll
+            # area scrolls to it under the dialog: keep the focus on the pane itself meanwhile
+            self._refocus = next((b for b in buttons if b.hasFocus()), None)
+            if self._refocus is not None:
+                self.view.scroll.setFocus(Qt.FocusReason.OtherFocusReason)
+        for button in buttons:
             button.setEnabled(enabled and not button.property("blocked"))
+        # back to the button, unless the person moved on (the window's focus child, kept while a
+        # dialog is active)
+        if enabled and self._refocus in buttons and self.view.window().focusWidget() is self.view.scroll:
+            self._refocus.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # ------------------------------------------------------------------ asking first
     def mosip_lines(self, operations: list[Operation]) -> list[str]:

@@ -140,3 +140,31 @@ def test_rejecting_says_the_declaration_goes_to_requires_updates(make_window, re
     window.view.buttons["reject"].click()
     assert "“Requires updates”" in prompts[0]
     assert records.get(record.id).status == "declared"
+
+
+def test_the_record_pane_stays_put_while_asking_and_the_button_gets_the_focus_back(
+        make_window, records, device, qtbot, monkeypatch):
+    """Disabling the focused Register button passed the focus down the pane to the first focusable
+    widget (the outbox table), and the pane scrolled to it under the confirmation."""
+    record = records.declare(AGENT, event="birth", data=birth_data(**{"child.dob": years_ago(4)}))
+    DeliveryOutcomes.of(records).apply_verification_result(txn_of(device, record.id, "mother"), verified=True)
+    window = make_window(REGISTRAR)
+    window.resize(1366, 700)
+    window.activateWindow()
+    window.select_record(record.id)
+    qtbot.waitUntil(lambda: window.view.record_id == record.id, timeout=5000)
+    register = window.view.buttons["register"]
+    register.setFocus()
+    bar = window.view.scroll.verticalScrollBar()
+    assert bar.maximum() > 0 and bar.value() == 0               # the pane can scroll, and is at its top
+    seen = []
+
+    def cancel(title, text, label, dangerous=False):
+        seen.append((bar.value(), window.focusWidget()))
+        return False
+    monkeypatch.setattr(window.actions, "confirm", cancel)
+    register.click()
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    assert seen[0] == (0, window.view.scroll)                   # while asking: not scrolled, focus on the pane
+    qtbot.waitUntil(register.isEnabled, timeout=5000)
+    assert bar.value() == 0 and window.focusWidget() is register
