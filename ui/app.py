@@ -26,6 +26,7 @@ from app.device import (
 )
 from app.errors import CrvsError
 from app.identity.esignet_api import ESignetLogin, ESignetOutcome, ProgressCallback
+from app.messages import Notice
 from app.records import Actor
 from app.store.models import User
 from app.sync_status import SyncStatusHub
@@ -37,6 +38,7 @@ from ui.errors import error_text
 from ui.idle import IdleLock
 from ui.login import LoginDialog
 from ui.main_window import MainWindow
+from ui.notices import notice_text
 from ui.operations import wait_idle
 from ui.sync_bar import SyncBridge
 from ui.widgets import STYLE
@@ -280,6 +282,8 @@ def main(data_dir: Path, country_dir: Path | None = None, sync_hub: SyncStatusHu
             if on_unlocked is not None:
                 on_unlocked(session.device)
             window = MainWindow(ctx, bridge, settings=settings)
+            if session.device.upgrade_pending:      # version-1 key slots: said at every sign-in until done
+                window.banner.say(notice_text(Notice("device.upgrade_pending", "an administrator must sign in once")))
             if backups is not None and login.actor.role is Role.ADMIN:
                 install_backup_action(window, lambda unlocked=session.device: backups(unlocked))
             idle = IdleLock(window, idle_lock_seconds, window.lock)

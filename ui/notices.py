@@ -59,6 +59,9 @@ NOTICE_TEMPLATES: dict[str, str] = {
         "check it (audit verify)."),
     "sync.failed": QT_TRANSLATE_NOOP("Notices",
         "The last sync attempt failed; it is tried again automatically."),
+    "device.upgrade_pending": QT_TRANSLATE_NOOP("Notices",
+        "This device's sign-in keys date from an earlier version: an administrator must sign in once to "
+        "finish the upgrade. Until then everyone works as before."),
 }
 
 

@@ -196,3 +196,35 @@ def test_the_main_window_in_french(make_window, records, qtbot):
     window.new_declaration("birth")
     assert window.form.review_button.text() == "Vérifier et envoyer…"
     assert window.form.identity_bars["mother"].scan_button.text() == "Scanner le QR de la pièce d'identité…"
+
+
+def test_a_user_of_a_version_1_device_is_told_an_admin_must_sign_in(tmp_path, qtbot):
+    """Key slots from before signed roles: an agent works on, and the window says what is left to do."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from tests.security.v1_device import USERS, make_v1_device
+    from ui.app import main
+    from ui.login import LoginDialog
+    from ui.main_window import MainWindow
+
+    make_v1_device(tmp_path / "dev")
+    seen = {}
+
+    def drive():
+        modal = QApplication.activeModalWidget()
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        if isinstance(modal, LoginDialog) and not seen.get("login"):
+            seen["login"] = True
+            modal.user.setText("ana")
+            modal.pin.setText(USERS["ana"][1])
+            modal.sign_in.click()
+        elif windows and windows[0].counts and "banner" not in seen:
+            seen["banner"] = windows[0].banner.text() if windows[0].banner.isVisible() else ""
+            windows[0].close()
+            return
+        QTimer.singleShot(20, drive)
+
+    QTimer.singleShot(0, drive)
+    assert main(tmp_path / "dev", sync_hub=SyncStatusHub(), language="en") == 0
+    assert "an administrator must sign in once" in seen["banner"]
