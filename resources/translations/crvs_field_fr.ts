@@ -1337,7 +1337,7 @@
     </message>
     <message>
         <source>This device&apos;s sign-in keys date from an earlier version: an administrator must sign in once to finish the upgrade. Until then everyone works as before.</source>
-        <translation>Les clés de connexion de cet appareil datent d&apos;une version antérieure : un administrateur doit se connecter une fois pour terminer la mise à jour. D&apos;ici là, chacun travaille comme avant.</translation>
+        <translation>Les clés de connexion de cet appareil datent d&apos;une version antérieure&#xa0;: un administrateur doit se connecter une fois pour terminer la mise à jour. D&apos;ici là, chacun travaille comme avant.</translation>
     </message>
     <message>
         <source>%1: %2</source>
