@@ -86,24 +86,26 @@ class SyncAgent:
         self.delivery = self.worker.outcomes  # what MOSIP answers is written there, with its record change
         self.subscription = HubSubscription(settings.websub, schedule_retry=self._schedule_resubscribe,
                                             on_alert=lambda notice: self._publish(alert=notice))
-        # with the relay, the relay subscribes: this device neither listens for the hub nor talks to it
+        # with the relay, the relay subscribes: this device neither listens for the hub nor talks to it;
+        # in deployment mode opencrvs (no WebSub settings) OpenCRVS core hears the hub, not this device
         self.confirmations = RelayConfirmations(
             settings.relay, CredentialReader(settings.websub, self.subscription.token), self.delivery,
-            on_records=self._records_confirmed) if settings.relay is not None else None
-        websub = websub and self.confirmations is None
+            on_records=self._records_confirmed) if settings.relay is not None and settings.websub else None
+        hub = settings.websub if websub and self.confirmations is None else None
         # deployment mode opencrvs: the records' fate in OpenCRVS core, asked of its search
         self.upstream = UpstreamFollower(settings.opencrvs, UpstreamOutcomes.of(records),
                                          self.worker.opencrvs_tokens) if settings.opencrvs is not None else None
-        origins = {_origin(settings.ida.base_url), _origin(settings.packets.base_url)}
-        if settings.opencrvs is not None:
-            origins.add(_origin(settings.opencrvs.base_url))
-        if websub:
-            origins.add(_origin(settings.websub.hub_url))
+        origins = {_origin(settings.ida.base_url)}
+        for extra in (settings.packets, settings.opencrvs):
+            if extra is not None:
+                origins.add(_origin(extra.base_url))
+        if hub is not None:
+            origins.add(_origin(hub.hub_url))
         self.connectivity = Connectivity(origins)
-        self.receiver = WebSubReceiver(settings.websub, self._credential_issued, self._delivery_rejected,
+        self.receiver = WebSubReceiver(hub, self._credential_issued, self._delivery_rejected,
                                        token_source=self.subscription.token,
                                        on_retry_needed=self.subscription.delivery_refused,
-                                       on_denied=self.subscription.denied) if websub else None
+                                       on_denied=self.subscription.denied) if hub is not None else None
         self.confirmations_alert: Notice | None = None
         self.last_poll: PollSummary | None = None
         self._drain_lock = threading.Lock()
@@ -131,9 +133,11 @@ class SyncAgent:
         now = dt.datetime.now(dt.UTC)
         scheduler.add_job(self.probe, "interval", seconds=cfg.probe_every_seconds, id="probe", next_run_time=now)
         scheduler.add_job(self.request_drain, "interval", seconds=cfg.drain_every_seconds, id="drain")
-        scheduler.add_job(self.resubscribe, "interval", seconds=max(60, self.settings.websub.lease_seconds // 2),
-                          id="websub")
-        scheduler.add_job(self.refresh_token, "interval", minutes=20, id="token")
+        if self.receiver is not None and self.settings.websub is not None:
+            scheduler.add_job(self.resubscribe, "interval", id="websub",
+                              seconds=max(60, self.settings.websub.lease_seconds // 2))
+        if self.settings.packets is not None:
+            scheduler.add_job(self.refresh_token, "interval", minutes=20, id="token")
         if self.upstream is not None and self.settings.opencrvs is not None:
             scheduler.add_job(self.poll_upstream_if_online, "interval", id="opencrvs-status",
                               seconds=self.settings.opencrvs.poll_every_seconds)
@@ -372,12 +376,13 @@ class SyncAgent:
                                     replace_existing=True)
 
     def refresh_token(self) -> None:
-        if not self.connectivity.online:
+        packets = self.settings.packets
+        if not self.connectivity.online or packets is None:
             return
 
         async def run() -> str:
             async with httpx.AsyncClient(timeout=15) as http:
-                return await PacketClient(self.settings.packets, http).token(refresh=True)
+                return await PacketClient(packets, http).token(refresh=True)
 
         try:
             self.worker.packet_token = asyncio.run(run())

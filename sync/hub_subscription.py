@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import httpx
 
+from app.errors import ConfigurationFault
 from app.messages import Notice
 from app.mosip.packets import AuthenticationFailed
 from app.mosip.settings import WebSubSettings
@@ -27,9 +28,9 @@ MAX_RETRY_SECONDS = 300.0
 
 
 class HubSubscription:
-    def __init__(self, settings: WebSubSettings, *, schedule_retry: Callable[[float], None],
+    def __init__(self, settings: WebSubSettings | None, *, schedule_retry: Callable[[float], None],
                  on_alert: Callable[[Notice | None], None]):
-        self.settings = settings
+        self.settings = settings                # None: no hub for this device (deployment mode opencrvs)
         self._schedule_retry = schedule_retry   # run `subscribe` again in N seconds
         self._on_alert = on_alert
         self.subscribed = False
@@ -43,6 +44,9 @@ class HubSubscription:
     def token(self, refresh: bool) -> str:
         """The WEBSUB client's token (subscription, data shares); fetched again when `refresh`."""
         ws = self.settings
+        if ws is None:
+            raise ConfigurationFault("this device does not use MOSIP's WebSub hub (deployment mode opencrvs)",
+                                     code="sync.websub_not_used")
         with self._token_lock:
             if self._token is None or refresh:
                 async def fetch() -> str:
@@ -54,6 +58,8 @@ class HubSubscription:
 
     def subscribe(self) -> bool:
         ws = self.settings
+        if ws is None:
+            return False
 
         async def run(token: str) -> None:
             async with httpx.AsyncClient(timeout=15) as http:

@@ -84,11 +84,12 @@ class OutboxWorker:
                                     crvs.timeout if crvs else 0), connect=10)
         limits = httpx.Limits(max_connections=self.max_concurrency, max_keepalive_connections=self.max_concurrency)
         async with httpx.AsyncClient(timeout=timeout, limits=limits, verify=_tls_context()) as http:
-            packets = PacketClient(self.settings.packets, http, token=self.packet_token)
+            packets = PacketClient(self.settings.packets, http, token=self.packet_token) \
+                if self.settings.packets is not None else None
             opencrvs = OpenCrvsClient(crvs, http, self.opencrvs_tokens) if crvs is not None else None
             clients = DrainClients(IdaClient(self.settings.ida, http), packets, opencrvs)
             await self.drain_with(clients, summary, max_rounds=max_rounds)
-            self.packet_token = packets.current_token
+            self.packet_token = packets.current_token if packets is not None else None
         return summary
 
     async def drain_with(self, clients: MosipClients, summary: DrainSummary, *, max_rounds: int = 1000) -> None:

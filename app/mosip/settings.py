@@ -18,6 +18,7 @@ from app.mosip.packets import PacketCredentials
 from app.mosip.relay import RelaySettings
 from app.mosip.websub import load_private_key
 from app.opencrvs.settings import OpenCrvsSettings, load_opencrvs_settings
+from app.vocabulary import DeploymentMode
 
 
 class SecretSource(Protocol):
@@ -47,8 +48,10 @@ class WebSubSettings:
 @dataclass(frozen=True)
 class MosipSettings:
     ida: IdaCredentials
-    packets: PacketCredentials
-    websub: WebSubSettings
+    # None in deployment mode opencrvs: OpenCRVS core registers and talks to MOSIP's packet manager
+    # and hub, this device only verifies identities (its packet and WebSub secrets are not needed)
+    packets: PacketCredentials | None
+    websub: WebSubSettings | None
     ida_timeout: float
     packets_timeout: float
     relay: RelaySettings | None = None   # confirmations through the relay; None: the direct callback
@@ -82,6 +85,11 @@ def load_settings(country: LoadedCountry, secrets: SecretSource) -> MosipSetting
         base_url=mosip.ida.base_url, misp_license_key=get(mosip.ida.misp_license_key).decode().strip(),
         partner_id=mosip.partner_id, partner_api_key=get(mosip.ida.partner_api_key).decode().strip(),
         env=mosip.ida.env, domain_uri=mosip.ida.domain_uri)
+    if country.config.deployment.mode is DeploymentMode.OPENCRVS:
+        return MosipSettings(ida=ida, packets=None, websub=None, ida_timeout=mosip.ida.timeout_seconds,
+                             packets_timeout=mosip.packets.timeout_seconds,
+                             relay=load_relay_settings(country, secrets),
+                             opencrvs=load_opencrvs_settings(country, secrets))
     packets = PacketCredentials(base_url=mosip.packets.base_url, client_id=mosip.packets.client_id,
                                 secret_key=get(mosip.packets.secret_key).decode().strip(),
                                 app_id=mosip.packets.app_id)

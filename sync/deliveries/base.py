@@ -73,7 +73,7 @@ class MosipClients:
     """The protocol clients of one drain (one HTTP connection pool)."""
 
     ida: IdaClient
-    packets: PacketClient
+    packets: PacketClient | None    # None in deployment mode opencrvs (OpenCRVS core sends packets)
 
 
 @dataclass(frozen=True)

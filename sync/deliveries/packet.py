@@ -25,6 +25,9 @@ class PacketDelivery(Delivery):
         self.packets = context.clients.packets
 
     async def _send(self, item: OutboxItem) -> VerificationAnswer | None:
+        if self.packets is None:
+            raise BatchStopped("this device does not send packets to MOSIP in deployment mode opencrvs",
+                               code="sync.packets_not_configured")
         outcome = await self.packets.submit(item.payload)
         if outcome.ok:
             await asyncio.to_thread(self.outcomes.packet_delivered, item,

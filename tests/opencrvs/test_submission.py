@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.opencrvs.conftest import AGENT_PIN, Office
+from tests.opencrvs.conftest import ADMIN_PIN, AGENT_PIN, Office
 from tests.sync.conftest import person, section_values
 
 
@@ -62,3 +62,33 @@ def test_a_verified_declaration_reaches_opencrvs_and_comes_back_registered(offic
 
     counters = office.crvs.counters()
     assert counters["totals"]["events_created"] == 1
+
+
+def test_without_mosip_packet_and_websub_secrets_the_device_verifies_and_notifies(
+        office: Office, tmp_path: Path) -> None:
+    """In mode opencrvs OpenCRVS core sends the packets and hears MOSIP's hub: the device needs its
+    IDA and OpenCRVS secrets only, and a country need not hand it the others."""
+    from app.device import Device
+    from app.mosip.settings import load_settings
+    from app.security.secrets import SecretStore
+    from app.store.models import Secret
+
+    unused = ("packet_client_secret", "websub_secret", "websub_client_secret")
+    device = Device.open(office.linked.data_dir, user="root", pin=ADMIN_PIN)
+    try:
+        with device.db.write() as session:
+            for name in unused:
+                row = session.get(Secret, name)
+                assert row is not None, name
+                session.delete(row)
+        settings = load_settings(device.country, SecretStore(device.db))
+        assert settings.packets is None and settings.websub is None and settings.opencrvs is not None
+    finally:
+        device.close()
+
+    record_id = office.declare(tmp_path, birth())
+    summary = office.sync_once()
+    assert summary["verified"] == 1 and summary["quarantined"] == 0, summary
+    assert office.show(record_id)["upstream"]["state"] == "incomplete"
+    [event] = office.crvs.events()
+    assert [a["status"] for a in notify_actions(event)] == ["Requested", "Accepted"]
