@@ -722,6 +722,14 @@
         <translation>Cet appareil n&apos;est pas configuré pour envoyer à OpenCRVS&#xa0;: adressez-vous à un administrateur.</translation>
     </message>
     <message>
+        <source>This device sends declarations to OpenCRVS, not to MOSIP: ask an administrator about this item.</source>
+        <translation>Cet appareil envoie les déclarations à OpenCRVS, pas à MOSIP&#xa0;: demandez à un administrateur ce qu&apos;il faut faire de cet élément.</translation>
+    </message>
+    <message>
+        <source>This device does not receive MOSIP&apos;s confirmations itself; OpenCRVS does.</source>
+        <translation>Cet appareil ne reçoit pas lui-même les confirmations de MOSIP&#xa0;; OpenCRVS les reçoit.</translation>
+    </message>
+    <message>
         <source>The OpenCRVS settings of this device must be fixed: ask an administrator.</source>
         <translation>Les réglages OpenCRVS de cet appareil doivent être corrigés&#xa0;: adressez-vous à un administrateur.</translation>
     </message>
