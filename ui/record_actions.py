@@ -120,8 +120,11 @@ class RecordActions(QObject):
         buttons = list(self.view.buttons.values())
         if not enabled:
             # a disabled button passes its focus to the next widget down the pane, and the scroll
-            # area scrolls to it under the dialog: keep the focus on the pane itself meanwhile
-            self._refocus = next((b for b in buttons if b.hasFocus()), None)
+            # area scrolls to it under the dialog: keep the focus on the pane itself meanwhile. The
+            # window's focus child, not hasFocus(): just after another dialog (the warnings) the
+            # window is not active yet, and the button gets its focus back only once it is
+            focused = self.view.window().focusWidget()
+            self._refocus = next((b for b in buttons if b is focused), None)
             if self._refocus is not None:
                 self.view.scroll.setFocus(Qt.FocusReason.OtherFocusReason)
         for button in buttons:

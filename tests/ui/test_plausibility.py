@@ -162,6 +162,9 @@ def test_registering_an_unvalidated_declaration_asks_the_registrar_to_confirm(ma
     assert records.get(record.id).status == "declared"
 
     answer_box_later("confirm", seen)                       # the warning, then the register confirmation
+    bar = window.view.scroll.verticalScrollBar()
+    assert bar.value() == 0
+    window.view.buttons["register"].setFocus()
     window.view.buttons["register"].click()
     qtbot.waitUntil(lambda: len(seen) == 2, timeout=10_000)
 
@@ -171,9 +174,11 @@ def test_registering_an_unvalidated_declaration_asks_the_registrar_to_confirm(ma
             QTimer.singleShot(20, register_when_asked)
             return
         seen.append(box.text())
+        scrolled.append(bar.value())      # the pane stays where it was under the second dialog too
         (accept,) = [b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole]
         accept.click()
+    scrolled: list[int] = []
     QTimer.singleShot(0, register_when_asked)
     qtbot.waitUntil(lambda: records.get(record.id).status != "declared", timeout=10_000)
-    assert "Registration cannot be undone" in seen[2]
+    assert "Registration cannot be undone" in seen[2] and scrolled == [0]
     assert audit_details(records, record.id, "register")["warnings_confirmed"] == ["mother-over-50"]
