@@ -180,7 +180,9 @@ class RecordView(QWidget):
             blocked.setProperty("role", "hint")
             blocked.setWordWrap(True)
             layout.addWidget(blocked)
-        hint = "" if record.upstream_state else self._next_step(record.status, [a.value for a in detail.available])
+        checks_pending = any(v.status == VerificationState.PENDING for v in detail.verifications)
+        hint = "" if record.upstream_state else self._next_step(record.status, [a.value for a in detail.available],
+                                                                checks_pending)
         if hint:
             next_step = QLabel(hint, body)
             next_step.setObjectName("next-step")
@@ -267,9 +269,9 @@ class RecordView(QWidget):
         layout.addStretch(1)
         self.scroll.setWidget(body)
 
-    def _next_step(self, status: str, available: list[str]) -> str:
+    def _next_step(self, status: str, available: list[str], checks_pending: bool) -> str:
         """What happens next when this person has nothing to do here."""
-        if status == Status.DECLARED:
+        if status == Status.DECLARED and checks_pending:   # with no ID number there is nothing to wait for
             return self.tr("Identity checks run when the device is online; the record then moves on by itself.")
         if status == Status.VERIFICATION_FAILED and ActionType.RETRY not in available:
             return self.tr("A supervisor reviews failed identity checks.")

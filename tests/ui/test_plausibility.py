@@ -182,3 +182,21 @@ def test_registering_an_unvalidated_declaration_asks_the_registrar_to_confirm(ma
     qtbot.waitUntil(lambda: records.get(record.id).status != "declared", timeout=10_000)
     assert "Registration cannot be undone" in seen[2] and scrolled == [0]
     assert audit_details(records, record.id, "register")["warnings_confirmed"] == ["mother-over-50"]
+
+
+def test_the_next_step_of_a_declaration_says_whether_checks_are_waiting(make_window, records, qtbot):
+    """A declaration with no ID number has no check to wait for, and says none is coming."""
+    with_checks = records.declare(AGENT, event="birth", data=birth_data())
+    no_ids = records.declare(AGENT, event="birth", data={k: v for k, v in birth_data().items()
+                                                         if not k.endswith(".nid")})
+    window = make_window(AGENT)
+
+    def hint_of(record_id: str) -> str:
+        window.select_record(record_id)
+        qtbot.waitUntil(lambda: window.view.record_id == record_id, timeout=5000)
+        label = window.view.findChild(QLabel, "next-step")
+        return label.text() if label is not None else ""
+
+    assert "Identity checks run when the device is online" in hint_of(with_checks.id)
+    assert hint_of(no_ids.id) == ""
+    assert "validate" in window.view.buttons             # what happens next is the officer's own action
