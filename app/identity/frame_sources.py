@@ -50,6 +50,18 @@ class FrameSource(ABC):
         self.close()
 
 
+def _opened_within_bounds(cap: Any, what: str) -> float | None:
+    """The frame rate of an opened capture whose frames are within MAX_IMAGE_PIXELS; released and
+    refused otherwise (a camera or file announcing huge frames would fill memory)."""
+    import cv2
+
+    width, height = cap.get(cv2.CAP_PROP_FRAME_WIDTH), cap.get(cv2.CAP_PROP_FRAME_HEIGHT)
+    if width * height > MAX_IMAGE_PIXELS:
+        cap.release()
+        raise FrameSourceError(f"video frames larger than {MAX_IMAGE_PIXELS // 1_000_000} Mpx: {what}")
+    return float(cap.get(cv2.CAP_PROP_FPS)) or None
+
+
 class CameraSource(FrameSource):
     """A webcam by index (OpenCV VideoCapture). Asks for `width`×`height` (default 1280×720)."""
 
@@ -73,11 +85,7 @@ class CameraSource(FrameSource):
         if self.width and self.height:
             cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
             cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
-        width, height = cap.get(cv2.CAP_PROP_FRAME_WIDTH), cap.get(cv2.CAP_PROP_FRAME_HEIGHT)
-        if width * height > MAX_IMAGE_PIXELS:
-            cap.release()
-            raise FrameSourceError(f"video frames larger than {MAX_IMAGE_PIXELS // 1_000_000} Mpx: {self.path.name}")
-        self.fps = cap.get(cv2.CAP_PROP_FPS) or None
+        self.fps = _opened_within_bounds(cap, f"camera {self.index}")
         self._cap = cap
 
     def read(self) -> np.ndarray | None:
@@ -122,11 +130,7 @@ class VideoFileSource(FrameSource):
         if not cap.isOpened():
             cap.release()
             raise FrameSourceError(f"cannot read video file: {self.path.name}")
-        width, height = cap.get(cv2.CAP_PROP_FRAME_WIDTH), cap.get(cv2.CAP_PROP_FRAME_HEIGHT)
-        if width * height > MAX_IMAGE_PIXELS:
-            cap.release()
-            raise FrameSourceError(f"video frames larger than {MAX_IMAGE_PIXELS // 1_000_000} Mpx: {self.path.name}")
-        self.fps = cap.get(cv2.CAP_PROP_FPS) or None
+        self.fps = _opened_within_bounds(cap, self.path.name)
         self._cap = cap
         self._next_at = time.monotonic()
 

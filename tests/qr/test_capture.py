@@ -379,3 +379,34 @@ def test_realtime_video_is_live_like_a_camera(tmp_path: Path) -> None:
     assert rec.frames == 20 and pipe.stats.frames_captured == 20
     assert pipe.stats.frames_skipped > 0 and pipe.stats.frames_decoded < 20
     assert pipe.stats.frames_decoded + pipe.stats.frames_skipped == 20
+
+
+def test_a_camera_announcing_huge_frames_is_refused_cleanly(monkeypatch) -> None:
+    """No webcam here: a capture object stands in for one that announces 8000×6000 frames. The
+    camera is refused with the bound in words (it was an AttributeError) and released."""
+    import cv2
+
+    from app.identity.frame_sources import CameraSource
+
+    released = []
+
+    class HugeCamera:
+        def __init__(self, index):
+            self.index = index
+
+        def isOpened(self):
+            return True
+
+        def set(self, prop, value):
+            return True
+
+        def get(self, prop):
+            return {cv2.CAP_PROP_FRAME_WIDTH: 8000.0, cv2.CAP_PROP_FRAME_HEIGHT: 6000.0}.get(prop, 30.0)
+
+        def release(self):
+            released.append(self.index)
+
+    monkeypatch.setattr(cv2, "VideoCapture", HugeCamera)
+    with pytest.raises(FrameSourceError, match="larger than 40 Mpx: camera 0"):
+        CameraSource(0).open()
+    assert released == [0]
