@@ -104,10 +104,9 @@ def test_a_locked_device_opens_with_the_users_pin(device_template, tmp_path, qtb
     i18n.install("en")
 
 
-def test_main_signs_in_and_runs_the_window(device_template, tmp_path, qtbot):
-    """The entry point the CLI calls: sign-in dialog, main window, exit code."""
-    import shutil
-
+def _first_window(data_dir, name, pin, look):
+    """Run `main` on `data_dir`: sign in as `name`, and once the main window shows its counts,
+    return `look(window)` and close it (the exit code must be 0)."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -115,8 +114,6 @@ def test_main_signs_in_and_runs_the_window(device_template, tmp_path, qtbot):
     from ui.login import LoginDialog
     from ui.main_window import MainWindow
 
-    shutil.copytree(device_template, tmp_path / "dev")
-    hub = SyncStatusHub()
     seen = {}
 
     def drive():
@@ -124,20 +121,27 @@ def test_main_signs_in_and_runs_the_window(device_template, tmp_path, qtbot):
         windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
         if isinstance(modal, LoginDialog) and not seen.get("login"):
             seen["login"] = True
-            modal.user.setText("sam")
-            modal.pin.setText(PIN)
+            modal.user.setText(name)
+            modal.pin.setText(pin)
             modal.sign_in.click()
-        elif windows:
-            window = windows[0]
-            if window.counts and not seen.get("window"):
-                seen["window"] = window.user_label.text()
-                window.close()
-                return
+        elif windows and windows[0].counts and "looked" not in seen:
+            seen["looked"] = look(windows[0])
+            windows[0].close()
+            return
         QTimer.singleShot(20, drive)
 
     QTimer.singleShot(0, drive)
-    assert main(tmp_path / "dev", sync_hub=hub, language="en") == 0
-    assert seen["window"] == "Signed in as sam (supervisor)"
+    assert main(data_dir, sync_hub=SyncStatusHub(), language="en") == 0
+    return seen["looked"]
+
+
+def test_main_signs_in_and_runs_the_window(device_template, tmp_path, qtbot):
+    """The entry point the CLI calls: sign-in dialog, main window, exit code."""
+    import shutil
+
+    shutil.copytree(device_template, tmp_path / "dev")
+    assert _first_window(tmp_path / "dev", "sam", PIN, lambda w: w.user_label.text()) == \
+        "Signed in as sam (supervisor)"
     assert (tmp_path / "dev" / "ui.ini").read_text().count("last_user=sam") == 1
 
 
@@ -200,31 +204,9 @@ def test_the_main_window_in_french(make_window, records, qtbot):
 
 def test_a_user_of_a_version_1_device_is_told_an_admin_must_sign_in(tmp_path, qtbot):
     """Key slots from before signed roles: an agent works on, and the window says what is left to do."""
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-
     from tests.security.v1_device import USERS, make_v1_device
-    from ui.app import main
-    from ui.login import LoginDialog
-    from ui.main_window import MainWindow
 
     make_v1_device(tmp_path / "dev")
-    seen = {}
-
-    def drive():
-        modal = QApplication.activeModalWidget()
-        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
-        if isinstance(modal, LoginDialog) and not seen.get("login"):
-            seen["login"] = True
-            modal.user.setText("ana")
-            modal.pin.setText(USERS["ana"][1])
-            modal.sign_in.click()
-        elif windows and windows[0].counts and "banner" not in seen:
-            seen["banner"] = windows[0].banner.text() if windows[0].banner.isVisible() else ""
-            windows[0].close()
-            return
-        QTimer.singleShot(20, drive)
-
-    QTimer.singleShot(0, drive)
-    assert main(tmp_path / "dev", sync_hub=SyncStatusHub(), language="en") == 0
-    assert "an administrator must sign in once" in seen["banner"]
+    banner = _first_window(tmp_path / "dev", "ana", USERS["ana"][1],
+                           lambda w: w.banner.text() if w.banner.isVisible() else "")
+    assert "an administrator must sign in once" in banner
