@@ -48,8 +48,9 @@ class WebSubSettings:
 @dataclass(frozen=True)
 class MosipSettings:
     ida: IdaCredentials
-    # None in deployment mode opencrvs: OpenCRVS core registers and talks to MOSIP's packet manager
-    # and hub, this device only verifies identities (its packet and WebSub secrets are not needed)
+    # None in deployment mode opencrvs: OpenCRVS's MOSIP integration sends the packets and hears the
+    # hub (opencrvs/mosip packages/mosip-api/src/mosip-api.ts; src/websub/subscribe.ts and
+    # src/routes/websub-credential-issued.ts); this device only verifies identities with IDA
     packets: PacketCredentials | None
     websub: WebSubSettings | None
     ida_timeout: float

@@ -53,10 +53,13 @@ def _print_url(url: str) -> None:
 def _read_answers(url: str) -> None:
     """Addresses pasted on standard input, handed to this login's loopback listener (only to it)."""
     redirect_uri = redirect_uri_of(url)
-    for line in sys.stdin:
+    while line := sys.stdin.readline(MAX_CALLBACK_TARGET + 2):   # bounded: a paste is one address
+        if not line.endswith("\n") and len(line) > MAX_CALLBACK_TARGET:
+            while (rest := sys.stdin.readline(MAX_CALLBACK_TARGET + 2)) and not rest.endswith("\n"):
+                pass                       # the rest of an over-long line, read and dropped
         if not line.strip():
             continue
-        address = answer_address(line[:MAX_CALLBACK_TARGET + 1], redirect_uri)
+        address = answer_address(line, redirect_uri)
         if address is None:
             print(f"That is not the address e-Signet sent back for this login; it starts with {redirect_uri}",
                   file=sys.stderr, flush=True)
